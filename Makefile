@@ -1,0 +1,29 @@
+# The README's two commands: `make demo` (the assistant) and `make test` (the suite). Both set up first.
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup demo chat test lint adapt bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(BIN)/telecomgpt models prepare
+	$(BIN)/telecomgpt chat
+
+chat: setup
+	$(BIN)/telecomgpt chat
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup
+	@bash scripts/setup_test_tools.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -ra --durations=25 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache tests/artifacts

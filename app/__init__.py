@@ -1,0 +1,1 @@
+"""The RAG assistant: clause-aware index, hybrid retrieval with citations, API and web chat."""

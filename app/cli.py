@@ -1,0 +1,102 @@
+"""`telecomgpt index build|add|remove|search`: the clause-aware index the assistant reads.
+
+Light on purpose: torch, sentence-transformers, FAISS and bm25s are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from telecomgpt.errors import UserError
+
+index_app = typer.Typer(help="Build and search the clause-aware 3GPP index the assistant reads.", no_args_is_help=True)
+
+IndexOption = typer.Option(..., "--index", "-i", help="Index folder (made by `telecomgpt index build`).")
+
+
+def _print_report(report) -> None:
+    for path, reason in sorted(report.errors.items()):
+        typer.secho(f"skipped {path}: {reason}", err=True, fg=typer.colors.YELLOW)
+    typer.echo(report.summary())
+
+
+@index_app.command("build")
+def build(
+    inputs: list[Path] = typer.Option(..., "--input", "-I", help="File or folder to index (repeatable): 3GPP "
+                                      ".docx/.zip/.md, PDFs, markdown, text, code, arXiv .jsonl[.gz]."),
+    output: Path = typer.Option(..., "--output", "-o", help="Index folder to create (or resume, or update)."),
+    max_chars: int = typer.Option(1000, "--max-chars", min=200, max=8000,
+                                  help="Longest chunk in characters; clauses longer than this are split."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Index INPUTS into OUTPUT so that it mirrors them.
+
+    Re-running resumes an interrupted build and only re-reads files whose content changed;
+    files no longer among the inputs are dropped. Unreadable files are listed, not fatal.
+    """
+    from app.indexer import update_index
+
+    _print_report(update_index(output, inputs, prune=True, max_chars=max_chars, progress=not quiet))
+
+
+@index_app.command("add")
+def add(
+    paths: list[Path] = typer.Argument(..., help="Files or folders to add (a changed file replaces its chunks)."),
+    index: Path = IndexOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Add files to an existing index in place, keeping everything else."""
+    from app.indexer import update_index
+
+    if not (index / "manifest.json").is_file():
+        raise UserError(f"no index at {index}", hint="create one with `telecomgpt index build`")
+    manifest = json.loads((index / "manifest.json").read_text())
+    report = update_index(index, paths, prune=False, max_chars=manifest.get("max_chars", 1000), progress=not quiet)
+    _print_report(report)
+
+
+@index_app.command("remove")
+def remove(
+    paths: list[Path] = typer.Argument(..., help="Files, or folders whose files, to remove from the index."),
+    index: Path = IndexOption,
+) -> None:
+    """Remove files from an index in place."""
+    from app.indexer import remove_from_index
+
+    files, chunks = remove_from_index(index, paths)
+    typer.echo(f"removed {files} files ({chunks} chunks) from {index}")
+
+
+@index_app.command("search")
+def search(
+    query: str = typer.Argument(..., help="What to look for."),
+    index: Path = IndexOption,
+    k: int = typer.Option(5, "-k", "--top-k", min=1, max=100, help="How many chunks to show."),
+    release: int = typer.Option(None, "--release", "-r", help="Only chunks from this 3GPP release."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (BM25 + dense, fused), dense or bm25."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
+) -> None:
+    """Show the chunks the assistant would read for QUERY, best first, with their citations."""
+    from app.expansion import expand_query
+    from app.retrieval import Retriever
+
+    retriever = Retriever.load(index)
+    hits = retriever.search(query, k=k, release=release, mode=mode)
+    if as_json:
+        typer.echo(json.dumps({"query": query, "expanded": expand_query(query, retriever.abbreviations),
+                               "hits": [hit.to_dict() for hit in hits]}, indent=1))
+        return
+    if not hits:
+        typer.echo("no relevant chunks (the assistant would answer that it does not know)")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        meta = hit.metadata
+        title = meta.get("title") or ""
+        typer.secho(f"{rank}. {hit.citation} {title}  [score {hit.score:.4f}, cosine {meta['similarity']:.3f}]",
+                    bold=True)
+        typer.echo(f"   {meta.get('source')}")
+        snippet = " ".join(hit.text.split())
+        typer.echo(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")

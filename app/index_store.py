@@ -1,0 +1,174 @@
+"""The on-disk index: chunks, their embeddings, a FAISS index, a BM25 index and a manifest of files.
+
+Layout of an index folder:
+    manifest.json      files indexed (content hash, chunk count, abbreviations they define), errors, settings
+    chunks.jsonl       one JSON object per chunk: id, text and metadata (row i = vector i)
+    vectors.npy        float32 [n, 384] unit vectors (kept so add/remove never re-embeds other files)
+    dense.faiss        FAISS inner-product index over vectors.npy
+    bm25/              bm25s index over heading + text
+    abbreviations.json merged abbreviation -> expansion table used for query expansion
+
+Every file is written to a temporary name and renamed, and the manifest is written last, so a crash
+leaves the previous consistent state (or a checkpoint that `index build` resumes from).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from app.embedder import DIM, EMBEDDER_NAME
+
+FORMAT_VERSION = 1
+TOKEN_PATTERN = r"(?u)\b\w[\w.]*\w\b"
+"""Like bm25s' default but keeps "38.331", "5.3.7" and "T310" whole."""
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    """Lower-cased word tokens without English stop words (same rule for chunks and queries)."""
+    import bm25s
+
+    return bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en", return_ids=False,
+                          show_progress=False)
+
+
+def heading_of(record: dict) -> str:
+    """"TS 38.331 5.3.7 RRC connection re-establishment"."""
+    spec = f"{record.get('kind', '')} {record.get('spec')}".strip() if record.get("spec") else ""
+    return " ".join(p for p in (spec, record.get("clause", ""), record.get("title", "")) if p)
+
+
+def document_text(record: dict) -> str:
+    """What the dense retriever embeds: the clause heading, then the chunk text."""
+    heading = heading_of(record)
+    return f"{heading}\n{record['text']}" if heading else record["text"]
+
+
+def bm25_text(record: dict) -> str:
+    """What BM25 indexes: the heading counts twice (3GPP clause titles name their topic precisely)."""
+    heading = heading_of(record)
+    return f"{heading}\n{heading}\n{record['text']}" if heading else record["text"]
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class IndexStore:
+    """Chunks + vectors + manifest in memory, with save/load to an index folder."""
+
+    def __init__(self, root: Path, records: list[dict], vectors: np.ndarray, manifest: dict):
+        self.root = Path(root)
+        self.records = records
+        self.vectors = vectors
+        self.manifest = manifest
+
+    @classmethod
+    def open(cls, root: Path, create: bool = True) -> IndexStore:
+        """Load the index at `root`, or an empty one when the folder holds none and `create` is set."""
+        root = Path(root)
+        if (root / "manifest.json").is_file():
+            manifest = json.loads((root / "manifest.json").read_text())
+            with open(root / "chunks.jsonl", "rb") as handle:
+                records = [orjson.loads(line) for line in handle if line.strip()]
+            vectors = np.load(root / "vectors.npy") if records else np.zeros((0, DIM), np.float32)
+            if len(vectors) != len(records):
+                raise ValueError(f"index at {root} is inconsistent: {len(records)} chunks, {len(vectors)} vectors")
+            return cls(root, records, vectors, manifest)
+        if not create:
+            raise FileNotFoundError(root)
+        manifest = {"format": FORMAT_VERSION, "embedder": EMBEDDER_NAME, "files": {}, "errors": {},
+                    "complete": False, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        return cls(root, [], np.zeros((0, DIM), np.float32), manifest)
+
+    # --- changing the content -------------------------------------------------------------------
+    def add(self, path: str, sha1: str, records: list[dict], vectors: np.ndarray, abbreviations: dict) -> None:
+        """Add one file's chunks (replacing any chunks it had before)."""
+        self.remove([path])
+        self.records.extend(records)
+        self.vectors = np.concatenate([self.vectors, vectors.astype(np.float32)]) if len(vectors) else self.vectors
+        self.manifest["files"][path] = {"sha1": sha1, "chunks": len(records), "abbreviations": abbreviations}
+        self.manifest["errors"].pop(path, None)
+        self.manifest["complete"] = False
+
+    def remove(self, paths: list[str]) -> int:
+        """Drop every chunk whose source is one of `paths` or lies under one of them; returns chunks removed."""
+        targets = set(paths)
+        prefixes = tuple(p.rstrip("/") + "/" for p in paths)
+
+        def gone(source: str) -> bool:
+            return source in targets or source.startswith(prefixes)
+
+        keep = [i for i, r in enumerate(self.records) if not gone(r["source"])]
+        removed = len(self.records) - len(keep)
+        if removed:
+            self.records = [self.records[i] for i in keep]
+            self.vectors = self.vectors[keep] if keep else np.zeros((0, DIM), np.float32)
+            self.manifest["complete"] = False
+        for name in [f for f in self.manifest["files"] if gone(f)]:
+            del self.manifest["files"][name]
+            self.manifest["complete"] = False
+        return removed
+
+    def abbreviations(self) -> dict[str, str]:
+        """Merged abbreviation table; TR 21.905 (the 3GPP vocabulary) wins over each spec's own list."""
+        merged: dict[str, str] = {}
+        files = self.manifest["files"]
+        ordered = sorted(files, key=lambda f: "21905" in Path(f).name or "21.905" in Path(f).name)
+        for name in ordered:
+            merged.update(files[name].get("abbreviations") or {})
+        return merged
+
+    # --- persistence ----------------------------------------------------------------------------
+    def save(self, final: bool = True) -> None:
+        """Write chunks, vectors and manifest; with `final`, also (re)build FAISS and BM25."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_bytes(self.root / "chunks.jsonl", b"".join(orjson.dumps(r) + b"\n" for r in self.records))
+        tmp = self.root / "vectors.tmp.npy"
+        np.save(tmp, self.vectors)
+        os.replace(tmp, self.root / "vectors.npy")
+        if final:
+            self._build_search_indexes()
+            _write_bytes(self.root / "abbreviations.json", orjson.dumps(self.abbreviations()))
+        self.manifest["complete"] = final
+        self.manifest["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        self.manifest["chunks"] = len(self.records)
+        _write_bytes(self.root / "manifest.json", json.dumps(self.manifest, indent=1).encode())
+
+    def _build_search_indexes(self) -> None:
+        import bm25s
+        import faiss
+
+        dense = faiss.IndexFlatIP(DIM)
+        if len(self.vectors):
+            dense.add(np.ascontiguousarray(self.vectors))
+        faiss.write_index(dense, str(self.root / "dense.faiss.tmp"))
+        os.replace(self.root / "dense.faiss.tmp", self.root / "dense.faiss")
+        tmp_dir, final_dir = self.root / "bm25.tmp", self.root / "bm25"
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tmp_dir.mkdir()
+        if self.records:
+            retriever = bm25s.BM25()
+            retriever.index(bm25_tokens([bm25_text(r) for r in self.records]), show_progress=False)
+            retriever.save(str(tmp_dir), show_progress=False)
+        shutil.rmtree(final_dir, ignore_errors=True)
+        os.replace(tmp_dir, final_dir)
+
+
+def source_key(path: Path) -> str:
+    """How a file is named in the manifest: its absolute path."""
+    return str(Path(path).resolve())
+
+
+def normalise_clause(text: str) -> str:
+    """"§ 5.3.7." -> "5.3.7" (for comparing citations)."""
+    return re.sub(r"[^\w.]", "", text).strip(".")

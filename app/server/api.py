@@ -1,0 +1,138 @@
+"""The FastAPI app: middleware (size limit, bearer auth, metrics), JSON errors and the small routes.
+
+`create_app(pipeline, ServerConfig(...))` returns an ASGI app; `app.server.run` serves it with uvicorn.
+Routes: / (web chat), /chunks/{id} (chunk page), /health, /metrics, /v1/models, /v1/chat/completions,
+/v1/retrieve, /v1/chunks/{id}.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.pipeline import RAGPipeline
+from app.server.metrics import Metrics
+from app.server.schemas import RetrieveRequest
+
+STATIC = Path(__file__).resolve().parent / "static"
+PROTECTED = ("/v1/", "/metrics")
+
+
+@dataclass
+class ServerConfig:
+    """Limits and access control of the HTTP server."""
+
+    api_key: str | None = None
+    """When set, /v1/* and /metrics need `Authorization: Bearer KEY` (the web page asks for it)."""
+    max_body_bytes: int = 256 * 1024
+    """Larger request bodies get 413."""
+    max_prompt_chars: int = 24_000
+    """Longer conversations (all message text together) get 413."""
+    model_label: str = ""
+    """Shown in the web UI and /health: which LLM answers."""
+
+
+def error(status: int, message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSONResponse:
+    """The OpenAI error shape: {"error": {"message", "type", "code"}}."""
+    return JSONResponse({"error": {"message": message, "type": kind, "code": code or str(status)}}, status_code=status)
+
+
+def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> FastAPI:
+    """Build the ASGI app around a ready pipeline."""
+    from app.server.openai_routes import register_openai_routes
+
+    config = config or ServerConfig()
+    app = FastAPI(title="TelecomGPT assistant", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.pipeline, app.state.config, app.state.metrics = pipeline, config, Metrics()
+    metrics: Metrics = app.state.metrics
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        started = time.perf_counter()
+        path = request.url.path
+        route = path if not path.startswith(("/chunks/", "/v1/chunks/")) else path.rsplit("/", 1)[0] + "/{id}"
+        response = await _check(request, path)
+        if response is None:
+            metrics.in_flight += 1
+            try:
+                response = await call_next(request)
+            finally:
+                metrics.in_flight -= 1
+        metrics.observe(route, response.status_code, time.perf_counter() - started)
+        return response
+
+    async def _check(request: Request, path: str) -> JSONResponse | None:
+        if config.api_key and path.startswith(PROTECTED):
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {config.api_key}".encode()):
+                return error(401, "missing or wrong API key: send 'Authorization: Bearer KEY'",
+                             "authentication_error", "invalid_api_key")
+        if request.method in ("POST", "PUT", "PATCH"):
+            declared = request.headers.get("content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > config.max_body_bytes):
+                return error(413, f"request body larger than {config.max_body_bytes} bytes", code="too_large")
+            if declared is None and len(await request.body()) > config.max_body_bytes:
+                return error(413, f"request body larger than {config.max_body_bytes} bytes", code="too_large")
+        return None
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request", "loc": ()}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = "request body is not valid JSON" if first.get("type") == "json_invalid" else first["msg"]
+        return error(400, f"{where}: {message}" if where and first.get("type") != "json_invalid" else message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail), "not_found_error" if exc.status_code == 404 else "api_error")
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception):
+        return error(500, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], "server_error")
+
+    @app.get("/", include_in_schema=False)
+    async def home():
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/chunks/{chunk_id}", include_in_schema=False)
+    async def chunk_page(chunk_id: str):
+        return FileResponse(STATIC / "chunk.html")
+
+    @app.get("/health")
+    async def health():
+        retriever = pipeline.retriever
+        return {"status": "ok", "model": config.model_label or pipeline.config.model,
+                "rag_model": "telecomgpt-rag", "auth": bool(config.api_key),
+                "index": {"path": str(retriever.index_dir), "chunks": len(retriever),
+                          "files": retriever.file_count, "abbreviations": len(retriever.abbreviations)}}
+
+    @app.get("/metrics")
+    async def show_metrics():
+        return metrics.snapshot()
+
+    @app.post("/v1/retrieve")
+    async def retrieve(body: RetrieveRequest):
+        started = time.perf_counter()
+        hits = await run_in_threadpool(pipeline.retriever.search, body.query, body.k, body.release, body.mode)
+        metrics.count("retrievals")
+        return {"query": body.query, "took_ms": round((time.perf_counter() - started) * 1000, 2),
+                "hits": jsonable_encoder([h.to_dict() for h in hits])}
+
+    @app.get("/v1/chunks/{chunk_id}")
+    async def chunk(chunk_id: str):
+        record = pipeline.retriever.chunk(chunk_id)
+        if record is None:
+            return error(404, f"no chunk {chunk_id!r} in this index", "not_found_error", "chunk_not_found")
+        return record
+
+    register_openai_routes(app)
+    return app

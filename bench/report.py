@@ -1,0 +1,36 @@
+"""Write one benchmark's section of docs/benchmarks.md, leaving the other sections as they are.
+
+Each bench script owns the block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+from pathlib import Path
+
+import psutil
+
+BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HEADER = "# Benchmarks\n\nEvery number here comes from a script in `bench/`, run side by side with its baseline.\n"
+
+
+def machine_line() -> str:
+    """A one-line description of the machine and the date, for every section."""
+    cpu = platform.processor() or platform.machine()
+    mem_gib = psutil.virtual_memory().total / 2**30
+    return f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: {dt.date.today()}."
+
+
+def write_section(name: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append) the section of `name` with `body` (markdown, without the markers)."""
+    text = path.read_text() if path.exists() else HEADER
+    block = f"<!-- bench:{name} -->\n{body.strip()}\n<!-- /bench:{name} -->"
+    pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)

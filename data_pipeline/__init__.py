@@ -1,0 +1,1 @@
+"""Ingest, clean, filter, deduplicate and decontaminate telecom corpora on datatrove."""

@@ -1,0 +1,106 @@
+"""Normalize pandoc's GFM output of 3GPP Word files into plain, model-friendly markdown.
+
+pandoc writes complex tables as HTML, math as $`...`$ / ```math fences, headings deeper than six
+levels as literal '#######' paragraphs, and keeps image links and table-of-contents anchors. The
+rules here turn that into pipe tables, $...$ math, ATX headings and plain text, close to the
+Release-19 markdown files 3GPP text also comes in (so cross-format near-duplicates stay near).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+_TABLE_RE = re.compile(r"<table[\s>].*?</table>", re.S)
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?|<img\b[^>]*>")
+_TOC_PAGE_RE = re.compile(r"\s*\[\d+\]\(#[^)]*\)")
+_ANCHOR_LINK_RE = re.compile(r"\[([^\]]*)\]\(#[^)]*\)")
+_INLINE_MATH_RE = re.compile(r"\$`(.+?)`\$")
+_MATH_FENCE_RE = re.compile(r"``` ?math\n(.*?)\n```", re.S)
+_INLINE_TAG_RE = re.compile(r"</?(?:sup|sub|span|strong|em|b|i|u|a|div|p|mark|small)\b[^>]*>")
+_BR_RE = re.compile(r"<br\s*/?>")
+_DEEP_HEADING_RE = re.compile(r"^#{7,}[ \t]*\\?\n((?:.+\n)*)", re.M)
+_SETEXT_RE = re.compile(r"^([^\n|#>].*)\n(=+|-+)[ \t]*\n", re.M)
+_ESCAPE_RE = re.compile(r"\\([\[\]*_<>#`'\"~-])")
+_MATH_OR_CODE_RE = re.compile(r"(\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]+`)", re.S)
+
+
+class _TableParser(HTMLParser):
+    """Collect the rows and cell texts of an HTML table; nested tables are flattened into their cell."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._depth += 1
+        elif tag == "tr" and self._depth == 1:
+            self.rows.append([])
+        elif tag in ("td", "th") and self._depth == 1:
+            self._cell = []
+        elif tag in ("br", "p") and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._depth -= 1
+        elif tag in ("td", "th") and self._depth == 1 and self._cell is not None:
+            if not self.rows:
+                self.rows.append([])
+            self.rows[-1].append(" ".join("".join(self._cell).split()).replace("|", "\\|"))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_table_to_pipe(table_html: str) -> str:
+    """One HTML table as a GFM pipe table (first row as the header, short rows padded)."""
+    parser = _TableParser()
+    parser.feed(table_html)
+    rows = [row for row in parser.rows if row]
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
+    lines.insert(1, "| " + " | ".join(["---"] * width) + " |")
+    return "\n".join(lines)
+
+
+def _deep_heading(match: re.Match) -> str:
+    # '######## \\\nAnnex A (informative):\\\nChange history' → '# Annex A (informative): Change history'
+    text = " ".join(part.strip().rstrip("\\").strip() for part in match.group(1).splitlines())
+    level = "#" if text.startswith("Annex") else "######"
+    return f"{level} {text}\n"
+
+
+def _unescape_outside_math(text: str) -> str:
+    parts = _MATH_OR_CODE_RE.split(text)
+    return "".join(part if i % 2 else _ESCAPE_RE.sub(r"\1", part) for i, part in enumerate(parts))
+
+
+def normalize_pandoc_markdown(text: str) -> str:
+    """Apply the rules in the module docstring; idempotent on already-clean markdown."""
+    text = _TABLE_RE.sub(lambda m: "\n" + html_table_to_pipe(m.group(0)) + "\n", text)
+    text = _IMAGE_RE.sub("", text)
+    text = _TOC_PAGE_RE.sub("", text)
+    text = _ANCHOR_LINK_RE.sub(r"\1", text)
+    text = _MATH_FENCE_RE.sub(lambda m: "$$" + m.group(1).strip() + "$$", text)
+    text = _INLINE_MATH_RE.sub(lambda m: "$" + m.group(1) + "$", text)
+    text = _BR_RE.sub(" ", text)
+    text = _INLINE_TAG_RE.sub("", text)
+    text = re.sub(r"[ \t]*\\$", "", text, flags=re.M)  # pandoc hard line breaks
+    text = _DEEP_HEADING_RE.sub(_deep_heading, text)
+    # multi-line headings stay setext even with --markdown-headings=atx
+    text = _SETEXT_RE.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip() + "\n", text)
+    text = _unescape_outside_math(text)
+    text = html.unescape(text) if "&" in text else text
+    text = re.sub(r"^> ?", "", text, flags=re.M)  # cover-page text boxes come out as block quotes
+    text = re.sub(r"[ \t]+$", "", text, flags=re.M)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"

@@ -1,0 +1,1 @@
+"""Per-source readers: each turns one input file into TelecomGPT Documents (text + metadata)."""

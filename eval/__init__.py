@@ -1,0 +1,1 @@
+"""Telecom benchmarks as lm-evaluation-harness tasks, with reports and plots."""

@@ -1,0 +1,72 @@
+"""`telecomgpt eval run|compare|list` (owned by the evaluation package; heavy imports inside commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+eval_app = typer.Typer(help="Run telecom benchmarks (lm-evaluation-harness tasks) and compare models.", no_args_is_help=True)
+
+
+@eval_app.command("run")
+def run(
+    model: str = typer.Option("smollm2-135m-instruct", help="Model name, local folder or GGUF; the served name for --backend openai."),
+    tasks: str = typer.Option("all", help="Comma-separated task names (see `telecomgpt eval list`) or `all`."),
+    data_dir: Path = typer.Option(None, help="Folder with the official benchmark files (TeleQnA.zip, fin_*.json, ...). "
+                                  "Default: shared/data/benchmarks."),
+    output: Path = typer.Option(Path("eval-out"), help="Where results.json, samples/, report.md and plots go."),
+    backend: str = typer.Option("vllm", help="vllm (in-process engine), hf (transformers) or openai (any endpoint)."),
+    adapter: str = typer.Option(None, help="LoRA adapter folder (vllm and hf backends)."),
+    base_url: str = typer.Option(None, help="OpenAI-compatible endpoint for --backend openai, e.g. http://127.0.0.1:8000/v1."),
+    api_key: str = typer.Option(None, envvar="OPENAI_API_KEY", help="API key for the endpoint."),
+    limit: int = typer.Option(None, help="At most N items per (sub)task, for a quick look."),
+    index: str = typer.Option(None, help="RAG index folder: retrieve context before every prompt (model + RAG)."),
+    chat: bool = typer.Option(True, help="Send generation prompts as a chat turn (instruct models, chat endpoints)."),
+    specs_dir: str = typer.Option(None, help="3GPP spec folder (.docx/.zip/.md) for tgpp_wg_classification and "
+                                  "telecom_math_modeling. Default: the shared corpus."),
+    code_dir: str = typer.Option(None, help="Code folder (Python/Go) for telecom_code. Default: the shared corpus."),
+    cache_dir: Path = typer.Option(None, help="Where built task data is cached. Default: ~/.cache/telecomgpt/cache/eval."),
+    judge_url: str = typer.Option(None, envvar="TELECOMGPT_JUDGE_URL", help="Endpoint of the LLM judge for telecom_open_qna_judge."),
+    judge_model: str = typer.Option(None, envvar="TELECOMGPT_JUDGE_MODEL", help="Model name of the LLM judge."),
+) -> None:
+    """Evaluate one model on telecom tasks; writes OUT/results.json, OUT/samples/, OUT/report.md, OUT/*.png."""
+    import os
+
+    from eval.runner import EvalRequest
+    from eval.runner import run as run_eval
+
+    for name, value in {"TELECOMGPT_JUDGE_URL": judge_url, "TELECOMGPT_JUDGE_MODEL": judge_model}.items():
+        if value:
+            os.environ[name] = value
+    request = EvalRequest(model=model, tasks=[t for t in tasks.split(",") if t], data_dir=data_dir, output=output,
+                          backend=backend, adapter=adapter, base_url=base_url, api_key=api_key, limit=limit,
+                          index=index, chat=chat, cache_dir=cache_dir, specs_dir=specs_dir, code_dir=code_dir)
+    summary = run_eval(request)
+    for name, task in summary["tasks"].items():
+        metric = task["primary_metric"]
+        value = task["metrics"].get(metric, {}).get("value")
+        shown = f"{value:.4f}" if isinstance(value, (int, float)) else value
+        typer.echo(f"{name:28s} {metric:>18s} {shown}  (n={task['n']}, extraction failures={task['extraction_failures']}, "
+                   f"malformed inputs={task['malformed_items']})")
+    typer.echo(f"wrote {output}/results.json, report.md, samples/ and plots")
+
+
+@eval_app.command("compare")
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Output folders of `telecomgpt eval run` (e.g. base sft dpo rag)."),
+    plot: Path = typer.Option(Path("compare.png"), help="Where to write the side-by-side bar chart."),
+) -> None:
+    """Print the runs side by side (primary metric per task and category) and plot them."""
+    from eval.compare import compare_runs
+
+    typer.echo(compare_runs(runs, plot))
+
+
+@eval_app.command("list")
+def list_tasks() -> None:
+    """Show the tasks and what each measures."""
+    from eval.catalog import EXTRA_TASKS, TASKS
+
+    for name, what in {**TASKS, **EXTRA_TASKS}.items():
+        typer.echo(f"{name:26s} {what}")

@@ -1,0 +1,1 @@
+"""Benchmark readers (official file formats) and builders (tasks made from the corpus), cached as JSONL."""

@@ -1,0 +1,1 @@
+"""Scoring helpers shared by the task utils: answer extraction, equations, text similarity."""

@@ -1,0 +1,1 @@
+"""lm-eval model classes over the project's LLM backends (registered as `telecomgpt` and `telecomgpt-rag`)."""

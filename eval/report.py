@@ -1,0 +1,142 @@
+"""Turn lm-eval's raw results into results.json, samples/*.jsonl, report.md and per-category plots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+
+
+def _metrics(entry: dict) -> dict[str, dict]:
+    """{"acc": {"value": .., "stderr": ..}} from lm-eval's "acc,none" / "acc_stderr,none" keys."""
+    found: dict[str, dict] = {}
+    for key, value in entry.items():
+        if "," not in key or "_stderr" in key:
+            continue
+        metric = key.split(",")[0]
+        stderr = entry.get(key.replace(",", "_stderr,", 1))
+        found[metric] = {"value": value, "stderr": stderr if isinstance(stderr, (int, float)) else None}
+    return found
+
+
+def _leaves(name: str, subtasks: dict[str, list[str]]) -> list[str]:
+    if name not in subtasks:
+        return [name]
+    return [leaf for child in subtasks[name] for leaf in _leaves(child, subtasks)]
+
+
+def _malformed(leaves: list[str], configs: dict, request) -> int:
+    from eval.data.store import manifest
+
+    sources = {(configs.get(leaf, {}).get("dataset_kwargs") or {}).get("source") for leaf in leaves} - {None}
+    return sum(manifest(s, request.data_dir, request.cache_dir, **request.corpus_options())["malformed"]
+               for s in sorted(sources))
+
+
+def _by_doc_category(samples: list[dict], metric: str) -> dict[str, dict]:
+    buckets: dict[str, list[float]] = defaultdict(list)
+    for sample in samples:
+        if isinstance(sample.get(metric), (int, float)):
+            buckets[str(sample["doc"].get("category", "all"))].append(float(sample[metric]))
+    return {c: {"metrics": {metric: {"value": sum(v) / len(v), "stderr": None}}, "n": len(v)}
+            for c, v in sorted(buckets.items())}
+
+
+def summarize(raw: dict, request, seconds: float) -> dict:
+    """Per top-level task: metrics with stderr, n, extraction failures, malformed inputs, categories."""
+    scores = {**raw.get("results", {}), **raw.get("groups", {})}
+    subtasks = raw.get("group_subtasks", {})
+    children = {c for kids in subtasks.values() for c in kids}
+    n_samples = {k: v.get("effective", 0) for k, v in raw.get("n-samples", {}).items()}
+    configs, samples = raw.get("configs", {}), raw.get("samples", {})
+    tasks = {}
+    for name in [n for n in scores if n not in children]:
+        leaves = _leaves(name, subtasks)
+        primary = (configs.get(leaves[0], {}).get("metric_list") or [{"metric": "acc"}])[0]["metric"]
+        failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves for s in samples.get(leaf, []))
+        if name in subtasks:
+            categories = {scores[c].get("alias", c).strip(" -"): {"metrics": _metrics(scores[c]),
+                                                               "n": sum(n_samples.get(x, 0) for x in _leaves(c, subtasks))}
+                          for c in subtasks[name] if c in scores}
+        else:
+            categories = _by_doc_category(samples.get(name, []), primary)
+        tasks[name] = {"alias": scores[name].get("alias", name).strip(" -"), "primary_metric": primary,
+                       "metrics": _metrics(scores[name]), "n": sum(n_samples.get(x, 0) for x in leaves),
+                       "extraction_failures": failures, "malformed_items": _malformed(leaves, configs, request),
+                       "categories": categories}
+    return {"model": request.model, "backend": request.backend, "adapter": request.adapter, "rag_index": request.index,
+            "data_dir": str(request.data_dir or ""), "limit": request.limit, "date": dt.datetime.now().isoformat(timespec="seconds"),
+            "seconds": round(seconds, 1), "tasks": tasks}
+
+
+def _fmt(metric: dict) -> str:
+    value, stderr = metric.get("value"), metric.get("stderr")
+    if not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:.4f} ± {stderr:.4f}" if isinstance(stderr, (int, float)) else f"{value:.4f}"
+
+
+def markdown(summary: dict, plots: dict[str, str]) -> str:
+    lines = [f"# Evaluation of `{summary['model']}`", "",
+             f"Backend `{summary['backend']}`" + (f", adapter `{summary['adapter']}`" if summary["adapter"] else "")
+             + (f", RAG index `{summary['rag_index']}`" if summary["rag_index"] else "")
+             + f"; limit {summary['limit'] or 'none'}; {summary['date']}; {summary['seconds']} s.", "",
+             "| task | metric | value ± stderr | n | extraction failures | malformed inputs |", "|---|---|---|---|---|---|"]
+    for name, task in summary["tasks"].items():
+        for metric, value in task["metrics"].items():
+            lines.append(f"| {name} | {metric} | {_fmt(value)} | {task['n']} | {task['extraction_failures']} "
+                         f"| {task['malformed_items']} |")
+    for name, task in summary["tasks"].items():
+        lines += ["", f"## {task['alias']} by category ({task['primary_metric']})", "", "| category | value | n |", "|---|---|---|"]
+        for category, entry in task["categories"].items():
+            lines.append(f"| {category} | {_fmt(entry['metrics'].get(task['primary_metric'], {}))} | {entry['n']} |")
+        if name in plots:
+            lines += ["", f"![{name}]({plots[name]})"]
+    return "\n".join(lines) + "\n"
+
+
+def plot_categories(summary: dict, out: Path) -> dict[str, str]:
+    """One bar chart per task: the primary metric by category, with stderr bars where known."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = {}
+    for name, task in summary["tasks"].items():
+        metric, cats = task["primary_metric"], task["categories"]
+        if not cats:
+            continue
+        values = [cats[c]["metrics"].get(metric, {}).get("value") or 0.0 for c in cats]
+        errors = [cats[c]["metrics"].get(metric, {}).get("stderr") or 0.0 for c in cats]
+        fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(cats) + 2), 3.6))
+        ax.bar(range(len(cats)), values, yerr=errors, capsize=3, color="#3b75af")
+        ax.set_xticks(range(len(cats)), [f"{c} (n={cats[c]['n']})" for c in cats], rotation=25, ha="right", fontsize=8)
+        for x, value in enumerate(values):
+            ax.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                        textcoords="offset points")
+        ax.set_ylim(0, max(1.0, max(values) * 1.1))
+        ax.set_ylabel(metric)
+        ax.set_title(f"{task['alias']} — {summary['model']}", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(out / f"{name}.png", dpi=110)
+        plt.close(fig)
+        written[name] = f"{name}.png"
+    return written
+
+
+def write_outputs(raw: dict, summary: dict, out: Path) -> None:
+    """results.json, samples/<task>.jsonl (prompt, answer, target, scores), report.md, <task>.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "samples").mkdir(exist_ok=True)
+    for task, rows in raw.get("samples", {}).items():
+        with (out / "samples" / f"{task}.jsonl").open("w", encoding="utf-8") as handle:
+            for row in rows:
+                record = {"doc_id": row["doc_id"], "id": row["doc"].get("id"), "category": row["doc"].get("category"),
+                          "prompt": row["arguments"][0][0], "target": row["target"], "response": row["filtered_resps"],
+                          "scores": {m: row.get(m) for m in row.get("metrics", [])}}
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    plots = plot_categories(summary, out)
+    (out / "results.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    (out / "report.md").write_text(markdown(summary, plots))

@@ -1,0 +1,43 @@
+"""Telecom open QnA: free answers scored against TeleQnA explanations (ROUGE-L, MiniLM similarity, judge)."""
+
+import os
+import re
+
+from eval.data.store import load_split as load_dataset  # noqa: F401  (the YAMLs' custom_dataset hook)
+from eval.metrics.text import embedding_similarity, rouge_l
+from telecomgpt.errors import UserError
+
+
+def prompt(doc: dict) -> str:
+    return f"Answer this telecommunications question in two or three sentences.\n\nQuestion: {doc['question']}"
+
+
+def score(doc: dict, results: list[str]) -> dict:
+    answer = results[0].strip()
+    return {"rougeL": rouge_l(answer, doc["reference"]), "embedding_similarity": embedding_similarity(answer, doc["reference"])}
+
+
+_JUDGE = ("You grade answers to telecom questions. Reference answer:\n{reference}\n\nCandidate answer:\n{answer}\n\n"
+          "Question: {question}\nRate how correct the candidate is compared with the reference, from 1 (wrong) to "
+          "5 (fully correct). Reply with the number only.")
+
+
+def _judge_client():
+    from telecomgpt.llm.client import ChatClient
+
+    url, model = os.environ.get("TELECOMGPT_JUDGE_URL"), os.environ.get("TELECOMGPT_JUDGE_MODEL", "telecomgpt")
+    if not url:
+        raise UserError("telecom_open_qna_judge needs TELECOMGPT_JUDGE_URL (an OpenAI-compatible endpoint)",
+                        hint="or `telecomgpt eval run --judge-url URL --judge-model NAME`")
+    return ChatClient(url, model, api_key=os.environ.get("TELECOMGPT_JUDGE_API_KEY"))
+
+
+def score_with_judge(doc: dict, results: list[str]) -> dict:
+    """ROUGE-L and similarity plus the judge's 1-5 grade scaled to 0-1 (unparseable grade = failure, 0)."""
+    scores = score(doc, results)
+    reply = _judge_client().chat([{"role": "user", "content": _JUDGE.format(
+        reference=doc["reference"], answer=results[0].strip(), question=doc["question"])}], max_tokens=8, temperature=0.0)
+    grade = re.search(r"[1-5]", reply)
+    scores["judge_score"] = (int(grade.group(0)) - 1) / 4 if grade else 0.0
+    scores["extraction_failure"] = 0.0 if grade else 1.0
+    return scores

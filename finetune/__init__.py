@@ -1,0 +1,1 @@
+"""Continual pretraining, QLoRA SFT and DPO recipes over TRL."""

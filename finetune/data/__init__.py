@@ -1,0 +1,1 @@
+"""Datasets the finetune recipes train on (SFT instructions, DPO preference pairs)."""

@@ -1,0 +1,92 @@
+"""Read a stage's YAML recipe (plus `--key value` overrides) into typed dataclasses with `trl.TrlParser`.
+
+`cpt` and `sft` use TRL's `SFTConfig` (CPT is language modelling on raw text with packing), `dpo` uses
+`DPOConfig`; TelecomGPT's own arguments live in `finetune.args`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from finetune.args import DataArguments, LoraArguments, ModelArguments
+from telecomgpt.errors import UserError
+
+STAGES = ("cpt", "sft", "dpo")
+
+
+@dataclass
+class Recipe:
+    """One parsed recipe: the stage and its four argument groups."""
+
+    stage: str
+    data: DataArguments
+    model: ModelArguments
+    lora: LoraArguments
+    train: Any
+    """trl.SFTConfig (cpt, sft) or trl.DPOConfig (dpo)."""
+
+
+def trainer_config_class(stage: str) -> type:
+    """The TRL config dataclass a stage's recipe is validated against."""
+    from trl import DPOConfig, SFTConfig
+
+    if stage not in STAGES:
+        raise UserError(f"unknown stage {stage!r}; choose one of: {', '.join(STAGES)}")
+    return DPOConfig if stage == "dpo" else SFTConfig
+
+
+def _parser(stage: str):
+    from trl import TrlParser
+
+    class RecipeParser(TrlParser):
+        """argparse errors (bad type, unknown key) become one-line UserErrors instead of SystemExit."""
+
+        def error(self, message: str):  # noqa: D401 - argparse hook
+            raise UserError(f"bad recipe for `train {stage}`: {message}")
+
+    return RecipeParser((DataArguments, ModelArguments, LoraArguments, trainer_config_class(stage)))
+
+
+def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str] = ()) -> Recipe:
+    """Parse `config` (YAML) and `overrides` (`--key value ...`, which win) for `stage`, then check it."""
+    args = list(overrides)
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise UserError(f"recipe not found: {path}", hint="see configs/finetune/")
+        args = ["--config", str(path), *args]
+    try:
+        groups = _parser(stage).parse_args_and_config(args=args, return_remaining_strings=True)
+    except ValueError as exc:  # TrlParser (unknown YAML keys) and TrainingArguments checks report this way
+        message = str(exc).splitlines()[0]
+        if "bf16/gpu" in message:
+            message = "bf16 needs a GPU or `use_cpu: true`; this machine has no usable GPU (add --use_cpu true)"
+        raise UserError(f"bad recipe {config}: {message}") from None
+    data, model, lora, train, remaining = groups
+    if remaining:
+        raise UserError(f"unknown recipe keys for `train {stage}`: {' '.join(remaining)}")
+    recipe = Recipe(stage, data, model, lora, train)
+    validate(recipe)
+    return recipe
+
+
+def validate(recipe: Recipe) -> None:
+    """Checks that need more than one field (types and names are checked by the parser)."""
+    stage, model, lora, train = recipe.stage, recipe.model, recipe.lora, recipe.train
+    if stage == "cpt" and (lora.use_peft or model.load_in_4bit):
+        raise UserError("cpt trains all parameters: set use_peft: false and load_in_4bit: false")
+    if model.load_in_4bit and not lora.use_peft:
+        raise UserError("a 4-bit (QLoRA) model can only train a LoRA adapter: set use_peft: true")
+    if not recipe.data.dataset_path:
+        raise UserError(f"no training data: set dataset_path in the recipe or pass --dataset_path (stage {stage})")
+    if not 0.0 <= recipe.data.eval_fraction < 1.0:
+        raise UserError(f"eval_fraction must be in [0, 1), got {recipe.data.eval_fraction}")
+    if train.learning_rate <= 0:
+        raise UserError(f"learning_rate must be positive, got {train.learning_rate}")
+    if model.torch_dtype not in ("float32", "bfloat16", "float16", "auto"):
+        raise UserError(f"torch_dtype must be float32, bfloat16, float16 or auto, got {model.torch_dtype!r}")
+    if recipe.data.resume not in ("auto", "never") and not Path(recipe.data.resume).is_dir():
+        raise UserError(f"resume: no checkpoint folder {recipe.data.resume}")

@@ -1,0 +1,1 @@
+"""The `telecomgpt` command line (typer)."""

@@ -1,0 +1,79 @@
+"""`telecomgpt chat`: ask once, or talk in the terminal with streamed answers."""
+
+from __future__ import annotations
+
+import contextlib
+
+import typer
+
+from telecomgpt.cli.options import ConfigOption, ModelOption
+
+SYSTEM_PROMPT = ("You are TelecomGPT, an assistant for telecom engineers. Answer precisely and concisely about "
+                 "3GPP specifications, wireless research and telecom software. Say so when you are not sure.")
+
+
+def _endpoint(settings):
+    """Use the configured endpoint, or start a private vLLM server for this chat."""
+    if settings.base_url:
+        return contextlib.nullcontext(settings.base_url), settings.served_model_name
+    from telecomgpt.llm.server import VLLMServer
+
+    server = VLLMServer(settings.model, served_model_name=settings.served_model_name, host=settings.serve.host,
+                        max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb)
+    typer.echo("starting vLLM for this chat (about a minute on CPU; use --base-url to reuse a server)", err=True)
+
+    @contextlib.contextmanager
+    def running():
+        with server:
+            yield server.base_url
+
+    return running(), settings.served_model_name
+
+
+def chat(
+    question: str = typer.Argument(None, help="Ask this once and exit; leave out for an interactive chat."),
+    model: str = ModelOption,
+    base_url: str = typer.Option(None, "--base-url", help="An OpenAI-compatible endpoint to use instead of "
+                                 "starting vLLM (e.g. http://127.0.0.1:8000/v1)."),
+    served_model: str = typer.Option(None, "--served-model", help="Model name at that endpoint [default: telecomgpt]."),
+    api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY", help="Bearer key for the endpoint."),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="Longest answer in tokens [default: 256]."),
+    temperature: float = typer.Option(None, "--temperature", help="Sampling temperature [default: 0.2]."),
+    config: str = ConfigOption,
+) -> None:
+    """Chat with the telecom model: one QUESTION, or an interactive session (/reset, /exit)."""
+    from telecomgpt.config import load_settings
+    from telecomgpt.llm.client import ChatClient
+
+    settings = load_settings(config, model=model, base_url=base_url, served_model_name=served_model,
+                             api_key=api_key, max_tokens=max_tokens, temperature=temperature)
+    endpoint, name = _endpoint(settings)
+    with endpoint as url:
+        client = ChatClient(url, name, api_key=settings.api_key, timeout_s=settings.request_timeout_s)
+        history = [{"role": "system", "content": SYSTEM_PROMPT}]
+        if question:
+            history.append({"role": "user", "content": question})
+            typer.echo(client.chat(history, max_tokens=settings.max_tokens, temperature=settings.temperature))
+            return
+        typer.echo(f"TelecomGPT chat on {url} (model {name}). /reset clears, /exit or Ctrl-D quits.")
+        while True:
+            try:
+                line = input("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                typer.echo("")
+                return
+            if line in ("/exit", "/quit"):
+                return
+            if line == "/reset":
+                history = history[:1]
+                continue
+            if not line:
+                continue
+            history.append({"role": "user", "content": line})
+            typer.echo("telecomgpt> ", nl=False)
+            answer = ""
+            for piece in client.stream(history, max_tokens=settings.max_tokens, temperature=settings.temperature):
+                answer += piece
+                typer.echo(piece, nl=False)
+            typer.echo("")
+            history.append({"role": "assistant", "content": answer})

@@ -1,0 +1,76 @@
+"""`telecomgpt`: one command line for every capability.
+
+Each capability adds its own sub-commands from a light module of its package; heavy libraries
+(torch, vLLM, datatrove) are imported inside the commands, so `telecomgpt --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from telecomgpt.cli import chat as chat_cmd
+from telecomgpt.cli import models as models_cmd
+from telecomgpt.cli import serve as serve_cmd
+from telecomgpt.errors import UserError
+
+app = typer.Typer(
+    name="telecomgpt",
+    help="TelecomGPT: a telecom LLM you can build, adapt, evaluate and talk to.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(models_cmd.app, name="models")
+app.command("serve")(serve_cmd.serve)
+app.command("chat")(chat_cmd.chat)
+
+
+def _register_capabilities() -> None:
+    """Sub-commands owned by the other packages (data, index, train, eval)."""
+    from app.cli import index_app
+    from data_pipeline.cli import register as register_data
+    from eval.cli import eval_app
+    from finetune.cli import train_app
+    from finetune.data.cli import register as register_datasets
+
+    data_app = typer.Typer(help="Build training corpora and datasets: clean, filter, deduplicate, decontaminate.",
+                           no_args_is_help=True)
+    register_data(data_app)
+    register_datasets(data_app)
+    app.add_typer(data_app, name="data")
+    app.add_typer(index_app, name="index")
+    app.add_typer(train_app, name="train")
+    app.add_typer(eval_app, name="eval")
+
+
+_register_capabilities()
+
+
+def main() -> None:
+    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        typer.secho(f"error: {exc.one_line()}", err=True, fg=typer.colors.RED)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors come through here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The web chat page in headless Debian Chromium (Playwright): ask, watch the answer stream in,
+see at least one source and open its chunk text; a screenshot is kept in tests/artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_web_chat_streams_answer_with_sources(rag_server, artifacts_dir):
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium`")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(rag_server.url + "/")
+            expect(page.locator("#index")).to_contain_text("chunks", timeout=15_000)
+            expect(page.locator("#model")).to_have_text("smollm2-135m-instruct")
+            page.fill("#question", "What is the cell selection criterion S for NR?")
+            page.click("#send")
+            answer = page.locator(".msg.assistant").last
+            expect(answer).to_contain_text("Sources:", timeout=120_000)
+            expect(answer).to_have_class("msg assistant done", timeout=30_000)
+            assert int(answer.get_attribute("data-updates")) > 3  # it arrived in pieces, not at once
+            sources = page.locator("#sources li.source")
+            assert sources.count() >= 1
+            expect(sources.first).to_contain_text("TS 38.304")
+            sources.first.locator("a").click()
+            expect(sources.first.locator("pre")).to_be_visible(timeout=15_000)
+            assert len(sources.first.locator("pre").inner_text()) > 50
+            page.screenshot(path=str(artifacts_dir / "web_chat.png"), full_page=True)
+            chunk_page = browser.new_page()
+            chunk_page.goto(rag_server.url + sources.first.locator("a").get_attribute("href"))
+            expect(chunk_page.locator("#citation")).to_contain_text("TS 38.304", timeout=15_000)
+        finally:
+            browser.close()

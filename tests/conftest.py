@@ -1,0 +1,86 @@
+"""Session-wide fixtures: the shared data folder, the embedded model, one vLLM server and one engine.
+
+A vLLM server takes about a minute to start on CPU, so every test that needs one shares this one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The real data beside the checkout (../shared); skipped locally when absent, a failure in CI."""
+    from telecomgpt.paths import shared_dir as find_shared
+
+    found = find_shared()
+    if found is None:
+        message = "../shared (real corpus and benchmark dev splits) is not beside the checkout"
+        if IN_CI:
+            pytest.fail(message + "; CI must run these tests, not skip them")
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests leave files for people to look at (screenshots, reports); git-ignored."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def embedded_model_dir() -> Path:
+    """The embedded SmolLM2-135M-Instruct as an HF folder (converted from its GGUF once, then cached)."""
+    from telecomgpt.models import prepare
+
+    return prepare()
+
+
+@pytest.fixture(scope="session")
+def lora_adapter_dir(embedded_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly initialised LoRA adapter (random B, so it really changes the output) for the base model."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(embedded_model_dir, dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    peft_model = get_peft_model(model, config)
+    out = tmp_path_factory.mktemp("adapter") / "telecom-lora"
+    peft_model.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One real vLLM OpenAI-compatible server on loopback: base model `telecomgpt`, adapter `telecom-lora`."""
+    from telecomgpt.llm.server import VLLMServer
+
+    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    server = VLLMServer(embedded_model_dir, served_model_name="telecomgpt",
+                        adapters={"telecom-lora": lora_adapter_dir}, kv_cache_gb=2, log_file=log)
+    server.start(timeout_s=600)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(embedded_model_dir: Path):
+    """The in-process vLLM engine over the embedded model, shared by the whole session."""
+    from telecomgpt.llm import get_backend
+
+    backend = get_backend("vllm", model=embedded_model_dir, kv_cache_gb=1, max_model_len=2048)
+    yield backend
+    backend.close()

@@ -1,0 +1,65 @@
+"""Every task on a few real items with the real embedded model (vLLM engine), end to end to the reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.catalog import TASKS
+from eval.runner import EvalRequest, run
+
+LIMIT = 2
+EXPECTED_N = {"teleqna": 10, "teleqna_gen": 10, "oran_bench": 6, "srsran_bench": 2, "wireless_math": 4,
+              "tgpp_wg_classification": 2, "telecom_math_modeling": 2, "telecom_open_qna": 2, "telecom_code": 4}
+
+
+@pytest.fixture(scope="module")
+def full_run(vllm_engine, bench_dir: Path, eval_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("eval-all")
+    request = EvalRequest(model="smollm2-135m-instruct", tasks=["all"], data_dir=bench_dir, output=out,
+                          limit=LIMIT, cache_dir=eval_cache)
+    return run(request, llm=vllm_engine), out
+
+
+@pytest.mark.slow
+def test_every_task_scores_real_items(full_run):
+    summary, out = full_run
+    assert set(summary["tasks"]) == set(TASKS) == set(EXPECTED_N)
+    for name, task in summary["tasks"].items():
+        assert task["n"] == EXPECTED_N[name], name
+        value = task["metrics"][task["primary_metric"]]["value"]
+        assert 0.0 <= value <= 1.0, (name, value)
+        assert task["categories"], name
+    assert summary["tasks"]["oran_bench"]["malformed_items"] == 11  # real broken lines of the dev split
+    assert summary["tasks"]["wireless_math"]["malformed_items"] == 1
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["tasks"].keys() == summary["tasks"].keys()
+
+
+@pytest.mark.slow
+def test_samples_keep_every_prompt_answer_and_score(full_run):
+    _, out = full_run
+    files = sorted((out / "samples").glob("*.jsonl"))
+    assert len(files) == 21  # one per leaf task
+    for path in files:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert len(rows) == LIMIT, path.name
+        for row in rows:
+            assert row["prompt"] and row["response"] is not None and row["scores"], path.name
+    fill = [json.loads(line) for line in (out / "samples" / "wireless_math_fill.jsonl").read_text().splitlines()]
+    assert all(isinstance(r["response"][0], str) for r in fill)
+
+
+@pytest.mark.slow
+def test_report_plots_and_compare(full_run, tmp_path: Path):
+    from eval.compare import compare_runs
+
+    _, out = full_run
+    report = (out / "report.md").read_text()
+    for name in TASKS:
+        assert f"| {name} |" in report
+        assert (out / f"{name}.png").stat().st_size > 5000
+    table = compare_runs([out, out], tmp_path / "compare.png")
+    assert "| teleqna | Lexicon | acc |" in table and (tmp_path / "compare.png").exists()

@@ -1,0 +1,89 @@
+"""Every user mistake on the command line is one line on stderr and exit code 2, never a traceback."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TELECOMGPT = [sys.executable, "-m", "telecomgpt.cli.main"]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*TELECOMGPT, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, needle: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:") and needle in lines[0]
+
+
+def test_help_lists_every_capability():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("models", "serve", "chat", "data", "index", "train", "eval"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", [["models"], ["serve"], ["chat"], ["data"], ["index"], ["train"], ["eval"]])
+def test_every_command_explains_itself(command):
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0 and "Usage" in result.stdout and len(result.stdout) > 200
+
+
+def test_unknown_model():
+    assert_one_line_error(run_cli("models", "prepare", "--model", "gpt-17"), "unknown model")
+
+
+def test_missing_model_file(tmp_path):
+    assert_one_line_error(run_cli("serve", "--model", str(tmp_path / "nope.gguf")), "unknown model")
+
+
+def test_corrupted_model_folder(tmp_path):
+    (tmp_path / "config.json").write_text("{")
+    assert_one_line_error(run_cli("serve", "--model", str(tmp_path)), "corrupted config.json")
+
+
+def test_port_in_use(embedded_model_dir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--model", str(embedded_model_dir), "--port", str(port))
+    assert_one_line_error(result, "already in use")
+
+
+def test_bad_adapter_flag(embedded_model_dir, tmp_path):
+    assert_one_line_error(run_cli("serve", "--adapter", "just-a-name"), "NAME=PATH")
+    not_adapter = tmp_path / "plain"
+    not_adapter.mkdir()
+    result = run_cli("serve", "--model", str(embedded_model_dir), "--adapter", f"x={not_adapter}")
+    assert_one_line_error(result, "not a LoRA adapter")
+
+
+def test_invalid_setting_from_environment():
+    assert_one_line_error(run_cli("serve", env={"TELECOMGPT_SERVE__PORT": "eighty"}), "serve.port")
+
+
+def test_missing_config_file(tmp_path):
+    assert_one_line_error(run_cli("serve", "--config", str(tmp_path / "x.yaml")), "not found")
+
+
+def test_endpoint_down():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli("chat", "--base-url", f"http://127.0.0.1:{port}/v1", "hello")
+    assert_one_line_error(result, "cannot reach")
+
+
+def test_entry_point_installed():
+    script = Path(sys.executable).parent / "telecomgpt"
+    assert script.exists()
+    assert subprocess.run([str(script), "--help"], capture_output=True, timeout=60).returncode == 0
