@@ -32,10 +32,10 @@ IDK_ANSWER = ("I don't know: the indexed documents contain nothing relevant to t
 
 CONTROL_TOKENS = re.compile(r"<\|[^|>]{1,40}\|>|</?(?:s|system|assistant|user|documents?)>", re.I)
 INSTRUCTION_LIKE = re.compile(
-    r"[^.\n]*\b(?:(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"[^.!?\n]*\b(?:(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
     r"(?:previous|prior|above|earlier|preceding|system|other)\s+(?:instructions?|prompts?|rules|directions|messages?)"
     r"|you\s+are\s+now\b|new\s+instructions?\s*:|system\s+prompt|respond\s+only\s+with|reply\s+only\s+with"
-    r"|answer\s+only\s+with)[^.\n]*[.!]?",
+    r"|answer\s+only\s+with)[^.!?\n]*[.!?]?",
     re.I,
 )
 REMOVED = "[instruction-like text removed]"

@@ -3,7 +3,7 @@ vs lm-eval's own `hf` backend (HFLM), same tasks, same run. Writes the `eval_spe
 docs/benchmarks.md.
 
     .venv/bin/python bench/eval_speed.py            # full dev split (takes several minutes on 2 cores)
-    .venv/bin/python bench/eval_speed.py --limit 20 # 20 per category, a quick look (not written)
+    .venv/bin/python bench/eval_speed.py --limit 20 # 20 per category (100 questions), a quicker measurement
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all 1,000)")
     parser.add_argument("--hf-batch-size", type=int, default=16, help="batch size of lm-eval's hf backend")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 
@@ -61,15 +62,17 @@ def main() -> None:
                                                       device="cpu", dtype="float32"), args.limit)
     speedup = fast["qps"] / slow["qps"]
     print(f"speed-up {speedup:.2f}x")
-    if args.limit:
+    if args.no_write:
         return
+    scope = (f"the first {args.limit} questions of each category ({fast['questions']} questions)" if args.limit
+             else f"all {fast['questions']} questions")
     rows = "\n".join(f"| {r['label']} | {r['questions']} | {r['eval_s']:.1f} | {r['qps']:.2f} | {r['load_s']:.1f} "
                      f"| {r['acc']:.4f} |" for r in (fast, slow))
     write_section("eval_speed", f"""## bench/eval_speed.py — TeleQnA dev through lm-eval: vLLM engine vs lm-eval `hf`
 
 {machine_line()} Load average when it started: {load_before:.1f} (other engineers' jobs shared the 2 cores).
 
-SmolLM2-135M-Instruct (embedded), TeleQnA dev split (1,000 questions, 2-5 options, log-likelihood of each
+SmolLM2-135M-Instruct (embedded), TeleQnA dev split ({scope}; 2-5 options, log-likelihood of each
 option), the same lm-eval tasks for both; evaluation time excludes model loading (shown apart).
 
 | backend | questions | eval s | questions/s | load s | accuracy |

@@ -68,4 +68,6 @@ def load_config(path: str | Path | None) -> PipelineConfig:
     except TypeError as exc:
         raise UserError(f"invalid setting in {path}: {exc}") from None
     config.line_rules.update(rules)
+    if config.tasks < 1 or config.clause_mode not in ("clause", "document"):
+        raise UserError(f"invalid config {path}: tasks must be >= 1 and clause_mode 'clause' or 'document'")
     return config

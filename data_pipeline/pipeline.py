@@ -29,7 +29,6 @@ from datatrove.pipeline.dedup.minhash import (
     MinhashDedupBuckets,
     MinhashDedupCluster,
     MinhashDedupFilter,
-    MinhashDedupSignature,
 )
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers.jsonl import JsonlWriter
@@ -39,6 +38,7 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 from data_pipeline.config import PipelineConfig
 from data_pipeline.filters import BoilerplateClauseFilter, DecontaminationFilter, EnglishFilter, SplitTagger
 from data_pipeline.line_rules import TelecomLineFilter
+from data_pipeline.minhash import FastMinhashSignature
 from data_pipeline.reader import CorpusReader
 
 _WORDS = re.compile(r"\w+")
@@ -80,7 +80,7 @@ def build_stages(config: PipelineConfig, inputs: list[str], out: Path, benchmark
     """[(stage name, pipeline blocks, tasks)] for the executor to run in order."""
     work, tasks = out / "work", config.tasks
     exact_config = ExactDedupConfig(content_getter=normalized_content)
-    # sha1 shingle hashes: datatrove's xxhash path passes str, which xxhash>=4 refuses
+    # hash_config only sizes the signature (64-bit); shingles are hashed by FastMinhashSignature
     minhash_config = MinhashConfig(n_grams=config.minhash.n_grams, num_buckets=config.minhash.buckets,
                                    hashes_per_bucket=config.minhash.rows,
                                    hash_config=HashConfig(precision=64, hash_fc="sha1"))
@@ -102,17 +102,17 @@ def build_stages(config: PipelineConfig, inputs: list[str], out: Path, benchmark
         clean.append(ExactDedupSignature(str(work / "exact_sigs"), config=exact_config))
         stages += [("clean", clean, tasks),
                    ("exact", [ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact_config)], 1)]
-        dedup_sig = [RankJsonlReader(str(current)),
+        dedup_sig = [RankJsonlReader(str(current), add_file_path=False),
                      ExactDedupFilter(str(work / "exact_dups"), exact_config, exclusion_writer=_excluded_fixed(out, "exact_dedup", "duplicate")),
                      JsonlWriter(str(work / "exact"), output_filename="${rank}.jsonl.gz")]
         current = work / "exact"
     else:
         stages.append(("clean", clean, tasks))
         dedup_sig = []
-    final = [RankJsonlReader(str(current))]
+    final = [RankJsonlReader(str(current), add_file_path=False)]
     if config.minhash.enabled:
         tokenizer = RegexWordTokenizer()
-        dedup_sig.append(MinhashDedupSignature(str(work / "minhash_sigs"), minhash_config, language=tokenizer))
+        dedup_sig.append(FastMinhashSignature(str(work / "minhash_sigs"), minhash_config, language=tokenizer))
         stages += [("dedup_sig", dedup_sig, tasks),
                    ("buckets", [MinhashDedupBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"),
                                                     config=minhash_config)], config.minhash.buckets),

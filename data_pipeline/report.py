@@ -37,6 +37,11 @@ def render_report(stats: dict) -> str:
         tok = sum(tokens.get(key, {}).values()) if tokens else "-"
         by_source = ", ".join(f"{s} {n:,}" for s, n in sorted(docs[key].items()))
         lines.append(f"| {reason} | {sum(docs[key].values()):,} | {_num(tok)} | {by_source} |")
+    hits = stats.get("decontamination") or []
+    lines += ["", "## Decontamination: documents removed and the benchmark items they share 13-grams with", ""]
+    lines += [f"- `{h['id']}`: {', '.join(h['benchmark_items'][:5])}" for h in hits[:50]] or ["None."]
+    if len(hits) > 50:
+        lines.append(f"- ... {len(hits) - 50} more in stats.json")
     lines += ["", "## Files with errors", ""]
     lines += [f"- `{e['path']}`: {e['reason']}" for e in stats["errors"]] or ["None."]
     timing = stats.get("seconds_per_stage") or {}

@@ -25,7 +25,7 @@ def _executor(kind: str, pipeline: list, tasks: int, workers: int, logging_dir: 
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=str(logging_dir),
                                    cpus_per_task=1, mem_per_cpu_gb=1)
-    raise UserError(f"unknown executor {kind!r}", hint="use --executor local or --executor ray (Slurm: see docs)")
+    raise UserError(f"unknown executor {kind!r}")
 
 
 def _watch_completions(folder: Path, total: int, label: str, stop: threading.Event) -> None:
@@ -34,8 +34,9 @@ def _watch_completions(folder: Path, total: int, label: str, stop: threading.Eve
 
     with tqdm(total=total, desc=label, unit="task", leave=True) as bar:
         while True:
-            done = len(list(folder.glob("*"))) if folder.is_dir() else 0
-            bar.update(min(done, total) - bar.n)
+            done = min(len(list(folder.glob("*"))) if folder.is_dir() else 0, total)
+            if done > bar.n:
+                bar.update(done - bar.n)
             if stop.is_set():
                 break
             time.sleep(0.3)
@@ -44,6 +45,8 @@ def _watch_completions(folder: Path, total: int, label: str, stop: threading.Eve
 def run_pipeline(config: PipelineConfig, inputs: list[str], output: str | Path, executor: str = "local",
                  workers: int | None = None, benchmarks: list[str] | None = None) -> dict:
     """Run (or resume) every stage into `output`, then write stats.json + report.md; returns the stats."""
+    if executor not in ("local", "ray"):
+        raise UserError(f"unknown executor {executor!r}", hint="use local or ray; for Slurm see docs/data_pipeline.md")
     missing = [path for path in inputs if not Path(path).exists()]
     if missing:
         raise UserError(f"input not found: {missing[0]}")

@@ -43,13 +43,15 @@ def _reader_counts(out: Path) -> Counter:
 
 
 def collect(out: Path, count_tokens=None) -> dict:
-    docs, tokens, chars = Counter(), Counter(), Counter()
+    docs, tokens, chars, contaminated = Counter(), Counter(), Counter(), []
     for folder, kind in ((out / "data", "out"), (out / "excluded", "excluded")):
         batch: list[tuple[tuple, str]] = []
         for file, record in _records(folder):
             relative = file.relative_to(folder).parts
             label = relative[0] if kind == "out" else f"{relative[0]}/{relative[1]}"  # split or stage/reason
             source = record.get("metadata", {}).get("source", "unknown")
+            if record.get("metadata", {}).get("benchmark_hits"):
+                contaminated.append({"id": record["id"], "benchmark_items": record["metadata"]["benchmark_hits"]})
             for key in ((kind, label, source), (kind, "*", source)):
                 docs[key] += 1
                 chars[key] += len(record.get("text", ""))
@@ -73,7 +75,7 @@ def collect(out: Path, count_tokens=None) -> dict:
     return {"accounting": {"in": n_in, "out": n_out, "excluded": n_excluded, "errors": len(errors),
                            "balanced": n_in == n_out + n_excluded + len(errors)},
             "reader": dict(reader), "documents": table(docs), "characters": table(chars),
-            "tokens": table(tokens) if count_tokens else None, "errors": errors}
+            "tokens": table(tokens) if count_tokens else None, "errors": errors, "decontamination": contaminated}
 
 
 def write_stats(out: Path, config, timings: dict) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 from data_pipeline.markdown_clean import normalize_pandoc_markdown
 
 CACHE_FORMAT = "v1"
-PANDOC_ARGS = ["--wrap=none", "--markdown-headings=atx"]
+PANDOC_ARGS = ["--wrap=none", "--markdown-headings=atx", "--quiet"]  # quiet: no per-formula warnings
 MAX_DOCX_BYTES = 200 * 2**20  # a larger "spec" is not a spec; refuse instead of running pandoc for minutes
 
 

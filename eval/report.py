@@ -54,6 +54,8 @@ def summarize(raw: dict, request, seconds: float) -> dict:
     for name in [n for n in scores if n not in children]:
         leaves = _leaves(name, subtasks)
         primary = (configs.get(leaves[0], {}).get("metric_list") or [{"metric": "acc"}])[0]["metric"]
+        if name in subtasks and _metrics(scores[name]):
+            primary = next(iter(_metrics(scores[name])))
         failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves for s in samples.get(leaf, []))
         if name in subtasks:
             categories = {scores[c].get("alias", c).strip(" -"): {"metrics": _metrics(scores[c]),

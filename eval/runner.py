@@ -85,7 +85,11 @@ def evaluate(tasks: list, lm, limit: int | None) -> dict:
     """lm-eval's simple_evaluate on already loaded tasks; returns its raw results dict."""
     import lm_eval
 
+    from eval.catalog import task_manager
+
+    # Without a manager of our own, simple_evaluate indexes lm-eval's ~14,000 built-in YAMLs (~10-30 s).
     return lm_eval.simple_evaluate(model=lm, tasks=tasks, limit=limit, log_samples=True, bootstrap_iters=1000,
+                                   task_manager=task_manager(),
                                    random_seed=0, numpy_random_seed=0, torch_random_seed=0, fewshot_random_seed=0)
 
 

@@ -76,7 +76,13 @@ def lora_config(args: LoraArguments):
 
 
 def trainable_fraction(model) -> tuple[int, int]:
-    """(trainable, total) parameter counts, as peft's print_trainable_parameters computes them."""
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    total = sum(p.numel() for p in model.parameters())
+    """(trainable, total) parameter counts; 4-bit weights count as their unpacked size (bnb packs two per byte)."""
+    import math
+
+    def size(param) -> int:
+        quant_state = getattr(param, "quant_state", None)
+        return math.prod(quant_state.shape) if quant_state is not None else param.numel()
+
+    trainable = sum(size(p) for p in model.parameters() if p.requires_grad)
+    total = sum(size(p) for p in model.parameters())
     return trainable, total

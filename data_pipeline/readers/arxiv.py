@@ -15,7 +15,7 @@ from data_pipeline.tgpp import SpecFileError
 
 _LATEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.M)
 _LATEX_DROP_ENVS = re.compile(r"\\begin\{(figure|table|thebibliography|tikzpicture)\*?\}.*?\\end\{\1\*?\}", re.S)
-_LATEX_DROP_CMDS = re.compile(r"\\(label|ref|eqref|cite[pt]?|bibliographystyle|bibliography|includegraphics)"
+_LATEX_DROP_CMDS = re.compile(r"\\(label|ref|eqref|cite[pt]?|bibliographystyle|bibliography|includegraphics|input|include)"
                               r"(\[[^\]]*\])?\{[^}]*\}")
 
 

@@ -33,6 +33,9 @@ def repo_license(repo: str) -> str:
         file = Path(repo) / name
         if file.is_file():
             head = file.read_text(errors="replace")[:4000]
+            spdx = re.search(r"SPDX-License-Identifier:\s*([\w.+-]+)", head)
+            if spdx:
+                return spdx.group(1)
             return next((spdx for hint, spdx in LICENSE_HINTS if hint in head), "other")
     return "unknown"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,14 +18,33 @@ import orjson
 from finetune.data.records import record_text
 from telecomgpt.errors import UserError
 
+log = logging.getLogger("telecomgpt.finetune.data")
+
+
+CORPUS_EVAL_TASKS = ("telecom_code", "telecom_math_modeling")
+"""Evaluation tasks that `eval/` builds from the same corpus the builders read (code functions, equations)."""
+
 
 def default_benchmarks() -> list[Path]:
-    """The benchmark dev splits in ../shared, when present: always decontaminate against what we can see."""
+    """What to decontaminate against by default: the benchmark dev splits in ../shared, plus the items of
+    the evaluation tasks built from the corpus itself (so SFT never trains on a function or equation that
+    `telecomgpt eval` asks about)."""
     from telecomgpt.paths import shared_dir
 
     shared = shared_dir()
     folder = shared / "data" / "benchmarks" if shared else None
-    return [folder] if folder and folder.is_dir() else []
+    found = [folder] if folder and folder.is_dir() else []
+    try:
+        from eval.data.store import build_source
+    except ImportError:
+        log.warning("eval package not importable: not decontaminating against corpus-built eval tasks")
+        return found
+    for task in CORPUS_EVAL_TASKS:
+        try:
+            found.append(Path(build_source(task)))
+        except Exception as exc:  # noqa: BLE001 - a task that cannot be built has no items to avoid
+            log.warning("cannot build eval task %s for decontamination: %s", task, exc)
+    return found
 
 
 def load_benchmark_ngrams(paths: list[Path], n: int = 13):

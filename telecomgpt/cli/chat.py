@@ -1,8 +1,13 @@
-"""`telecomgpt chat`: ask once, or talk in the terminal with streamed answers."""
+"""`telecomgpt chat`: ask once, or talk in the terminal with streamed answers.
+
+With `--index DIR` the answers come from the RAG assistant (the same pipeline as the web chat and the
+`telecomgpt-rag` API model): retrieved clauses as context, sources listed after every answer.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import typer
 
@@ -30,6 +35,22 @@ def _endpoint(settings):
     return running(), settings.served_model_name
 
 
+class _RAGClient:
+    """The RAG pipeline behind ChatClient's `stream` signature."""
+
+    def __init__(self, retriever, url: str, name: str, settings, release: int | None):
+        from app.pipeline import RAGConfig, RAGPipeline
+
+        config = RAGConfig(base_url=url, model=name, api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
+                           max_tokens=settings.max_tokens, temperature=settings.temperature,
+                           timeout_s=settings.request_timeout_s, release=release)
+        self.pipeline = RAGPipeline(retriever, config)
+
+    def stream(self, messages, max_tokens=None, temperature=None):
+        turns = [m for m in messages if m["role"] != "system"]  # the pipeline has its own system prompt
+        return self.pipeline.stream(turns, max_tokens=max_tokens, temperature=temperature)
+
+
 def chat(
     question: str = typer.Argument(None, help="Ask this once and exit; leave out for an interactive chat."),
     model: str = ModelOption,
@@ -39,6 +60,9 @@ def chat(
     api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY", help="Bearer key for the endpoint."),
     max_tokens: int = typer.Option(None, "--max-tokens", help="Longest answer in tokens [default: 256]."),
     temperature: float = typer.Option(None, "--temperature", help="Sampling temperature [default: 0.2]."),
+    index: Path = typer.Option(None, "--index", "-i", help="Answer from this index with citations "
+                               "(made by `telecomgpt index build`)."),
+    release: int = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release."),
     config: str = ConfigOption,
 ) -> None:
     """Chat with the telecom model: one QUESTION, or an interactive session (/reset, /exit)."""
@@ -47,13 +71,22 @@ def chat(
 
     settings = load_settings(config, model=model, base_url=base_url, served_model_name=served_model,
                              api_key=api_key, max_tokens=max_tokens, temperature=temperature)
+    retriever = None
+    if index is not None:
+        from app.retrieval import Retriever
+
+        retriever = Retriever.load(index)  # fail fast, before starting vLLM
     endpoint, name = _endpoint(settings)
     with endpoint as url:
         client = ChatClient(url, name, api_key=settings.api_key, timeout_s=settings.request_timeout_s)
+        if retriever is not None:
+            client = _RAGClient(retriever, url, name, settings, release)
         history = [{"role": "system", "content": SYSTEM_PROMPT}]
         if question:
             history.append({"role": "user", "content": question})
-            typer.echo(client.chat(history, max_tokens=settings.max_tokens, temperature=settings.temperature))
+            for piece in client.stream(history, max_tokens=settings.max_tokens, temperature=settings.temperature):
+                typer.echo(piece, nl=False)
+            typer.echo("")
             return
         typer.echo(f"TelecomGPT chat on {url} (model {name}). /reset clears, /exit or Ctrl-D quits.")
         while True:

@@ -1,49 +1,91 @@
-"""`telecomgpt serve`: start vLLM's OpenAI-compatible server on the chosen model (and adapters)."""
+"""`telecomgpt serve`: vLLM's OpenAI-compatible server, and with `--index` the RAG assistant in front of it.
+
+Without `--index`, vLLM listens on --port as before. With `--index DIR`, vLLM moves to a free loopback
+port and the assistant's FastAPI app takes --port: web chat at /, OpenAI-compatible API at /v1 (model
+`telecomgpt-rag` answers from the index with citations; the base model and adapters pass through).
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import typer
 
 from telecomgpt.cli.options import AdapterOption, ConfigOption, ModelOption, parse_adapters
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both end in the `finally` that stops vLLM (a shell's `&` ignores SIGINT otherwise)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve(
     model: str = ModelOption,
     adapter: list[str] = AdapterOption,
     host: str = typer.Option(None, "--host", help="Address to bind [default: 127.0.0.1]."),
-    port: int = typer.Option(None, "--port", "-p", help="Port of the OpenAI-compatible API [default: 8000]."),
+    port: int = typer.Option(None, "--port", "-p", help="Port of the OpenAI-compatible API (the assistant's app "
+                             "when --index is given) [default: 8000]."),
     max_model_len: int = typer.Option(None, "--max-model-len", help="Context length in tokens [default: 2048]."),
     kv_cache_gb: float = typer.Option(None, "--kv-cache-gb", help="KV cache size in GiB [default: 2]."),
+    index: Path = typer.Option(None, "--index", "-i", help="Serve the RAG assistant over this index "
+                               "(made by `telecomgpt index build`)."),
+    api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY",
+                                help="Require `Authorization: Bearer KEY` on the API."),
+    release: int = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release."),
     config: str = ConfigOption,
 ) -> None:
-    """Serve MODEL through vLLM's OpenAI-compatible API until Ctrl-C.
+    """Serve MODEL through vLLM's OpenAI-compatible API until Ctrl-C; with --index, also the assistant.
 
     Any OpenAI client can then talk to it: base URL http://HOST:PORT/v1, model `telecomgpt`
-    (or an adapter's NAME).
+    (or an adapter's NAME), and with --index the model `telecomgpt-rag` and a web chat at http://HOST:PORT/.
     """
     from telecomgpt.config import load_settings
-    from telecomgpt.llm.server import VLLMServer
+    from telecomgpt.llm.server import VLLMServer, ensure_port_free
 
     serve_overrides = {"host": host, "port": port, "max_model_len": max_model_len, "kv_cache_gb": kv_cache_gb}
-    settings = load_settings(config, model=model, serve={k: v for k, v in serve_overrides.items() if v is not None})
+    settings = load_settings(config, model=model, api_key=api_key,
+                             serve={k: v for k, v in serve_overrides.items() if v is not None})
+    if index is not None:
+        from app.retrieval import Retriever
+
+        Retriever.load(index)  # fail fast, before the minute vLLM takes to start
+        ensure_port_free(settings.serve.host, settings.serve.port)
     server = VLLMServer(
         settings.model, served_model_name=settings.served_model_name, host=settings.serve.host,
-        port=settings.serve.port, adapters=parse_adapters(adapter), max_model_len=settings.serve.max_model_len,
-        kv_cache_gb=settings.serve.kv_cache_gb, max_lora_rank=settings.serve.max_lora_rank,
+        port=None if index is not None else settings.serve.port, adapters=parse_adapters(adapter),
+        max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb,
+        max_lora_rank=settings.serve.max_lora_rank,
+        extra_args=["--api-key", settings.api_key] if settings.api_key else None,
     )
-    typer.echo(f"starting vLLM with {server.model_dir} (about a minute on CPU); log: see below")
-    server.start(timeout_s=settings.serve.startup_timeout_s)
-    names = [settings.served_model_name, *server.adapters]
-    typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log {server.log_file})")
-    typer.echo("press Ctrl-C to stop")
+    _stop_on_signals()
+    typer.echo(f"starting vLLM with {server.model_dir} (about a minute on CPU)")
     try:
+        server.start(timeout_s=settings.serve.startup_timeout_s)
+        names = [settings.served_model_name, *server.adapters]
+        typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log {server.log_file})")
+        if index is not None:
+            from app.server.run import BackgroundServer, build_app
+
+            app = build_app(index, server.base_url, settings.served_model_name, api_key=settings.api_key,
+                            llm_api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
+                            max_tokens=settings.max_tokens, temperature=settings.temperature, release=release,
+                            model_label=Path(str(settings.model)).name)
+            web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
+            typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model telecomgpt-rag)"
+                       + ("  ·  bearer key required" if settings.api_key else ""))
+        typer.echo("press Ctrl-C to stop")
         while server.process.poll() is None:
             time.sleep(1.0)
         typer.echo(f"vLLM exited with code {server.process.returncode}; see {server.log_file}", err=True)
         raise typer.Exit(1)
     except KeyboardInterrupt:
-        typer.echo("stopping vLLM")
+        typer.echo("stopping")
     finally:
         server.stop()

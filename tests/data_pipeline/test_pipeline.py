@@ -14,6 +14,7 @@ import pyzipper
 
 from data_pipeline.config import load_config
 from data_pipeline.run import run_pipeline
+from data_pipeline.stats import read_stats
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,6 +78,7 @@ def test_accounting_balances_and_report_is_written(run):
     tokens = stats["tokens"]["out:*"]
     assert tokens["3gpp"] > 10_000 and tokens["arxiv"] > 100_000 and tokens["code"] > 10_000
     assert json.loads((out / "stats.json").read_text())["accounting"] == acc
+    assert read_stats(out) == report  # what `telecomgpt data stats DIR` prints
 
 
 def test_broken_files_go_to_errors_with_reasons(run):

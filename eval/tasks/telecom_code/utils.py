@@ -20,9 +20,13 @@ def _first_code_line(answer: str) -> str:
 
 
 def score_summary(doc: dict, results: list[str]) -> dict:
-    return {"rougeL": rouge_l(results[0].strip(), doc["reference"])}
+    """`score` (= ROUGE-L here) is what the telecom_code group averages over both subtasks."""
+    rouge = rouge_l(results[0].strip(), doc["reference"])
+    return {"score": rouge, "rougeL": rouge}
 
 
 def score_infill(doc: dict, results: list[str]) -> dict:
+    """`score` (= edit similarity here) is what the telecom_code group averages over both subtasks."""
     line = _first_code_line(results[0])
-    return {"exact_match": exact_match(line, doc["reference"]), "edit_similarity": edit_similarity(line, doc["reference"])}
+    similarity = edit_similarity(line, doc["reference"])
+    return {"score": similarity, "exact_match": exact_match(line, doc["reference"]), "edit_similarity": similarity}
