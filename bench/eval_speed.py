@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/eval_speed.py` finds bench.report
 
 
 def _teleqna_tasks():

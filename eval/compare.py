@@ -31,6 +31,8 @@ def compare_runs(folders: list[Path], plot: Path) -> str:
     """The comparison table (markdown); also writes the bar chart of each task's overall score to `plot`."""
     results = [load_results(f) for f in folders]
     labels = [Path(f).name or str(f) for f in folders]
+    if len(set(labels)) < len(labels):  # e.g. runs/base/out and runs/sft/out
+        labels = [str(f) for f in folders]
     rows = _rows(results)
     lines = ["| task | category | metric | " + " | ".join(labels) + " |", "|---" * (3 + len(labels)) + "|"]
     for task, category in rows:

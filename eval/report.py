@@ -128,15 +128,17 @@ def plot_categories(summary: dict, out: Path) -> dict[str, str]:
     return written
 
 
-def write_outputs(raw: dict, summary: dict, out: Path) -> None:
-    """results.json, samples/<task>.jsonl (prompt, answer, target, scores), report.md, <task>.png."""
+def write_outputs(raw: dict, summary: dict, out: Path, render=None) -> None:
+    """results.json, samples/<task>.jsonl (prompt, answer, target, scores), report.md, <task>.png.
+    `render` maps a task prompt to what the model really saw (the RAG model adds retrieved context)."""
+    render = render or (lambda prompt: prompt)
     out.mkdir(parents=True, exist_ok=True)
     (out / "samples").mkdir(exist_ok=True)
     for task, rows in raw.get("samples", {}).items():
         with (out / "samples" / f"{task}.jsonl").open("w", encoding="utf-8") as handle:
             for row in rows:
                 record = {"doc_id": row["doc_id"], "id": row["doc"].get("id"), "category": row["doc"].get("category"),
-                          "prompt": row["arguments"][0][0], "target": row["target"], "response": row["filtered_resps"],
+                          "prompt": render(row["arguments"][0][0]), "target": row["target"], "response": row["filtered_resps"],
                           "scores": {m: row.get(m) for m in row.get("metrics", [])}}
                 handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     plots = plot_categories(summary, out)

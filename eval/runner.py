@@ -107,7 +107,7 @@ def run(request: EvalRequest, llm=None) -> dict:
         if llm is None:
             lm.llm.close()
     summary = summarize(raw, request, seconds=time.time() - started)
-    write_outputs(raw, summary, Path(request.output))
+    write_outputs(raw, summary, Path(request.output), render=lm.augment)
     return summary
 
 

@@ -69,7 +69,8 @@ def sympy_equivalent(left: str, right: str) -> bool | None:
     except ImportError:
         return None
     try:
-        with _time_limit(3):
+        parse_latex_lark("x")  # builds the lark grammar once (seconds), outside the time limit
+        with _time_limit(5):
             a, b = parse_latex_lark(left), parse_latex_lark(right)
             return bool(sympy.simplify(a - b) == 0)
     except Exception:  # parser and simplifier raise many types on LaTeX they do not cover

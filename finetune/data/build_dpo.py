@@ -80,8 +80,10 @@ def _text(message_list) -> str:
     return message_list[-1]["content"] if isinstance(message_list, list) else str(message_list)
 
 
-def build_dpo(job: DPOBuild) -> dict:
-    """Sample the policy, judge, add corrupted-reference pairs; dedup/decontaminate; write dpo.jsonl.gz."""
+def build_dpo(job: DPOBuild, policy=None) -> dict:
+    """Sample the policy, judge, add corrupted-reference pairs; dedup/decontaminate; write dpo.jsonl.gz.
+
+    `policy` is an already open `LLMBackend` to use instead of opening (and closing) `job.backend`."""
     from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
     from finetune.training_data import iter_records, resolve_files
     from telecomgpt.errors import UserError
@@ -96,12 +98,14 @@ def build_dpo(job: DPOBuild) -> dict:
     kwargs = {"model": job.model} | ({"base_url": job.base_url} if job.base_url else {})
     if job.backend == "vllm":
         kwargs |= {"max_model_len": 2048, "kv_cache_gb": 1.0}
-    policy = get_backend(job.backend, **kwargs)
+    own = policy is None
+    policy = policy or get_backend(job.backend, **kwargs)
     try:
         answers = policy.chat([r["prompt"] for r in rows], GenerationParams(
             max_tokens=job.max_tokens, temperature=job.temperature, seed=0))
     finally:
-        policy.close()
+        if own:
+            policy.close()
     by_source: dict[str, list[str]] = {}
     for r in rows:
         by_source.setdefault(r.get("source", ""), []).append(_text(r["completion"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,8 @@ from telecomgpt.errors import UserError
 from telecomgpt.models import prepare
 
 _FAILURE_PATTERNS = [
-    (("out of memory", "outofmemory", "cannot allocate memory", "insufficient memory", "not enough memory"),
+    (("out of memory", "outofmemory", "cannot allocate memory", "insufficient memory", "not enough memory",
+      "less than requested memory"),
      "vLLM ran out of memory while starting; lower --kv-cache-gb or --max-model-len"),
     (("address already in use",), "the port is already in use"),
     (("no such file or directory", "does not appear to have a file named", "can't load", "not a valid model"),
@@ -133,6 +135,8 @@ class VLLMServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.process.pid, signal.SIGKILL)  # workers the dead server left behind
                 raise UserError(self._failure_reason(), hint=f"log: {self.log_file}")
             if self.healthy():
                 return self
@@ -152,7 +156,8 @@ class VLLMServer:
         for needles, reason in _FAILURE_PATTERNS:
             if any(n in lowered for n in needles):
                 return reason
-        lines = [ln for ln in text.splitlines() if ln.strip()]
+        errors = [ln.strip() for ln in text.splitlines() if re.match(r"\s*\w*(Error|Exception): ", ln)]
+        lines = errors or [ln for ln in text.splitlines() if ln.strip()]
         last = lines[-1][:300] if lines else "no output"
         return f"vLLM exited with code {self.process.returncode}: {last}"
 

@@ -23,6 +23,7 @@ def test_rag_model_puts_retrieved_context_before_the_same_prompt(vllm_engine, be
     update_index(index, sorted(KNOWLEDGE.glob("*.md")), progress=False)
     request = EvalRequest(tasks=["teleqna_standards_specifications"], data_dir=bench_dir, output=tmp_path / "out",
                           limit=2, cache_dir=eval_cache, index=str(index))
+    # log-likelihood requests of one question share a context, so retrieval runs once per question
     summary = run(request, llm=vllm_engine)
     assert summary["rag_index"] == str(index) and summary["tasks"]["teleqna_standards_specifications"]["n"] == 2
     rows = [json.loads(line) for line in (tmp_path / "out" / "samples" / "teleqna_standards_specifications.jsonl")

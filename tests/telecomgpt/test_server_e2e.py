@@ -50,3 +50,13 @@ def test_stop_leaves_no_process(embedded_model_dir, tmp_path):
     alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
     assert alive == []
     assert not server.healthy()
+
+
+def test_out_of_memory_start_is_one_line(embedded_model_dir, tmp_path):
+    """Asking for a KV cache larger than the machine fails fast with a clear reason, and cleans up."""
+    from telecomgpt.errors import UserError
+
+    server = VLLMServer(embedded_model_dir, kv_cache_gb=5000, max_model_len=512, log_file=tmp_path / "log")
+    with pytest.raises(UserError, match="ran out of memory"):
+        server.start(timeout_s=600)
+    assert server.process.poll() is not None
