@@ -7,6 +7,7 @@ the vectors agree with float32 ones to a cosine of 0.998 or better (measured on 
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 
 import numpy as np
@@ -44,6 +45,8 @@ def embed_query(text: str) -> np.ndarray:
     import torch
 
     threads = torch.get_num_threads()
+    if threads == 1 or "vllm" in sys.modules:  # an in-process vLLM engine owns (and pins) the threads
+        return embed([text])
     torch.set_num_threads(1)
     try:
         return embed([text])

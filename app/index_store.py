@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -31,10 +32,29 @@ TOKEN_PATTERN = r"(?u)\b\w[\w.]*\w\b"
 """Like bm25s' default but keeps "38.331", "5.3.7" and "T310" whole."""
 
 
+def import_bm25s():
+    """bm25s, imported with numba hidden (unless something already loaded numba).
+
+    bm25s imports numba at import time when it is installed; once llvmlite is loaded, vLLM 0.32's
+    in-process engine fails at start-up (its triton dispatcher scans every module and trips over an
+    llvmlite object), which broke `telecomgpt eval run --index` (retriever + engine in one process).
+    We only use bm25s's numpy/scipy scoring, so hiding numba costs nothing.
+    """
+    if "bm25s" in sys.modules or "numba" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["numba"] = None  # makes `from numba import ...` raise ImportError inside bm25s
+    try:
+        import bm25s
+    finally:
+        del sys.modules["numba"]
+    return bm25s
+
+
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
     """Lower-cased word tokens without English stop words (same rule for chunks and queries)."""
-    import bm25s
-
+    bm25s = import_bm25s()
     return bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en", return_ids=False,
                           show_progress=False)
 
@@ -145,9 +165,9 @@ class IndexStore:
         _write_bytes(self.root / "manifest.json", json.dumps(self.manifest, indent=1).encode())
 
     def _build_search_indexes(self) -> None:
-        import bm25s
         import faiss
 
+        bm25s = import_bm25s()
         dense = faiss.IndexFlatIP(DIM)
         if len(self.vectors):
             dense.add(np.ascontiguousarray(self.vectors))

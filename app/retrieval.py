@@ -18,7 +18,7 @@ import orjson
 
 from app.chunks import citation_of
 from app.expansion import expand_query
-from app.index_store import bm25_tokens
+from app.index_store import bm25_tokens, import_bm25s
 from telecomgpt.errors import UserError
 
 PER_CLAUSE = 2
@@ -66,9 +66,9 @@ class Retriever:
     @classmethod
     def load(cls, index_dir: str | Path, min_similarity: float = 0.25) -> Retriever:
         """Open an index built by `telecomgpt index build`."""
-        import bm25s
         import faiss
 
+        bm25s = import_bm25s()
         index_dir = Path(index_dir)
         manifest_path = index_dir / "manifest.json"
         if not manifest_path.is_file():

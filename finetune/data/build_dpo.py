@@ -111,7 +111,7 @@ def build_dpo(job: DPOBuild, policy=None) -> dict:
         by_source.setdefault(r.get("source", ""), []).append(_text(r["completion"]))
     benchmarks = [Path(b) for b in job.benchmarks] or (default_benchmarks() if job.decontaminate else [])
     finalizer = Finalizer(load_benchmark_ngrams(benchmarks) if job.decontaminate else None)
-    verdicts: Counter = Counter()
+    verdicts: Counter = Counter(policy_correct=0, policy_wrong=0)
     for row, answer in zip(rows, answers, strict=True):
         reference, prompt_text = _text(row["completion"]), _text(row["prompt"])
         score = judge(answer, reference)

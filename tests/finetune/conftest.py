@@ -41,7 +41,8 @@ def sft_dir(shared_dir: Path, spec_md: Path, tmp_path_factory: pytest.TempPathFa
 
     out = tmp_path_factory.mktemp("sft")
     corpus = shared_dir / "data/corpus"
-    build_sft(SFTBuild(output=out, specs=[str(spec_md)], code=[str(corpus / "code/free5gc-nas")],
+    mac = corpus / "3gpp/rel19-md/38.321_MAC_j20.md"  # TS 38.211 defines no terms; TS 38.321 does
+    build_sft(SFTBuild(output=out, specs=[str(spec_md), str(mac)], code=[str(corpus / "code/free5gc-nas")],
                        text=[str(corpus / "3gpp/tr-library/TR-38.901")], max_per_builder=60))
     return out
 

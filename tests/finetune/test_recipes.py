@@ -74,7 +74,7 @@ def test_inconsistent_recipes_are_rejected(tmp_path: Path):
     bad.write_text("dataset_path: [x]\nload_in_4bit: true\nuse_cpu: true\n")
     with pytest.raises(UserError, match="only train a LoRA adapter"):
         parse_recipe("sft", bad)
-    bad.write_text("dataset_path: [x]\nbogus_key: 3\n")
+    bad.write_text("dataset_path: [x]\nuse_cpu: true\nbogus_key: 3\n")
     with pytest.raises(UserError, match="bogus_key"):
         parse_recipe("sft", bad)
     with pytest.raises(UserError, match="recipe not found"):
