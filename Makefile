@@ -10,9 +10,13 @@ export TOKENIZERS_PARALLELISM := false
 setup:
 	@bash scripts/setup.sh
 
+STARTER_INDEX ?= $(HOME)/.cache/telecomgpt/indexes/starter
+
+# The main job: index the starter knowledge base (cached) and serve the assistant on the embedded model.
 demo: setup
 	$(BIN)/telecomgpt models prepare
-	$(BIN)/telecomgpt chat
+	$(BIN)/telecomgpt index build --input app/knowledge --output $(STARTER_INDEX) --quiet
+	$(BIN)/telecomgpt serve --index $(STARTER_INDEX)
 
 chat: setup
 	$(BIN)/telecomgpt chat

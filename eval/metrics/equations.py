@@ -61,6 +61,23 @@ def _time_limit(seconds: int):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _numerically_equal(a, b) -> bool | None:
+    """Compare at three random points of the free symbols (far cheaper than simplify); None if not numeric."""
+    import random
+
+    rng = random.Random(0)
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    try:
+        for _ in range(3):
+            point = {sym: rng.uniform(0.5, 2.0) for sym in symbols}
+            x, y = complex(a.evalf(subs=point)), complex(b.evalf(subs=point))
+            if abs(x - y) > 1e-6 * max(1.0, abs(x), abs(y)):
+                return False
+        return True
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def sympy_equivalent(left: str, right: str) -> bool | None:
     """True/False when both parse with sympy's LaTeX parser, None when either does not."""
     try:
@@ -69,10 +86,10 @@ def sympy_equivalent(left: str, right: str) -> bool | None:
     except ImportError:
         return None
     try:
-        parse_latex_lark("x")  # builds the lark grammar once (seconds), outside the time limit
         with _time_limit(5):
             a, b = parse_latex_lark(left), parse_latex_lark(right)
-            return bool(sympy.simplify(a - b) == 0)
+            numeric = _numerically_equal(a, b)
+            return numeric if numeric is not None else bool(sympy.simplify(a - b) == 0)
     except Exception:  # parser and simplifier raise many types on LaTeX they do not cover
         return None
 
