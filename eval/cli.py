@@ -21,6 +21,7 @@ def run(
     base_url: str = typer.Option(None, help="OpenAI-compatible endpoint for --backend openai, e.g. http://127.0.0.1:8000/v1."),
     api_key: str = typer.Option(None, envvar="OPENAI_API_KEY", help="API key for the endpoint."),
     limit: int = typer.Option(None, help="At most N items per (sub)task, for a quick look."),
+    max_gen_toks: int = typer.Option(None, help="Cap generated tokens of every generation task (quick checks)."),
     index: str = typer.Option(None, help="RAG index folder: retrieve context before every prompt (model + RAG)."),
     chat: bool = typer.Option(True, help="Send generation prompts as a chat turn (instruct models, chat endpoints)."),
     specs_dir: str = typer.Option(None, help="3GPP spec folder (.docx/.zip/.md) for tgpp_wg_classification and "
@@ -41,7 +42,7 @@ def run(
             os.environ[name] = value
     request = EvalRequest(model=model, tasks=[t for t in tasks.split(",") if t], data_dir=data_dir, output=output,
                           backend=backend, adapter=adapter, base_url=base_url, api_key=api_key, limit=limit,
-                          index=index, chat=chat, cache_dir=cache_dir, specs_dir=specs_dir, code_dir=code_dir)
+                          index=index, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks, specs_dir=specs_dir, code_dir=code_dir)
     summary = run_eval(request)
     for name, task in summary["tasks"].items():
         metric = task["primary_metric"]

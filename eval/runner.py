@@ -43,6 +43,9 @@ class EvalRequest:
     code_dir: str | None = None
     """Code folder for the telecom_code task; default: shared corpus (sionna, free5gc-nas)."""
 
+    max_gen_toks: int | None = None
+    """Cap on generated tokens for every generation task (quick checks); default: each task's own."""
+
     def corpus_options(self) -> dict[str, str]:
         return {k: str(v) for k, v in {"specs_dir": self.specs_dir, "code_dir": self.code_dir}.items() if v}
 
@@ -81,7 +84,7 @@ def load_tasks(request: EvalRequest) -> list:
     return [loaded["groups"].get(name) or loaded["tasks"][name] for name in names]
 
 
-def evaluate(tasks: list, lm, limit: int | None) -> dict:
+def evaluate(tasks: list, lm, limit: int | None, max_gen_toks: int | None = None) -> dict:
     """lm-eval's simple_evaluate on already loaded tasks; returns its raw results dict."""
     import lm_eval
 
@@ -90,6 +93,7 @@ def evaluate(tasks: list, lm, limit: int | None) -> dict:
     # Without a manager of our own, simple_evaluate indexes lm-eval's ~14,000 built-in YAMLs (~10-30 s).
     return lm_eval.simple_evaluate(model=lm, tasks=tasks, limit=limit, log_samples=True, bootstrap_iters=1000,
                                    task_manager=task_manager(),
+                                   gen_kwargs={"max_gen_toks": max_gen_toks} if max_gen_toks else None,
                                    random_seed=0, numpy_random_seed=0, torch_random_seed=0, fewshot_random_seed=0)
 
 
@@ -102,7 +106,7 @@ def run(request: EvalRequest, llm=None) -> dict:
     tasks = load_tasks(request)
     lm = build_model(request, llm)
     try:
-        raw = evaluate(tasks, lm, request.limit)
+        raw = evaluate(tasks, lm, request.limit, request.max_gen_toks)
     finally:
         if llm is None:
             lm.llm.close()

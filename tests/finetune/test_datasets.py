@@ -66,6 +66,7 @@ def test_build_dpo_pairs_policy_mistakes_from_vllm(sft_dir: Path, vllm_engine, t
     stats = build_dpo(DPOBuild(sft=[str(sft_dir)], output=tmp_path, max_prompts=12, max_tokens=48), policy=vllm_engine)
     pairs = read(tmp_path / "dpo.jsonl.gz")
     assert stats["prompts"] == 12 and stats["policy_wrong"] + stats["policy_correct"] == 12
+    assert stats["kept"] == len(pairs) and stats["inputs"] == len(pairs) + sum(stats["excluded"].values())
     assert any(p["origin"] == "policy" for p in pairs), "a 135M model gets some telecom answers wrong"
     assert any(p["origin"].startswith("corrupt:") for p in pairs)
     for pair in pairs:
