@@ -5,7 +5,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo chat test lint adapt bench clean
+.PHONY: setup demo chat test lint adapt clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,10 @@ test: setup
 	@bash scripts/setup_test_tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -ra --durations=25 $(PYTEST_ARGS)
+
+# CPT -> SFT -> DPO -> merge -> eval on the embedded model and the shared corpus (docs/finetune.md).
+adapt: setup
+	bash scripts/adapt_tiny.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/artifacts
