@@ -74,7 +74,7 @@ def main() -> None:
                      f"| {r['acc']:.4f} |" for r in (fast, slow))
     write_section("eval_speed", f"""## bench/eval_speed.py — TeleQnA dev through lm-eval: vLLM engine vs lm-eval `hf`
 
-{machine_line()} Load average when it started: {load_before:.1f} (other engineers' jobs shared the 2 cores).
+{machine_line()} Load average when the engine part started: {load_before:.1f}.
 
 SmolLM2-135M-Instruct (embedded), TeleQnA dev split ({scope}; 2-5 options, log-likelihood of each
 option), the same lm-eval tasks for both; evaluation time excludes model loading (shown apart).

@@ -21,7 +21,9 @@ def machine_line() -> str:
     """A one-line description of the machine and the date, for every section."""
     cpu = platform.processor() or platform.machine()
     mem_gib = psutil.virtual_memory().total / 2**30
-    return f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: {dt.date.today()}."
+    load = os.getloadavg()[0]  # other jobs on the machine slow every number; say how busy it was
+    return (f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: {dt.date.today()}. "
+            f"Load average (1 min) at the start: {load:.1f}.")
 
 
 def write_section(name: str, body: str, path: Path = BENCHMARKS_MD) -> None:
