@@ -174,7 +174,7 @@ def render(machine: str, stages: dict, total: float, mb: float, minhash: dict, c
     plt.plot(mbs, [secs[0] * m / mbs[0] for m in mbs], "--", label="linear from 1x")
     plt.xlabel("input MB (arXiv abstracts)"), plt.ylabel("seconds, 1 core"), plt.legend(), plt.tight_layout()
     plt.savefig(png, dpi=110)
-    lines = [f"Script: `bench/pipeline.py`. {machine}", "",
+    lines = ["## Data pipeline (`bench/pipeline.py`)", "", machine, "",
              f"End to end on the shared corpus ({mb:.1f} MB: Release-19 3GPP markdown, arXiv abstracts, "
              f"Sionna + free5GC code), 1 task on 1 core: {total:.1f} s = **{mb / total:.2f} MB/s per core**.", "",
              "| stage | seconds | MB/s per core |", "| --- | ---: | ---: |"]
