@@ -42,6 +42,7 @@ class VLLMEngineBackend(LLMBackend):
         self.llm = LLM(model=str(self.model_dir), dtype="bfloat16", enforce_eager=True,
                        max_model_len=max_model_len, seed=seed, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
+        self.cached_prompt_tokens = 0  # prompt tokens scored from the prefix cache (see loglikelihood)
 
     def _lora_request(self):
         if not self.adapter:
@@ -70,28 +71,81 @@ class VLLMEngineBackend(LLMBackend):
         return self.tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
 
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, bool]]:
-        from vllm import SamplingParams
+        """Sum of log-probabilities of each continuation after its context, and whether it is greedy.
 
+        Multiple-choice tasks score several continuations after one context. vLLM skips its prefix
+        cache for requests that ask for prompt logprobs, so each option would recompute the whole
+        context. Here shared contexts are prefilled once (in chunks that fit the KV cache) and the
+        option requests then read the cache explicitly; vLLM computes prompt logprobs from the first
+        uncached position on, which is before the continuation. A request whose continuation start
+        was itself cached (an identical option prefix filled a whole block) is re-scored uncached.
+        """
         prompts, spans = [], []
         for context, continuation in requests:
             ctx = self.tokenizer(context, add_special_tokens=False)["input_ids"]
             cont = self.tokenizer(continuation, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
             ids = (ctx + cont)[-(self.max_model_len - 1):]
-            prompts.append({"prompt_token_ids": ids})
+            prompts.append(ids)
             spans.append(min(len(cont), len(ids) - 1))
-        sampling = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=1)
-        outputs = self.llm.generate(prompts, sampling, lora_request=self._lora_request(),
-                                    use_tqdm=len(prompts) > 32)
-        results = []
-        for out, n_cont in zip(outputs, spans, strict=True):
-            ids = out.prompt_token_ids
+        results: list[tuple[float, bool] | None] = [None] * len(prompts)
+        for chunk in self._shared_context_chunks(prompts, spans):
+            self._prefill([prompts[i][:len(prompts[i]) - spans[i]] for i in chunk])
+            self._score(chunk, prompts, spans, results, read_cache=True)
+        missing = [i for i, r in enumerate(results) if r is None]
+        self._score(missing, prompts, spans, results, read_cache=False)
+        return results  # type: ignore[return-value]
+
+    def _shared_context_chunks(self, prompts: list[list[int]], spans: list[int]) -> list[list[int]]:
+        """Indices of requests whose context other requests share, grouped so that the contexts of
+        one chunk take at most a quarter of the KV cache (they must stay cached until scored)."""
+        by_context: dict[tuple[int, ...], list[int]] = {}
+        for i, (ids, span) in enumerate(zip(prompts, spans, strict=True)):
+            by_context.setdefault(tuple(ids[:len(ids) - span]), []).append(i)
+        config = self.llm.llm_engine.vllm_config.cache_config
+        cache_tokens = (config.num_gpu_blocks or 0) * config.block_size or 8 * self.max_model_len
+        budget = max(self.max_model_len, cache_tokens // 4)
+        chunks, current, used = [], [], 0
+        for context, members in by_context.items():
+            if len(members) < 2 or len(context) < config.block_size:  # only whole blocks are cached
+                continue
+            if current and used + len(context) > budget:
+                chunks.append(current)
+                current, used = [], 0
+            current += members
+            used += len(context)
+        return chunks + ([current] if current else [])
+
+    def _prefill(self, contexts: list[list[int]]) -> None:
+        from vllm import SamplingParams
+
+        unique = list({tuple(c): None for c in contexts})
+        self.llm.generate([{"prompt_token_ids": list(c)} for c in unique],
+                          SamplingParams(max_tokens=1, temperature=0.0, detokenize=False),
+                          lora_request=self._lora_request(), use_tqdm=False)
+
+    def _score(self, indices: list[int], prompts: list[list[int]], spans: list[int],
+               results: list, read_cache: bool) -> None:
+        from vllm import SamplingParams
+
+        if not indices:
+            return
+        # read_cache=True overrides vLLM's default of not reading the cache when prompt logprobs are asked
+        sampling = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=1, detokenize=False,
+                                  skip_reading_prefix_cache=not read_cache)
+        outputs = self.llm.generate([{"prompt_token_ids": prompts[i]} for i in indices], sampling,
+                                    lora_request=self._lora_request(), use_tqdm=len(indices) > 32)
+        for i, out in zip(indices, outputs, strict=True):
+            ids, first = out.prompt_token_ids, len(out.prompt_token_ids) - spans[i]
+            self.cached_prompt_tokens += out.num_cached_tokens or 0
+            # prompt_logprobs[pos] comes from row pos - 1; rows below num_cached_tokens were not computed
+            if read_cache and first - 1 < (out.num_cached_tokens or 0):
+                continue
             total, greedy = 0.0, True
-            for pos in range(len(ids) - n_cont, len(ids)):
+            for pos in range(first, len(ids)):
                 entry = out.prompt_logprobs[pos][ids[pos]]
                 total += entry.logprob
                 greedy = greedy and entry.rank == 1
-            results.append((total, greedy))
-        return results
+            results[i] = (total, greedy)
 
     def close(self) -> None:
         import gc

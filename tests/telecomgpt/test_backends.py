@@ -42,3 +42,27 @@ def test_openai_backend_against_real_server(vllm_server, vllm_engine):
     assert scored[0][0] == pytest.approx(vllm_engine.loglikelihood(PAIRS[:1])[0][0], abs=0.3)
     text = endpoint.chat([[{"role": "user", "content": "Say hello"}]], GenerationParams(max_tokens=8))[0]
     assert text.strip()
+
+
+@pytest.mark.slow
+def test_options_after_one_context_read_it_from_the_prefix_cache(vllm_engine, shared_dir):
+    """Multiple choice: the shared context is computed once and read from the cache; scores are unchanged."""
+    spec = (shared_dir / "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md").read_text(encoding="utf-8")
+    start = spec.index("Random Access procedure")
+    context = spec[start:start + 1500] + "\nQuestion: which MAC procedure is described above?\nAnswer:"
+    options = [" The Random Access procedure", " The HARQ procedure", " Discontinuous reception",
+               " The Random Access procedure for the SpCell"]
+    requests = [(context, option) for option in options] + [("The capital of France is", " Paris")]
+    before = vllm_engine.cached_prompt_tokens
+    shared = vllm_engine.loglikelihood(requests)
+    assert vllm_engine.cached_prompt_tokens - before >= 3 * 256  # three options reused the ~400-token context
+    def tokens(text: str) -> list[int]:
+        return vllm_engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    prompts = [tokens(c) + tokens(o) for c, o in requests]
+    spans = [len(tokens(o)) for _, o in requests]
+    uncached: list = [None] * len(requests)
+    vllm_engine._score(list(range(len(requests))), prompts, spans, uncached, read_cache=False)
+    for (got, got_greedy), (want, want_greedy) in zip(shared, uncached, strict=True):
+        assert got == pytest.approx(want, abs=0.05) and got_greedy == want_greedy
+    assert shared[0][0] > shared[1][0]  # the clause is about Random Access
