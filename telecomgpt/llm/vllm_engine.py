@@ -29,7 +29,8 @@ class VLLMEngineBackend(LLMBackend):
     name = "vllm"
 
     def __init__(self, model: str | Path = "smollm2-135m-instruct", adapter: str | Path | None = None,
-                 max_model_len: int = 2048, kv_cache_gb: float = 2.0, seed: int = 0, max_lora_rank: int = 16):
+                 max_model_len: int = 2048, kv_cache_gb: float = 2.0, seed: int = 0, max_lora_rank: int = 16,
+                 block_size: int | None = 32):
         _configure_environment(kv_cache_gb)
         from vllm import LLM
 
@@ -39,7 +40,9 @@ class VLLMEngineBackend(LLMBackend):
         kwargs = {}
         if self.adapter:
             kwargs.update(enable_lora=True, max_lora_rank=max_lora_rank, max_loras=1)
-        self.llm = LLM(model=str(self.model_dir), dtype="bfloat16", enforce_eager=True,
+        # 32-token KV blocks (the CPU attention kernel's smallest) let multiple-choice options reuse
+        # nearly all of their shared context from the prefix cache; see loglikelihood
+        self.llm = LLM(model=str(self.model_dir), dtype="bfloat16", enforce_eager=True, block_size=block_size,
                        max_model_len=max_model_len, seed=seed, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self.cached_prompt_tokens = 0  # prompt tokens scored from the prefix cache (see loglikelihood)
