@@ -68,12 +68,33 @@ def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path, tmp_path_facto
     """One real vLLM OpenAI-compatible server on loopback: base model `telecomgpt`, adapter `telecom-lora`."""
     from telecomgpt.llm.server import VLLMServer
 
-    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "vllm-server.log"  # kept after the run: the first thing to read when it died
     server = VLLMServer(embedded_model_dir, served_model_name="telecomgpt",
                         adapters={"telecom-lora": lora_adapter_dir}, kv_cache_gb=2, log_file=log)
     server.start(timeout_s=600)
+    _SESSION_SERVERS.append(server)
     yield server
     server.stop()
+
+
+_SESSION_SERVERS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _session_server_still_alive():
+    """Fail the test after which the shared vLLM server died, with its exit code and last log lines.
+
+    Without this, a server that crashed (or was killed for memory) shows up later as unrelated
+    "cannot reach the endpoint" failures in whichever tests happen to run next.
+    """
+    yield
+    for server in _SESSION_SERVERS:
+        if server.process is not None and server.process.poll() is not None:
+            _SESSION_SERVERS.remove(server)
+            tail = "\n".join(server.log_file.read_text(errors="replace").splitlines()[-40:])
+            pytest.fail(f"the shared vLLM server exited with code {server.process.returncode} during this test; "
+                        f"log tail:\n{tail}")
 
 
 @pytest.fixture(scope="session")
