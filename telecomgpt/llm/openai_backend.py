@@ -53,6 +53,12 @@ class OpenAIBackend(LLMBackend):
         raise UserError("the openai backend sends messages to the endpoint, which applies its own chat template")
 
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, bool]]:
+        """Score each (context, continuation) from the prompt log-probabilities the endpoint echoes back.
+
+        Requests go one at a time: a LoRA-enabled vLLM CPU server (0.32, `punica_cpu`) crashes its engine when
+        a prompt-logprobs request shares a batch with another request (the LoRA logits path indexes one row
+        per request, not per prompt token), and the server then exits. Found by the shared-server tests.
+        """
         def one(request: tuple[str, str]) -> tuple[float, bool]:
             context, continuation = request
             response = self.client._call(
@@ -73,4 +79,4 @@ class OpenAIBackend(LLMBackend):
                 greedy = greedy and bool(top) and max(top, key=top.get) == token
             return total, greedy
 
-        return self._map(one, requests)
+        return [one(request) for request in requests]

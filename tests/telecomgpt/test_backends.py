@@ -37,7 +37,8 @@ def test_vllm_engine_generates_with_chat_template(vllm_engine):
 @pytest.mark.slow
 def test_openai_backend_against_real_server(vllm_server, vllm_engine):
     endpoint = get_backend("openai", base_url=vllm_server.base_url, model="telecomgpt")
-    scored = endpoint.loglikelihood(PAIRS[:2])
+    scored = endpoint.loglikelihood(PAIRS)
+    assert vllm_server.healthy(), "scoring through the LoRA-enabled server must not kill it"
     assert scored[0][0] > scored[1][0]
     assert scored[0][0] == pytest.approx(vllm_engine.loglikelihood(PAIRS[:1])[0][0], abs=0.3)
     text = endpoint.chat([[{"role": "user", "content": "Say hello"}]], GenerationParams(max_tokens=8))[0]
