@@ -4,7 +4,7 @@ Layout of an index folder:
     manifest.json      files indexed (content hash, chunk count, abbreviations they define), errors, settings
     chunks.jsonl       one JSON object per chunk: id, text and metadata (row i = vector i)
     vectors.npy        float32 [n, 384] unit vectors (kept so add/remove never re-embeds other files)
-    dense.faiss        FAISS inner-product index over vectors.npy
+    dense.faiss        FAISS inner-product index over vectors.npy (exact; HNSW above 20,000 chunks)
     bm25/              bm25s index over heading + text
     abbreviations.json merged abbreviation -> expansion table used for query expansion
 
@@ -30,6 +30,23 @@ from app.embedder import DIM, EMBEDDER_NAME
 FORMAT_VERSION = 1
 TOKEN_PATTERN = r"(?u)\b\w[\w.]*\w\b"
 """Like bm25s' default but keeps "38.331", "5.3.7" and "T310" whole."""
+
+EXACT_SEARCH_LIMIT = 20_000
+"""Up to this many chunks the dense search is exact (a flat scan, under 4 ms here); above it a flat scan of
+the whole shared corpus (100k chunks) took 17 ms a query, so an HNSW graph is built instead: 1 ms, 99.5% of
+the exact top-50 (M=32, efConstruction=80, efSearch=256; measured on that index, 2 cores)."""
+
+
+def dense_index_for(count: int):
+    """An empty FAISS inner-product index suited to `count` unit vectors (exact when small, HNSW when large)."""
+    import faiss
+
+    if count <= EXACT_SEARCH_LIMIT:
+        return faiss.IndexFlatIP(DIM)
+    dense = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
+    dense.hnsw.efConstruction = 80
+    dense.hnsw.efSearch = 256  # saved with the index
+    return dense
 
 
 def import_bm25s():
@@ -168,7 +185,7 @@ class IndexStore:
         import faiss
 
         bm25s = import_bm25s()
-        dense = faiss.IndexFlatIP(DIM)
+        dense = dense_index_for(len(self.vectors))
         if len(self.vectors):
             dense.add(np.ascontiguousarray(self.vectors))
         faiss.write_index(dense, str(self.root / "dense.faiss.tmp"))

@@ -143,7 +143,10 @@ class Retriever:
 
         params = None
         if mask is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
+            selector = faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64))
+            hnsw = getattr(self.dense, "hnsw", None)
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=hnsw.efSearch) if hnsw is not None
+                      else faiss.SearchParameters(sel=selector))
         _, ids = self.dense.search(query_vector, min(n, len(self.records)), params=params)
         return [int(i) for i in ids[0] if i >= 0]
 

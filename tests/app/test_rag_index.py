@@ -144,3 +144,24 @@ def test_interrupted_build_is_refused_then_resumed(tmp_path):
     report = update_index(tmp_path / "idx", [docs], progress=False)
     assert report.indexed and not report.errors
     assert Retriever.load(tmp_path / "idx").search("RRC connection re-establishment", k=3)
+
+
+def test_large_index_searches_an_hnsw_graph_with_the_same_answers(spec_index, retriever, tmp_path, monkeypatch):
+    """Above EXACT_SEARCH_LIMIT chunks the dense index is HNSW; hits and the release filter must not change."""
+    import faiss
+
+    from app import index_store
+    from app.retrieval import Retriever
+
+    copy = tmp_path / "index"
+    shutil.copytree(spec_index, copy)
+    monkeypatch.setattr(index_store, "EXACT_SEARCH_LIMIT", 0)
+    index_store.IndexStore.open(copy, create=False)._build_search_indexes()
+    graph = Retriever.load(copy)
+    assert isinstance(graph.dense, faiss.IndexHNSWFlat)
+    for question, _ in KNOWN_CLAUSES:
+        exact = [hit.citation for hit in retriever.search(question, k=3, mode="dense")]
+        approximate = [hit.citation for hit in graph.search(question, k=3, mode="dense")]
+        assert approximate == exact, question
+    assert all(h.metadata["release"] == 18 for h in graph.search("RLC retransmission", k=5, release=18, mode="dense"))
+    assert graph.search("RLC retransmission", k=5, release=16, mode="dense") == []
