@@ -63,8 +63,12 @@ def lora_adapter_dir(embedded_model_dir: Path, tmp_path_factory: pytest.TempPath
     return out
 
 
+_SESSION_SERVERS: list = []
+"""The shared vLLM servers started so far (the liveness check below must not start one itself)."""
+
+
 @pytest.fixture(scope="session")
-def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path):
     """One real vLLM OpenAI-compatible server on loopback: base model `telecomgpt`, adapter `telecom-lora`."""
     from telecomgpt.llm.server import VLLMServer
 
@@ -78,9 +82,6 @@ def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path, tmp_path_facto
     server.stop()
 
 
-_SESSION_SERVERS: list = []
-
-
 @pytest.fixture(autouse=True)
 def _session_server_still_alive():
     """Fail the test after which the shared vLLM server died, with its exit code and last log lines.
@@ -89,12 +90,12 @@ def _session_server_still_alive():
     "cannot reach the endpoint" failures in whichever tests happen to run next.
     """
     yield
-    for server in _SESSION_SERVERS:
-        if server.process is not None and server.process.poll() is not None:
-            _SESSION_SERVERS.remove(server)
-            tail = "\n".join(server.log_file.read_text(errors="replace").splitlines()[-40:])
-            pytest.fail(f"the shared vLLM server exited with code {server.process.returncode} during this test; "
-                        f"log tail:\n{tail}")
+    dead = [server for server in _SESSION_SERVERS if server.process.poll() is not None]
+    for server in dead:
+        _SESSION_SERVERS.remove(server)
+        tail = "\n".join(server.log_file.read_text(errors="replace").splitlines()[-40:])
+        pytest.fail(f"the shared vLLM server exited with code {server.process.returncode} during this test; "
+                    f"log tail:\n{tail}")
 
 
 @pytest.fixture(scope="session")

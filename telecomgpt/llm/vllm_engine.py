@@ -91,38 +91,38 @@ class VLLMEngineBackend(LLMBackend):
             prompts.append(ids)
             spans.append(min(len(cont), len(ids) - 1))
         results: list[tuple[float, bool] | None] = [None] * len(prompts)
-        for chunk in self._shared_context_chunks(prompts, spans):
-            self._prefill([prompts[i][:len(prompts[i]) - spans[i]] for i in chunk])
-            self._score(chunk, prompts, spans, results, read_cache=True)
+        for contexts, members in self._shared_context_chunks(prompts, spans):
+            self._prefill(contexts)
+            self._score(members, prompts, spans, results, read_cache=True)
         missing = [i for i, r in enumerate(results) if r is None]
         self._score(missing, prompts, spans, results, read_cache=False)
         return results  # type: ignore[return-value]
 
-    def _shared_context_chunks(self, prompts: list[list[int]], spans: list[int]) -> list[list[int]]:
-        """Indices of requests whose context other requests share, grouped so that the contexts of
-        one chunk take at most a quarter of the KV cache (they must stay cached until scored)."""
+    def _shared_context_chunks(self, prompts: list[list[int]], spans: list[int]) -> list[tuple[list, list[int]]]:
+        """(distinct contexts, indices of the requests that share them), in chunks whose contexts take at
+        most a quarter of the KV cache (they must stay cached until scored)."""
         by_context: dict[tuple[int, ...], list[int]] = {}
         for i, (ids, span) in enumerate(zip(prompts, spans, strict=True)):
             by_context.setdefault(tuple(ids[:len(ids) - span]), []).append(i)
         config = self.llm.llm_engine.vllm_config.cache_config
         cache_tokens = (config.num_gpu_blocks or 0) * config.block_size or 8 * self.max_model_len
         budget = max(self.max_model_len, cache_tokens // 4)
-        chunks, current, used = [], [], 0
-        for context, members in by_context.items():
-            if len(members) < 2 or len(context) < config.block_size:  # only whole blocks are cached
+        chunks, contexts, members, used = [], [], [], 0
+        for context, sharing in by_context.items():
+            if len(sharing) < 2 or len(context) < config.block_size:  # only whole blocks are cached
                 continue
-            if current and used + len(context) > budget:
-                chunks.append(current)
-                current, used = [], 0
-            current += members
+            if contexts and used + len(context) > budget:
+                chunks.append((contexts, members))
+                contexts, members, used = [], [], 0
+            contexts.append(list(context))
+            members += sharing
             used += len(context)
-        return chunks + ([current] if current else [])
+        return chunks + ([(contexts, members)] if contexts else [])
 
     def _prefill(self, contexts: list[list[int]]) -> None:
         from vllm import SamplingParams
 
-        unique = list({tuple(c): None for c in contexts})
-        self.llm.generate([{"prompt_token_ids": list(c)} for c in unique],
+        self.llm.generate([{"prompt_token_ids": c} for c in contexts],
                           SamplingParams(max_tokens=1, temperature=0.0, detokenize=False),
                           lora_request=self._lora_request(), use_tqdm=False)
 

@@ -57,6 +57,7 @@ def test_options_after_one_context_read_it_from_the_prefix_cache(vllm_engine, sh
     before = vllm_engine.cached_prompt_tokens
     shared = vllm_engine.loglikelihood(requests)
     assert vllm_engine.cached_prompt_tokens - before >= 3 * 256  # three options reused the ~400-token context
+
     def tokens(text: str) -> list[int]:
         return vllm_engine.tokenizer(text, add_special_tokens=False)["input_ids"]
 
