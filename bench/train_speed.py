@@ -1,18 +1,21 @@
 """Training throughput of TelecomGPT's CPU recipes vs a plain TRL script with default settings, same data.
 
-For CPT, QLoRA SFT and LoRA SFT it trains one epoch over the same examples twice — once with the recipe
-(`configs/finetune/smollm2-135m/*.yaml`: packing, no gradient checkpointing, bf16 autocast) and once as a
-plain `SFTTrainer` script would (TRL defaults: no packing, padding per batch, gradient checkpointing,
-batch 8) — and reports real (non-padding) tokens/s, peak RSS and the held-out loss after training.
-Each run is a fresh subprocess so peak RSS is its own. Writes the `train_speed` section of docs/benchmarks.md.
+For CPT, QLoRA SFT and LoRA SFT it trains one epoch over the same examples — once with the recipe
+(`configs/finetune/smollm2-135m/*.yaml`: CPT packing; SFT length-grouped batches and the LM head only at
+answer tokens; no gradient checkpointing, bf16 autocast), once as a plain `SFTTrainer` script would (TRL
+defaults: no packing, random batches padded per batch, gradient checkpointing, batch 8) and, for SFT, once as
+the recipe with random batches (to separate what batch order does to the loss from what the speed-ups do) —
+and reports real (non-padding) tokens/s, peak RSS and the held-out loss after training. Each run is a fresh
+subprocess so peak RSS is its own. Writes the `train_speed` section of docs/benchmarks.md.
 
-    .venv/bin/python bench/train_speed.py [--examples 96] [--max-length 256]
+    .venv/bin/python bench/train_speed.py [--examples 64] [--max-length 256] [--cases cpt,sft-qlora,sft-lora]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -51,7 +54,10 @@ def run_one(case: str, variant: str, data: str, eval_data: str, max_length: int,
                  "--save_strategy", "no", "--seed", "0", "--model_name_or_path", "smollm2-135m-instruct", *extra]
     if variant == "baseline":  # what `SFTTrainer(model, args=SFTConfig(output_dir), ...)` does by default
         overrides += ["--packing", "false", "--gradient_checkpointing", "true", "--per_device_train_batch_size",
-                      "8", "--bf16", "false", "--padding_free", "false"]
+                      "8", "--bf16", "false", "--padding_free", "false", "--lm_head_on_labels_only", "false",
+                      "--train_sampling_strategy", "random"]
+    if variant == "recipe-random":  # the recipe without length grouping: separates batch order from speed
+        overrides += ["--train_sampling_strategy", "random"]
     if stage == "sft":
         overrides += ["--learning_rate", "2e-4"]  # enough steps of signal to compare final losses
     recipe = parse_recipe(stage, RECIPES / f"{stage}.yaml", overrides)
@@ -85,6 +91,7 @@ def make_data(folder: Path, examples: int) -> dict[str, tuple[str, str]]:
     build_sft(SFTBuild(output=folder / "sft", specs=[str(corpus / "3gpp/rel19-md/38.321_MAC_j20.md")],
                        code=[str(corpus / "code/free5gc-nas")], max_per_builder=examples))
     rows = [json.loads(line) for line in gzip.open(folder / "sft" / "sft.jsonl.gz")]
+    random.Random(0).shuffle(rows)  # build-sft writes builder by builder; train on the mix, as a real run does
     for name, part in (("sft-train", rows[:examples]), ("sft-eval", rows[examples:examples + 16])):
         (folder / name).mkdir()
         with gzip.open(folder / name / "rows.jsonl.gz", "wt") as handle:
@@ -95,7 +102,7 @@ def make_data(folder: Path, examples: int) -> dict[str, tuple[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=96, help="training examples per run")
+    parser.add_argument("--examples", type=int, default=64, help="training examples per run")
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--one", nargs=5, metavar=("CASE", "VARIANT", "DATA", "EVAL", "OUT"), help=argparse.SUPPRESS)
@@ -109,7 +116,7 @@ def main() -> None:
         paths = make_data(Path(tmp), args.examples)
         for case in args.cases.split(","):
             train, held_out = paths[CASES[case][0]]
-            for variant in ("baseline", "recipe"):
+            for variant in ("baseline", "recipe", *(("recipe-random",) if CASES[case][0] == "sft" else ())):
                 proc = subprocess.run([sys.executable, __file__, "--max-length", str(args.max_length), "--one", case,
                                        variant, train, held_out, f"{tmp}/{case}-{variant}"],
                                       capture_output=True, text=True)
@@ -135,8 +142,11 @@ def write_report(results: list[dict], args) -> None:
     body = "\n".join([
         "## bench/train_speed.py", "", machine_line(),
         f"One epoch over the same {args.examples} examples (max_length {args.max_length}) per run, SmolLM2-135M. "
-        "Baseline = plain `SFTTrainer` with TRL defaults (no packing, padding, gradient checkpointing, batch 8, "
-        "fp32); recipe = configs/finetune/smollm2-135m (packing, no checkpointing, bf16 autocast). "
+        "Baseline = plain `SFTTrainer` with TRL defaults (no packing, random batches padded to their longest, "
+        "gradient checkpointing, batch 8, fp32, LM head over every position); recipe = configs/finetune/smollm2-135m "
+        "(CPT: wrapped packing; SFT: length-grouped batches and the LM head only at answer tokens, "
+        "finetune/lm_head.py; no checkpointing, bf16 autocast); recipe-random = the SFT recipe with random batches "
+        "like the baseline's, to show what batch order alone does to the loss. Same learning rate and schedule. "
         f"Load average when finished: {load:.1f} (other work {'was' if load > 2.5 else 'was not'} running).",
         "", *rows])
     write_section("train_speed", body)

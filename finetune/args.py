@@ -29,6 +29,9 @@ class ModelArguments:
     """Storage dtype of the packed 4-bit weights; bfloat16 lets FSDP shard a QLoRA model."""
     attn_implementation: str = "sdpa"
     """Attention kernel: sdpa (any device), flash_attention_2 (CUDA), eager."""
+    lm_head_on_labels_only: bool = True
+    """Project the LM head only at positions with a label (answers, not prompts or padding), on CPU as TRL
+    already does on CUDA; see finetune/lm_head.py. Off = TRL's default."""
 
 
 @dataclass

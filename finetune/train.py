@@ -47,10 +47,12 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
     """Model, data and the TRL trainer for `recipe` (also used by bench/train_speed.py)."""
     from finetune.callbacks import GracefulInterrupt, LossCurve, NanGuard
     from finetune.data_checks import count_overlong, split_train_eval
+    from finetune.lm_head import score_label_positions_only
     from finetune.modeling import load_model, load_tokenizer, lora_config, trainable_fraction
     from finetune.training_data import load_records
 
     args, data = recipe.train, recipe.data
+    score_label_positions_only(recipe.model.lm_head_on_labels_only)
     args.logging_nan_inf_filter = False  # the NaN guard must see the raw loss, not a smoothed stand-in
     dataset = load_records(data.dataset_path, recipe.stage, data.text_field)
     train_set, eval_set = split_train_eval(dataset, data)
