@@ -65,10 +65,21 @@ class VLLMEngineBackend(LLMBackend):
 
         params = params or GenerationParams()
         sampling = SamplingParams(max_tokens=params.max_tokens, temperature=params.temperature,
-                                  top_p=params.top_p, stop=params.stop or None, seed=params.seed)
+                                  top_p=params.top_p, stop=params.stop or None, seed=self._request_seed(params))
         batch = [self._prompt(p, params.max_tokens) for p in prompts]
         outputs = self.llm.generate(batch, sampling, lora_request=self._lora_request(), use_tqdm=len(batch) > 32)
         return [out.outputs[0].text for out in outputs]
+
+    @staticmethod
+    def _request_seed(params: GenerationParams) -> int | None:
+        """The per-request seed, except on CPU, where the engine-wide seed (`LLM(seed=...)`) stands in for it.
+
+        vLLM 0.32's CPU runner crashes (`CPU Generator does not use offset`) when a seeded request's prompt
+        is prefilled in chunks, which happens as soon as a batch holds more than 4,096 prompt tokens.
+        """
+        from vllm.platforms import current_platform
+
+        return None if current_platform.is_cpu() else params.seed
 
     def apply_chat_template(self, messages: Sequence[Message]) -> str:
         return self.tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)

@@ -35,6 +35,15 @@ def test_vllm_engine_generates_with_chat_template(vllm_engine):
 
 
 @pytest.mark.slow
+def test_seeded_sampling_of_a_batch_larger_than_one_prefill(vllm_engine, shared_dir):
+    """build-dpo samples ~100 prompts with a seed; more than 4,096 prompt tokens split a prefill in chunks."""
+    spec = (shared_dir / "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md").read_text(encoding="utf-8")
+    prompts = [spec[i * 700:(i + 1) * 700] + "\nSummary:" for i in range(40)]  # ~6,000 prompt tokens
+    answers = vllm_engine.generate(prompts, GenerationParams(max_tokens=4, temperature=0.8, seed=0))
+    assert len(answers) == 40 and sum(bool(a) for a in answers) >= 30
+
+
+@pytest.mark.slow
 def test_openai_backend_against_real_server(vllm_server, vllm_engine):
     endpoint = get_backend("openai", base_url=vllm_server.base_url, model="telecomgpt")
     scored = endpoint.loglikelihood(PAIRS)
