@@ -7,7 +7,7 @@ recompiles nothing, and there the prompt and padding positions of completion-onl
 a QLoRA step on SmolLM2-135M (torch.profiler: `ChunkedLogProbFunction` forward + backward, 49k-token vocabulary).
 This switch only widens TRL's own choice of its compact path to CPU; the kernel and the loss are TRL's,
 and the result is the same loss (masked positions contribute zero either way). There is no public option
-for it in TRL 1.x, hence the patch of one private name, checked by tests/test_finetune_speed.py.
+for it in TRL 1.x, hence the patch of one private name, checked by tests/finetune/test_lm_head.py.
 """
 
 from __future__ import annotations
@@ -15,23 +15,18 @@ from __future__ import annotations
 import logging
 
 log = logging.getLogger("telecomgpt.finetune")
-_TRL_DEFAULT = None
+_trl_default = None
+"""TRL's own device test (`trl.trainer.utils._use_triton`), kept so the switch can be turned off again."""
 
 
-def score_label_positions_only(enabled: bool) -> bool:
-    """Turn the compact (label positions only) LM head on CPU on or off; returns whether it is on."""
-    global _TRL_DEFAULT
+def score_label_positions_only(enabled: bool) -> None:
+    """Turn the compact (label positions only) LM head on CPU on or off."""
+    global _trl_default
     import trl.trainer.utils as trl_utils
 
-    if _TRL_DEFAULT is None:
-        _TRL_DEFAULT = getattr(trl_utils, "_use_triton", None)
-    if _TRL_DEFAULT is None:  # a TRL without the switch: keep its behaviour, say so once
+    _trl_default = _trl_default or getattr(trl_utils, "_use_triton", None)
+    if _trl_default is None:  # a TRL without the switch: keep its behaviour
         log.warning("this TRL version has no fused-LM-head device switch; every position is projected on CPU")
-        return False
-    trl_default = _TRL_DEFAULT
-
-    def compact_on(device) -> bool:
-        return device.type == "cpu" or trl_default(device)
-
-    trl_utils._use_triton = compact_on if enabled else trl_default
-    return enabled
+        return
+    trl_default = _trl_default
+    trl_utils._use_triton = (lambda device: device.type == "cpu" or trl_default(device)) if enabled else trl_default
