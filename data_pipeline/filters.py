@@ -107,6 +107,7 @@ class SplitTagger(PipelineStep):
     """Deterministic train/validation split: a document's id hash decides, whatever the executor or order."""
 
     name = "🔀 train/validation split"
+    type = "🏷️ - TAGGER"  # datatrove prints "type: name" per block; PipelineStep leaves type as None
 
     def __init__(self, validation_fraction: float = 0.01, seed: int = 0):
         super().__init__()

@@ -10,6 +10,10 @@ import sys
 
 import typer
 
+# Typer 0.29 vendors click: its parser raises typer._click's exceptions, which the public `click`
+# package's classes do not match, so a mistyped option escaped as a traceback.
+from typer._click.exceptions import ClickException
+
 from telecomgpt.cli import chat as chat_cmd
 from telecomgpt.cli import models as models_cmd
 from telecomgpt.cli import serve as serve_cmd
@@ -51,7 +55,7 @@ _register_capabilities()
 def main() -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        app(standalone_mode=False, prog_name="telecomgpt")
     except UserError as exc:
         typer.secho(f"error: {exc.one_line()}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
@@ -61,16 +65,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
-
+    except ClickException as exc:  # a mistyped option or argument: click's message, on one line
+        where = getattr(getattr(exc, "ctx", None), "command_path", "telecomgpt")
+        typer.secho(f"error: {exc.format_message()} (see '{where} --help')", err=True, fg=typer.colors.RED)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
 
 if __name__ == "__main__":
     main()

@@ -122,3 +122,16 @@ def test_output_loads_with_datasets_and_split_is_deterministic(run):
     assert len(train) > 20 * len(validation) > 0
     assert {"text", "id", "metadata"} <= set(train.column_names)
     assert not set(train["id"]) & set(validation["id"])
+
+
+def test_every_block_has_a_real_name_in_the_logs(tmp_path, shared_dir):
+    """datatrove logs each block as "type: name"; a block without either printed "None" in `data run`."""
+    from data_pipeline.pipeline import build_stages
+
+    config = load_config(Path(__file__).resolve().parents[2] / "configs" / "data" / "telecom.yaml")
+    stages = build_stages(config, [str(shared_dir / "data" / "corpus" / "3gpp" / "tr-library")], tmp_path,
+                          [str(shared_dir / "data" / "benchmarks")])
+    blocks = [block for _, pipeline, _ in stages for block in pipeline]
+    assert len(blocks) >= 8
+    for block in blocks:
+        assert "None" not in repr(block), repr(block)

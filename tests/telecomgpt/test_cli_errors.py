@@ -87,3 +87,32 @@ def test_entry_point_installed():
     script = Path(sys.executable).parent / "telecomgpt"
     assert script.exists()
     assert subprocess.run([str(script), "--help"], capture_output=True, timeout=60).returncode == 0
+
+
+def _leaf_commands(command, path=()):
+    """Every runnable command path of the CLI tree, e.g. ("index", "build")."""
+    children = getattr(command, "commands", None)
+    if not children:
+        return [path]
+    return [leaf for name, child in children.items() for leaf in _leaf_commands(child, (*path, name))]
+
+
+def test_every_command_rejects_an_unknown_option_in_one_line(monkeypatch, capsys):
+    """A mistyped option is click's usage error on one line with exit code 2 on every command, no traceback."""
+    import typer
+
+    from telecomgpt.cli.main import app, main
+
+    leaves = _leaf_commands(typer.main.get_command(app))
+    assert len(leaves) >= 15, leaves
+    for leaf in leaves:
+        monkeypatch.setattr(sys, "argv", ["telecomgpt", *leaf, "--bogus-option"])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert exited.value.code == 2, (leaf, err)
+        assert len(lines) == 1 and lines[0].startswith("error: "), (leaf, err)
+        # commands with a required option report that first; the others name the bogus option
+        assert "No such option: --bogus-option" in lines[0] or "Missing option" in lines[0], (leaf, err)
+        assert f"telecomgpt {' '.join(leaf)} --help" in lines[0], (leaf, err)
