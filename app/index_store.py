@@ -3,8 +3,9 @@
 Layout of an index folder:
     manifest.json      files indexed (content hash, chunk count, abbreviations they define), errors, settings
     chunks.jsonl       one JSON object per chunk: id, text and metadata (row i = vector i)
-    vectors.npy        float32 [n, 384] unit vectors (kept so add/remove never re-embeds other files)
+    vectors.npy        float32 [n, dim] unit vectors (kept so add/remove never re-embeds other files)
     dense.faiss        FAISS inner-product index over vectors.npy (exact; HNSW above 20,000 chunks)
+                       (neither is written for a BM25-only index, `index build --dense off`)
     bm25/              bm25s index over heading + text
     abbreviations.json merged abbreviation -> expansion table used for query expansion
 
@@ -25,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from app.embedder import DIM, EMBEDDER_NAME
-
 FORMAT_VERSION = 1
+LEGACY_DIM = 384
+"""The vector width of indexes whose manifest records none (all-MiniLM-L6-v2, the only embedder then)."""
 TOKEN_PATTERN = r"(?u)\b\w[\w.]*\w\b"
 """Like bm25s' default but keeps "38.331", "5.3.7" and "T310" whole."""
 
@@ -37,13 +38,13 @@ the whole shared corpus (100k chunks) took 17 ms a query, so an HNSW graph is bu
 the exact top-50 (M=32, efConstruction=80, efSearch=256; measured on that index, 2 cores)."""
 
 
-def dense_index_for(count: int):
+def dense_index_for(count: int, dim: int):
     """An empty FAISS inner-product index suited to `count` unit vectors (exact when small, HNSW when large)."""
     import faiss
 
     if count <= EXACT_SEARCH_LIMIT:
-        return faiss.IndexFlatIP(DIM)
-    dense = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
+        return faiss.IndexFlatIP(dim)
+    dense = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
     dense.hnsw.efConstruction = 80
     dense.hnsw.efSearch = 256  # saved with the index
     return dense
@@ -109,6 +110,21 @@ class IndexStore:
         self.vectors = vectors
         self.manifest = manifest
 
+    @property
+    def dense(self) -> bool:
+        """Whether the index keeps dense vectors (False for `index build --dense off`)."""
+        return self.manifest.get("dense", True)
+
+    @property
+    def dim(self) -> int:
+        """Width of the stored vectors (0 without dense vectors)."""
+        return self.manifest.get("dim", LEGACY_DIM) if self.dense else 0
+
+    def set_embedder(self, name: str | None, backend: str | None, dim: int) -> None:
+        """Record what makes the vectors (name None: BM25 only); only on an empty index."""
+        self.manifest.update({"embedder": name, "embedder_backend": backend, "dim": dim, "dense": name is not None})
+        self.vectors = np.zeros((0, self.dim), np.float32)
+
     @classmethod
     def open(cls, root: Path, create: bool = True) -> IndexStore:
         """Load the index at `root`, or an empty one when the folder holds none and `create` is set."""
@@ -117,25 +133,42 @@ class IndexStore:
             manifest = json.loads((root / "manifest.json").read_text())
             with open(root / "chunks.jsonl", "rb") as handle:
                 records = [orjson.loads(line) for line in handle if line.strip()]
-            vectors = np.load(root / "vectors.npy") if records else np.zeros((0, DIM), np.float32)
+            manifest.setdefault("embedder_backend", "torch-bf16" if manifest.get("dense", True) else None)
+            store = cls(root, records, np.zeros((0, 0), np.float32), manifest)
+            if store.dense and records:
+                vectors = np.load(root / "vectors.npy")
+            else:
+                vectors = np.zeros((len(records), store.dim), np.float32)
             if len(vectors) != len(records):
                 raise ValueError(f"index at {root} is inconsistent: {len(records)} chunks, {len(vectors)} vectors")
             return cls(root, records, vectors, manifest)
         if not create:
             raise FileNotFoundError(root)
-        manifest = {"format": FORMAT_VERSION, "embedder": EMBEDDER_NAME, "files": {}, "errors": {},
-                    "complete": False, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        return cls(root, [], np.zeros((0, DIM), np.float32), manifest)
+        manifest = {"format": FORMAT_VERSION, "embedder": None, "embedder_backend": None, "dim": 0, "dense": False,
+                    "files": {}, "errors": {}, "complete": False, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        return cls(root, [], np.zeros((0, 0), np.float32), manifest)
 
     # --- changing the content -------------------------------------------------------------------
+    def add_many(self, files: list[tuple[str, str, list[dict], np.ndarray, dict]]) -> None:
+        """Add several files' chunks at once: (path, sha1, records, vectors, abbreviations) each.
+
+        One removal scan and one concatenation per call: per-file ones cost O(files x chunks) on a large corpus.
+        """
+        known = [path for path, *_ in files if path in self.manifest["files"]]
+        if known:
+            self.remove(known)
+        blocks = [self.vectors] + [np.asarray(v, np.float32).reshape(len(r), self.dim) for _, _, r, v, _ in files]
+        self.vectors = np.concatenate(blocks)
+        for path, sha1, records, _, abbreviations in files:
+            self.records.extend(records)
+            self.manifest["files"][path] = {"sha1": sha1, "chunks": len(records), "abbreviations": abbreviations}
+            self.manifest["errors"].pop(path, None)
+        self.manifest["complete"] = False
+
     def add(self, path: str, sha1: str, records: list[dict], vectors: np.ndarray, abbreviations: dict) -> None:
         """Add one file's chunks (replacing any chunks it had before)."""
         self.remove([path])
-        self.records.extend(records)
-        self.vectors = np.concatenate([self.vectors, vectors.astype(np.float32)]) if len(vectors) else self.vectors
-        self.manifest["files"][path] = {"sha1": sha1, "chunks": len(records), "abbreviations": abbreviations}
-        self.manifest["errors"].pop(path, None)
-        self.manifest["complete"] = False
+        self.add_many([(path, sha1, records, vectors, abbreviations)])
 
     def remove(self, paths: list[str]) -> int:
         """Drop every chunk whose source is one of `paths` or lies under one of them; returns chunks removed."""
@@ -149,7 +182,7 @@ class IndexStore:
         removed = len(self.records) - len(keep)
         if removed:
             self.records = [self.records[i] for i in keep]
-            self.vectors = self.vectors[keep] if keep else np.zeros((0, DIM), np.float32)
+            self.vectors = self.vectors[keep] if keep else np.zeros((0, self.dim), np.float32)
             self.manifest["complete"] = False
         for name in [f for f in self.manifest["files"] if gone(f)]:
             del self.manifest["files"][name]
@@ -170,9 +203,10 @@ class IndexStore:
         """Write chunks, vectors and manifest; with `final`, also (re)build FAISS and BM25."""
         self.root.mkdir(parents=True, exist_ok=True)
         _write_bytes(self.root / "chunks.jsonl", b"".join(orjson.dumps(r) + b"\n" for r in self.records))
-        tmp = self.root / "vectors.tmp.npy"
-        np.save(tmp, self.vectors)
-        os.replace(tmp, self.root / "vectors.npy")
+        if self.dense:
+            tmp = self.root / "vectors.tmp.npy"
+            np.save(tmp, self.vectors)
+            os.replace(tmp, self.root / "vectors.npy")
         if final:
             self._build_search_indexes()
             _write_bytes(self.root / "abbreviations.json", orjson.dumps(self.abbreviations()))
@@ -185,11 +219,12 @@ class IndexStore:
         import faiss
 
         bm25s = import_bm25s()
-        dense = dense_index_for(len(self.vectors))
-        if len(self.vectors):
-            dense.add(np.ascontiguousarray(self.vectors))
-        faiss.write_index(dense, str(self.root / "dense.faiss.tmp"))
-        os.replace(self.root / "dense.faiss.tmp", self.root / "dense.faiss")
+        if self.dense:
+            dense = dense_index_for(len(self.vectors), self.dim)
+            if len(self.vectors):
+                dense.add(np.ascontiguousarray(self.vectors))
+            faiss.write_index(dense, str(self.root / "dense.faiss.tmp"))
+            os.replace(self.root / "dense.faiss.tmp", self.root / "dense.faiss")
         tmp_dir, final_dir = self.root / "bm25.tmp", self.root / "bm25"
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()

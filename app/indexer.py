@@ -3,6 +3,7 @@
 Every input file ends up in exactly one of: indexed now, unchanged (same content hash, kept),
 or errors (with the reason, in manifest.json). A checkpoint is written every `checkpoint_s` seconds,
 so a crashed build resumes where it stopped: files already indexed with the same hash are skipped.
+Chunks of many files are embedded together (BATCH_CHUNKS at a time) by the index's embedder (app.embedder).
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from app.chunks import DEFAULT_MAX_CHARS
 from app.index_store import IndexStore, document_text, source_key
 from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
+
+BATCH_CHUNKS = 2048
+"""Chunks read before they are embedded together: one length-sorted pass over many files pads far less
+than one pass per file, and adding many files to the store at once avoids per-file copies of every vector."""
 
 
 @dataclass
@@ -45,15 +52,17 @@ def file_sha1(path: Path) -> str:
 
 
 def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, max_chars: int = DEFAULT_MAX_CHARS,
-                 progress: bool = True, checkpoint_s: float = 60.0) -> IndexReport:
+                 progress: bool = True, checkpoint_s: float = 60.0, embedder: str | Path | None = None,
+                 backend: str | None = None, dense: bool | None = None,
+                 batch_chunks: int = BATCH_CHUNKS) -> IndexReport:
     """Index every supported file under `inputs` into `index_dir` (created if needed).
 
     With `prune` (what `index build` does) files in the index but not among the inputs are dropped,
-    so the index mirrors the inputs; without it (`index add`) they stay.
+    so the index mirrors the inputs; without it (`index add`) they stay. `embedder` (a sentence-transformers
+    folder; None: the index's own, else the shipped MiniLM), `backend` and `dense` (False: BM25 only) are
+    fixed when an index is created; asking an existing index for other ones is a UserError.
     """
     from tqdm import tqdm
-
-    from app.embedder import embed
 
     started = time.monotonic()
     files = iter_files(inputs)
@@ -65,6 +74,7 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
         raise UserError(f"index {index_dir} was built with --max-chars {store.manifest['max_chars']}",
                         hint="use the same value or a new --output folder")
     store.manifest["max_chars"] = max_chars
+    model = _configure_embedder(store, index_dir, embedder, backend, dense)
     report = IndexReport()
     wanted = {source_key(f) for f in files}
     if prune:
@@ -73,13 +83,41 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
         report.removed_files = stale
     last_checkpoint = time.monotonic()
     bar = tqdm(files, desc="indexing", unit="file", disable=not progress, dynamic_ncols=True)
+    pending: list[tuple[str, str, list[dict], dict]] = []  # read, not yet embedded
+    embedded = [0]  # chunks embedded so far (for the chunks/s shown on the bar)
+
+    def show_rate(done: int = 0) -> None:
+        embedded[0] += done
+        rate = embedded[0] / max(time.monotonic() - started, 1e-9)
+        bar.set_postfix_str(f"{embedded[0]} chunks, {rate:.0f} chunks/s", refresh=done > 0)
+
+    def flush() -> None:
+        """Embed the pending files' chunks in one length-sorted pass, then add them to the store."""
+        nonlocal last_checkpoint
+        records = [r for _, _, recs, _ in pending for r in recs]
+        if model is not None:
+            vectors = model.embed([document_text(r) for r in records], on_batch=show_rate)
+        else:
+            vectors = np.zeros((len(records), 0), np.float32)
+            show_rate(len(records))
+        batch, offset = [], 0
+        for key, sha1, recs, abbreviations in pending:
+            batch.append((key, sha1, recs, vectors[offset:offset + len(recs)], abbreviations))
+            offset += len(recs)
+            report.indexed.append(key)
+        store.add_many(batch)
+        report.chunks_added += len(records)
+        pending.clear()
+        if time.monotonic() - last_checkpoint > checkpoint_s:
+            store.save(final=False)
+            last_checkpoint = time.monotonic()
+
     for path in bar:
         key = source_key(path)
         sha1 = file_sha1(path)
         if store.manifest["files"].get(key, {}).get("sha1") == sha1:
             report.unchanged.append(key)
             continue
-        bar.set_postfix_str(path.name[-40:])
         try:
             chunks, abbreviations = read_file(path, max_chars)
         except (UserError, ValueError, OSError, UnicodeError) as exc:
@@ -93,19 +131,47 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
             record["source"] = key
             record["text"] = chunk.text
             records.append(record)
-        vectors = embed([document_text(r) for r in records])
-        store.add(key, sha1, records, vectors, abbreviations)
-        report.indexed.append(key)
-        report.chunks_added += len(records)
-        if time.monotonic() - last_checkpoint > checkpoint_s:
-            store.save(final=False)
-            last_checkpoint = time.monotonic()
+        pending.append((key, sha1, records, abbreviations))
+        if sum(len(p[2]) for p in pending) >= batch_chunks:
+            flush()
+    if pending:
+        flush()
     bar.close()
     if report.indexed or report.errors or report.removed_files or not store.manifest.get("complete"):
         store.save(final=True)  # nothing changed: leave a complete index untouched
     report.total_chunks = len(store.records)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _configure_embedder(store: IndexStore, index_dir: Path, embedder: str | Path | None, backend: str | None,
+                        dense: bool | None):
+    """The Embedder this index uses (None for BM25 only), recorded in a new index, checked against an old one."""
+    from app.embedder import DEFAULT_BACKEND, get_embedder, resolve_embedder
+
+    fresh = not store.records and not store.manifest["files"] and not store.manifest["errors"]
+    if fresh:
+        if dense is False:
+            store.set_embedder(None, None, 0)
+            return None
+        model = get_embedder(embedder, backend or DEFAULT_BACKEND)
+        store.set_embedder(model.name, model.backend, model.dim)
+        return model
+    if dense is not None and dense != store.dense:
+        built = "with dense vectors" if store.dense else "with --dense off (BM25 only)"
+        raise UserError(f"index {index_dir} was built {built}", hint="use the same setting or a new --output folder")
+    if not store.dense:
+        if embedder is not None:
+            raise UserError(f"index {index_dir} is BM25 only (--dense off): it has no embedder",
+                            hint="use a new --output folder for a dense index")
+        return None
+    if embedder is not None and resolve_embedder(embedder)[0] != store.manifest["embedder"]:
+        raise UserError(f"index {index_dir} was built with embedder {store.manifest['embedder']}",
+                        hint="use the same --embedder or a new --output folder")
+    if backend is not None and backend != store.manifest["embedder_backend"]:
+        raise UserError(f"index {index_dir} was embedded with backend {store.manifest['embedder_backend']}",
+                        hint="use the same backend or a new --output folder")
+    return get_embedder(store.manifest["embedder"], store.manifest["embedder_backend"])
 
 
 def remove_from_index(index_dir: Path, paths: list[Path]) -> tuple[int, int]:

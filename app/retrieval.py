@@ -26,6 +26,28 @@ PER_CLAUSE = 2
 RRF_K = 60
 """The constant of Cormack et al. (2009); ranks deeper than ~60 matter little."""
 MODES = ("hybrid", "dense", "bm25")
+DEFAULT_MODE = "hybrid"
+"""FUSION: the mode every command uses unless told otherwise: the weighted fusion below measured better than
+BM25 alone and dense alone (see BM25_WEIGHT); set it to "bm25" if a sweep ever says BM25 alone wins."""
+BM25_WEIGHT = 1.0
+"""FUSION: weight of the BM25 ranking in weighted reciprocal-rank fusion, weight / (RRF_K + rank).
+
+BM25_WEIGHT, DENSE_WEIGHT and CANDIDATES were chosen with `bench/retrieval.py --sweep` on the
+clause-title and definition query sets ONLY (the TeleQnA-labelled set is checked, never tuned on):
+dense weight 1.0 / 0.7 / 0.5 / 0.3 / 0.2 x candidates 20 / 50 / 100, best by mean recall@5, ties by
+MRR@10. On a 4,373-chunk index (TS 38.300, 38.321, 37.340, 38.401, 38.211 Rel-19 + TR 21.905; 150 + 150
+queries, 2026-11-30) equal weights (the old fusion) scored mean R@5 0.863 (MRR 0.735), BM25 alone 0.867
+(0.749), dense alone 0.797 (0.630), and BM25 1 / dense 0.2 with 100 candidates 0.877 (0.756), the best.
+Dense retrieval with MiniLM is the weaker ranking on 3GPP text, so it breaks BM25's ties and adds the
+clauses BM25 misses, without outvoting it. The differences are a few queries; the full-corpus sweep
+(docs/benchmarks.md, section retrieval_sweep) is the one to trust."""
+DENSE_WEIGHT = 0.2
+"""FUSION: weight of the dense (MiniLM) ranking; see BM25_WEIGHT."""
+CANDIDATES = 100
+"""FUSION: how deep each ranking is read before fusing; see BM25_WEIGHT."""
+RERANK_TOP = 20
+"""With a reranker loaded (`--reranker`), the fused hits it reorders: 20 keep reranking near 150 ms on 2 cores
+(30 would take ~1.5x as long; see app/reranker.py)."""
 
 
 @dataclass
@@ -48,7 +70,11 @@ class Hit:
 
 
 class Retriever:
-    """Loaded index + search. Thread-safe for concurrent searches (read-only after load)."""
+    """Loaded index + search. Thread-safe for concurrent searches (read-only after load).
+
+    On a BM25-only index (`index build --dense off`) hybrid searches run as BM25 (see `note`), without the
+    cosine floor; asking it for dense search is a UserError.
+    """
 
     def __init__(self, index_dir: Path, records, vectors, dense, bm25, abbreviations, min_similarity: float):
         self.index_dir = index_dir
@@ -62,9 +88,11 @@ class Retriever:
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
         self._embed_lock = threading.Lock()
         self.file_count = len({r["source"] for r in records})
+        self.manifest: dict = {}  # set by load(); names the embedder that made `vectors` (queries must match)
+        self.reranker = None  # app.reranker.Reranker when loaded with reranker=DIR: search reorders its top hits
 
     @classmethod
-    def load(cls, index_dir: str | Path, min_similarity: float = 0.25) -> Retriever:
+    def load(cls, index_dir: str | Path, min_similarity: float = 0.25, reranker: str | Path | None = None) -> Retriever:
         """Open an index built by `telecomgpt index build`."""
         import faiss
 
@@ -79,11 +107,41 @@ class Retriever:
                             hint="rerun `telecomgpt index build` with the same inputs to resume")
         with open(index_dir / "chunks.jsonl", "rb") as handle:
             records = [orjson.loads(line) for line in handle if line.strip()]
-        vectors = np.load(index_dir / "vectors.npy", mmap_mode="r")
-        dense = faiss.read_index(str(index_dir / "dense.faiss"))
+        vectors = dense = None  # a BM25-only index (`index build --dense off`) has neither
+        if manifest.get("dense", True):
+            vectors = np.load(index_dir / "vectors.npy", mmap_mode="r")
+            dense = faiss.read_index(str(index_dir / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"), show_progress=False) if records else None
         abbreviations = json.loads((index_dir / "abbreviations.json").read_text())
-        return cls(index_dir, records, vectors, dense, bm25, abbreviations, min_similarity)
+        retriever = cls(index_dir, records, vectors, dense, bm25, abbreviations, min_similarity)
+        retriever.manifest = manifest
+        if reranker is not None:  # a cross-encoder folder (`train retriever`'s OUTPUT/reranker); bad -> UserError
+            from app.reranker import Reranker
+
+            retriever.reranker = Reranker.load(reranker)
+        if dense is not None:
+            retriever.embedder  # noqa: B018 (a missing or corrupt embedder folder fails here, as a UserError)
+        return retriever
+
+    @property
+    def note(self) -> str | None:
+        """What a user should know about this index's searches (None when nothing)."""
+        if self.dense is None:
+            return f"index {self.index_dir} is BM25 only (built with --dense off): hybrid searches run as BM25"
+        return None
+
+    @property
+    def embedder(self):
+        """The Embedder that made this index's vectors (None for a BM25-only index)."""
+        from app.embedder import embedder_of_index
+
+        return embedder_of_index(self.manifest) if self.dense is not None else None
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """`text` as a (1, dim) vector by the index's own embedder (the default MiniLM for a bare Retriever)."""
+        from app.embedder import get_embedder
+
+        return (self.embedder if self.manifest else get_embedder()).embed_query(text)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -97,32 +155,47 @@ class Retriever:
         record["citation"] = citation_of(record)
         return record
 
-    def search(self, query: str, k: int = 5, release: int | None = None, mode: str = "hybrid",
-               expand: bool = True, candidates: int = 50) -> list[Hit]:
-        """The `k` best chunks for `query`, optionally only from 3GPP `release`."""
-        from app.embedder import embed_query
+    def search(self, query: str, k: int = 5, release: int | None = None, mode: str = DEFAULT_MODE,
+               expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
+               dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K, rerank_top: int = RERANK_TOP) -> list[Hit]:
+        """The `k` best chunks for `query`, optionally only from 3GPP `release`.
 
+        Hybrid mode reads the top `candidates` of each ranking and fuses them by weighted reciprocal rank:
+        score = bm25_weight / (rrf_k + bm25 rank) + dense_weight / (rrf_k + dense rank).
+        With a reranker loaded, the first `rerank_top` hits are reordered by it (0: no reranking)."""
         if mode not in MODES:
             raise UserError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
+        if self.dense is None:  # BM25-only index: hybrid falls back to BM25 (see `note`), dense can't
+            if mode == "dense":
+                raise UserError(f"index {self.index_dir} has no dense vectors (built with --dense off)",
+                                hint="use --mode bm25 or build a new index with --dense on")
+            mode = "bm25"
         if not query.strip() or not self.records:
             return []
         text = expand_query(query, self.abbreviations) if expand else query
         mask = (self._releases == release) if release is not None else None
         if mask is not None and not mask.any():
             return []
-        with self._embed_lock:  # one torch forward pass at a time; concurrent ones only contend for 2 cores
-            query_vector = embed_query(text)
+        query_vector = None
+        if self.dense is not None:
+            with self._embed_lock:  # one forward pass at a time; concurrent ones only contend for 2 cores
+                query_vector = self.embed_query(text)
         ranked: dict[str, list[int]] = {}
         if mode in ("hybrid", "dense"):
             ranked["dense"] = self._dense(query_vector, candidates, mask)
         if mode in ("hybrid", "bm25"):
             ranked["bm25"] = self._bm25(text, candidates, mask)
         fused: dict[int, float] = {}
-        for ids in ranked.values():
+        weights = {"bm25": bm25_weight, "dense": dense_weight} if mode == "hybrid" else {}
+        for name, ids in ranked.items():
+            weight = weights.get(name, 1.0)
             for rank, row in enumerate(ids):
-                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        similarity = np.asarray(self.vectors[rows]) @ query_vector[0] if rows else np.zeros(0)
+        if query_vector is None:  # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
+            similarity = np.full(len(rows), np.nan)
+        else:
+            similarity = np.asarray(self.vectors[rows]) @ query_vector[0] if rows else np.zeros(0)
         hits = []
         per_clause: dict[tuple, int] = {}
         for row, sim in zip(rows, similarity, strict=True):
@@ -132,10 +205,12 @@ class Retriever:
                 continue
             per_clause[clause_key] = per_clause.get(clause_key, 0) + 1
             meta = {key: value for key, value in record.items() if key != "text"}
-            meta["similarity"] = round(float(sim), 4)
+            meta["similarity"] = None if np.isnan(sim) else round(float(sim), 4)
             hits.append(Hit(text=record["text"], score=round(fused[row], 6), metadata=meta))
-            if len(hits) == k:
+            if len(hits) == (max(k, rerank_top) if self.reranker is not None else k):
                 break
+        if self.reranker is not None and rerank_top:  # the cross-encoder reorders the fused top `rerank_top`
+            hits = self.reranker.rerank(query, hits, top_n=k)
         return hits
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:

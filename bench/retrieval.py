@@ -1,15 +1,27 @@
-"""Retrieval benchmark: latency and recall@5 of hybrid vs dense-only vs BM25-only on a labelled query set.
+"""Retrieval benchmark: recall@1/5/10, MRR@10 and latency of each retrieval configuration on three query sets.
 
-    .venv/bin/python bench/retrieval.py [--corpus ../shared/data/corpus] [--index DIR] [--max-queries 300]
+    .venv/bin/python bench/retrieval.py [--corpus ../shared/data/corpus] [--index DIR] [--max-queries 150]
+        [--reranker DIR] [--trained-index DIR [--trained-reranker DIR]] [--sweep] [--skip-build] [--print-only]
 
 The index (default: $TELECOMGPT_HOME/bench/retrieval-index) is built or resumed with the same code as
-`telecomgpt index build`, so a second run only measures. The labelled queries are built from the
-indexed 3GPP specs themselves, two kinds:
+`telecomgpt index build`, so a second run only measures. Three labelled query sets:
   - definition: "What is the definition of <term>?" -> a chunk of a Definitions clause holding that term
-    (terms from each spec's clause 3.1 via data_pipeline.tgpp.find_definitions);
-  - title: a paraphrase of a clause title that is unique in the corpus (synonym swaps, question form)
-    -> that spec and clause.
-Each query counts as found when a relevant chunk is among the top 5. Results go to docs/benchmarks.md.
+    (terms from each indexed spec's clause 3.1 via data_pipeline.tgpp.find_definitions);
+  - title: a paraphrase of a clause title that is unique in the index (synonym swaps, question form)
+    -> that spec and clause;
+  - teleqna: TeleQnA dev questions (Standards overview/specifications, Lexicon), the question text as asked,
+    -> the chunk of the clause its explanation was written from (bench/data/teleqna_clause_labels.jsonl,
+    built by bench/label_teleqna.py; the questions are read from ../shared at run time; see
+    CHUNK_CONTAINMENT). Only labels whose clause is in the index count. Not built from the index and
+    labelled without any retriever, so it checks what the first two sets (built from titles and terms,
+    which favour BM25) may flatter.
+Configurations: BM25 only, dense only, hybrid with today's equal-weight RRF, the project's default
+(app/retrieval.py), and, when given, the default plus a reranker (--reranker), and an index built with a
+trained embedder (--trained-index, optionally with --trained-reranker).
+
+--sweep instead evaluates a grid of fusion weights and candidate depths on the definition and title sets
+ONLY (the TeleQnA set is never tuned on) and prints the table the defaults in app/retrieval.py come from.
+Results go to docs/benchmarks.md (sections `retrieval` and `retrieval_sweep`) unless --print-only.
 """
 
 from __future__ import annotations
@@ -20,12 +32,14 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.label_teleqna import LABELS_PATH, load_questions, pairs, read_labels  # noqa: E402
 from bench.report import machine_line, write_section  # noqa: E402
 
 SYNONYMS = {"procedure": "process", "procedures": "processes", "reception": "receiving", "transmission": "sending",
@@ -35,8 +49,27 @@ SYNONYMS = {"procedure": "process", "procedures": "processes", "reception": "rec
             "management": "control", "determination": "deciding", "actions": "steps", "update": "refresh"}
 SKIP_TITLES = {"general", "introduction", "overview", "scope", "references", "definitions", "abbreviations",
                "void", "foreword", "description"}
-MODES = {"hybrid": {"mode": "hybrid"}, "hybrid, no expansion": {"mode": "hybrid", "expand": False},
-         "dense only": {"mode": "dense"}, "BM25 only": {"mode": "bm25"}}
+KINDS = ("definition", "title", "teleqna")
+CHUNK_CONTAINMENT = 0.3
+"""A TeleQnA hit counts when it is in the labelled clause AND holds this share of the explanation's word
+pairs (bench/label_teleqna.py): a long clause (TR 21.905 clause 3 holds hundreds of definitions) spans
+many chunks, and only the chunk with the explained text answers the question."""
+CUTOFFS = (1, 5, 10)
+"""recall@n for these n; MRR is computed over the deepest cut-off."""
+TODAY = {"mode": "hybrid", "bm25_weight": 1.0, "dense_weight": 1.0, "candidates": 50, "rrf_k": 60}
+"""Plain reciprocal-rank fusion as it was before the sweep (equal weights, 50 candidates each, k = 60)."""
+SWEEP_DENSE_WEIGHTS = (1.0, 0.7, 0.5, 0.3, 0.2)
+SWEEP_CANDIDATES = (20, 50, 100)
+
+
+@dataclass
+class Config:
+    """One retrieval configuration: which index, which reranker, which search options."""
+
+    label: str
+    index: Path
+    options: dict = field(default_factory=dict)
+    reranker: Path | None = None
 
 
 def paraphrase(title: str, rng: random.Random) -> str:
@@ -46,7 +79,7 @@ def paraphrase(title: str, rng: random.Random) -> str:
 
 
 def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[dict]:
-    """Labelled queries from the indexed specs (see module docstring)."""
+    """Definition and title queries from the indexed specs (see module docstring), at most `max_queries` each."""
     from data_pipeline.tgpp import find_definitions, read_spec
 
     rng = random.Random(seed)
@@ -70,71 +103,199 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
         title_queries.append({"kind": "title", "query": paraphrase(title, rng), "spec": r["spec"], "clause": r["clause"]})
     rng.shuffle(definitions)
     rng.shuffle(title_queries)
-    half = max_queries // 2
-    return definitions[:half] + title_queries[: max_queries - min(half, len(definitions))]
+    return definitions[:max_queries] + title_queries[:max_queries]
+
+
+def teleqna_queries(records: list[dict], data_dir: Path, labels_path: Path, max_queries: int) -> list[dict]:
+    """The TeleQnA-labelled queries whose labelled clause (or an alternative) is in the index."""
+    indexed = {(r.get("spec"), r.get("clause")) for r in records if r.get("spec") and r.get("clause")}
+    questions = {q["id"]: q for q in load_questions(data_dir)}
+    queries = []
+    for label in read_labels(labels_path):
+        targets = {(label["spec"], label["clause"])} | {(a["spec"], a["clause"]) for a in label["alternatives"]}
+        question = questions.get(label["id"])
+        if question is not None and targets & indexed:
+            queries.append({"kind": "teleqna", "query": question["question"], "targets": targets, "id": label["id"],
+                            "pairs": pairs(question["explanation"])})
+    return queries[:max_queries]
 
 
 def relevant(hit, query: dict) -> bool:
     meta = hit.metadata
     if query["kind"] == "definition":
         return "definition" in (meta.get("title") or "").lower() and query["term"].lower() in hit.text.lower()
+    if query["kind"] == "teleqna":
+        if (meta.get("spec"), meta.get("clause")) not in query["targets"]:
+            return False
+        shared = pairs(f"{meta.get('title') or ''}\n{hit.text}") & query["pairs"]
+        return len(shared) >= CHUNK_CONTAINMENT * len(query["pairs"])
     return meta.get("spec") == query["spec"] and meta.get("clause") == query["clause"]
+
+
+def evaluate(retriever, queries: list[dict], options: dict) -> dict:
+    """Per query kind: recall@n for CUTOFFS and MRR@max(CUTOFFS); plus latency percentiles over all queries."""
+    depth = max(CUTOFFS)
+    ranks: dict[str, list[int | None]] = {kind: [] for kind in KINDS}
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        hits = retriever.search(query["query"], k=depth, **options)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranks[query["kind"]].append(next((i for i, h in enumerate(hits, start=1) if relevant(h, query)), None))
+    result = {"p50": float(np.percentile(latencies, 50)) if latencies else float("nan"),
+              "p95": float(np.percentile(latencies, 95)) if latencies else float("nan")}
+    for kind, found in ranks.items():
+        if not found:
+            continue
+        metrics = {f"R@{n}": sum(r is not None and r <= n for r in found) / len(found) for n in CUTOFFS}
+        metrics[f"MRR@{depth}"] = sum(1 / r for r in found if r is not None) / len(found)
+        metrics["n"] = len(found)
+        result[kind] = metrics
+    return result
+
+
+def configurations(args, default_options: dict) -> list[Config]:
+    """The labelled configurations this run compares (the trained and reranked ones only when given)."""
+    from app import retrieval
+
+    configs = [Config("BM25 only", args.index, {"mode": "bm25"}),
+               Config("dense only", args.index, {"mode": "dense"}),
+               Config("hybrid, equal-weight RRF (before)", args.index, dict(TODAY)),
+               Config(f"default ({describe(default_options)})", args.index, {})]
+    reranked = f"reranker (top {getattr(retrieval, 'RERANK_TOP', '?')})"  # the library's default depth
+    if args.reranker:
+        configs.append(Config(f"default + {reranked}", args.index, {}, args.reranker))
+    if args.trained_index:
+        configs.append(Config("trained embedder, default", args.trained_index, {}))
+        if args.trained_reranker:
+            configs.append(Config(f"trained embedder + trained {reranked}", args.trained_index, {},
+                                  args.trained_reranker))
+    return configs
+
+
+def describe(options: dict) -> str:
+    """"hybrid, BM25 1.0 / dense 0.5, 50 candidates" for a row label."""
+    if options.get("mode", "hybrid") != "hybrid":
+        return f"{options['mode']} only"
+    return (f"hybrid, BM25 {options['bm25_weight']:g} / dense {options['dense_weight']:g}, "
+            f"{options['candidates']} candidates, k {options['rrf_k']}")
+
+
+def load_retriever(index: Path, reranker: Path | None):
+    from app.retrieval import Retriever
+
+    return Retriever.load(index, reranker=reranker) if reranker else Retriever.load(index)
+
+
+def metric_table(rows: list[tuple[str, dict]], kind: str) -> list[str]:
+    depth = max(CUTOFFS)
+    head = " | ".join(f"R@{n}" for n in CUTOFFS)
+    lines = [f"| configuration | n | {head} | MRR@{depth} |", "|---|---|" + "---|" * (len(CUTOFFS) + 1)]
+    for label, result in rows:
+        m = result.get(kind)
+        if m:
+            values = " | ".join(f"{m[f'R@{n}']:.3f}" for n in CUTOFFS)
+            lines.append(f"| {label} | {m['n']} | {values} | {m[f'MRR@{depth}']:.3f} |")
+    return lines
+
+
+def run_sweep(retriever, queries: list[dict]) -> tuple[list[str], dict]:
+    """Fusion settings on the definition and title queries; the best by mean R@5 (ties: mean MRR)."""
+    tuning = [q for q in queries if q["kind"] in ("definition", "title")]
+    grid = [{"mode": "bm25"}, {"mode": "dense"}]
+    grid += [{"mode": "hybrid", "bm25_weight": 1.0, "dense_weight": w, "candidates": c, "rrf_k": TODAY["rrf_k"]}
+             for w in SWEEP_DENSE_WEIGHTS for c in SWEEP_CANDIDATES]
+    depth = max(CUTOFFS)
+    lines = ["| setting | definition R@5 | title R@5 | mean R@5 | mean R@1 | mean MRR@10 |", "|---|---|---|---|---|---|"]
+    scored = []
+    for options in grid:
+        result = evaluate(retriever, tuning, options)
+        mean = {m: np.mean([result[k][m] for k in ("definition", "title") if k in result])
+                for m in ("R@1", "R@5", f"MRR@{depth}")}
+        scored.append(((mean["R@5"], mean[f"MRR@{depth}"]), options))
+        lines.append(f"| {describe(options)} | {result.get('definition', {}).get('R@5', float('nan')):.3f} | "
+                     f"{result.get('title', {}).get('R@5', float('nan')):.3f} | {mean['R@5']:.3f} | "
+                     f"{mean['R@1']:.3f} | {mean[f'MRR@{depth}']:.3f} |")
+        print(lines[-1], flush=True)
+    best = max(scored, key=lambda item: item[0])[1]
+    return lines, best
 
 
 def main() -> None:
     from telecomgpt import paths
 
+    shared = paths.shared_dir() or Path("../shared")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_corpus = (paths.shared_dir() or Path("../shared")) / "data" / "corpus"
-    parser.add_argument("--corpus", type=Path, nargs="+", default=[default_corpus], help="files/folders to index")
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[shared / "data" / "corpus"],
+                        help="files/folders to index")
     parser.add_argument("--index", type=Path, default=paths.home() / "bench" / "retrieval-index")
-    parser.add_argument("--max-queries", type=int, default=300)
+    parser.add_argument("--reranker", type=Path, help="a cross-encoder folder: adds 'default + reranker'")
+    parser.add_argument("--trained-index", type=Path, help="an index built with `index build --embedder DIR`")
+    parser.add_argument("--trained-reranker", type=Path, help="a reranker to use with --trained-index")
+    parser.add_argument("--data-dir", type=Path, default=shared / "data" / "benchmarks",
+                        help="where TeleQnA.zip is (the labelled questions are read from it)")
+    parser.add_argument("--labels", type=Path, default=LABELS_PATH)
+    parser.add_argument("--max-queries", type=int, default=150, help="at most this many queries per set")
+    parser.add_argument("--sweep", action="store_true", help="tune fusion on the definition/title sets instead")
     parser.add_argument("--skip-build", action="store_true", help="use the index as it is")
-    parser.add_argument("--print-only", action="store_true", help="print the table, leave docs/benchmarks.md alone")
+    parser.add_argument("--print-only", action="store_true", help="print the tables, leave docs/benchmarks.md alone")
     parser.add_argument("--note", default="", help="a line to add to the report (e.g. what else was running)")
     args = parser.parse_args()
+    if args.trained_reranker and not args.trained_index:
+        parser.error("--trained-reranker needs --trained-index")
 
+    from app import retrieval
     from app.indexer import update_index
-    from app.retrieval import Retriever
 
     if not args.skip_build:
         report = update_index(args.index, args.corpus, prune=True, progress=True)
         print(report.summary())
-    retriever = Retriever.load(args.index)
+    retriever = load_retriever(args.index, None)
     queries = build_queries(retriever.records, args.max_queries)
     retriever.search("warm-up query about RRC", k=5)
-    rows = []
-    for label, options in MODES.items():
-        found: Counter[str] = Counter()
-        latencies = []
-        for query in queries:
-            started = time.perf_counter()
-            hits = retriever.search(query["query"], k=5, **options)
-            latencies.append((time.perf_counter() - started) * 1000)
-            found[query["kind"]] += any(relevant(h, query) for h in hits)
-        rows.append((label, found, np.percentile(latencies, 50), np.percentile(latencies, 95)))
-        print(label, dict(found), f"p50 {rows[-1][2]:.1f} ms")
-    from app.embedder import embed_query
-
-    embed_times = []
-    for query in queries[:100]:
-        started = time.perf_counter()
-        embed_query(query["query"])
-        embed_times.append((time.perf_counter() - started) * 1000)
-    embed_p50 = float(np.percentile(embed_times, 50))
-    kinds = Counter(q["kind"] for q in queries)
     where = "the index as it was" if args.skip_build else ", ".join(str(c) for c in args.corpus)
-    lines = [f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where}). "
-             f"Queries: {len(queries)} ({kinds['definition']} definition, "
-             f"{kinds['title']} clause-title paraphrase), k = 5.", "",
-             f"Every mode embeds the query once (the relevance gate compares cosines); that MiniLM forward pass "
-             f"alone takes {embed_p50:.1f} ms at p50 here.", "",
-             "| retriever | recall@5 all | definition | title | latency p50 | latency p95 |", "|---|---|---|---|---|---|"]
-    for label, found, p50, p95 in rows:
-        total = sum(found.values()) / max(len(queries), 1)
-        per = [found[k] / kinds[k] if kinds[k] else float("nan") for k in ("definition", "title")]
-        lines.append(f"| {label} | {total:.3f} | {per[0]:.3f} | {per[1]:.3f} | {p50:.1f} ms | {p95:.1f} ms |")
-    body = "\n".join(["## bench/retrieval.py", "", machine_line(), *( [args.note] if args.note else []), "", *lines])
+    index_line = f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where})."
+    if args.sweep:
+        lines, best = run_sweep(retriever, queries)
+        kinds = Counter(q["kind"] for q in queries)
+        body = "\n".join(["## bench/retrieval.py --sweep (fusion settings)", "", machine_line(),
+                          *([args.note] if args.note else []), "", index_line + f" Tuning queries: "
+                          f"{kinds['definition']} definition + {kinds['title']} title (never the TeleQnA set).",
+                          "", *lines, "", f"Best by mean R@5 (ties: MRR@10): {describe(best)}."])
+        if not args.print_only:
+            write_section("retrieval_sweep", body)
+        print(body)
+        return
+    queries += teleqna_queries(retriever.records, args.data_dir, args.labels, args.max_queries)
+    default_options = {"mode": retrieval.DEFAULT_MODE, "bm25_weight": retrieval.BM25_WEIGHT,
+                       "dense_weight": retrieval.DENSE_WEIGHT, "candidates": retrieval.CANDIDATES,
+                       "rrf_k": retrieval.RRF_K}
+    rows = []
+    loaded = {(args.index, None): retriever}
+    for config in configurations(args, default_options):
+        key = (config.index, config.reranker)
+        if key not in loaded:
+            loaded[key] = load_retriever(*key)
+            loaded[key].search("warm-up query about RRC", k=5, **config.options)
+        result = evaluate(loaded[key], queries, config.options)
+        rows.append((config.label, result))
+        print(config.label, {k: round(v["R@5"], 3) for k, v in result.items() if isinstance(v, dict)},
+              f"p50 {result['p50']:.1f} ms", flush=True)
+    kinds = Counter(q["kind"] for q in queries)
+    lines = [index_line + f" Queries: {kinds['definition']} definition, {kinds['title']} clause-title paraphrase, "
+             f"{kinds['teleqna']} TeleQnA-labelled (of {len(read_labels(args.labels))} labels; the rest point at "
+             f"clauses outside this index). Each search returns 10 hits.", "",
+             "| configuration | R@5 definition | R@5 title | R@5 TeleQnA | latency p50 | latency p95 |",
+             "|---|---|---|---|---|---|"]
+    for label, result in rows:
+        r5 = [f"{result[k]['R@5']:.3f}" if k in result else "-" for k in KINDS]
+        lines.append(f"| {label} | {' | '.join(r5)} | {result['p50']:.1f} ms | {result['p95']:.1f} ms |")
+    names = {"definition": "Definition queries", "title": "Clause-title paraphrases",
+             "teleqna": "TeleQnA-labelled questions (checked, never tuned on)"}
+    for kind in KINDS:
+        if kinds[kind]:
+            lines += ["", f"{names[kind]}:", "", *metric_table(rows, kind)]
+    body = "\n".join(["## bench/retrieval.py", "", machine_line(), *([args.note] if args.note else []), "", *lines])
     if not args.print_only:
         write_section("retrieval", body)
     print(body)

@@ -1,4 +1,4 @@
-"""`telecomgpt train cpt|sft|dpo|merge|perplexity` (owned by the finetune package).
+"""`telecomgpt train cpt|sft|dpo|merge|perplexity|retriever` (owned by the finetune package).
 
 Light on purpose: torch, transformers and TRL are imported inside the commands.
 """
@@ -28,7 +28,9 @@ def _run(stage: str, config: Path, ctx: typer.Context) -> None:
     if "perplexity" in summary:
         ppl = summary["perplexity"]
         line += f", held-out perplexity {ppl.get('before', float('nan')):.2f} -> {ppl['after']:.2f}"
-    typer.echo(f"{line}; saved to {summary['output_dir']}")
+    from finetune.throughput import describe
+
+    typer.echo(f"{line}, {describe(summary.get('throughput'))}; saved to {summary['output_dir']}")
 
 
 @train_app.command("cpt", context_settings=_EXTRA, help="Continual pretraining (all parameters, packed raw text).\n\n"
@@ -82,3 +84,52 @@ def perplexity(
 
     result = compute(model, data, adapter=adapter, max_docs=max_docs, max_length=max_length)
     typer.echo(f"perplexity {result['perplexity']:.3f} over {result['tokens']} tokens in {result['docs']} documents")
+
+
+@train_app.command("retriever")
+def retriever(
+    corpus: list[str] = typer.Option([], "--corpus", help="3GPP spec files or folders to mine training pairs "
+                                     "from (repeatable); never benchmarks."),
+    output: Path = typer.Option(None, "--output", "-o", help="Folder for embedder/, reranker/, pairs/ and "
+                                "retriever_summary.json (written only when training completes)."),
+    config: Path = typer.Option(None, "--config", help="YAML recipe (configs/finetune/minilm/retriever.yaml); "
+                                "flags given here override it."),
+    max_pairs: int = typer.Option(None, "--max-pairs", help="Pairs to train on, 0 = all (default 1024)."),
+    epochs: float = typer.Option(None, "--epochs", help="Passes over the pairs (default 1)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Bi-encoder batch, for in-batch negatives (default 32)."),
+    max_seq_length: int = typer.Option(None, "--max-seq-length", help="Bi-encoder training length (default 128)."),
+    reranker_batch_size: int = typer.Option(None, "--reranker-batch-size", help="Cross-encoder batch (default 16)."),
+    reranker_epochs: float = typer.Option(None, "--reranker-epochs", help="Cross-encoder passes (default: --epochs)."),
+    reranker_layers: int = typer.Option(None, "--reranker-layers", help="Cross-encoder layers, 1-6 (default 3)."),
+    reranker_max_length: int = typer.Option(None, "--reranker-max-length", help="Cross-encoder query + passage "
+                                            "length in word pieces (default 256)."),
+    seed: int = typer.Option(None, "--seed", help="Seed of the pair subset, batch order and head (default 0)."),
+    benchmarks: list[str] = typer.Option([], "--benchmarks", help="Benchmarks to decontaminate against "
+                                         "(default: ../shared/data/benchmarks + corpus-built eval tasks)."),
+    no_decontaminate: bool = typer.Option(False, "--no-decontaminate", help="Skip benchmark decontamination."),
+    no_embedder: bool = typer.Option(False, "--no-embedder", help="Train the reranker only."),
+    no_reranker: bool = typer.Option(False, "--no-reranker", help="Train the embedder only."),
+) -> None:
+    """Train the project's retriever on the specs: a fine-tuned MiniLM embedder and a MiniLM cross-encoder reranker.
+
+    Use the results with `telecomgpt index build --embedder OUTPUT/embedder` and `--reranker OUTPUT/reranker`
+    on serve, chat and eval run.
+    """
+    from finetune.retriever import train_retriever
+    from finetune.retriever_config import load_recipe
+
+    overrides = {"corpus": list(corpus), "output": str(output) if output else None, "max_pairs": max_pairs,
+                 "epochs": epochs, "batch_size": batch_size, "max_seq_length": max_seq_length,
+                 "reranker_batch_size": reranker_batch_size, "reranker_layers": reranker_layers, "reranker_epochs": reranker_epochs,
+                 "reranker_max_length": reranker_max_length, "seed": seed,
+                 "benchmarks": list(benchmarks), "decontaminate": False if no_decontaminate else None,
+                 "train_embedder": False if no_embedder else None, "train_reranker": False if no_reranker else None}
+    summary = train_retriever(load_recipe(config, overrides))
+    pairs = summary["pairs"]
+    typer.echo(f"pairs: {pairs['kept']} {pairs['kept_by_kind']}; excluded {pairs['excluded']}")
+    for part in ("embedder", "reranker"):
+        if part in summary:
+            result = summary[part]
+            typer.echo(f"{part}: {result['steps']} steps, loss {result['first_loss']:.4f} -> {result['last_loss']:.4f}, "
+                       f"{result['seconds']:.0f} s")
+    typer.echo(f"done in {summary['seconds'] / 60:.1f} min -> {summary['output']}")

@@ -58,9 +58,9 @@ class Example:
 
 
 def record_text(record: dict) -> str:
-    """All the text of an SFT or DPO record, for decontamination."""
+    """All the text of an SFT, DPO or retrieval-pair record, for decontamination."""
     parts = []
-    for key in ("prompt", "completion", "chosen", "rejected", "messages"):
+    for key in ("prompt", "completion", "chosen", "rejected", "messages", "query", "positive", "negative"):
         value = record.get(key)
         if isinstance(value, str):
             parts.append(value)

@@ -1,0 +1,141 @@
+"""Fast indexing: the int8 OpenVINO embedder agrees with the torch one on real spec chunks, BM25-only indexes
+(`--dense off`) work end to end, embedder folders and settings are checked with one-line errors, and
+bench/index_speed.py runs on a tiny real subset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from telecomgpt.errors import UserError
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "telecomgpt.cli.main"]
+RLC_SPEC = "rel18-docx/38322-i00.docx"
+
+
+@pytest.fixture(scope="module")
+def rlc_spec(shared_dir: Path) -> Path:
+    return shared_dir / "data" / "corpus" / "3gpp" / RLC_SPEC
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, cwd=REPO)
+
+
+def test_openvino_int8_vectors_agree_with_torch_on_real_chunks(rlc_spec: Path):
+    from app.embedder import get_embedder
+    from app.index_store import document_text
+    from app.readers import read_file
+
+    chunks, _ = read_file(rlc_spec)
+    texts = [document_text(dict(c.metadata(), text=c.text)) for c in chunks][:80]
+    fast, reference = get_embedder(backend="openvino-int8"), get_embedder(backend="torch-bf16")
+    assert fast.name == reference.name == "all-MiniLM-L6-v2" and fast.dim == reference.dim == 384
+    vectors, expected = fast.embed(texts), reference.embed(texts)
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    cosine = np.sum(vectors * expected, axis=1)
+    assert cosine.min() > 0.98 and cosine.mean() > 0.99, (cosine.min(), cosine.mean())
+    # a query embedded alone (one thread) is the same vector as inside a batch
+    assert float(fast.embed_query(texts[3])[0] @ vectors[3]) > 0.999
+
+
+def test_index_records_its_embedder_and_queries_use_it(spec_index: Path, retriever):
+    manifest = json.loads((spec_index / "manifest.json").read_text())
+    assert (manifest["embedder"], manifest["embedder_backend"], manifest["dim"], manifest["dense"]) == (
+        "all-MiniLM-L6-v2", "openvino-int8", 384, True)
+    assert retriever.embedder.backend == "openvino-int8" and retriever.note is None
+
+
+def test_older_index_without_a_backend_keeps_torch_queries():
+    from app.embedder import embedder_of_index
+
+    old = embedder_of_index({"format": 1, "embedder": "all-MiniLM-L6-v2", "files": {}})
+    assert (old.name, old.backend) == ("all-MiniLM-L6-v2", "torch-bf16")
+
+
+def test_dense_off_gives_a_working_bm25_index(rlc_spec: Path, tmp_path: Path):
+    index = tmp_path / "bm25-index"
+    build = _cli("index", "build", "--input", str(rlc_spec), "--output", str(index), "--dense", "off", "-q")
+    assert build.returncode == 0, build.stderr
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["dense"] is False and manifest["embedder"] is None and manifest["chunks"] > 50
+    assert not (index / "vectors.npy").exists() and not (index / "dense.faiss").exists()
+
+    search = _cli("index", "search", "--index", str(index), "RLC retransmission of an AMD PDU",
+                  "-k", "5", "--json")
+    assert search.returncode == 0, search.stderr
+    hits = json.loads(search.stdout)["hits"]
+    assert len(hits) == 5 and all(h["citation"].startswith("TS 38.322 §") for h in hits)
+    assert any(h["citation"].startswith("TS 38.322 §5.3.2") for h in hits), [h["citation"] for h in hits]
+    assert "BM25 only" in search.stderr  # hybrid (the default) runs as BM25, and says so
+
+    dense = _cli("index", "search", "--index", str(index), "RLC", "--mode", "dense")
+    assert dense.returncode == 2 and "no dense vectors" in dense.stderr and "Traceback" not in dense.stderr
+
+    # `index add` keeps it BM25 only
+    note = tmp_path / "extra" / "okapi.md"
+    note.parent.mkdir()
+    note.write_text("# Okapi counter\nSpec: TS 38.331 §9.1.2\n\nThe okapi counter counts forest visits.\n")
+    added = _cli("index", "add", str(note), "--index", str(index), "-q")
+    assert added.returncode == 0, added.stderr
+    from app.retrieval import Retriever
+
+    retriever = Retriever.load(index)
+    assert retriever.dense is None
+    assert retriever.search("okapi counter forest visits", k=1)[0].citation == "TS 38.331 §9.1.2"
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt"])
+def test_bad_embedder_folder_is_a_one_line_error(kind: str, tmp_path: Path):
+    folder = tmp_path / "embedder"
+    if kind == "corrupt":  # what an interrupted copy of a trained model leaves: configs without usable weights
+        folder.mkdir()
+        (folder / "modules.json").write_text("[{not json")
+        (folder / "config.json").write_text("{}")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "note.md").write_text("# HARQ\n\nHARQ combines FEC with retransmission.\n")
+    run = _cli("index", "build", "--input", str(tmp_path / "docs"), "--output", str(tmp_path / "idx"),
+               "--embedder", str(folder), "-q")
+    assert run.returncode == 2, run.stderr
+    assert f"cannot load embedder {folder}" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_settings_of_an_existing_index_cannot_change(tmp_path: Path):
+    from app.indexer import update_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text("# HARQ\n\nHARQ combines FEC with retransmission.\n")
+    update_index(tmp_path / "idx", [docs], progress=False, dense=False)
+    with pytest.raises(UserError, match="built with --dense off"):
+        update_index(tmp_path / "idx", [docs], progress=False, dense=True)
+    with pytest.raises(UserError, match="BM25 only"):
+        update_index(tmp_path / "idx", [docs], progress=False, embedder=tmp_path)
+    update_index(tmp_path / "dense", [docs], progress=False)
+    with pytest.raises(UserError, match="was built with embedder all-MiniLM-L6-v2"):
+        update_index(tmp_path / "dense", [docs], progress=False, embedder=tmp_path)
+    with pytest.raises(UserError, match="backend openvino-int8"):
+        update_index(tmp_path / "dense", [docs], progress=False, backend="torch-bf16")
+
+
+@pytest.mark.slow
+def test_index_speed_bench_runs_on_a_tiny_subset(rlc_spec: Path, tmp_path: Path):
+    output = tmp_path / "benchmarks.md"
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "index_speed.py"), "--corpus", str(rlc_spec),
+                          "--chunks", "40", "--output", str(output)],
+                         capture_output=True, text=True, timeout=900, cwd=REPO)
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = output.read_text()
+    assert "<!-- bench:index_speed -->" in text and "<!-- /bench:index_speed -->" in text
+    for label in ("today: torch bf16, one encode per file", "new: openvino-int8", "`index build --dense off`"):
+        assert label in text, label
+    new_row = next(line for line in text.splitlines() if "new: openvino-int8" in line)
+    cosine_min, cosine_mean = (float(v) for v in new_row.split("|")[5].split("/"))
+    assert cosine_min > 0.95 and cosine_mean > 0.99, new_row
