@@ -1,20 +1,44 @@
-"""The RAG pipeline: retrieve -> pack context -> generate (LangChain runnable over an OpenAI endpoint) -> cite.
+"""The RAG pipeline: retrieve -> pack context -> generate with [n] markers -> check every sentence -> cite.
 
 One object serves the HTTP API, the web UI and `telecomgpt chat`. Generation goes through
 `langchain-openai`'s ChatOpenAI pointed at vLLM's OpenAI-compatible server, composed with the prompt
 template as a runnable (`PROMPT | llm | StrOutputParser()`), which gives sync and async streaming.
+The generated text then goes through a `GroundingSession` (app/grounding.py): sentences are released
+once checked against the clauses they cite, and an answer with too little support becomes extractive.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field, replace
 
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.output_parsers import StrOutputParser
 
-from app.prompting import IDK_ANSWER, PROMPT, estimate_tokens, pack_context, source_dicts, sources_block
+from app.grounding import GroundingConfig, GroundingSession, SupportScorer
+from app.prompting import (
+    IDK_ANSWER,
+    PROMPT,
+    client_instructions,
+    estimate_tokens,
+    pack_context,
+    source_dicts,
+    sources_block,
+)
 from app.retrieval import Hit, Retriever
+
+GROUNDING_MODES = ("drop", "mark", "off", "extractive")
+"""Per-request choice: drop or mark unsupported sentences, show the raw generation ("off": checked and
+reported, nothing removed), or skip the model and quote the top clauses ("extractive")."""
+
+
+def _text(message) -> str:
+    content = message.content
+    return content if isinstance(content, str) else "".join(str(p.get("text", "")) for p in content)
+
+
+def _cut_short(message) -> bool:
+    """Whether generation stopped at max_tokens (its last sentence is then unfinished)."""
+    return (getattr(message, "response_metadata", None) or {}).get("finish_reason") == "length"
 
 
 @dataclass
@@ -29,16 +53,26 @@ class RAGConfig:
     """Bearer key for the endpoint, if it needs one."""
     k: int = 5
     """Chunks retrieved per question."""
+    passages: int = 3
+    """Retrieved chunks put in the prompt (the sources); fewer means a faster first token."""
+    passage_chars: int = 600
+    """Each chunk in the prompt is cut to about this many characters (the sentences nearest the question)."""
     release: int | None = None
     """Only search this 3GPP release (None: all)."""
     max_model_len: int = 2048
     """Context length of the model in tokens; the context is packed to fit."""
-    max_tokens: int = 256
-    """Default longest answer in tokens."""
-    temperature: float = 0.2
-    """Default sampling temperature."""
+    max_tokens: int = 128
+    """Default longest answer in tokens (two or three cited sentences)."""
+    temperature: float = 0.0
+    """Default sampling temperature (greedy: the same question gets the same checked answer)."""
+    repetition_penalty: float = 1.0
+    """vLLM's multiplicative penalty on tokens already in prompt or answer (1 = off): stops loops."""
+    frequency_penalty: float = 0.5
+    """OpenAI-style additive penalty per earlier occurrence in the answer."""
     timeout_s: float = 120.0
     """Timeout of one generation request."""
+    grounding: GroundingConfig = field(default_factory=GroundingConfig)
+    """How answer sentences are checked against their citations."""
 
 
 @dataclass
@@ -47,22 +81,53 @@ class Prepared:
 
     inputs: dict | None
     sources: list[Hit] = field(default_factory=list)
+    question: str = ""
 
     @property
     def knows(self) -> bool:
         return self.inputs is not None
 
 
-class RAGPipeline:
-    """Answer chat conversations from an index, with citations."""
+@dataclass
+class AnswerTrace:
+    """What the model did for one answer, filled while it streams: the API's `usage` and `finish_reason`."""
 
-    def __init__(self, retriever: Retriever, config: RAGConfig):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = "stop"
+    """"length" when generation was cut by max_tokens, else "stop"."""
+
+    def read(self, chunk) -> None:
+        """Take the usage (vLLM reports it on every chunk with continuous usage stats) and finish reason."""
+        usage = getattr(chunk, "usage_metadata", None)
+        if usage:
+            self.prompt_tokens = max(self.prompt_tokens, int(usage.get("input_tokens") or 0))
+            self.completion_tokens = max(self.completion_tokens, int(usage.get("output_tokens") or 0))
+        if _cut_short(chunk):
+            self.finish_reason = "length"
+
+    def usage(self) -> dict:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.prompt_tokens + self.completion_tokens}
+
+
+class RAGPipeline:
+    """Answer chat conversations from an index, with checked citations."""
+
+    def __init__(self, retriever: Retriever, config: RAGConfig, scorer: SupportScorer | None = None):
         from langchain_openai import ChatOpenAI
 
         self.retriever = retriever
         self.config = config
+        self.scorer = scorer or SupportScorer()
+        # vLLM's continuous usage stats put the token counts on every streamed chunk, so `usage` is known
+        # even when the grounding check stops generation early (OpenAI's include_usage only sends it last).
+        extra: dict = {"stream_options": {"include_usage": True, "continuous_usage_stats": True}}
+        if config.repetition_penalty != 1.0:
+            extra["repetition_penalty"] = config.repetition_penalty
         self.llm = ChatOpenAI(base_url=config.base_url, api_key=config.api_key or "EMPTY", model=config.model,
                               temperature=config.temperature, max_tokens=config.max_tokens,
+                              frequency_penalty=config.frequency_penalty or None, extra_body=extra,
                               timeout=config.timeout_s, max_retries=1, streaming=True)
 
     def search(self, query: str, k: int | None = None, release: int | None = None) -> list[Hit]:
@@ -74,7 +139,9 @@ class RAGPipeline:
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
         hits = self.search(question, release=release)
         if not hits:
-            return Prepared(inputs=None)
+            return Prepared(inputs=None, question=question)
+        instructions = client_instructions([m.get("content") or "" for m in messages
+                                            if m.get("role") in ("system", "developer")])
         history = []
         for message in messages[:-1] if messages and messages[-1].get("role") == "user" else messages:
             role, content = message.get("role"), message.get("content") or ""
@@ -82,43 +149,109 @@ class RAGPipeline:
                 history.append(HumanMessage(content))
             elif role == "assistant":
                 history.append(AIMessage(content))
-        fixed = estimate_tokens(PROMPT.format(history=history, context="", question=question))
+        fixed = estimate_tokens(PROMPT.format(history=history, context="", question=question,
+                                              instructions=instructions))
         budget = self.config.max_model_len - (max_tokens or self.config.max_tokens) - fixed - 32
         while history and budget < 300:  # drop the oldest turns before starving the context
             dropped = history.pop(0)
             budget += estimate_tokens(str(dropped.content))
-        context, used = pack_context(hits, max(budget, 100))
-        return Prepared(inputs={"history": history, "context": context, "question": question}, sources=used)
+        context, used = pack_context(hits, max(budget, 100), passages=self.config.passages,
+                                     passage_chars=self.config.passage_chars, question=question)
+        return Prepared(inputs={"history": history, "context": context, "question": question,
+                                "instructions": instructions}, sources=used, question=question)
 
-    def _chain(self, max_tokens: int | None, temperature: float | None):
+    def grounding_session(self, prepared: Prepared, mode: str | None = None) -> GroundingSession:
+        """A checker for this question's answer; `mode` is one of GROUNDING_MODES (default: the config's)."""
+        config = self.config.grounding
+        if mode in ("drop", "mark", "off"):
+            config = replace(config, unsupported="keep" if mode == "off" else mode)
+        return GroundingSession(prepared.question, prepared.sources if prepared.knows else [], self.scorer, config)
+
+    def _chain(self, max_tokens: int | None, temperature: float | None, sampling: dict | None = None):
+        """PROMPT | llm: message chunks, the last one with the finish reason ("length": cut by max_tokens).
+        `sampling` holds the client's other OpenAI parameters (stop, top_p, seed), passed on as given."""
         llm = self.llm.bind(max_tokens=max_tokens or self.config.max_tokens,
-                            temperature=self.config.temperature if temperature is None else temperature)
-        return PROMPT | llm | StrOutputParser()
+                            temperature=self.config.temperature if temperature is None else temperature,
+                            **{k: v for k, v in (sampling or {}).items() if v is not None})
+        return PROMPT | llm
 
     def stream(self, messages: list[dict], max_tokens: int | None = None, temperature: float | None = None,
-               release: int | None = None) -> Iterator[str]:
-        """The answer as text pieces, ending with the sources block."""
+               release: int | None = None, mode: str | None = None,
+               on_grounding: Callable[[dict], None] | None = None) -> Iterator[str]:
+        """The checked answer as text pieces, ending with the sources block; `on_grounding` receives the
+        grounding report at the end."""
         prepared = self.prepare(messages, max_tokens, release)
+        session = self.grounding_session(prepared, mode)
         if not prepared.knows:
             yield IDK_ANSWER
             return
-        yield from self._chain(max_tokens, temperature).stream(prepared.inputs)
+        truncated = False
+        if mode != "extractive":
+            chunks = self._chain(max_tokens, temperature).stream(prepared.inputs)
+            try:
+                for chunk in chunks:
+                    truncated = truncated or _cut_short(chunk)
+                    shown = session.feed(_text(chunk))
+                    if shown:
+                        yield shown
+                    if session.gave_up:
+                        break
+            finally:
+                chunks.close()  # ends the HTTP stream, so vLLM stops generating
+        yield from session.finish_pieces(truncated)
+        if on_grounding is not None:
+            on_grounding(session.result())
         yield sources_block(prepared.sources)
 
-    async def astream(self, prepared: Prepared, max_tokens: int | None = None,
-                      temperature: float | None = None) -> AsyncIterator[str]:
-        """Async streaming of an already prepared question (the HTTP server's path)."""
+    async def astream(self, prepared: Prepared, max_tokens: int | None = None, temperature: float | None = None,
+                      session: GroundingSession | None = None, mode: str | None = None,
+                      sampling: dict | None = None, trace: AnswerTrace | None = None) -> AsyncIterator[str]:
+        """Async streaming of an already prepared question (the HTTP server's path): checked text pieces,
+        then the sources block. Pass `session` (from `grounding_session`) to read its result afterwards,
+        and `trace` to read the token usage and finish reason."""
+        trace = trace if trace is not None else AnswerTrace()
+        from fastapi.concurrency import run_in_threadpool
+
         if not prepared.knows:
             yield IDK_ANSWER
             return
-        async for piece in self._chain(max_tokens, temperature).astream(prepared.inputs):
+        session = session or self.grounding_session(prepared, mode)
+        truncated = False
+        if mode != "extractive":
+            chunks = self._chain(max_tokens, temperature, sampling).astream(prepared.inputs)
+            try:
+                async for chunk in chunks:
+                    trace.read(chunk)
+                    truncated = truncated or _cut_short(chunk)
+                    shown = await run_in_threadpool(session.feed, _text(chunk))  # embedding off the event loop
+                    if shown:
+                        yield shown
+                    if session.gave_up:
+                        break
+            finally:
+                await chunks.aclose()  # ends the HTTP stream, so vLLM stops generating
+        for piece in await run_in_threadpool(session.finish_pieces, truncated):
             yield piece
         yield sources_block(prepared.sources)
 
-    def answer(self, messages: list[dict], **kwargs) -> tuple[str, list[dict]]:
-        """The whole answer and its sources as JSON."""
+    def answer(self, messages: list[dict], mode: str | None = None, **kwargs) -> dict:
+        """The whole checked answer: {"content", "sources", "grounding"} (the API's fields)."""
         prepared = self.prepare(messages, kwargs.get("max_tokens"), kwargs.get("release"))
+        session = self.grounding_session(prepared, mode)
         if not prepared.knows:
-            return IDK_ANSWER, []
-        text = self._chain(kwargs.get("max_tokens"), kwargs.get("temperature")).invoke(prepared.inputs)
-        return text + sources_block(prepared.sources), source_dicts(prepared.sources)
+            return {"content": IDK_ANSWER, "sources": [], "grounding": session.result()}
+        truncated = False
+        if mode != "extractive":  # streamed, so that a drifting generation can be stopped early
+            chunks = self._chain(kwargs.get("max_tokens"), kwargs.get("temperature")).stream(prepared.inputs)
+            try:
+                for chunk in chunks:
+                    truncated = truncated or _cut_short(chunk)
+                    session.feed(_text(chunk))
+                    if session.gave_up:
+                        break
+            finally:
+                chunks.close()
+        session.finish(truncated)
+        text = session.text
+        return {"content": text + sources_block(prepared.sources), "sources": source_dicts(prepared.sources),
+                "grounding": session.result()}

@@ -32,6 +32,19 @@ class ServeSettings(BaseModel):
     max_lora_rank: int = Field(16, ge=1, description="Largest LoRA rank an adapter may have.")
 
 
+class RAGSettings(BaseModel):
+    """How the assistant (`serve --index`, `chat --index`) answers; see app.pipeline.RAGConfig."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    passages: int = Field(3, ge=1, le=20, description="Retrieved chunks put in the prompt.")
+    passage_chars: int = Field(600, ge=100, description="Each chunk in the prompt cut to about this many characters.")
+    max_tokens: int = Field(128, ge=1, description="Longest generated answer in tokens.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of answers.")
+    unsupported: str = Field("drop", pattern="^(drop|mark)$",
+                             description="Answer sentences the cited clauses do not support: drop or mark.")
+
+
 class Settings(BaseModel):
     """Top-level TelecomGPT settings."""
 
@@ -45,6 +58,7 @@ class Settings(BaseModel):
     max_tokens: int = Field(256, ge=1, description="Longest answer in tokens.")
     request_timeout_s: float = Field(120.0, gt=0, description="Timeout of one request to the endpoint.")
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    rag: RAGSettings = Field(default_factory=RAGSettings)
 
 
 def _env_overrides() -> dict[str, Any]:

@@ -1,9 +1,14 @@
 """OpenAI-compatible routes: /v1/models and /v1/chat/completions (plain JSON or server-sent events).
 
-The model `telecomgpt-rag` answers with retrieval and citations: the answer text ends with a
-"Sources:" list, and the response carries the same sources as JSON in a top-level `sources` field
-(in the last chunk when streaming). Any other model name is passed through to the vLLM server
-unchanged, so one endpoint serves both the plain model (and its LoRA adapters) and the assistant.
+The model `telecomgpt-rag` answers with retrieval and citations: the answer text (every sentence
+checked against the clause it cites, see app/grounding.py) ends with a "Sources:" list, and the
+response carries the same sources as JSON in a top-level `sources` field and the per-sentence check
+in a top-level `grounding` field (both in the last chunk when streaming). It honours the client's system
+messages (added after the project's own rules, never replacing them), `max_tokens`, `temperature`, `top_p`,
+`stop` and `seed`, returns `usage` (also when streaming with `stream_options.include_usage`) and a truthful
+`finish_reason`, and refuses what it cannot do (`n` > 1, `tools`, a non-text `response_format`) with a 400. Any other model name is
+passed through to the vLLM server unchanged, so one endpoint serves both the plain model (and its
+LoRA adapters) and the assistant.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from app.pipeline import AnswerTrace
 from app.prompting import source_dicts
 from app.server.api import error
 from app.server.schemas import RAG_MODEL, ChatRequest
@@ -59,42 +65,67 @@ def register_openai_routes(app: FastAPI) -> None:
                          code="too_large")
         if body.model != RAG_MODEL:
             return await _pass_through(body)
+        refused = body.unsupported_by_rag()
+        if refused:
+            return error(400, refused, code="unsupported_parameter")
         started = time.perf_counter()
         prepared = await run_in_threadpool(pipeline.prepare, body.plain_messages(), body.answer_tokens(), body.release)
+        metrics.observe_stage("retrieval", time.perf_counter() - started)
         metrics.count("idk_answers" if not prepared.knows else "rag_answers")
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         sources = source_dicts(prepared.sources)
-        pieces = pipeline.astream(prepared, body.answer_tokens(), body.temperature)
+        session = await run_in_threadpool(pipeline.grounding_session, prepared, body.grounding)
+        trace = AnswerTrace()
+        pieces = pipeline.astream(prepared, body.answer_tokens(), body.temperature, session=session,
+                                  mode=body.grounding, sampling=body.sampling(), trace=trace)
         if body.stream:
-            return StreamingResponse(_sse(pieces, cid, created, sources, started),
+            return StreamingResponse(_sse(pieces, cid, created, sources, session, trace, started,
+                                          body.include_usage()),
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         try:
             text = "".join([piece async for piece in pieces])
         except Exception as exc:  # the LLM endpoint failed: report it as a JSON error, not a 500 traceback
+            metrics.error("upstream")
             status, message = _upstream_error(exc)
             return error(502 if status < 500 else status, message, "api_error", "upstream_error")
-        metrics.observe("chat_answer_total", 200, time.perf_counter() - started)
+        _answered(trace, started)
         return {"id": cid, "object": "chat.completion", "created": created, "model": RAG_MODEL,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "sources": sources}
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": trace.finish_reason}],
+                "usage": trace.usage(), "sources": sources, "grounding": session.result()}
 
-    async def _sse(pieces, cid: str, created: int, sources: list[dict], started: float):
+    def _answered(trace: AnswerTrace, started: float) -> None:
+        metrics.observe_stage("answer", time.perf_counter() - started)
+        metrics.add_tokens(prompt=trace.prompt_tokens, completion=trace.completion_tokens)
+
+    async def _sse(pieces, cid: str, created: int, sources: list[dict], session, trace: AnswerTrace,
+                   started: float, include_usage: bool):
         yield _chunk(cid, created, {"role": "assistant", "content": ""})
+        first = True
         try:
             async for piece in pieces:
                 if piece:
+                    if first:
+                        metrics.observe_stage("first_token", time.perf_counter() - started)
+                        first = False
                     yield _chunk(cid, created, {"content": piece})
-        except Exception as exc:  # mid-stream failure: tell the client in-band, then end the stream
+        except Exception as exc:  # mid-stream failure (e.g. vLLM died): tell the client in-band, end the stream
+            metrics.error("upstream")
             _, message = _upstream_error(exc)
-            yield f"data: {json.dumps({'error': {'message': message, 'type': 'api_error'}})}\n\n"
+            yield f"data: {json.dumps({'error': {'message': message, 'type': 'api_error', 'code': 'upstream_error'}})}\n\n"
             yield "data: [DONE]\n\n"
             return
-        yield _chunk(cid, created, {}, "stop", sources=sources)
+        yield _chunk(cid, created, {}, trace.finish_reason, sources=sources, grounding=session.result())
+        if include_usage:  # OpenAI's shape: one more chunk, no choices, the whole request's usage
+            usage = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": RAG_MODEL,
+                     "choices": [], "usage": trace.usage()}
+            yield f"data: {json.dumps(usage)}\n\n"
         yield "data: [DONE]\n\n"
+        _answered(trace, started)
         metrics.observe("chat_stream_total", 200, time.perf_counter() - started)
 
     async def _pass_through(body: ChatRequest):
-        payload = body.model_dump(exclude_none=True, exclude={"release"})
+        payload = body.model_dump(exclude_none=True, exclude={"release", "grounding"})
         url = f"{upstream}/chat/completions"
         client = httpx.AsyncClient(timeout=pipeline.config.timeout_s)
         try:

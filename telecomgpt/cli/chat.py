@@ -1,7 +1,9 @@
 """`telecomgpt chat`: ask once, or talk in the terminal with streamed answers.
 
 With `--index DIR` the answers come from the RAG assistant (the same pipeline as the web chat and the
-`telecomgpt-rag` API model): retrieved clauses as context, sources listed after every answer.
+`telecomgpt-rag` API model): retrieved clauses as context, every sentence checked against the clause it
+cites (unsupported ones are dropped; too little support and the answer quotes the clauses instead),
+sources listed after every answer.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ from pathlib import Path
 
 import typer
 
-from telecomgpt.cli.options import ConfigOption, ModelOption
+from telecomgpt.cli.options import (
+    ConfigOption,
+    ModelOption,
+    PassageCharsOption,
+    PassagesOption,
+    ReleaseOption,
+    RerankerOption,
+)
+from telecomgpt.errors import UserError
 
 SYSTEM_PROMPT = ("You are TelecomGPT, an assistant for telecom engineers. Answer precisely and concisely about "
                  "3GPP specifications, wireless research and telecom software. Say so when you are not sure.")
@@ -36,19 +46,27 @@ def _endpoint(settings):
 
 
 class _RAGClient:
-    """The RAG pipeline behind ChatClient's `stream` signature."""
+    """The RAG pipeline behind ChatClient's `stream` signature; prints the checked answer."""
 
     def __init__(self, retriever, url: str, name: str, settings, release: int | None):
+        from app.grounding import GroundingConfig
         from app.pipeline import RAGConfig, RAGPipeline
 
+        rag = settings.rag
         config = RAGConfig(base_url=url, model=name, api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
-                           max_tokens=settings.max_tokens, temperature=settings.temperature,
+                           max_tokens=rag.max_tokens, temperature=rag.temperature, passages=rag.passages,
+                           passage_chars=rag.passage_chars, grounding=GroundingConfig(unsupported=rag.unsupported),
                            timeout_s=settings.request_timeout_s, release=release)
         self.pipeline = RAGPipeline(retriever, config)
 
     def stream(self, messages, max_tokens=None, temperature=None):
+        """Checked sentences as they pass, then a note when the answer is quoted, then the sources."""
         turns = [m for m in messages if m["role"] != "system"]  # the pipeline has its own system prompt
-        return self.pipeline.stream(turns, max_tokens=max_tokens, temperature=temperature)
+        report: dict = {}
+        for piece in self.pipeline.stream(turns, on_grounding=report.update):
+            if piece.startswith("\n\nSources:") and report.get("mode") == "extractive":
+                yield "\n(quoted from the retrieved clauses: the generated answer was not supported by them)"
+            yield piece
 
 
 def chat(
@@ -58,24 +76,33 @@ def chat(
                                  "starting vLLM (e.g. http://127.0.0.1:8000/v1)."),
     served_model: str = typer.Option(None, "--served-model", help="Model name at that endpoint [default: telecomgpt]."),
     api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY", help="Bearer key for the endpoint."),
-    max_tokens: int = typer.Option(None, "--max-tokens", help="Longest answer in tokens [default: 256]."),
-    temperature: float = typer.Option(None, "--temperature", help="Sampling temperature [default: 0.2]."),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="Longest answer in tokens [default: 256; 128 "
+                                   "with --index]."),
+    temperature: float = typer.Option(None, "--temperature", help="Sampling temperature [default: 0.2; 0 "
+                                      "with --index]."),
     index: Path = typer.Option(None, "--index", "-i", help="Answer from this index with citations "
                                "(made by `telecomgpt index build`)."),
-    release: int = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release."),
+    release: int = ReleaseOption,
+    passages: int = PassagesOption,
+    passage_chars: int = PassageCharsOption,
+    reranker: Path = RerankerOption,
     config: str = ConfigOption,
 ) -> None:
     """Chat with the telecom model: one QUESTION, or an interactive session (/reset, /exit)."""
     from telecomgpt.config import load_settings
     from telecomgpt.llm.client import ChatClient
 
+    rag = {"passages": passages, "passage_chars": passage_chars, "max_tokens": max_tokens, "temperature": temperature}
     settings = load_settings(config, model=model, base_url=base_url, served_model_name=served_model,
-                             api_key=api_key, max_tokens=max_tokens, temperature=temperature)
+                             api_key=api_key, max_tokens=max_tokens, temperature=temperature,
+                             rag={k: v for k, v in rag.items() if v is not None})
     retriever = None
+    if reranker is not None and index is None:
+        raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if index is not None:
         from app.retrieval import Retriever
 
-        retriever = Retriever.load(index)  # fail fast, before starting vLLM
+        retriever = Retriever.load(index, reranker=reranker)  # fail fast, before starting vLLM
     endpoint, name = _endpoint(settings)
     with endpoint as url:
         client = ChatClient(url, name, api_key=settings.api_key, timeout_s=settings.request_timeout_s)

@@ -13,6 +13,15 @@ ModelOption = typer.Option(None, "--model", "-m", help="Registry name, HF folder
 ConfigOption = typer.Option(None, "--config", help="YAML settings file (see configs/telecomgpt.yaml).")
 AdapterOption = typer.Option(None, "--adapter", "-a", help="LoRA adapter to serve as NAME=PATH (repeatable).")
 
+# The assistant's retrieval settings, shared by `serve --index` and `chat --index`.
+ReleaseOption = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release.")
+RerankerOption = typer.Option(None, "--reranker", help="With --index: rerank the top 20 retrieved chunks with "
+                              "this cross-encoder (`telecomgpt train retriever` OUTPUT/reranker).")
+PassagesOption = typer.Option(None, "--passages", help="With --index: retrieved chunks put in the prompt "
+                              "(default 3); fewer answer faster.")
+PassageCharsOption = typer.Option(None, "--passage-chars", help="With --index: each chunk in the prompt cut "
+                                  "to about this many characters (default 600).")
+
 
 def parse_adapters(values: list[str] | None) -> dict[str, Path]:
     """["name=path", ...] -> {"name": Path}; a malformed value is a one-line error."""

@@ -90,3 +90,32 @@ def rag_server_with_key(rag_pipeline):
     config = ServerConfig(api_key="s3cret-key", max_body_bytes=4096)
     with BackgroundServer(create_app(rag_pipeline, config)) as server:
         yield server
+
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "app" / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def starter_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The starter knowledge of `make demo` (app/knowledge), indexed with update_index."""
+    from app.indexer import update_index
+
+    out = tmp_path_factory.mktemp("index") / "starter"
+    report = update_index(out, [KNOWLEDGE], prune=True, progress=False)
+    assert not report.errors, report.errors
+    return out
+
+
+@pytest.fixture(scope="session")
+def starter_retriever(starter_index: Path):
+    from app.retrieval import Retriever
+
+    return Retriever.load(starter_index)
+
+
+@pytest.fixture(scope="session")
+def starter_pipeline(starter_retriever, vllm_server):
+    """The assistant over the starter index with its default settings (as `make demo` serves it)."""
+    from app.pipeline import RAGConfig, RAGPipeline
+
+    return RAGPipeline(starter_retriever, RAGConfig(base_url=vllm_server.base_url, model="telecomgpt"))

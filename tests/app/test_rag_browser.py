@@ -1,9 +1,11 @@
 """The web chat page in headless Debian Chromium (Playwright): ask, watch the answer stream in,
-see at least one source and open its chunk text; a screenshot is kept in tests/artifacts/."""
+see the evidence sentence under each claim, at least one source and its chunk text, and the clause
+view with the evidence highlighted; a screenshot is kept in tests/artifacts/."""
 
 from __future__ import annotations
 
 import shutil
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -32,6 +34,13 @@ def test_web_chat_streams_answer_with_sources(rag_server, artifacts_dir):
             expect(answer).to_contain_text("Sources:", timeout=120_000)
             expect(answer).to_have_class("msg assistant done", timeout=30_000)
             assert int(answer.get_attribute("data-updates")) > 3  # it arrived in pieces, not at once
+            claims, evidence = answer.locator(".claim"), answer.locator(".claim .evidence")
+            assert claims.count() >= 1 and evidence.count() == claims.count()  # evidence under every claim
+            expect(evidence.first).to_contain_text("TS 38.304")
+            evidence_href = evidence.first.locator("a").get_attribute("href")
+            quoted = parse_qs(urlparse(evidence_href).query)["hl"][0]  # the evidence sentence
+            # shown under the claim, or as the claim itself when the answer quotes the clauses
+            assert len(quoted) > 20 and quoted in " ".join(answer.inner_text().split())
             sources = page.locator("#sources li.source")
             assert sources.count() >= 1
             expect(sources.first).to_contain_text("TS 38.304")
@@ -42,5 +51,10 @@ def test_web_chat_streams_answer_with_sources(rag_server, artifacts_dir):
             chunk_page = browser.new_page()
             chunk_page.goto(rag_server.url + sources.first.locator("a").get_attribute("href"))
             expect(chunk_page.locator("#citation")).to_contain_text("TS 38.304", timeout=15_000)
+            evidence_page = browser.new_page()
+            evidence_page.goto(rag_server.url + evidence_href)
+            expect(evidence_page.locator("#text mark")).to_have_count(1, timeout=15_000)
+            assert " ".join(evidence_page.locator("#text mark").inner_text().split()) == quoted
+            evidence_page.screenshot(path=str(artifacts_dir / "clause_highlight.png"), full_page=True)
         finally:
             browser.close()

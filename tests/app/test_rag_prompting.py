@@ -72,3 +72,19 @@ def test_starter_notes_cite_spec_clauses():
              for c in markdown_chunks(f.read_text(), f.name)]
     assert len(every) > 30 and all(c.spec and c.clause for c in every), [c.title for c in every if not c.clause]
     assert note_abbreviations((KNOWLEDGE / "abbreviations.md").read_text())["HARQ"] == "Hybrid Automatic Repeat Request"
+
+
+def test_compact_passage_keeps_first_and_question_sentences_in_order():
+    from app.prompting import compact_passage
+
+    chunks = markdown_chunks((KNOWLEDGE / "rrc.md").read_text(), "rrc.md")
+    text = next(c.text for c in chunks if c.title == "RRC connection re-establishment")
+    flat = " ".join(text.split())
+    assert len(flat) > 800
+    short = compact_passage(text, "What does the UE do when T311 expires?", 600)
+    assert len(short) <= 600 and short.startswith("Used by a UE in RRC_CONNECTED")
+    assert "If T311 expires (no suitable cell found)" in short
+    kept = [s for s in short.split(". ") if s]
+    positions = [flat.index(s.rstrip(".")) for s in kept]
+    assert positions == sorted(positions)  # original order, verbatim
+    assert compact_passage("Short text.", "anything", 600) == "Short text."

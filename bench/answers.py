@@ -1,0 +1,415 @@
+"""Answer benchmark through the real server: TeleQnA questions asked without their options, over the OpenAI API.
+
+    .venv/bin/python bench/answers.py [--index DIR] [--limit N] [--rows bare,rag,grounded,extractive]
+                                      [--max-minutes 240] [--output docs/benchmarks.md | --print-only]
+
+Starts a vLLM server with the embedded model (loopback) and the assistant's app over `--index` (default:
+the full-corpus index bench/retrieval.py builds), then asks the TeleQnA dev questions of the categories
+Standards overview, Standards specifications and Lexicon, *without* their options, through the openai SDK
+(streaming, so the time to the first token is measured). Four rows, each through the same endpoint:
+
+  - bare model: model `telecomgpt`, passed through to vLLM (no retrieval), the assistant's decoding settings;
+  - RAG, grounding off: `telecomgpt-rag` with `"grounding": "off"` (today's RAG: the raw generation is shown);
+  - grounded RAG: `telecomgpt-rag` as served (unsupported sentences dropped, extractive fallback);
+  - extractive only: `telecomgpt-rag` with `"grounding": "extractive"` (quotes of the top clauses, no model).
+
+Each answer is mapped to the option it supports by `eval.metrics.open_answers.OptionScorer` (the scorer of
+the `teleqna_open` lm-eval task); abstentions count as wrong and are reported apart. Faithfulness and
+citation precision are computed here, offline, with the assistant's own checker (app.grounding) over the
+text each row showed, so rows with and without grounding are measured by the same rule:
+
+  - faithfulness: the share of shown sentences (of answers that do not abstain) whose support score against
+    the chunk(s) they cite reaches the checker's threshold (an uncited sentence is checked against every
+    source, as the checker does; a repeated or claim-less sentence counts as unsupported);
+  - citation precision: the share of [n] markers whose chunk n alone supports the sentence.
+
+Rows run one after the other; vLLM's prefix cache is emptied before each row (so a row never reuses the
+previous row's prompts), then one warm-up question that is not from the benchmark is asked. Nothing is
+tuned on these questions: they are only measured. Per-answer records (with question text) go to
+`--samples`, outside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+
+CATEGORIES = {"standards_overview": "Standards overview", "standards_specifications": "Standards specifications",
+              "lexicon": "Lexicon"}
+ROWS = {
+    "bare": ("bare model", "telecomgpt", None),
+    "rag": ("RAG, grounding off", "telecomgpt-rag", "off"),
+    "grounded": ("grounded RAG", "telecomgpt-rag", None),
+    "extractive": ("extractive only", "telecomgpt-rag", "extractive"),
+}
+"""row key -> (label, model at the app's endpoint, request `grounding` field)."""
+WARM_UP = "What is a PDU session?"
+
+
+@dataclass
+class Answer:
+    """One question answered by one row."""
+
+    row: str
+    id: str
+    category: str
+    question: str
+    n_options: int
+    gold: int
+    text: str = ""
+    sources: list[dict] = field(default_factory=list)
+    grounding: dict | None = None
+    ttft_s: float | None = None
+    total_s: float | None = None
+    error: str | None = None
+    choice: int | None = None
+    correct: bool = False
+    abstained: bool = False
+    looped: bool = False
+    sentences: int = 0
+    supported: int = 0
+    citations: int = 0
+    good_citations: int = 0
+
+
+def load_questions(limit: int | None) -> list[dict]:
+    """The dev questions of the three categories, in file order, at most `limit` per category."""
+    from eval.data.store import build_source
+
+    folder = build_source("teleqna")
+    questions = []
+    for slug in CATEGORIES:
+        rows = [json.loads(line) for line in (folder / f"{slug}.jsonl").read_text().splitlines() if line.strip()]
+        questions += [{**row, "slug": slug} for row in rows[:limit]]
+    return questions
+
+
+def ask(client, row: str, question: str, timeout_s: float, bare_settings: dict) -> tuple[str, dict, float | None, float]:
+    """Stream one answer: (text, last chunk's extra fields, seconds to first text, seconds in all)."""
+    _, model, grounding = ROWS[row]
+    if model == "telecomgpt":  # the plain model, with the assistant's decoding settings
+        kwargs = {"max_tokens": bare_settings["max_tokens"]}
+        extra_body = {k: v for k, v in bare_settings.items() if k != "max_tokens"}
+    else:
+        kwargs, extra_body = {}, {"grounding": grounding} if grounding else {}
+    started = time.perf_counter()
+    first = None
+    pieces, extras = [], {}
+    stream = client.chat.completions.create(model=model, messages=[{"role": "user", "content": question}],
+                                            stream=True, temperature=0.0, timeout=timeout_s,
+                                            extra_body=extra_body or None, **kwargs)
+    for chunk in stream:
+        delta = chunk.choices[0].delta.content if chunk.choices else None
+        if delta:
+            first = first if first is not None else time.perf_counter() - started
+            pieces.append(delta)
+        extras.update({k: v for k, v in (chunk.model_extra or {}).items() if k in ("sources", "grounding")})
+    return "".join(pieces), extras, first, time.perf_counter() - started
+
+
+def check_faithfulness(answer: Answer, retriever, scorer, config) -> None:
+    """Offline, for every row alike: each shown sentence against its cited chunk(s) (see module docstring).
+    `config` is the assistant's GroundingConfig; it is used in its report-only form (nothing dropped)."""
+    from dataclasses import replace
+
+    from app.grounding import GroundingSession, citations_of, strip_citations
+    from app.retrieval import Hit
+    from eval.metrics.open_answers import SOURCES_BLOCK
+
+    records = [retriever.chunk(s["chunk_id"]) if s.get("chunk_id") else None for s in answer.sources]
+    hits = [Hit(text=r["text"], score=0.0, metadata=r) for r in records if r is not None]
+    if answer.abstained or not hits or len(hits) != len(answer.sources):
+        return
+    session = GroundingSession(answer.question, hits, scorer, replace(config, unsupported="keep"))
+    session.check_all(SOURCES_BLOCK.sub("", answer.text))
+    for sentence in session.shown:
+        answer.sentences += 1
+        answer.supported += bool(sentence.supported)
+        claim = strip_citations(sentence.text)
+        for n in citations_of(sentence.text):
+            answer.citations += 1
+            if 1 <= n <= len(hits):
+                score, _ = scorer.score(claim, session.sentences_of(n))
+                answer.good_citations += score >= config.threshold
+
+
+def score_answer(answer: Answer, question: dict, option_scorer) -> None:
+    from eval.metrics.open_answers import has_loop
+
+    match = option_scorer.match(question["question"], question["choices"], answer.text)
+    answer.choice, answer.abstained = match.choice, match.abstained
+    answer.correct = match.correct(question["gold"])
+    answer.looped = has_loop(answer.text)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def summarize(answers: list[Answer]) -> dict:
+    """Row metrics over its answered questions (errors count as wrong, and are counted)."""
+    n = len(answers)
+    ttft = [a.ttft_s for a in answers if a.ttft_s is not None]
+    total = [a.total_s for a in answers if a.total_s is not None]
+    sentences = sum(a.sentences for a in answers)
+    citations = sum(a.citations for a in answers)
+    return {
+        "n": n, "accuracy": sum(a.correct for a in answers) / n if n else None,
+        "chance": statistics.mean(1 / a.n_options for a in answers) if n else None,
+        "faithfulness": sum(a.supported for a in answers) / sentences if sentences else None,
+        "sentences": sentences,
+        "citation_precision": sum(a.good_citations for a in answers) / citations if citations else None,
+        "citations": citations,
+        "abstained": sum(a.abstained for a in answers), "looped": sum(a.looped for a in answers),
+        "errors": sum(a.error is not None for a in answers),
+        "ttft_p50": percentile(ttft, 50), "ttft_p95": percentile(ttft, 95),
+        "total_p50": percentile(total, 50), "total_p95": percentile(total, 95),
+        "mean_s": statistics.mean(total) if total else None,
+        "by_category": {CATEGORIES[slug]: sum(a.correct for a in answers if a.category == slug)
+                        / max(1, sum(a.category == slug for a in answers))
+                        for slug in CATEGORIES if any(a.category == slug for a in answers)},
+    }
+
+
+def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict]:
+    """Start the servers, ask every row its questions, stop the servers (by pid) whatever happens."""
+    import httpx
+    from openai import OpenAI
+
+    from app.grounding import SupportScorer
+    from app.pipeline import RAGConfig, RAGPipeline
+    from app.retrieval import Retriever
+    from app.server.api import ServerConfig, create_app
+    from app.server.run import BackgroundServer
+    from eval.metrics.open_answers import OptionScorer
+    from telecomgpt.llm.server import VLLMServer
+    from telecomgpt.models import prepare
+
+    os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # exposes POST /reset_prefix_cache, used between rows
+    retriever = Retriever.load(args.index)
+    vllm = VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb, log_file=args.samples.parent / "vllm.log")
+    app_server = None
+    info: dict = {"chunks": len(retriever), "files": retriever.file_count}
+    answers: dict[str, list[Answer]] = {}
+    started = time.perf_counter()
+    try:
+        vllm.start(timeout_s=600)
+        info["vllm_start_s"] = time.perf_counter() - started
+        print(f"vLLM server pid {vllm.pid} ready in {info['vllm_start_s']:.0f} s (log: {vllm.log_file})", flush=True)
+        config = RAGConfig(base_url=vllm.base_url, model="telecomgpt")
+        pipeline = RAGPipeline(retriever, config, SupportScorer())
+        app_server = BackgroundServer(create_app(pipeline, ServerConfig(model_label="smollm2-135m-instruct"))).start()
+        client = OpenAI(base_url=f"{app_server.url}/v1", api_key="EMPTY", max_retries=0)
+        bare_settings = {"max_tokens": config.max_tokens, "repetition_penalty": config.repetition_penalty}
+        if config.frequency_penalty:
+            bare_settings["frequency_penalty"] = config.frequency_penalty
+        info["decoding"] = {**bare_settings, "temperature": 0.0}
+        info["rag_config"] = {"k": config.k, "passages": config.passages, "passage_chars": config.passage_chars}
+        info["threshold"] = config.grounding.threshold
+        option_scorer, support_scorer = OptionScorer(), pipeline.scorer
+        rows_started = time.perf_counter()
+        for i, row in enumerate(args.rows):
+            # An equal share of what is left, so time a fast row (extractive) leaves goes to the next ones.
+            budget_s = (args.max_minutes * 60 - (time.perf_counter() - rows_started)) / (len(args.rows) - i)
+            reset = httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
+            info["prefix_cache_reset"] = info.get("prefix_cache_reset", True) and reset.status_code == 200
+            ask(client, row, WARM_UP, args.timeout_s, bare_settings)
+            row_started, answers[row] = time.perf_counter(), []
+            for question in questions:
+                if time.perf_counter() - row_started > budget_s:
+                    info.setdefault("cut_by_time", []).append(row)
+                    break
+                answer = Answer(row, question["id"], question["slug"], question["question"],
+                                len(question["choices"]), question["gold"])
+                try:
+                    text, extras, answer.ttft_s, answer.total_s = ask(client, row, question["question"],
+                                                                      args.timeout_s, bare_settings)
+                    answer.text, answer.sources, answer.grounding = text, extras.get("sources") or [], extras.get("grounding")
+                except Exception as exc:  # a failed request is an error of this row, not of the benchmark
+                    answer.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                score_answer(answer, question, option_scorer)
+                if row != "bare":
+                    check_faithfulness(answer, retriever, support_scorer, config.grounding)
+                answers[row].append(answer)
+            took = time.perf_counter() - row_started
+            print(f"{ROWS[row][0]}: {len(answers[row])} questions in {took:.0f} s "
+                  f"({took / max(1, len(answers[row])):.1f} s per question)", flush=True)
+    finally:
+        if app_server is not None:
+            app_server.stop()
+        vllm.stop()
+    info["seconds"] = time.perf_counter() - started
+    return answers, info
+
+
+def explanation_ceiling(questions: list[dict]) -> tuple[int, int]:
+    """The scorer alone: how often the TeleQnA explanation, given as the answer, maps to the gold option."""
+    from eval.metrics.open_answers import OptionScorer
+
+    scorer = OptionScorer()
+    usable = [q for q in questions if q.get("explanation")]
+    right = sum(scorer.match(q["question"], q["choices"], q["explanation"]).correct(q["gold"]) for q in usable)
+    return right, len(usable)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, plot_name: str | None) -> str:
+    per_category = {CATEGORIES[s]: sum(q["slug"] == s for q in questions) for s in CATEGORIES}
+    bare_acc = summaries.get("bare", {}).get("accuracy")
+    rows = ["| row | n | accuracy | chance | vs bare | faithfulness | citation precision | abstained | looped "
+            "| TTFT p50 | TTFT p95 | total p50 | total p95 |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key, s in summaries.items():
+        delta = "—" if key == "bare" or bare_acc is None or s["accuracy"] is None else f"{s['accuracy'] - bare_acc:+.3f}"
+        rows.append(f"| {ROWS[key][0]} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['chance'])} | {delta} "
+                    f"| {_fmt(s['faithfulness'])} ({s['sentences']} sentences) "
+                    f"| {_fmt(s['citation_precision'])} ({s['citations']}) | {s['abstained']} | {s['looped']} "
+                    f"| {_seconds(s['ttft_p50'])} | {_seconds(s['ttft_p95'])} | {_seconds(s['total_p50'])} "
+                    f"| {_seconds(s['total_p95'])} |")
+    cats = list(per_category)
+    by_cat = ["| row | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
+    for key, s in summaries.items():
+        by_cat.append(f"| {ROWS[key][0]} | " + " | ".join(_fmt(s["by_category"].get(c)) for c in cats) + " |")
+    right, usable = info["ceiling"]
+    grounded, rag = summaries.get("grounded"), summaries.get("rag")
+    targets = []
+    if grounded and bare_acc is not None and rag:
+        checks = [
+            ("accuracy ≥ bare + 0.10 and above RAG without grounding",
+             grounded["accuracy"] >= bare_acc + 0.10 and grounded["accuracy"] > rag["accuracy"]),
+            ("faithfulness ≥ 0.9", (grounded["faithfulness"] or 0) >= 0.9),
+            ("zero looped answers", grounded["looped"] == 0),
+            ("TTFT p50 < 1.5 s", grounded["ttft_p50"] is not None and grounded["ttft_p50"] < 1.5),
+        ]
+        targets = ["Targets for grounded RAG (issue 12): " + "; ".join(
+            f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks) + "."]
+    errors = sum(s["errors"] for s in summaries.values())
+    decoding = info.get("decoding", {})
+    return "\n".join([
+        "## Open answers through the served API (`bench/answers.py`)", "", machine_line(), "",
+        f"SmolLM2-135M-Instruct (embedded) on a vLLM server, the assistant's app in front of it, the openai SDK "
+        f"streaming. TeleQnA dev questions asked **without their options** "
+        f"({', '.join(f'{c} {n}' for c, n in per_category.items())}"
+        f"{'' if args.limit is None else f'; first {args.limit} per category'}). Index: {info['files']} files, "
+        f"{info['chunks']} chunks. Decoding for every row: greedy, max_tokens {decoding.get('max_tokens')}, "
+        f"repetition_penalty {decoding.get('repetition_penalty')} (the assistant's defaults; the bare model gets "
+        f"them too). RAG: {info['rag_config']['passages']} of k={info['rag_config']['k']} chunks in the prompt, "
+        f"each cut to {info['rag_config']['passage_chars']} characters. Support threshold {info['threshold']}. "
+        f"vLLM start-up {info['vllm_start_s']:.0f} s; whole run {info['seconds']:.0f} s. vLLM's prefix cache "
+        f"{'was emptied' if info.get('prefix_cache_reset') else 'could NOT be emptied'} before each row.", "",
+        *rows, "",
+        "Accuracy: the answer is mapped to the option it supports (`eval.metrics.open_answers.OptionScorer`: "
+        "MiniLM cosine + share of the option's distinctive words in the answer, weights fixed a priori; the "
+        "`teleqna_open` lm-eval task scores the same way); abstentions count as wrong. Chance: the mean of "
+        "1/options. Faithfulness: shown sentences whose support score against their cited chunk reaches the "
+        "threshold (app.grounding's checker, run offline on every row's text; answers that abstain are left "
+        "out). Citation precision: [n] markers whose chunk supports the sentence. Looped: a repeated 8-gram. "
+        "The RAG rows without and with grounding share the prompt and the greedy generation; they differ "
+        "only in what is shown.", "",
+        f"Scorer check, no model: the TeleQnA explanation given as the answer maps to the gold option for "
+        f"{right} of {usable} questions ({right / max(1, usable):.2f}), the ceiling this mapping allows.", "",
+        "Accuracy by category:", "", *by_cat, "",
+        *targets, *([""] if targets else []),
+        *([f"Requests that failed (counted wrong): {errors}."] if errors else []),
+        *([f"Rows cut by the time budget: {', '.join(info['cut_by_time'])}."] if info.get("cut_by_time") else []),
+        *([f"![answers]({plot_name})"] if plot_name else []),
+    ]).rstrip()
+
+
+def plot(summaries: dict[str, dict], path: Path) -> None:
+    """Accuracy and faithfulness per row, chance level as a dashed line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [ROWS[k][0] for k in summaries]
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    acc = [s["accuracy"] or 0.0 for s in summaries.values()]
+    faith = [s["faithfulness"] for s in summaries.values()]
+    ax.bar(x - 0.2, acc, 0.4, label="open-answer accuracy")
+    ax.bar(x + 0.2, [f or 0.0 for f in faith], 0.4, label="faithfulness")
+    for i, value in enumerate(faith):
+        if value is None:  # the bare model cites nothing: no faithfulness to show
+            ax.text(i + 0.2, 0.02, "n/a", ha="center", fontsize=8)
+    chance = next((s["chance"] for s in summaries.values() if s["chance"] is not None), None)
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle="--", linewidth=1, label="chance")
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("TeleQnA dev, questions without options (bench/answers.py)", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from telecomgpt import paths
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, default=paths.home() / "bench" / "retrieval-index")
+    parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated, from {', '.join(ROWS)}")
+    parser.add_argument("--max-minutes", type=float, default=300.0,
+                        help="time budget of the rows, shared equally (a fast row's leftover goes to the next); a "
+                             "row stops asking when its share is spent")
+    parser.add_argument("--timeout-s", type=float, default=120.0, help="one request's timeout")
+    parser.add_argument("--kv-cache-gb", type=float, default=2.0, help="vLLM's KV cache (the server's default: 2)")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD,
+                        help="markdown file whose `answers` section is written; the plot goes beside it")
+    parser.add_argument("--print-only", action="store_true", help="print the section; write no report or plot")
+    parser.add_argument("--samples", type=Path, default=paths.home() / "bench" / "answers" / "samples.jsonl",
+                        help="every answer with its scores (holds benchmark text: keep it out of the repository)")
+    args = parser.parse_args(argv)
+    args.rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in args.rows if r not in ROWS]
+    if unknown or not args.rows:
+        sys.exit(f"error: unknown row(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(ROWS)}")
+    if not (args.index / "manifest.json").exists():
+        sys.exit(f"error: no index at {args.index}; build one (bench/retrieval.py or `telecomgpt index build`)")
+    if args.limit is not None and args.limit < 1:
+        sys.exit("error: --limit must be at least 1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    questions = load_questions(args.limit)
+    args.samples.parent.mkdir(parents=True, exist_ok=True)
+    answers, info = run_rows(args, questions)
+    info["ceiling"] = explanation_ceiling(questions)
+    with args.samples.open("w", encoding="utf-8") as handle:
+        for row in answers.values():
+            for answer in row:
+                handle.write(json.dumps(asdict(answer), ensure_ascii=False) + "\n")
+    summaries = {row: summarize(rows) for row, rows in answers.items()}
+    plot_path = args.output.parent / "answers.png"
+    body = render(summaries, info, questions, args, None if args.print_only else plot_path.name)
+    if not args.print_only:
+        plot(summaries, plot_path)
+        write_section("answers", body, args.output)
+    print(body)
+    print(json.dumps({row: {k: v for k, v in s.items() if k != "by_category"} for row, s in summaries.items()}))
+
+
+if __name__ == "__main__":
+    main()

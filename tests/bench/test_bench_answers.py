@@ -1,0 +1,70 @@
+"""bench/answers.py end to end on a tiny real index: its own vLLM server and app, one question per category,
+every row, the report written to a temporary file (never docs/benchmarks.md), the servers stopped."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = "rel18-docx/38201-i00.docx"  # TS 38.201, NR physical layer general description: small, real
+
+
+@pytest.fixture(scope="module")
+def tiny_index(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from app.indexer import update_index
+
+    out = tmp_path_factory.mktemp("answers-index") / "index"
+    report = update_index(out, [shared_dir / "data" / "corpus" / "3gpp" / SPEC], prune=True, progress=False)
+    assert not report.errors, report.errors
+    return out
+
+
+@pytest.mark.slow
+def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
+    benchmarks_md = REPO / "docs" / "benchmarks.md"
+    before = benchmarks_md.read_text() if benchmarks_md.exists() else None
+    output, samples = tmp_path / "benchmarks.md", tmp_path / "samples.jsonl"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "answers.py"), "--index", str(tiny_index), "--limit", "1",
+         "--output", str(output), "--samples", str(samples), "--max-minutes", "20", "--kv-cache-gb", "1"],
+        capture_output=True, text=True, timeout=1200, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    # The servers it started are gone (it prints the vLLM server's pid).
+    pid = int(re.search(r"vLLM server pid (\d+)", proc.stdout).group(1))
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+    # The report went to the given file, with the plot beside it; docs/benchmarks.md is untouched.
+    text = output.read_text()
+    assert "<!-- bench:answers -->" in text and "![answers](answers.png)" in text
+    assert (tmp_path / "answers.png").stat().st_size > 5000
+    assert (benchmarks_md.read_text() if benchmarks_md.exists() else None) == before
+    for label in ("bare model", "RAG, grounding off", "grounded RAG", "extractive only"):
+        assert re.search(rf"^\| {re.escape(label)} \| 3 \|", text, re.M), label
+
+    answers = [json.loads(line) for line in samples.read_text().splitlines()]
+    by_row: dict[str, list[dict]] = {}
+    for answer in answers:
+        by_row.setdefault(answer["row"], []).append(answer)
+    assert {row: len(rows) for row, rows in by_row.items()} == {"bare": 3, "rag": 3, "grounded": 3, "extractive": 3}
+    for answer in answers:
+        assert answer["error"] is None, answer["error"]
+        assert answer["text"].strip() and 0 < answer["ttft_s"] <= answer["total_s"]
+        assert answer["abstained"] or answer["choice"] in range(answer["n_options"])
+    assert all(not a["sources"] and a["grounding"] is None for a in by_row["bare"])
+    modes = {row: {a["grounding"]["mode"] for a in by_row[row]} for row in ("rag", "grounded", "extractive")}
+    assert modes["rag"] <= {"unchecked", "idk"} and modes["extractive"] <= {"extractive", "idk"}
+    assert modes["grounded"] <= {"generated", "extractive", "idk"}
+    # Quotes are supported by the chunk they cite: the offline checker must agree with the server (a quote
+    # that repeats an 8-gram of an earlier one is a loop, and the checker counts it as unsupported).
+    quoted = [a for a in by_row["extractive"] if a["grounding"]["mode"] == "extractive"]
+    assert quoted and all(a["sentences"] > 0 for a in quoted)
+    assert all(a["supported"] == a["sentences"] for a in quoted if not a["looped"])
+    assert all(a["citations"] > 0 for a in quoted)  # every quote carries its [n]
