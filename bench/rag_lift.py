@@ -1,74 +1,280 @@
-"""End-to-end effect of retrieval: TeleQnA Standards categories with and without `--index`, same model,
-same prompts, same run. Writes the `rag_lift` section of docs/benchmarks.md.
+"""End-to-end effect of retrieval on TeleQnA dev (Standards overview, Standards specifications, Lexicon), in one
+process with one vLLM engine: the bare model, a naive BM25 baseline and the project's retrieval, with both
+prompt styles and several context budgets. Writes the `rag_lift` section of docs/benchmarks.md and a plot.
 
-    .venv/bin/python bench/rag_lift.py [--index DIR] [--limit N]
+    .venv/bin/python bench/rag_lift.py [--index DIR] [--limit N] [--trained-index DIR] [--reranker DIR]
 
-The index defaults to the one bench/retrieval.py builds over the whole shared corpus. Both runs go through
-`telecomgpt eval run` (the vLLM engine backend); the RAG run puts the retrieved clauses before the same
-question prompt (eval/models/rag.py).
+Configurations (acc and acc_norm of each, lifts in acc_norm points):
+- bare model, options-listed prompt (`teleqna_*`) and cloze prompt (`teleqna_cloze_*`);
+- naive baseline: plain bm25s (default tokenization) over the same chunks as the index (its chunks.jsonl),
+  query = question + every option text, top 3 passages cut at 1,200 characters, cloze prompt after
+  "Context: ...";
+- the project's retrieval (eval's `telecomgpt-rag` model, default search mode and budget) with the cloze and
+  the options-listed prompt; then, with the prompt that measured better, other context budgets
+  (`--budgets`), the trained retriever (`--trained-index`: an index built with `--embedder DIR`) and the
+  reranker (`--reranker DIR`).
+
+The index defaults to the one bench/retrieval.py builds over the whole shared corpus.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import os
+import re
 import sys
-import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.report import machine_line, write_section  # noqa: E402
+from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
 
-TASKS = "teleqna_standards_overview,teleqna_standards_specifications"
-
-
-def evaluate(out: Path, index: Path | None, limit: int | None) -> dict:
-    command = [str(REPO / ".venv/bin/telecomgpt"), "eval", "run", "--tasks", TASKS, "--output", str(out)]
-    command += ["--index", str(index)] if index else []
-    command += ["--limit", str(limit)] if limit else []
-    proc = subprocess.run(command, capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit(f"eval run failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads((out / "results.json").read_text())
+CATEGORIES = {"standards_overview": "Standards overview", "standards_specifications": "Standards specifications",
+              "lexicon": "Lexicon"}
+PROMPTS = {"options": "teleqna_{}", "cloze": "teleqna_cloze_{}"}
+"""Task name pattern of each prompt style (options listed in the prompt, or the question alone)."""
+STYLES = {"options": "options listed", "cloze": "cloze"}
+NAIVE_PASSAGES, NAIVE_CHARS = 3, 1200
 
 
-def main() -> None:
+def naive_bm25_model(index: Path, **kwargs):
+    """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs)."""
+    import orjson
+
+    from app.index_store import import_bm25s
+    from eval.models.lm import TelecomRAGLM
+
+    class NaiveBM25LM(TelecomRAGLM):
+        """bm25s with its default tokenization over the index's chunk texts; "Context: ..." before the prompt.
+
+        Query = the question + every option text, top 3 chunks, each cut at 1,200 characters (a first cut,
+        not at a word break), joined by blank lines. Nothing else: no query expansion, no similarity floor,
+        no per-clause cap, no citations.
+        """
+
+        def __init__(self, **kw):
+            bm25s = import_bm25s()  # numba hidden: it breaks the in-process vLLM engine (see import_bm25s)
+            with open(index / "chunks.jsonl", "rb") as handle:
+                self.texts = [orjson.loads(line)["text"] for line in handle if line.strip()]
+            self.bm25s = bm25s
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(bm25s.tokenize(self.texts, show_progress=False), show_progress=False)
+            super().__init__(retriever=self.bm25, passages=NAIVE_PASSAGES, passage_chars=NAIVE_CHARS, **kw)
+
+        def query(self, context: str, options) -> str:
+            question = context.removeprefix("Question: ").removesuffix("\nAnswer:")
+            return " ".join([question, *(o.strip() for o in options)])
+
+        def retrieve(self, query: str) -> list[str]:
+            tokens = self.bm25s.tokenize([query], show_progress=False)
+            rows, _ = self.bm25.retrieve(tokens, k=min(self.passages, len(self.texts)), show_progress=False)
+            return [self.texts[row][:self.passage_chars] for row in rows[0]]
+
+        def render(self, passages: list[str], context: str) -> str:
+            return "Context: " + "\n\n".join(passages) + "\n\n" + context
+
+    return NaiveBM25LM(**kwargs)
+
+
+@dataclass
+class Result:
+    """One configuration's scores over the three categories."""
+
+    name: str
+    role: str
+    """bare, naive, project (default budget), budget, trained or reranker."""
+    prompt: str
+    seconds: float
+    per_category: dict[str, dict] = field(default_factory=dict)
+    """category alias -> {"n", "acc", "acc_norm"}."""
+
+    @property
+    def n(self) -> int:
+        return sum(c["n"] for c in self.per_category.values())
+
+    def metric(self, name: str) -> float:
+        return sum(c[name] * c["n"] for c in self.per_category.values()) / max(1, self.n)
+
+
+def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
+    """The three categories with `prompt` through `lm`; outputs kept under --output/NAME when given."""
+    from eval.report import summarize, write_outputs
+    from eval.runner import EvalRequest, evaluate, load_tasks
+
+    request = EvalRequest(model=args.model, tasks=[PROMPTS[prompt].format(c) for c in CATEGORIES],
+                          data_dir=args.data_dir, limit=args.limit)
+    tasks = load_tasks(request)
+    started = time.time()
+    raw = evaluate(tasks, lm, args.limit)
+    seconds = time.time() - started
+    summary = summarize(raw, request, seconds)
+    if args.output:
+        write_outputs(raw, summary, args.output / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+                      render=lm.augment)
+    result = Result(name, role, prompt, seconds)
+    for task in summary["tasks"].values():
+        metrics = task["metrics"]
+        result.per_category[task["alias"]] = {"n": task["n"], "acc": metrics["acc"]["value"],
+                                              "acc_norm": metrics["acc_norm"]["value"]}
+    print(f"{name:40s} acc {result.metric('acc'):.3f}  acc_norm {result.metric('acc_norm'):.3f}  "
+          f"n {result.n}  {seconds:.0f} s", flush=True)
+    return result
+
+
+def parse_budgets(text: str) -> list[tuple[int, int]]:
+    try:
+        budgets = [tuple(int(x) for x in item.lower().split("x")) for item in text.split(",") if item.strip()]
+    except ValueError:
+        sys.exit(f"error: --budgets takes PASSAGESxCHARS items, e.g. 2x600,3x800 (got {text!r})")
+    if not budgets or any(len(b) != 2 or min(b) < 1 for b in budgets):
+        sys.exit(f"error: --budgets takes PASSAGESxCHARS items, e.g. 2x600,3x800 (got {text!r})")
+    return budgets  # type: ignore[return-value]
+
+
+def open_retriever(index: Path, reranker: Path | None = None):
+    from eval.models.lm import load_retriever
+
+    return load_retriever(str(index), str(reranker) if reranker else None)
+
+
+def run_all(args, llm) -> list[Result]:
+    """Every configuration through the same engine; returns them in table order."""
+    from eval.models.lm import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGES, TelecomLM, TelecomRAGLM
+
+    default = (DEFAULT_PASSAGES, DEFAULT_PASSAGE_CHARS)
+
+    def rag(retriever, budget=default, **kw):
+        return TelecomRAGLM(retriever=retriever, passages=budget[0], passage_chars=budget[1], llm=llm,
+                            model=args.model, **kw)
+
+    bare = TelecomLM(llm=llm, model=args.model)
+    results = [evaluate("bare model, options listed", "bare", "options", bare, args),
+               evaluate("bare model, cloze", "bare", "cloze", bare, args),
+               evaluate(f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}, cloze", "naive", "cloze",
+                        naive_bm25_model(args.index, llm=llm, model=args.model), args)]
+    retriever = open_retriever(args.index)
+    label = f"project retrieval {default[0]} x {default[1]}"
+    project = {p: evaluate(f"{label}, {STYLES[p]}", "project", p, rag(retriever), args) for p in ("cloze", "options")}
+    results += project.values()
+    best = max(project, key=lambda p: project[p].metric("acc_norm"))  # the prompt that reads retrieved text better
+    for budget in args.budgets:
+        if tuple(budget) != default:
+            results.append(evaluate(f"project retrieval {budget[0]} x {budget[1]}, {STYLES[best]}", "budget", best,
+                                    rag(retriever, budget), args))
+    variants = [("trained retriever", args.trained_index, None)] if args.trained_index else []
+    if args.reranker:
+        variants.append(("reranker", args.index, args.reranker))
+        if args.trained_index:
+            variants.append(("trained retriever + reranker", args.trained_index, args.reranker))
+    for name, index, reranker in variants:
+        results.append(evaluate(f"{label}, {name}, {STYLES[best]}", "trained", best,
+                                rag(open_retriever(index, reranker)), args))
+    return results
+
+
+def plot(results: list[Result], path: Path) -> None:
+    """acc_norm per configuration (bars), with the bare model (cloze) and the naive baseline as lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(results) + 1.5))
+    names = [r.name for r in results][::-1]
+    values = [r.metric("acc_norm") for r in results][::-1]
+    ax.barh(names, values, color=["#4c72b0" if "project" in n else "#999999" for n in names])
+    ax.axvline(bare, color="#c44e52", linestyle="--", label=f"bare model, cloze ({bare:.3f})")
+    ax.axvline(naive, color="#55a868", linestyle=":", label=f"naive baseline ({naive:.3f})")
+    for y, value in enumerate(values):
+        ax.text(value + 0.003, y, f"{value:.3f}", va="center", fontsize=8)
+    ax.set_xlabel(f"acc_norm, TeleQnA dev Standards + Lexicon (n = {results[0].n})")
+    ax.set_xlim(0, max(values + [bare, naive]) * 1.15 + 0.01)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def section(results: list[Result], args, plot_link: str) -> str:
+    """The markdown of the rag_lift section."""
+    import json
+
+    bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
+    aliases = list(CATEGORIES.values())
+    rows = ["| configuration | acc | acc_norm | lift vs bare (cloze) | lift vs naive | "
+            + " | ".join(f"acc_norm {a}" for a in aliases) + " | run time | questions/s |",
+            "|---|---|---|---|---|" + "---|" * len(aliases) + "---|---|"]
+    for r in results:
+        norm = r.metric("acc_norm")
+        cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-" for a in aliases)
+        rows.append(f"| {r.name} | {r.metric('acc'):.3f} | {norm:.3f} | {100 * (norm - bare):+.1f} | "
+                    f"{100 * (norm - naive):+.1f} | {cats} | {r.seconds:.0f} s | {r.n / max(r.seconds, 1e-9):.2f} |")
+    project = max((r for r in results if r.role == "project"), key=lambda r: r.metric("acc_norm"))
+    lift_bare, lift_naive = 100 * (project.metric("acc_norm") - bare), 100 * (project.metric("acc_norm") - naive)
+    manifest = json.loads((args.index / "manifest.json").read_text())
+    n_by_cat = ", ".join(f"{a} {results[0].per_category[a]['n']}" for a in aliases if a in results[0].per_category)
+    return "\n".join([
+        "## RAG lift (`bench/rag_lift.py`)", "", machine_line(), "",
+        f"SmolLM2-135M-Instruct (embedded), one in-process vLLM engine for every configuration, TeleQnA dev "
+        f"({'all questions' if not args.limit else f'first {args.limit} per category'}: {n_by_cat}), "
+        f"log-likelihood of each option (acc; acc_norm divides by the option's length in bytes). Index: "
+        f"`{args.index.name}`, {len(manifest['files'])} files of the shared corpus. Options listed = the question "
+        f"and its numbered options before \"Answer:\" (`teleqna`); cloze = the question alone, each option "
+        f"scored as the continuation (`teleqna_cloze`). Naive = plain bm25s over the same chunks, query = "
+        f"question + option texts, top {NAIVE_PASSAGES} cut at {NAIVE_CHARS:,} characters, \"Context: ...\" "
+        f"before the cloze prompt. Project retrieval = `telecomgpt eval run --index` (default search mode; "
+        f"passages x characters each). Lifts are acc_norm points.", "",
+        *rows, "",
+        f"Project retrieval, default budget and the better prompt (`{project.name}`): {lift_bare:+.1f} "
+        f"acc_norm points over the bare model, cloze (target +8) and {lift_naive:+.1f} over the naive baseline "
+        f"(target +3).", "",
+        f"![acc_norm per configuration]({plot_link})", "",
+        "Run time is the evaluation alone (retrieval + scoring), with the engine already loaded; the budget "
+        "rows show what a longer context costs. A 135M model reads retrieved text poorly; these lifts show what "
+        "retrieval adds to the same model, not what a 7-8B model with the same index would reach."])
+
+
+def main(argv: list[str] | None = None, llm=None) -> list[Result]:
     from telecomgpt import paths
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=paths.home() / "bench" / "retrieval-index")
+    parser.add_argument("--trained-index", type=Path, help="an index built with the trained embedder")
+    parser.add_argument("--reranker", type=Path, help="a cross-encoder folder (`telecomgpt train retriever`)")
     parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all)")
-    args = parser.parse_args()
-    if not (args.index / "manifest.json").exists():
-        sys.exit(f"error: no index at {args.index}; run bench/retrieval.py first")
-    machine = machine_line()
-    with tempfile.TemporaryDirectory() as tmp:
-        bare = evaluate(Path(tmp) / "bare", None, args.limit)
-        rag = evaluate(Path(tmp) / "rag", args.index, args.limit)
-    rows = ["| category | n | accuracy, model | accuracy, model + RAG | lift |", "|---|---|---|---|---|"]
-    totals = {"n": 0, "bare": 0.0, "rag": 0.0}
-    for name, task in bare["tasks"].items():
-        n, a, b = task["n"], task["metrics"]["acc"]["value"], rag["tasks"][name]["metrics"]["acc"]["value"]
-        rows.append(f"| {task['alias']} | {n} | {a:.3f} | {b:.3f} | {b - a:+.3f} |")
-        totals["n"] += n
-        totals["bare"] += a * n
-        totals["rag"] += b * n
-    a, b = totals["bare"] / totals["n"], totals["rag"] / totals["n"]
-    rows.append(f"| **both** | {totals['n']} | {a:.3f} | {b:.3f} | **{b - a:+.3f}** |")
-    manifest = json.loads((args.index / "manifest.json").read_text())
-    body = "\n".join([
-        "## RAG lift (`bench/rag_lift.py`)", "", machine, "",
-        f"SmolLM2-135M-Instruct (embedded), vLLM engine, TeleQnA dev Standards categories "
-        f"({'all questions' if not args.limit else f'first {args.limit} per category'}), log-likelihood of each "
-        f"option; with `--index` over {len(manifest['files'])} files of the shared corpus. Run time: "
-        f"{bare['seconds']:.0f} s without, {rag['seconds']:.0f} s with retrieval.", "", *rows, "",
-        "A 135M model reads retrieved text poorly; the lift shows what retrieval adds to the same prompts, "
-        "not what a 7-8B model with the same index would reach."])
-    write_section("rag_lift", body)
+    parser.add_argument("--budgets", type=parse_budgets, default=parse_budgets("2x600,3x800,5x1000"),
+                        help="context budgets PASSAGESxCHARS of the project's retrieval (default 2x600,3x800,5x1000)")
+    parser.add_argument("--model", default="smollm2-135m-instruct")
+    parser.add_argument("--data-dir", type=Path, default=None, help="benchmark files (default: shared dev splits)")
+    parser.add_argument("--output", type=Path, help="keep every configuration's eval outputs (samples, results)")
+    parser.add_argument("--report", type=Path, default=BENCHMARKS_MD, help="markdown file of the section")
+    parser.add_argument("--plot", type=Path, default=BENCHMARKS_MD.parent / "rag_lift.png")
+    args = parser.parse_args(argv)
+    for name in ("index", "trained_index"):
+        folder = getattr(args, name)
+        if folder and not (folder / "manifest.json").exists():
+            sys.exit(f"error: no index at {folder}; run bench/retrieval.py (or `telecomgpt index build`) first")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from eval.models.lm import open_backend
+    from eval.runner import _quiet_logs
+
+    _quiet_logs()
+    engine = llm or open_backend("vllm", args.model)
+    try:
+        results = run_all(args, engine)
+    finally:
+        if llm is None:
+            engine.close()
+    plot(results, args.plot)
+    body = section(results, args, os.path.relpath(args.plot, args.report.parent))
+    write_section("rag_lift", body, args.report)
     print(body)
+    return results
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
 TASKS: dict[str, str] = {
     "teleqna": "TeleQnA MCQ by category (Lexicon, Research overview/publications, Standards overview/specifications); log-likelihood",
+    "teleqna_cloze": "TeleQnA, cloze (question alone, options scored as continuations; lm-eval's ARC style); the RAG default",
     "teleqna_gen": "TeleQnA, generate-and-extract (for chat-only endpoints); accuracy + extraction failures",
+    "teleqna_open": "TeleQnA Standards + Lexicon asked without options; the free answer mapped to the option it supports (as bench/answers.py)",
     "oran_bench": "ORAN-Bench-13K MCQ by difficulty (fin_E/M/H.json); log-likelihood",
     "srsran_bench": "srsRANBench code-understanding MCQ (srsRANBench.json); log-likelihood",
     "wireless_math": "WirelessMathBench-XL S0: MCQ (log-likelihood) + fill-in-the-blank equations (normalized / sympy match)",

@@ -23,6 +23,10 @@ def run(
     limit: int = typer.Option(None, help="At most N items per (sub)task, for a quick look."),
     max_gen_toks: int = typer.Option(None, help="Cap generated tokens of every generation task (quick checks)."),
     index: str = typer.Option(None, help="RAG index folder: retrieve context before every prompt (model + RAG)."),
+    passages: int = typer.Option(None, help="RAG context budget: passages before each prompt (default 3)."),
+    passage_chars: int = typer.Option(None, help="RAG context budget: characters per passage (default 800)."),
+    reranker: str = typer.Option(None, help="With --index: rerank the top 20 retrieved chunks with this "
+                                 "cross-encoder (`telecomgpt train retriever` OUTPUT/reranker)."),
     chat: bool = typer.Option(True, help="Send generation prompts as a chat turn (instruct models, chat endpoints)."),
     specs_dir: str = typer.Option(None, help="3GPP spec folder (.docx/.zip/.md) for tgpp_wg_classification and "
                                   "telecom_math_modeling. Default: the shared corpus."),
@@ -42,7 +46,7 @@ def run(
             os.environ[name] = value
     request = EvalRequest(model=model, tasks=[t for t in tasks.split(",") if t], data_dir=data_dir, output=output,
                           backend=backend, adapter=adapter, base_url=base_url, api_key=api_key, limit=limit,
-                          index=index, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks, specs_dir=specs_dir, code_dir=code_dir)
+                          index=index, passages=passages, passage_chars=passage_chars, reranker=reranker, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks, specs_dir=specs_dir, code_dir=code_dir)
     summary = run_eval(request)
     for name, task in summary["tasks"].items():
         metric = task["primary_metric"]

@@ -1,8 +1,10 @@
 """Prompts and per-item scoring shared by the multiple-choice tasks (TeleQnA, ORAN-Bench, srsRANBench, 3GPP WG).
 
-Two ways to score one question: `mcq_prompt` + the option texts as continuations (log-likelihood, lm-eval's
-`multiple_choice`), and `mcq_generate_prompt` + `score_mcq_generation` (generate, then extract the option
-number; for chat-only endpoints). An answer naming no option counts as wrong and as an extraction failure.
+Three ways to score one question: `mcq_prompt` + the option texts as continuations (log-likelihood, lm-eval's
+`multiple_choice`); `cloze_prompt`, the question alone with the options as continuations (lm-eval's ARC
+style, which small models and retrieved context read better); and `mcq_generate_prompt` +
+`score_mcq_generation` (generate, then extract the option number; for chat-only endpoints). An answer naming
+no option counts as wrong and as an extraction failure.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ def _options(doc: dict) -> str:
 def mcq_prompt(doc: dict) -> str:
     """Question, numbered options, then "Answer:"; the option texts are scored as continuations."""
     return f"Question: {doc['question']}\nOptions:\n{_options(doc)}\nAnswer:"
+
+
+def cloze_prompt(doc: dict) -> str:
+    """The question alone, then "Answer:"; the option texts are scored as continuations without being listed,
+    so each option is judged on its own (as lm-eval's ARC and OpenBookQA tasks do)."""
+    return f"Question: {doc['question']}\nAnswer:"
 
 
 def mcq_generate_prompt(doc: dict) -> str:

@@ -68,6 +68,7 @@ def summarize(raw: dict, request, seconds: float) -> dict:
                        "extraction_failures": failures, "malformed_items": _malformed(leaves, configs, request),
                        "categories": categories}
     return {"model": request.model, "backend": request.backend, "adapter": request.adapter, "rag_index": request.index,
+            "rag_budget": {"passages": request.passages, "passage_chars": request.passage_chars} if request.index else None,
             "data_dir": str(request.data_dir or ""), "limit": request.limit, "date": dt.datetime.now().isoformat(timespec="seconds"),
             "seconds": round(seconds, 1), "tasks": tasks}
 

@@ -34,6 +34,12 @@ class EvalRequest:
     """At most this many items per (sub)task, for quick runs."""
     index: str | None = None
     """RAG index folder: when given, every prompt gets retrieved context first."""
+    passages: int | None = None
+    """RAG context budget: passages put before each prompt; default eval.models.lm.DEFAULT_PASSAGES."""
+    passage_chars: int | None = None
+    """RAG context budget: characters per passage; default eval.models.lm.DEFAULT_PASSAGE_CHARS."""
+    reranker: str | None = None
+    """Cross-encoder folder (`train retriever` OUTPUT/reranker) reranking the retrieved chunks; needs `index`."""
     chat: bool = True
     """Send generation prompts as a chat turn (instruct models, chat endpoints)."""
     cache_dir: Path | None = None
@@ -66,7 +72,15 @@ def build_model(request: EvalRequest, llm=None):
 
     kwargs = dict(model=request.model, backend=request.backend, adapter=request.adapter, base_url=request.base_url,
                   api_key=request.api_key, chat=request.chat, llm=llm)
-    return TelecomRAGLM(index=request.index, **kwargs) if request.index else TelecomLM(**kwargs)
+    if not request.index:
+        if request.reranker:
+            raise UserError("--reranker needs --index (it reorders retrieved chunks)")
+        return TelecomLM(**kwargs)
+    budget = {k: v for k, v in {"passages": request.passages, "passage_chars": request.passage_chars}.items()
+              if v is not None}
+    lm = TelecomRAGLM(index=request.index, reranker=request.reranker, **budget, **kwargs)
+    request.passages, request.passage_chars = lm.passages, lm.passage_chars  # the budget used, for results.json
+    return lm
 
 
 def load_tasks(request: EvalRequest) -> list:

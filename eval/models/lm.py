@@ -33,6 +33,11 @@ def open_backend(backend: str, model: str, adapter: str | None = None, base_url:
     raise UserError(f"unknown backend {backend!r}; choose vllm, hf or openai")
 
 
+QUESTIONS_PER_STEP = 64
+"""Questions sent to the backend per step: enough to keep vLLM's batch full on CPU, small enough for the
+progress bar to move every few seconds."""
+
+
 @register_model("telecomgpt")
 class TelecomLM(LM):
     """Any TelecomGPT backend as an lm-eval model; pass `llm=` to reuse an already loaded backend."""
@@ -47,8 +52,23 @@ class TelecomLM(LM):
 
     # lm-eval contract -------------------------------------------------------------------------------
     def loglikelihood(self, requests) -> list[tuple[float, bool]]:
-        pairs = [(self.augment(r.args[0]), r.args[1]) for r in requests]
-        return [(float(lp), bool(greedy)) for lp, greedy in self.llm.loglikelihood(pairs)]
+        """Scored a few dozen questions at a time (every option of a question in the same step, so the engine
+        still shares its context), behind one progress bar: questions done / total, with rate."""
+        by_context: dict[str, list[int]] = defaultdict(list)
+        for i, request in enumerate(requests):
+            by_context[request.args[0]].append(i)
+        contexts = list(by_context)
+        results: list[tuple[float, bool]] = [(0.0, False)] * len(requests)
+        with tqdm(total=len(contexts), desc="questions", unit="question", disable=len(contexts) < 2,
+                  dynamic_ncols=True) as bar:
+            for start in range(0, len(contexts), QUESTIONS_PER_STEP):
+                step = contexts[start:start + QUESTIONS_PER_STEP]
+                indices = [i for context in step for i in by_context[context]]
+                pairs = [(self.augment(requests[i].args[0]), requests[i].args[1]) for i in indices]
+                for i, (lp, greedy) in zip(indices, self.llm.loglikelihood(pairs), strict=True):
+                    results[i] = (float(lp), bool(greedy))
+                bar.update(len(step))
+        return results
 
     def loglikelihood_rolling(self, requests) -> list[float]:
         return [lp for lp, _ in self.llm.loglikelihood([("", r.args[0]) for r in requests])]
@@ -63,17 +83,22 @@ class TelecomLM(LM):
                    float(kwargs.get("temperature", 0.0)) if kwargs.get("do_sample") else 0.0)
             groups[key].append(i)
         answers: list[str] = [""] * len(requests)
-        for (until, max_tokens, temperature), indices in tqdm(groups.items(), desc="generate", disable=len(groups) < 2):
-            params = GenerationParams(max_tokens=max_tokens, temperature=temperature, stop=list(until))
-            contexts = [self.augment(requests[i].args[0]) for i in indices]
-            if self.chat:
-                outputs = self.llm.chat([[{"role": "user", "content": c}] for c in contexts], params)
-            else:
-                outputs = self.llm.generate(contexts, params)
-            for i, text in zip(indices, outputs, strict=True):
-                for stop in until:
-                    text = text.split(stop)[0] if stop else text
-                answers[i] = text
+        steps = [(key, indices[start:start + QUESTIONS_PER_STEP]) for key, indices in groups.items()
+                 for start in range(0, len(indices), QUESTIONS_PER_STEP)]
+        with tqdm(total=len(requests), desc="questions", unit="question", disable=len(requests) < 2,
+                  dynamic_ncols=True) as bar:
+            for (until, max_tokens, temperature), indices in steps:
+                params = GenerationParams(max_tokens=max_tokens, temperature=temperature, stop=list(until))
+                contexts = [self.augment(requests[i].args[0]) for i in indices]
+                if self.chat:
+                    outputs = self.llm.chat([[{"role": "user", "content": c}] for c in contexts], params)
+                else:
+                    outputs = self.llm.generate(contexts, params)
+                for i, text in zip(indices, outputs, strict=True):
+                    for stop in until:
+                        text = text.split(stop)[0] if stop else text
+                    answers[i] = text
+                bar.update(len(indices))
         return answers
 
     def augment(self, context: str) -> str:
@@ -88,28 +113,77 @@ class TelecomLM(LM):
         return {"model": self.model_name, "backend": getattr(self.llm, "name", "?")}
 
 
+DEFAULT_PASSAGES = 3
+"""Retrieved passages put before each prompt (`eval run --passages`)."""
+DEFAULT_PASSAGE_CHARS = 800
+"""Each passage is cut at this many characters (`eval run --passage-chars`): 3 x 800 characters (~700 tokens)
+leave room for the question in the embedded model's 2,048-token window and keep prefill cheap."""
+QUERY_CHARS = 1500
+"""The query is the end of the prompt (where the question is) plus the options scored after it."""
+
+
 @register_model("telecomgpt-rag")
 class TelecomRAGLM(TelecomLM):
     """The same model with retrieved 3GPP context put before every prompt (`index=DIR`), so model+RAG is
-    measured on the same tasks and prompts as the bare model."""
+    measured on the same tasks and prompts as the bare model.
 
-    def __init__(self, index: str | None = None, k: int = 5, retriever=None, **kwargs):
-        self.retriever = retriever or load_retriever(index)
-        self.k = k
+    The context budget is `passages` passages of at most `passage_chars` characters each. For multiple
+    choice, the query is the prompt's end plus the option texts scored after it (a cloze prompt does not
+    list them), and every option of one question gets the same context, so the engine scores them from one
+    cached prefix.
+    """
+
+    def __init__(self, index: str | None = None, passages: int = DEFAULT_PASSAGES,
+                 passage_chars: int = DEFAULT_PASSAGE_CHARS, retriever=None, reranker: str | None = None, **kwargs):
+        if passages < 1 or passage_chars < 1:
+            raise UserError(f"the RAG context budget must be positive (got {passages} passages of {passage_chars} chars)")
+        self.retriever = retriever or load_retriever(index, reranker)
+        self.passages = passages
+        self.passage_chars = passage_chars
         self._cache: dict[str, str] = {}
         super().__init__(**kwargs)
 
-    def augment(self, context: str) -> str:
+    def loglikelihood(self, requests) -> list[tuple[float, bool]]:
+        options: dict[str, list[str]] = defaultdict(list)
+        for request in requests:
+            options[request.args[0]].append(request.args[1])
+        for context, continuations in tqdm(options.items(), desc="retrieve", disable=len(options) < 50):
+            self.augment(context, continuations)
+        return super().loglikelihood(requests)
+
+    def augment(self, context: str, options: list[str] | tuple[str, ...] = ()) -> str:
+        """`context` with retrieved passages first; the first call for a context fixes its passages."""
         if context not in self._cache:
-            query = context[-1500:]
-            hits = self.retriever.search(query, k=self.k)
-            passages = "\n\n".join(f"[{i}] {h.text.strip()} ({h.citation})" for i, h in enumerate(hits, start=1))
-            self._cache[context] = f"Context from the 3GPP index:\n{passages}\n\n{context}" if passages else context
+            passages = self.retrieve(self.query(context, options))
+            self._cache[context] = self.render(passages, context) if passages else context
         return self._cache[context]
 
+    def query(self, context: str, options: list[str] | tuple[str, ...]) -> str:
+        extra = [o.strip() for o in options if o.strip() and o.strip() not in context]
+        return " ".join([context[-QUERY_CHARS:], *extra])
 
-def load_retriever(index: str | None):
-    """The assistant's retriever over an index folder, or a one-line error."""
+    def retrieve(self, query: str) -> list[str]:
+        hits = self.retriever.search(query, k=self.passages)
+        return [f"{clip(h.text, self.passage_chars)} ({h.citation})" for h in hits]
+
+    def render(self, passages: list[str], context: str) -> str:
+        numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
+        return f"Context from the 3GPP index:\n{numbered}\n\n{context}"
+
+
+def clip(text: str, chars: int) -> str:
+    """`text` stripped and cut at `chars` characters, at the last word break when there is one."""
+    text = text.strip()
+    if len(text) <= chars:
+        return text
+    cut = text[:chars]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return cut[:space].rstrip() if space > chars // 2 else cut
+
+
+def load_retriever(index: str | None, reranker: str | None = None):
+    """The assistant's retriever over an index folder (reranking with the cross-encoder folder `reranker` when
+    given), or a one-line error."""
     if not index:
         raise UserError("the RAG model needs --index DIR (build one with `telecomgpt index build`)")
     try:
@@ -117,7 +191,7 @@ def load_retriever(index: str | None):
     except ImportError as exc:
         raise UserError(f"RAG evaluation needs the app package's retriever ({exc})") from None
     try:
-        return Retriever.load(index)
+        return Retriever.load(index, reranker=reranker)
     except UserError:
         raise
     except Exception as exc:  # a missing or corrupt index raises many things inside the index library

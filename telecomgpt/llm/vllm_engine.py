@@ -94,16 +94,26 @@ class VLLMEngineBackend(LLMBackend):
         uncached position on, which is before the continuation. A request whose continuation start
         was itself cached (an identical option prefix filled a whole block) is re-scored uncached.
         """
+        context_ids = {c: self.tokenizer(c, add_special_tokens=False)["input_ids"] for c, _ in requests}
+        continuations = [self.tokenizer(c, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
+                         for _, c in requests]
+        longest: dict[str, int] = {}
+        for (context, _), cont in zip(requests, continuations, strict=True):
+            longest[context] = max(longest.get(context, 0), len(cont))
         prompts, spans = [], []
-        for context, continuation in requests:
-            ctx = self.tokenizer(context, add_special_tokens=False)["input_ids"]
-            cont = self.tokenizer(continuation, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
+        for (context, _), cont in zip(requests, continuations, strict=True):
+            # A context too long for the window loses its start by the same amount for every option (room
+            # for the longest one), so all options keep identical context tokens and share its cache blocks.
+            room = self.max_model_len - 1 - longest[context]
+            ctx = context_ids[context][-room:] if room > 0 else context_ids[context]
             ids = (ctx + cont)[-(self.max_model_len - 1):]
             prompts.append(ids)
             spans.append(min(len(cont), len(ids) - 1))
         results: list[tuple[float, bool] | None] = [None] * len(prompts)
         for contexts, members in self._shared_context_chunks(prompts, spans):
-            self._prefill(contexts)
+            # all but the last token: a context that fills whole blocks would otherwise be cached up to the
+            # continuation's start, whose log-probability then could not be read (1 question in 32)
+            self._prefill([context[:-1] for context in contexts])
             self._score(members, prompts, spans, results, read_cache=True)
         missing = [i for i, r in enumerate(results) if r is None]
         self._score(missing, prompts, spans, results, read_cache=False)

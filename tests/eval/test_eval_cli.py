@@ -17,7 +17,7 @@ def _run(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
 def test_list_shows_every_task():
     result = _run("list")
     assert result.returncode == 0
-    for name in ("teleqna", "oran_bench", "srsran_bench", "wireless_math", "tgpp_wg_classification",
+    for name in ("teleqna", "teleqna_cloze", "oran_bench", "srsran_bench", "wireless_math", "tgpp_wg_classification",
                  "telecom_math_modeling", "telecom_open_qna", "telecom_code"):
         assert name in result.stdout
 
@@ -27,6 +27,8 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path, bench_dir: Path):
         (["--tasks", "teleqna", "--data-dir", str(tmp_path / "nowhere")], "data directory not found"),
         (["--tasks", "no_such_task", "--data-dir", str(bench_dir)], "unknown task"),
         (["--tasks", "srsran_bench", "--data-dir", str(tmp_path)], "srsRANBench.json"),
+        (["--tasks", "teleqna_cloze_lexicon", "--data-dir", str(bench_dir), "--index", str(tmp_path),
+          "--passages", "0"], "RAG context budget must be positive"),  # the budget reaches the RAG model
     ]
     for args, message in cases:
         result = _run("run", *args, "--output", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"))

@@ -10,9 +10,10 @@ import pytest
 from eval.catalog import TASKS
 from eval.runner import EvalRequest, run
 
-LIMIT = 1  # one item per (sub)task: 21 real items; keeps the package within its CI budget on 2 cores
-EXPECTED_N = {"teleqna": 5, "teleqna_gen": 5, "oran_bench": 3, "srsran_bench": 1, "wireless_math": 2,
-              "tgpp_wg_classification": 1, "telecom_math_modeling": 1, "telecom_open_qna": 1, "telecom_code": 2}
+LIMIT = 1  # one item per (sub)task: 29 real items; keeps the package within its CI budget on 2 cores
+EXPECTED_N = {"teleqna": 5, "teleqna_cloze": 5, "teleqna_gen": 5, "oran_bench": 3, "srsran_bench": 1, "wireless_math": 2,
+              "teleqna_open": 3, "tgpp_wg_classification": 1, "telecom_math_modeling": 1, "telecom_open_qna": 1,
+              "telecom_code": 2}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_every_task_scores_real_items(full_run):
 def test_samples_keep_every_prompt_answer_and_score(full_run):
     _, out = full_run
     files = sorted((out / "samples").glob("*.jsonl"))
-    assert len(files) == 21  # one per leaf task
+    assert len(files) == 29  # one per leaf task
     for path in files:
         rows = [json.loads(line) for line in path.read_text().splitlines()]
         assert len(rows) == LIMIT, path.name

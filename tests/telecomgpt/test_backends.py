@@ -77,3 +77,18 @@ def test_options_after_one_context_read_it_from_the_prefix_cache(vllm_engine, sh
     for (got, got_greedy), (want, want_greedy) in zip(shared, uncached, strict=True):
         assert got == pytest.approx(want, abs=0.05) and got_greedy == want_greedy
     assert shared[0][0] > shared[1][0]  # the clause is about Random Access
+
+
+@pytest.mark.slow
+def test_options_after_a_context_longer_than_the_window_still_share_it(vllm_engine, shared_dir):
+    """A RAG prompt longer than the window loses its start by the same amount for every option, so options of
+    different lengths keep one context and read it from the cache instead of each prefilling ~2,000 tokens."""
+    spec = (shared_dir / "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md").read_text(encoding="utf-8")
+    start = spec.index("Random Access procedure")
+    context = spec[start:start + 12_000] + "\nQuestion: which MAC procedure is described above?\nAnswer:"
+    assert len(vllm_engine.tokenizer(context)["input_ids"]) > vllm_engine.max_model_len
+    options = [" Random Access", " The HARQ procedure", " Discontinuous reception in the RRC_CONNECTED state"]
+    before = vllm_engine.cached_prompt_tokens
+    scored = vllm_engine.loglikelihood([(context, option) for option in options])
+    assert vllm_engine.cached_prompt_tokens - before >= 3 * 1800  # every option read the ~2,000-token context
+    assert all(lp < 0 for lp, _ in scored) and len({lp for lp, _ in scored}) == 3
