@@ -32,6 +32,9 @@ class ModelArguments:
     lm_head_on_labels_only: bool = True
     """Project the LM head only at positions with a label (answers, not prompts or padding), on CPU as TRL
     already does on CUDA; see finetune/lm_head.py. Off = TRL's default."""
+    peak_tflops: float = 0.0
+    """Peak dense bf16 TFLOP/s of one device, for the MFU in run_summary.json; 0 = look the GPU up in
+    finetune/throughput.py's table (H100/H200, A100, L40S, L4, A10G, RTX 4090), none on CPU (MFU is null)."""
 
 
 @dataclass

@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
-    print(f"{stage} done: {summary['steps']} steps, train loss {summary['train_loss']:.4f}")
+    from finetune.throughput import describe
+
+    print(f"{stage} done: {summary['steps']} steps, train loss {summary['train_loss']:.4f}, "
+          f"{describe(summary.get('throughput'))}")
     return 0
 
 

@@ -49,6 +49,7 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
     from finetune.data_checks import count_overlong, split_train_eval
     from finetune.lm_head import score_label_positions_only
     from finetune.modeling import load_model, load_tokenizer, lora_config, trainable_fraction
+    from finetune.throughput import ThroughputMeter, flops_model
     from finetune.training_data import load_records
 
     args, data = recipe.train, recipe.data
@@ -78,6 +79,9 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
 
         trainer = SFTTrainer(**common)
     trainable, total = trainable_fraction(trainer.model)
+    flops = flops_model(trainer.model, lora=recipe.lora.use_peft,
+                        dpo_reference=recipe.stage == "dpo" and not getattr(args, "precompute_ref_log_probs", False))
+    guards.append(ThroughputMeter(flops, recipe.model.peak_tflops or None).attach(trainer))
     report["trainable_params"], report["total_params"] = trainable, total
     (output_dir / "data_report.json").write_text(json.dumps(report, indent=2))
     log.info("training %s of %s parameters (%.2f%%)", f"{trainable:,}", f"{total:,}", 100 * trainable / total)
@@ -96,7 +100,10 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
     """Train one stage; returns a summary (also written to output_dir/run_summary.json)."""
     recipe = parse_recipe(stage, config, overrides)
     output_dir = Path(recipe.train.output_dir)
-    trainer, (nan_guard, interrupt, *_), report = build_trainer(recipe, callbacks)
+    from finetune.throughput import ThroughputMeter, describe
+
+    trainer, guards, report = build_trainer(recipe, callbacks)
+    nan_guard, interrupt = guards[0], guards[1]
     resume = _resume_point(recipe, output_dir)
     summary: dict = {"stage": stage, "output_dir": str(output_dir), "resumed_from": str(resume) if resume else None}
     eval_file = output_dir / "eval_before_after.json"
@@ -114,6 +121,8 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
                                   hint="rerun the same command to resume")
     trainer.save_model(str(output_dir))
     summary.update(train_loss=result.training_loss, steps=trainer.state.global_step, data=report)
+    summary["throughput"] = next(g for g in guards if isinstance(g, ThroughputMeter)).summary()
+    log.info("%s trained %s tokens: %s", stage, f"{summary['throughput']['tokens']:,}", describe(summary["throughput"]))
     if trainer.eval_dataset is not None:
         losses = json.loads(eval_file.read_text()) if eval_file.exists() else {}
         losses["after"] = trainer.evaluate()["eval_loss"]
