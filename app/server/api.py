@@ -1,7 +1,8 @@
 """The FastAPI app: middleware (size limit, bearer auth, metrics), JSON errors and the small routes.
 
 `create_app(pipeline, ServerConfig(...))` returns an ASGI app; `app.server.run` serves it with uvicorn.
-Routes: / (web chat), /chunks/{id} (chunk page), /health, /metrics, /v1/models, /v1/chat/completions,
+Routes: / (web chat), /chunks/{id} (chunk page), /health, /metrics (Prometheus), /metrics.json,
+/metrics/vllm (vLLM's own, relayed), /v1/models, /v1/chat/completions,
 /v1/retrieve, /v1/chunks/{id}.
 """
 
@@ -9,18 +10,20 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.pipeline import RAGPipeline
-from app.server.metrics import Metrics
+from app.server.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
 from app.server.schemas import RetrieveRequest
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -39,6 +42,9 @@ class ServerConfig:
     """Longer conversations (all message text together) get 413."""
     model_label: str = ""
     """Shown in the web UI and /health: which LLM answers."""
+    llm_status: Callable[[], dict] | None = None
+    """Reports the model server's state (telecomgpt.llm.supervisor.VLLMSupervisor.status); /health answers
+    503 "degraded" while it is not ready (e.g. vLLM died and is being restarted)."""
 
 
 def error(status: int, message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSONResponse:
@@ -54,6 +60,7 @@ def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> Fas
     app = FastAPI(title="TelecomGPT assistant", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.pipeline, app.state.config, app.state.metrics = pipeline, config, Metrics()
     metrics: Metrics = app.state.metrics
+    metrics.set_index(len(pipeline.retriever), pipeline.retriever.file_count)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -93,6 +100,8 @@ def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> Fas
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI could not decode the body at all (e.g. invalid UTF-8)
+            return error(400, "request body is not valid JSON (UTF-8 encoded)")
         return error(exc.status_code, str(exc.detail), "not_found_error" if exc.status_code == 404 else "api_error")
 
     @app.exception_handler(Exception)
@@ -110,20 +119,44 @@ def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> Fas
     @app.get("/health")
     async def health():
         retriever = pipeline.retriever
-        return {"status": "ok", "model": config.model_label or pipeline.config.model,
+        body = {"status": "ok", "model": config.model_label or pipeline.config.model,
                 "rag_model": "telecomgpt-rag", "auth": bool(config.api_key),
                 "index": {"path": str(retriever.index_dir), "chunks": len(retriever),
                           "files": retriever.file_count, "abbreviations": len(retriever.abbreviations)}}
+        if config.llm_status is None:
+            return body
+        body["llm"] = config.llm_status()
+        if body["llm"].get("ready"):
+            return body
+        body["status"] = "degraded"
+        return JSONResponse(body, status_code=503)
 
     @app.get("/metrics")
-    async def show_metrics():
+    async def prometheus_metrics():
+        return Response(metrics.exposition(), media_type=PROMETHEUS_CONTENT_TYPE)
+
+    @app.get("/metrics.json")
+    async def metrics_summary():
         return metrics.snapshot()
+
+    @app.get("/metrics/vllm")
+    async def vllm_metrics():
+        """The vLLM server's own Prometheus metrics, relayed (it listens on a private loopback port)."""
+        root = pipeline.config.base_url.rstrip("/").removesuffix("/v1")
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                reply = await client.get(f"{root}/metrics")
+        except httpx.HTTPError as exc:
+            return error(502, f"vLLM metrics unreachable: {exc}", "api_error", "upstream_error")
+        return Response(reply.content, status_code=reply.status_code,
+                        media_type=reply.headers.get("content-type", PROMETHEUS_CONTENT_TYPE))
 
     @app.post("/v1/retrieve")
     async def retrieve(body: RetrieveRequest):
         started = time.perf_counter()
         hits = await run_in_threadpool(pipeline.retriever.search, body.query, body.k, body.release, body.mode)
         metrics.count("retrievals")
+        metrics.observe_stage("retrieval", time.perf_counter() - started)
         return {"query": body.query, "took_ms": round((time.perf_counter() - started) * 1000, 2),
                 "hits": jsonable_encoder([h.to_dict() for h in hits])}
 

@@ -1,4 +1,4 @@
-"""Run the assistant's app with uvicorn: in the foreground (`telecomgpt serve`) or in a thread (tests, notebooks)."""
+"""Run the assistant's app with uvicorn in a background thread (`telecomgpt serve`, tests, notebooks)."""
 
 from __future__ import annotations
 
@@ -19,18 +19,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def build_app(index_dir, base_url: str, model: str = "telecomgpt", *, api_key: str | None = None,
-              llm_api_key: str | None = None, max_model_len: int = 2048, max_tokens: int = 256,
-              temperature: float = 0.2, release: int | None = None, model_label: str = ""):
+              llm_api_key: str | None = None, max_model_len: int = 2048, max_tokens: int = 128,
+              temperature: float = 0.0, release: int | None = None, model_label: str = "", llm_status=None,
+              reranker=None, passages: int = 3, passage_chars: int = 600, unsupported: str = "drop"):
     """Load the index and build the FastAPI app answering through the LLM at `base_url`."""
+    from app.grounding import GroundingConfig
     from app.pipeline import RAGConfig, RAGPipeline
     from app.retrieval import Retriever
     from app.server.api import ServerConfig, create_app
 
-    retriever = Retriever.load(index_dir)
+    retriever = Retriever.load(index_dir, reranker=reranker)
     config = RAGConfig(base_url=base_url, model=model, api_key=llm_api_key, max_model_len=max_model_len,
-                       max_tokens=max_tokens, temperature=temperature, release=release)
+                       max_tokens=max_tokens, temperature=temperature, release=release, passages=passages,
+                       passage_chars=passage_chars, grounding=GroundingConfig(unsupported=unsupported))
     pipeline = RAGPipeline(retriever, config)
-    return create_app(pipeline, ServerConfig(api_key=api_key, model_label=model_label or model))
+    return create_app(pipeline, ServerConfig(api_key=api_key, model_label=model_label or model,
+                                             llm_status=llm_status))
 
 
 class BackgroundServer:
@@ -66,7 +70,3 @@ class BackgroundServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-
-def serve_forever(app, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve `app` in the foreground until Ctrl-C."""
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)

@@ -1,6 +1,7 @@
 """`telecomgpt serve`: vLLM's OpenAI-compatible server, and with `--index` the RAG assistant in front of it.
 
-Without `--index`, vLLM listens on --port as before. With `--index DIR`, vLLM moves to a free loopback
+Without `--index`, vLLM listens on --port as before. Either way vLLM is supervised: if its process dies
+it is restarted on the same port with backoff (telecomgpt.llm.supervisor). With `--index DIR`, vLLM moves to a free loopback
 port and the assistant's FastAPI app takes --port: web chat at /, OpenAI-compatible API at /v1 (model
 `telecomgpt-rag` answers from the index with citations; the base model and adapters pass through).
 """
@@ -12,7 +13,17 @@ from pathlib import Path
 
 import typer
 
-from telecomgpt.cli.options import AdapterOption, ConfigOption, ModelOption, parse_adapters
+from telecomgpt.cli.options import (
+    AdapterOption,
+    ConfigOption,
+    ModelOption,
+    PassageCharsOption,
+    PassagesOption,
+    ReleaseOption,
+    RerankerOption,
+    parse_adapters,
+)
+from telecomgpt.errors import UserError
 
 
 def _stop_on_signals() -> None:
@@ -24,6 +35,17 @@ def _stop_on_signals() -> None:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def _split_vllm_args(values: list[str]) -> list[str]:
+    """`--vllm-arg "--gpu-memory-utilization 0.9"` values, split shell-style into argv words."""
+    import shlex
+
+    words = [word for value in values for word in shlex.split(value)]
+    if words and not words[0].startswith("-"):
+        raise UserError(f"--vllm-arg {values[0]!r}: vLLM engine arguments start with --, e.g. "
+                        "--vllm-arg \"--gpu-memory-utilization 0.9\"")
+    return words
 
 
 def serve(
@@ -38,7 +60,16 @@ def serve(
                                "(made by `telecomgpt index build`)."),
     api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY",
                                 help="Require `Authorization: Bearer KEY` on the API."),
-    release: int = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release."),
+    release: int = ReleaseOption,
+    reranker: Path = RerankerOption,
+    passages: int = PassagesOption,
+    passage_chars: int = PassageCharsOption,
+    tensor_parallel_size: int = typer.Option(1, "--tensor-parallel-size", "--tp", help="GPUs to shard the model "
+                                             "over (vLLM tensor parallelism)."),
+    data_parallel_size: int = typer.Option(1, "--data-parallel-size", "--dp", help="vLLM engine replicas, one per "
+                                           "GPU group (data parallelism: more requests per second)."),
+    vllm_arg: list[str] = typer.Option([], "--vllm-arg", help="More vLLM engine arguments, passed through as "
+                                       "written, e.g. --vllm-arg \"--gpu-memory-utilization 0.9\" (repeatable)."),
     config: str = ConfigOption,
 ) -> None:
     """Serve MODEL through vLLM's OpenAI-compatible API until Ctrl-C; with --index, also the assistant.
@@ -48,26 +79,33 @@ def serve(
     """
     from telecomgpt.config import load_settings
     from telecomgpt.llm.server import VLLMServer, ensure_port_free
+    from telecomgpt.llm.supervisor import VLLMSupervisor
 
     serve_overrides = {"host": host, "port": port, "max_model_len": max_model_len, "kv_cache_gb": kv_cache_gb}
+    rag_overrides = {"passages": passages, "passage_chars": passage_chars}
     settings = load_settings(config, model=model, api_key=api_key,
-                             serve={k: v for k, v in serve_overrides.items() if v is not None})
+                             serve={k: v for k, v in serve_overrides.items() if v is not None},
+                             rag={k: v for k, v in rag_overrides.items() if v is not None})
+    if reranker is not None and index is None:
+        raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if index is not None:
         from app.retrieval import Retriever
 
-        Retriever.load(index)  # fail fast, before the minute vLLM takes to start
+        Retriever.load(index, reranker=reranker)  # fail fast, before the minute vLLM takes to start
         ensure_port_free(settings.serve.host, settings.serve.port)
     server = VLLMServer(
         settings.model, served_model_name=settings.served_model_name, host=settings.serve.host,
         port=None if index is not None else settings.serve.port, adapters=parse_adapters(adapter),
         max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb,
         max_lora_rank=settings.serve.max_lora_rank,
-        extra_args=["--api-key", settings.api_key] if settings.api_key else None,
+        extra_args=(["--api-key", settings.api_key] if settings.api_key else []) + _split_vllm_args(vllm_arg),
+        tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size,
     )
     _stop_on_signals()
     typer.echo(f"starting vLLM with {server.model_dir} (about a minute on CPU)")
+    supervisor = VLLMSupervisor(server, start_timeout_s=settings.serve.startup_timeout_s)
     try:
-        server.start(timeout_s=settings.serve.startup_timeout_s)
+        supervisor.start()
         names = [settings.served_model_name, *server.adapters]
         typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log {server.log_file})")
         if index is not None:
@@ -75,17 +113,23 @@ def serve(
 
             app = build_app(index, server.base_url, settings.served_model_name, api_key=settings.api_key,
                             llm_api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
-                            max_tokens=settings.max_tokens, temperature=settings.temperature, release=release,
-                            model_label=Path(str(settings.model)).name)
+                            max_tokens=settings.rag.max_tokens, temperature=settings.rag.temperature,
+                            release=release, passages=settings.rag.passages,
+                            passage_chars=settings.rag.passage_chars, unsupported=settings.rag.unsupported,
+                            model_label=Path(str(settings.model)).name, llm_status=supervisor.status,
+                            reranker=reranker)
             web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
             typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model telecomgpt-rag)"
                        + ("  ·  bearer key required" if settings.api_key else ""))
         typer.echo("press Ctrl-C to stop")
-        while server.process.poll() is None:
+        shown = supervisor.state
+        while True:  # the supervisor restarts a dead vLLM with backoff; say so when its state changes
             time.sleep(1.0)
-        typer.echo(f"vLLM exited with code {server.process.returncode}; see {server.log_file}", err=True)
-        raise typer.Exit(1)
+            if supervisor.state != shown:
+                shown = supervisor.state
+                typer.echo(f"vLLM {shown} (pid {server.pid}, last exit code {supervisor.last_exit_code}, "
+                           f"log {server.log_file})", err=True)
     except KeyboardInterrupt:
         typer.echo("stopping")
     finally:
-        server.stop()
+        supervisor.stop()

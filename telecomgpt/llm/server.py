@@ -70,6 +70,8 @@ class VLLMServer:
         max_lora_rank: int = 16,
         log_file: str | Path | None = None,
         extra_args: list[str] | None = None,
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int = 1,
     ):
         self.model_dir = prepare(model)
         self.served_model_name = served_model_name
@@ -81,6 +83,11 @@ class VLLMServer:
         self.max_lora_rank = max_lora_rank
         self.log_file = Path(log_file) if log_file else None
         self.extra_args = extra_args or []
+        """More vLLM engine arguments, appended last (so they win over the defaults above for valued options)."""
+        if tensor_parallel_size < 1 or data_parallel_size < 1:
+            raise UserError("--tensor-parallel-size and --data-parallel-size must be at least 1")
+        self.tensor_parallel_size = tensor_parallel_size
+        self.data_parallel_size = data_parallel_size
         self.process: subprocess.Popen | None = None
 
     @property
@@ -103,8 +110,12 @@ class VLLMServer:
             "--served-model-name", self.served_model_name,
             "--host", self.host, "--port", str(self.port),
             "--max-model-len", str(self.max_model_len),
-            "--dtype", "bfloat16", "--enforce-eager", "--disable-log-stats",
-        ]
+            "--dtype", "bfloat16", "--enforce-eager",
+        ]  # stats stay on: they feed vLLM's Prometheus /metrics (relayed by the assistant at /metrics/vllm)
+        if self.tensor_parallel_size > 1:  # shard each layer over N GPUs (a model too big for one)
+            cmd += ["--tensor-parallel-size", str(self.tensor_parallel_size)]
+        if self.data_parallel_size > 1:  # N engine replicas behind the one API server (more throughput)
+            cmd += ["--data-parallel-size", str(self.data_parallel_size)]
         if self.adapters:
             modules = [f"{name}={path}" for name, path in self.adapters.items()]
             cmd += ["--enable-lora", "--max-lora-rank", str(self.max_lora_rank), "--lora-modules", *modules]

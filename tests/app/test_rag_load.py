@@ -56,3 +56,77 @@ def test_sixteen_concurrent_chats(rag_server, artifacts_dir):
     (artifacts_dir / "rag_load.json").write_text(json.dumps(report, indent=1))
     print(f"\n16 concurrent chats: {report}")
     assert wall < 240
+
+
+SUSTAIN_S = 60.0
+"""Workers start new chats until this many seconds have passed, then let the ones in flight finish."""
+HARD_LIMIT_S = 300.0
+"""Nothing may take longer than this in total: a hung request fails the test instead of hanging CI."""
+
+
+async def _timed_chat(client, url: str, question: str) -> dict:
+    """One streamed chat of up to 128 tokens: time to first content, total time, and how it ended."""
+    started = time.perf_counter()
+    body = {"model": "telecomgpt-rag", "messages": [{"role": "user", "content": question}],
+            "stream": True, "max_tokens": 128}
+    first, done, error = None, False, None
+    async with client.stream("POST", f"{url}/v1/chat/completions", json=body) as reply:
+        if reply.status_code != 200:
+            return {"error": f"HTTP {reply.status_code}", "total_s": time.perf_counter() - started}
+        async for line in reply.aiter_lines():
+            if line == "data: [DONE]":
+                done = True
+            elif line.startswith("data: "):
+                event = json.loads(line[6:])
+                if "error" in event:
+                    error = event["error"]["message"]
+                elif first is None and event["choices"] and event["choices"][0]["delta"].get("content"):
+                    first = time.perf_counter() - started
+    return {"ttft_s": first, "total_s": time.perf_counter() - started, "done": done, "error": error}
+
+
+async def _sustain(url: str) -> tuple[list[dict], int]:
+    import httpx
+
+    deadline = time.monotonic() + SUSTAIN_S
+    results: list[dict] = []
+    started = 0
+
+    async def worker(slot: int, client) -> None:
+        nonlocal started
+        turn = 0
+        while time.monotonic() < deadline:
+            started += 1
+            question = QUESTIONS[(slot + turn) % len(QUESTIONS)]
+            turn += 1
+            try:
+                results.append(await _timed_chat(client, url, question))
+            except httpx.HTTPError as exc:  # a lost request: counted, never retried
+                results.append({"error": f"{type(exc).__name__}: {exc}"})
+
+    limits = httpx.Limits(max_connections=CONCURRENT)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
+        await asyncio.wait_for(asyncio.gather(*(worker(i, client) for i in range(CONCURRENT))), HARD_LIMIT_S)
+    return results, started
+
+
+def test_sustained_load_loses_nothing(rag_server, artifacts_dir):
+    """16 concurrent streamed chats of 128 tokens for 60 s on loopback: every request ends with [DONE] and no
+    error; TTFT and total latency percentiles are written to tests/artifacts/rag_sustained_load.json."""
+    started = time.perf_counter()
+    results, requested = asyncio.run(_sustain(rag_server.url))
+    wall = time.perf_counter() - started
+    failed = [r for r in results if r.get("error") or not r.get("done")]
+    ttft = np.array([r["ttft_s"] for r in results if r.get("ttft_s") is not None])
+    total = np.array([r["total_s"] for r in results if "total_s" in r])
+    report = {"concurrent": CONCURRENT, "sustain_s": SUSTAIN_S, "wall_s": round(wall, 1), "requests": requested,
+              "completed": len(results) - len(failed), "failed": len(failed), "failures": failed[:5],
+              "ttft_p50_s": round(float(np.percentile(ttft, 50)), 2) if len(ttft) else None,
+              "ttft_p95_s": round(float(np.percentile(ttft, 95)), 2) if len(ttft) else None,
+              "total_p50_s": round(float(np.percentile(total, 50)), 2),
+              "total_p95_s": round(float(np.percentile(total, 95)), 2)}
+    (artifacts_dir / "rag_sustained_load.json").write_text(json.dumps(report, indent=1))
+    print(f"\nsustained load: {report}")
+    assert len(results) == requested >= CONCURRENT, report
+    assert not failed, report
+    assert wall < HARD_LIMIT_S
