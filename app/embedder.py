@@ -178,7 +178,9 @@ def _load_sentence_transformer(path: Path):
         raise UserError(f"cannot load embedder {path}: no such folder",
                         hint="pass a sentence-transformers model folder, e.g. one `telecomgpt train retriever` wrote")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # transformers 5 draws a "Loading weights" bar for a 90 MB model
     try:
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         model.get_embedding_dimension()

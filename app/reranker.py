@@ -85,7 +85,9 @@ def _load_cross_encoder(path: Path, max_length: int | None):
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers.cross_encoder import CrossEncoder
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every command
     model = CrossEncoder(str(path), device="cpu", local_files_only=True, max_length=max_length,
                          model_kwargs={"dtype": torch.bfloat16})
     model.eval()

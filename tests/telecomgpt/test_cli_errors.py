@@ -116,3 +116,17 @@ def test_every_command_rejects_an_unknown_option_in_one_line(monkeypatch, capsys
         # commands with a required option report that first; the others name the bogus option
         assert "No such option: --bogus-option" in lines[0] or "Missing option" in lines[0], (leaf, err)
         assert f"telecomgpt {' '.join(leaf)} --help" in lines[0], (leaf, err)
+
+
+@pytest.mark.slow
+def test_normal_commands_print_no_third_party_noise(tmp_path):
+    """No library warnings or loading bars on a normal index build and search (stderr stays empty)."""
+    knowledge = Path(__file__).resolve().parents[2] / "app" / "knowledge"
+    built = run_cli("index", "build", "--input", str(knowledge), "--output", str(tmp_path / "idx"), "--quiet",
+                    timeout=600)
+    assert built.returncode == 0 and "files indexed" in built.stdout, built.stderr
+    assert built.stderr.strip() == "", built.stderr[-2000:]
+    found = run_cli("index", "search", "--index", str(tmp_path / "idx"), "What are the RRC states?", "-k", "2",
+                    timeout=600)
+    assert found.returncode == 0 and "1." in found.stdout, found.stderr
+    assert found.stderr.strip() == "", found.stderr[-2000:]
