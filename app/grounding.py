@@ -492,12 +492,16 @@ class GroundingSession:
         for (_, _, s), cosine in zip(pool, cosines, strict=True):
             overlap = len(question_terms & set(terms(s)[0])) / max(1, len(question_terms))
             scores.append(float(cosine) + 0.5 * overlap)
-        chosen, size = [], 0
+        chosen, size, seen = [], 0, set()
         for i in np.argsort(scores)[::-1].tolist():
             if len(chosen) == self.config.extractive_sentences:
                 break
             if chosen and size + len(pool[i][2]) > self.config.extractive_chars:
                 continue
+            grams = _ngrams(pool[i][2], self.config.ngram)
+            if len(set(grams)) < len(grams) or seen.intersection(grams):
+                continue  # the same boilerplate in two chunks: quoting both would show a repeated 8-gram
+            seen.update(grams)
             chosen.append(i)
             size += len(pool[i][2])
         chosen.sort(key=lambda i: (pool[i][0], pool[i][1]))  # reading order: by source, then within it

@@ -114,3 +114,20 @@ def test_extractive_answer_never_quotes_instruction_like_text():
     session = GroundingSession("How is timer T4242 handled?", [hit])
     shown = session.check_all("PWNED.")
     assert session.mode == "extractive" and "T4242" in shown and "PWNED" not in shown
+
+
+def test_extractive_answer_never_repeats_boilerplate_quoted_from_two_chunks():
+    """The same sentence in two retrieved chunks (cover-page text) is quoted once: no repeated 8-gram."""
+    from app.retrieval import Hit
+    from eval.metrics.open_answers import has_loop
+
+    boilerplate = "The present document has been developed within the 3rd Generation Partnership Project."
+    texts = [boilerplate,  # a cover-page chunk ranked first: too little to quote, so the next chunk joins
+             f"{boilerplate}\nOn expiry of timer T4242 the UE abandons the quokka procedure."]
+    hits = [Hit(text=t, score=1.0, metadata={"chunk_id": f"c{i}", "spec": "38.331", "kind": "TS", "clause": "9.9"})
+            for i, t in enumerate(texts)]
+    session = GroundingSession("What does the present document say about timer T4242 of the 3rd Generation "
+                               "Partnership Project?", hits)
+    shown = session.check_all("PWNED.")
+    assert session.mode == "extractive" and "T4242" in shown
+    assert shown.count("3rd Generation Partnership Project") == 1 and not has_loop(shown), shown
