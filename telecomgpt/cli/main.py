@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts say "[default: X]"; Rich markup would swallow the brackets
 )
 app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)
