@@ -23,10 +23,12 @@ chat: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: setup
 	@bash scripts/setup_test_tools.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -ra --durations=25 $(PYTEST_ARGS)
 
 # CPT -> SFT -> DPO -> merge -> eval on the embedded model and the shared corpus (docs/finetune.md).

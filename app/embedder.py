@@ -41,6 +41,14 @@ EXPORT_VERSION = 3
 """Bump when the export recipe changes, so cached exports are rebuilt."""
 CALIBRATION_TEXTS = 96
 """Texts that calibrate the int8 activation ranges (NNCF's default subset is 300; 96 keep the export short)."""
+DEFAULT_EMBED_TOKENS = 128
+"""Word pieces of each chunk a NEW index's embedder reads (BM25 always reads the whole chunk).
+
+MiniLM's own limit is 256. Reading the first 128 costs about a third of the CPU time per chunk (attention and
+padding shrink with the length), and the whole-corpus bench (docs/benchmarks.md, `index_speed` and
+`retrieval`) measured the recall of both. A chunk's opening (its heading path and first sentences) is what
+a dense vector can summarise anyway; the rest is BM25's job. Older indexes keep what their manifest records
+(none recorded: the model's 256)."""
 
 
 def default_model_dir() -> Path:
@@ -66,11 +74,14 @@ def cpu_threads() -> int:
 class Embedder:
     """One sentence-transformers model on one backend: unit float32 vectors, one row per text."""
 
-    def __init__(self, name: str, path: Path, backend: str):
+    def __init__(self, name: str, path: Path, backend: str, max_tokens: int | None = None):
         if backend not in BACKENDS:
             raise UserError(f"unknown embedder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.name, self.path, self.backend = name, path, backend
         self.model = _load_sentence_transformer(path)  # tokenizer + modules (pooling, normalize, ...)
+        if max_tokens:  # texts are cut to this many word pieces (the model's own limit when None)
+            self.model.max_seq_length = min(int(max_tokens), self.model.max_seq_length or max_tokens)
+        self.max_tokens = int(self.model.max_seq_length or 0)
         self.dim = int(self.model.get_embedding_dimension())
         self._sessions: dict[int, object] = {}  # compiled OpenVINO models by thread count
         self._lock = threading.Lock()
@@ -83,7 +94,7 @@ class Embedder:
             self._session(cpu_threads())  # fail now, not at the first batch
 
     def __repr__(self) -> str:
-        return f"Embedder({self.name!r}, backend={self.backend!r}, dim={self.dim})"
+        return f"Embedder({self.name!r}, backend={self.backend!r}, dim={self.dim}, max_tokens={self.max_tokens})"
 
     # --- public --------------------------------------------------------------------------------
     def embed(self, texts: list[str], progress: bool = False, batch_size: int = 64,
@@ -284,21 +295,35 @@ def _export(model, cache: Path, target: Path) -> None:
 
 
 @lru_cache(maxsize=8)
-def _cached(path: str, name: str, backend: str) -> Embedder:
-    return Embedder(name, Path(path), backend)
+def _cached(path: str, name: str, backend: str, max_tokens: int | None) -> Embedder:
+    return Embedder(name, Path(path), backend, max_tokens)
 
 
-def get_embedder(model_dir: str | Path | None = None, backend: str = DEFAULT_BACKEND) -> Embedder:
-    """The embedder of `model_dir` (None: the shipped all-MiniLM-L6-v2) on `backend`, loaded once per process."""
+def get_embedder(model_dir: str | Path | None = None, backend: str = DEFAULT_BACKEND,
+                 max_tokens: int | None = None) -> Embedder:
+    """The embedder of `model_dir` (None: the shipped all-MiniLM-L6-v2) on `backend`, loaded once per process.
+
+    `max_tokens` cuts every text to that many word pieces (None: the model's own limit)."""
     name, path = resolve_embedder(model_dir)
     if backend not in BACKENDS:
         raise UserError(f"unknown embedder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return _cached(str(path), name, backend)
+    return _cached(str(path), name, backend, max_tokens or None)
 
 
 def embedder_of_index(manifest: dict) -> Embedder:
-    """The embedder (and backend) an index's vectors were made with, so queries match them."""
-    return get_embedder(manifest.get("embedder") or DEFAULT_NAME, manifest.get("embedder_backend") or LEGACY_BACKEND)
+    """The embedder (backend, length cap) an index's vectors were made with, so queries match them."""
+    return get_embedder(manifest.get("embedder") or DEFAULT_NAME, manifest.get("embedder_backend") or LEGACY_BACKEND,
+                        manifest.get("embedder_max_tokens"))
+
+
+def query_embedder_of_index(manifest: dict, index_dir: str | Path) -> Embedder:
+    """The embedder of an index's QUERIES: the query encoder `telecomgpt train query-encoder` trained for it
+    (INDEX/query_encoder, named in the manifest) when there is one, else the embedder of its chunks."""
+    trained = (manifest.get("query_encoder") or {}).get("path")
+    if trained and (Path(index_dir) / trained).is_dir():
+        return get_embedder(Path(index_dir) / trained, manifest.get("embedder_backend") or LEGACY_BACKEND,
+                            manifest.get("embedder_max_tokens"))
+    return embedder_of_index(manifest)
 
 
 def embed(texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:

@@ -7,6 +7,12 @@ the prompt) by a `SupportScorer`. Unsupported sentences are dropped (or shown ma
 and when too little supported text survives the answer becomes *extractive*: the sentences of the
 top clauses that best answer the question, quoted verbatim with their [n].
 
+The lead (`GroundingConfig.lead`, on by default): before the model's first token, the answer opens with
+the top clause's sentence that best answers the question, quoted verbatim with its [n] and marked
+`"origin": "lead"`; it is evidence, not generated text. It exists for latency: on 2 CPU cores the first
+*generated* sentence needs prefill + ~25 tokens + its check (2-3 s), while the lead is ready right after
+retrieval. The model's checked sentences follow it; a generated sentence that copies it is dropped.
+
 Streaming: `GroundingSession.feed(piece)` returns the text that may be shown now (sentences are
 released once checked); `finish()` returns the rest. After `stop_after_dropped` dropped sentences in
 a row the session ignores the rest (`gave_up`), and the pipeline stops generating. Feeding the whole
@@ -29,7 +35,7 @@ when streaming; `GroundingSession.result()` builds it)::
          "citations": [1],          # source numbers n (1-based, as in `sources`)
          "support": 0.93,           # SupportScorer score against the cited chunk(s), 0..1
          "supported": true,         # false only with unsupported="mark" ("(unverified) …") or "keep"
-         "origin": "generated" | "extractive",
+         "origin": "lead" | "generated" | "extractive",   # lead and extractive: quoted, not generated
          "evidence": {"n": 1, "chunk_id": "…", "citation": "TS 38.331 §4.2.1",
                       "sentence": "In RRC_INACTIVE the RRC connection is suspended: …"}},  # or null
         …],
@@ -48,186 +54,27 @@ In Python: `RAGPipeline.answer(messages, mode=...)` returns {"content", "sources
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
+from app.sentences import (
+    ENDS_SENTENCE,
+    LABEL,
+    LIST_MARK,
+    META,
+    citations_of,
+    ngrams,
+    split_sentences,
+    strip_citations,
+    terms,
+)
+from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 
-SUPPORT_THRESHOLD = 0.84
-"""Calibrated by bench/grounding_calibration.py on claims built from the starter notes and two real specs
-(precision >= 0.97 on the calibration half; held-out precision 0.988, recall 1.0; see docs/assistant.md)."""
+__all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession", "SupportScorer",
+           "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
+"""Splitting and scoring live in app/sentences.py and app/support.py; their public names are re-exported here."""
+
 NGRAM = 8
-
-# ---------------------------------------------------------------------------------------------- splitting
-
-CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+(?=[A-Z0-9(\"'])")
-_NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|\b[A-Z]\.|^\d{1,2}\.)$")
-_LABEL = re.compile(r"^\s*(?:\*\*)?answer(?:\*\*)?\s*:\s*", re.I)
-"""The few-shot prompt's "Answer:" label, which a small model sometimes repeats."""
-_META = re.compile(r"^\s*question\s*:|\b(?:the|this|these|that|each|provided|given)\s+(?:documents?|texts?|passages?|context|"
-                   r"user'?s? message|question)\b", re.I)
-"""A sentence about the documents themselves ("The document is referring to ...") states no fact."""
-_ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
-_LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
-
-
-def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
-    """Sentences of `text`, whitespace collapsed. Citation markers after a full stop stay with the
-    sentence they follow ("… state. [1] Next" -> "… state. [1]", "Next").
-
-    Model output (soft_wraps=False): every line break ends a sentence (lists come one item a line).
-    Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines and list items break.
-    The split of a prefix never moves a boundary it has already decided, which is what lets a stream
-    release sentences as they complete.
-    """
-    if soft_wraps:
-        blocks = re.split(r"\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)])\s)", text)
-    else:
-        blocks = text.split("\n")
-    out: list[str] = []
-    for block in blocks:
-        block = " ".join(block.split())
-        if not block:
-            continue
-        start = 0
-        pieces = []
-        for match in _BOUNDARY.finditer(block):
-            end = match.start() + len(match.group(1) or "")
-            pieces.append(block[start:end])
-            start = match.end()
-        pieces.append(block[start:])
-        merged: list[str] = []
-        for piece in pieces:
-            if merged and _NO_BREAK_BEFORE.search(merged[-1].rstrip()):
-                merged[-1] = f"{merged[-1]} {piece}"
-            else:
-                merged.append(piece)
-        out.extend(p.strip() for p in merged if p.strip())
-    return out
-
-
-def citations_of(sentence: str) -> list[int]:
-    """[n] numbers in a sentence, in order, without repeats."""
-    numbers: list[int] = []
-    for group in CITATION.findall(sentence):
-        for part in re.split(r"[,;]", group):
-            n = int(part)
-            if n not in numbers:
-                numbers.append(n)
-    return numbers
-
-
-def strip_citations(sentence: str) -> str:
-    return " ".join(CITATION.sub(" ", sentence).split())
-
-
-# ---------------------------------------------------------------------------------------------- tokens
-
-STOPWORDS = frozenset("""
-a an the and or but nor of to in on at by for with from into onto over under about as is are was were be been
-being am do does did done has have had having it its it's this that these those there here which who whom whose
-what when where why how than then so such not no can could may might must shall should will would also only
-just very more most less least each every any all both either neither some same other another one ones own
-i you he she we they them his her our their your my me us him if while after before during until between
-through up down out off again further once per via s whether upon within without too many much few
-""".split())
-_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:\.[0-9]+)*")
-_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)*)([a-z]+)$", re.I)
-
-
-def _stem(word: str) -> str:
-    """A deliberately light stem: lower case, and the first 5 letters of long ordinary words ("selects",
-    "selection" -> "selec"): lenient on inflection, strict on content. Names (gNB, RRCSetup) stay whole."""
-    if word.isalpha() and len(word) > 5 and sum(c.isupper() for c in word) <= 1:
-        return word[:5].lower()
-    return word.lower()
-
-
-def terms(text: str) -> tuple[list[str], list[str]]:
-    """(content terms, key terms) of a text, both stemmed.
-
-    Key terms are the ones a claim must not get wrong: numbers and names with digits, underscores or
-    two capitals (RRC_IDLE, T310, 38.331, AMF, gNB, N2; "15 kHz" -> key "15", content "khz").
-    """
-    content, keys = [], []
-    for raw in _TOKEN.findall(strip_citations(text)):
-        match = _NUMBER_UNIT.match(raw)
-        parts = [match.group(1), match.group(2)] if match and not raw.isupper() else [raw]
-        for part in parts:
-            lower = part.lower()
-            if lower in STOPWORDS or (len(part) == 1 and part.isalpha()):
-                continue
-            stem = _stem(part)
-            content.append(stem)
-            if any(c.isdigit() for c in part) or "_" in part or sum(c.isupper() for c in part) >= 2:
-                keys.append(stem)
-    return content, keys
-
-
-# ---------------------------------------------------------------------------------------------- embeddings
-
-_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
-_CACHE_SIZE = 8192
-_EMBED_LOCK = threading.Lock()
-
-
-def embed_texts(texts: list[str]) -> np.ndarray:
-    """Unit vectors of `texts` with app.embedder's model, cached by text (evidence sentences recur)."""
-    missing = list(dict.fromkeys(t for t in texts if t not in _CACHE))
-    if missing:
-        with _EMBED_LOCK:
-            vectors = _embed(missing)
-            for text, vector in zip(missing, vectors, strict=True):
-                _CACHE[text] = vector
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return np.stack([_CACHE[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
-
-
-def _embed(texts: list[str]) -> np.ndarray:
-    from app.embedder import embed  # the default embedder (all-MiniLM-L6-v2), whatever its backend
-
-    return np.asarray(embed(texts), dtype=np.float32)
-
-
-# ---------------------------------------------------------------------------------------------- scoring
-
-
-@dataclass
-class SupportScorer:
-    """How well evidence supports a claim, 0..1: token overlap combined with embedding similarity.
-
-    score = key_factor * (lexical_weight * coverage + (1 - lexical_weight) * cosine), where
-    coverage is the share of the claim's content terms found anywhere in the evidence, cosine the
-    similarity of the claim to its best evidence sentence, and key_factor = 0.5 ** (key terms of the
-    claim missing from the evidence), so one invented number or identifier sinks the claim.
-    `context` (e.g. the source's citation and title) counts as evidence for terms, not as a sentence.
-    A trained cross-encoder can replace this class: only `score` is used.
-    """
-
-    lexical_weight: float = 0.7
-
-    def score(self, claim: str, evidence_sentences: list[str], context: str = "") -> tuple[float, str]:
-        """(support score, best evidence sentence) of `claim` against `evidence_sentences`."""
-        if not evidence_sentences:
-            return 0.0, ""
-        content, keys = terms(claim)
-        if not content:
-            return 0.0, ""
-        evidence_terms = [set(terms(s)[0]) for s in evidence_sentences]
-        union = set().union(*evidence_terms, terms(context)[0])
-        coverage = sum(t in union for t in content) / len(content)
-        key_factor = 0.5 ** sum(k not in union for k in set(keys))
-        vectors = embed_texts([strip_citations(claim), *evidence_sentences])
-        cosines = vectors[1:] @ vectors[0]
-        local = np.array([sum(t in sentence for t in content) / len(content) for sentence in evidence_terms])
-        best = int(np.argmax(cosines + local))
-        cosine = float(max(0.0, cosines[best]))
-        value = key_factor * (self.lexical_weight * coverage + (1 - self.lexical_weight) * cosine)
-        return round(float(value), 4), evidence_sentences[best]
 
 
 # ---------------------------------------------------------------------------------------------- the session
@@ -249,8 +96,20 @@ class GroundingConfig:
     extractive_chars: int = 650
     """Most characters quoted by an extractive answer (the best sentence is always quoted)."""
     extractive_chunks: int = 2
-    """Top chunks the extractive answer may quote from: the first, and the next only while fewer than two
-    sentences are available (one clause quoted reads as one answer)."""
+    """Top chunks the lead and the extractive answer may quote from: the first, and the next only while fewer
+    than two sentences are available (one clause quoted reads as one answer; pooling the top two clauses
+    was tried on the starter dev questions and picked worse leads, e.g. RRCRelease for "How does a UE resume
+    from RRC_INACTIVE?")."""
+    informative_terms: int = 4
+    """A quote that names fewer content words than this beyond the question's ("An NR UE is always in one
+    of three RRC states") introduces the topic without answering; quotes with more rank first. Fixed a
+    priori and checked on the starter dev questions (bench/rag_ttft.py QUESTIONS), not on benchmark items."""
+    lead: bool = True
+    """Show the top clause's sentence that best answers the question first, quoted verbatim with its [n]
+    (origin "lead"), as soon as retrieval is done; the model's checked sentences follow it. The reader gets
+    checked text at once instead of after prefill + a whole generated sentence + its check. Not with
+    unsupported="keep" (the raw generation, shown as it is). When the top chunk is a list of names (an
+    abbreviations clause), the second chunk's sentences compete for the lead too."""
     ngram: int = NGRAM
     """A sentence repeating an n-gram of this length (of the answer so far, or of itself) is dropped."""
     stop_after_dropped: int = 2
@@ -290,11 +149,6 @@ class Checked:
                 "evidence": self.evidence.to_dict() if self.evidence else None}
 
 
-def _ngrams(sentence: str, n: int) -> list[tuple[str, ...]]:
-    words = re.findall(r"\w+", strip_citations(sentence).lower())
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
-
-
 def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
@@ -327,6 +181,9 @@ class GroundingSession:
         self._dropped_in_row = 0
         self.gave_up = False
         self._chunk_sentences: dict[int, list[str]] = {}
+        self._ranked: list[tuple[bool, float, int, int, str]] | None = None
+        self._lead_grams: set[tuple[str, ...]] = set()
+        self._question_terms: set[str] | None = None
 
     # -- evidence
 
@@ -349,6 +206,28 @@ class GroundingSession:
 
     # -- streaming interface
 
+    def lead(self) -> str:
+        """The answer's first sentence, before any generation: the top clause's sentence that best answers
+        the question, quoted verbatim with its [n] (origin "lead"). Empty when the config has no lead, the
+        session only reports ("keep"), nothing was retrieved, or something is already shown."""
+        if not self.config.lead or self.mode != "generated" or self.shown:
+            return ""
+        ranked = self._quotes()
+        if len(self.hits) > 1 and self._names_list(1):  # a glossary ranked first: the next clause competes
+            ranked = self._rank([1, 2])
+        if not ranked:
+            return ""
+        _, _, n, _, sentence = ranked[0]
+        self._lead_grams = set(ngrams(sentence, self.config.ngram))
+        self._seen.update(self._lead_grams)  # the model copying the quote would show it twice: "repeated"
+        self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
+        return self._quote(n, sentence, "lead")
+
+    def prime(self) -> None:
+        """Embed every evidence sentence now (the pipeline calls this while the model prefills), so the
+        check of each generated sentence finds its embeddings cached."""
+        embed_texts([s for n in range(1, len(self.hits) + 1) for s in self.sentences_of(n)])
+
     def feed(self, piece: str) -> str:
         """Add generated text; return what may be shown now."""
         self._text += piece
@@ -366,7 +245,7 @@ class GroundingSession:
         """`finish()` as one piece per sentence (a stream sends them one by one)."""
         sentences = split_sentences(self._text)
         last = sentences[-1] if len(sentences) > self._done else None
-        if last is not None and truncated and not _ENDS_SENTENCE.search(last):
+        if last is not None and truncated and not ENDS_SENTENCE.search(last):
             sentences.pop()
             self.dropped.append(Checked(last, citations_of(last), 0.0, False, reason="incomplete"))
         pieces = [self._check(s) for s in sentences[self._done:] if not self.gave_up]
@@ -431,13 +310,13 @@ class GroundingSession:
 
     def check_sentence(self, sentence: str) -> Checked:
         """One generated sentence: repeated, a sources list, no claim, or scored against its citations."""
-        sentence = _LABEL.sub("", sentence)
+        sentence = LABEL.sub("", sentence)
         cited = citations_of(sentence)
         if re.match(r"^\W*(?:sources?|references?)\s*:", sentence, re.I):
             self._in_sources = True
         if self._in_sources:
             return Checked(sentence, cited, 0.0, False, reason="sources_list")
-        grams = _ngrams(sentence, self.config.ngram)
+        grams = ngrams(sentence, self.config.ngram)
         repeated = len(set(grams)) < len(grams) or any(g in self._seen for g in grams)
         words = tuple(re.findall(r"\w+", strip_citations(sentence).lower()))
         if not grams and len(words) >= 3:  # a short sentence: repeated when an earlier one contains it
@@ -446,8 +325,9 @@ class GroundingSession:
         self._seen.update(grams)
         if repeated:
             return Checked(sentence, cited, 0.0, False, reason="repeated")
-        claim = _LIST_MARK.sub("", strip_citations(sentence))
-        if len(terms(claim)[0]) < 2 or _META.search(claim):
+        claim = LIST_MARK.sub("", strip_citations(sentence))
+        content = terms(claim)[0]
+        if len(content) < 2 or META.search(claim) or claim.rstrip().endswith(":") or self._echoes(content):
             return Checked(sentence, cited, 0.0, False, reason="no_claim")
         if not self.hits:
             return Checked(sentence, cited, 0.0, False, reason="unsupported")
@@ -476,41 +356,71 @@ class GroundingSession:
             text = f"(unverified) {sentence}"
         return Checked(text, valid or ([n] if supported else []), score, supported, evidence=evidence_obj)
 
+    def _echoes(self, content: list[str]) -> bool:
+        """Whether a claim only repeats the question's words ("The definition of peak bit rate is"): it
+        is easily "supported" by a clause that names the topic, and tells the reader nothing."""
+        if self._question_terms is None:
+            self._question_terms = set(terms(self.question)[0])
+        return bool(self._question_terms) and set(content) <= self._question_terms
+
+    def _quotes(self) -> list[tuple[bool, float, int, int, str]]:
+        """Sentences of the top chunks that could be quoted, best answer to the question first:
+        (informative, score, n, index in chunk, sentence); score = cosine to the question + 0.5 x share of
+        its words; informative quotes (see `GroundingConfig.informative_terms`) rank first."""
+        if self._ranked is None:
+            chunks: list[int] = []
+            for n in range(1, min(self.config.extractive_chunks, len(self.hits)) + 1):
+                if sum(len(self._quotable(c)) for c in chunks) >= 2:  # the top clause alone, unless too little
+                    break
+                chunks.append(n)
+            self._ranked = self._rank(chunks)
+        return self._ranked
+
+    def _quotable(self, n: int) -> list[str]:
+        return [s for s in self.sentences_of(n) if not s.endswith(":")]  # no lead-ins
+
+    def _names_list(self, n: int) -> bool:
+        """Whether chunk n is a list of names (abbreviations, short definitions): most of its sentences
+        have at most 8 words. It expands a name rather than saying what the thing does."""
+        sentences = self._quotable(n)
+        return len(sentences) >= 3 and sum(len(s.split()) <= 8 for s in sentences) >= 2 * len(sentences) / 3
+
+    def _rank(self, chunks: list[int]) -> list[tuple[bool, float, int, int, str]]:
+        pool = [(n, i, s) for n in chunks for i, s in enumerate(self._quotable(n))]
+        ranked: list[tuple[bool, float, int, int, str]] = []
+        if pool:
+            vectors = embed_texts([self.question, *[s for _, _, s in pool]])
+            cosines = vectors[1:] @ vectors[0]
+            question_terms = set(terms(self.question)[0])
+            for (n, i, s), cosine in zip(pool, cosines, strict=True):
+                words = set(terms(s)[0])
+                overlap = len(question_terms & words) / max(1, len(question_terms))
+                informative = len(words - question_terms) >= self.config.informative_terms
+                ranked.append((informative, float(cosine) + 0.5 * overlap, n, i, s))
+            ranked.sort(key=lambda q: (-q[0], -q[1]))  # stable: ties keep reading order
+        return ranked
+
+    def _quote(self, n: int, sentence: str, origin: str) -> str:
+        _, chunk_id, citation = _hit_fields(self.hits[n - 1])
+        support, _ = self.scorer.score(sentence, [sentence])
+        return self._show(Checked(f"{sentence} [{n}]", [n], support, True, origin=origin,
+                                  evidence=Evidence(n, chunk_id, citation, sentence)))
+
     def _extractive(self) -> list[str]:
-        """Quote the sentences of the top chunks that best answer the question, each with its [n]."""
-        pool: list[tuple[int, int, str]] = []
-        for n in range(1, min(self.config.extractive_chunks, len(self.hits)) + 1):
-            if len(pool) >= 2:  # the top clause alone, unless it has too little to quote
+        """Quote the sentences of the top chunks that best answer the question, each with its [n]: at most
+        `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, in reading order."""
+        quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
+        chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
+        for _, _, n, i, sentence in self._quotes():
+            if len(chosen) + len(quoted) == self.config.extractive_sentences:
                 break
-            pool += [(n, i, s) for i, s in enumerate(self.sentences_of(n)) if not s.endswith(":")]  # no lead-ins
-        if not pool:
-            return []
-        vectors = embed_texts([self.question, *[s for _, _, s in pool]])
-        cosines = vectors[1:] @ vectors[0]
-        question_terms = set(terms(self.question)[0])
-        scores = []
-        for (_, _, s), cosine in zip(pool, cosines, strict=True):
-            overlap = len(question_terms & set(terms(s)[0])) / max(1, len(question_terms))
-            scores.append(float(cosine) + 0.5 * overlap)
-        chosen, size, seen = [], 0, set()
-        for i in np.argsort(scores)[::-1].tolist():
-            if len(chosen) == self.config.extractive_sentences:
-                break
-            if chosen and size + len(pool[i][2]) > self.config.extractive_chars:
+            if sentence in quoted or ((chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
                 continue
-            grams = _ngrams(pool[i][2], self.config.ngram)
+            grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams) or seen.intersection(grams):
                 continue  # the same boilerplate in two chunks: quoting both would show a repeated 8-gram
             seen.update(grams)
-            chosen.append(i)
-            size += len(pool[i][2])
-        chosen.sort(key=lambda i: (pool[i][0], pool[i][1]))  # reading order: by source, then within it
-        out = []
-        for i in chosen:
-            n, _, sentence = pool[i]
-            _, chunk_id, citation = _hit_fields(self.hits[n - 1])
-            support, _ = self.scorer.score(sentence, [sentence])
-            out.append(self._show(Checked(f"{sentence} [{n}]", [n], support, True, origin="extractive",
-                                      evidence=Evidence(n, chunk_id, citation, sentence))))
-        return out
-
+            chosen.append((n, i, sentence))
+            size += len(sentence)
+        chosen.sort()  # reading order: by source, then within it
+        return [self._quote(n, sentence, "extractive") for n, _, sentence in chosen]

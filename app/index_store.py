@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 import time
@@ -120,9 +119,10 @@ class IndexStore:
         """Width of the stored vectors (0 without dense vectors)."""
         return self.manifest.get("dim", LEGACY_DIM) if self.dense else 0
 
-    def set_embedder(self, name: str | None, backend: str | None, dim: int) -> None:
+    def set_embedder(self, name: str | None, backend: str | None, dim: int, max_tokens: int | None = None) -> None:
         """Record what makes the vectors (name None: BM25 only); only on an empty index."""
-        self.manifest.update({"embedder": name, "embedder_backend": backend, "dim": dim, "dense": name is not None})
+        self.manifest.update({"embedder": name, "embedder_backend": backend, "embedder_max_tokens": max_tokens,
+                              "dim": dim, "dense": name is not None})
         self.vectors = np.zeros((0, self.dim), np.float32)
 
     @classmethod
@@ -240,7 +240,3 @@ def source_key(path: Path) -> str:
     """How a file is named in the manifest: its absolute path."""
     return str(Path(path).resolve())
 
-
-def normalise_clause(text: str) -> str:
-    """"§ 5.3.7." -> "5.3.7" (for comparing citations)."""
-    return re.sub(r"[^\w.]", "", text).strip(".")

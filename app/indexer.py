@@ -53,14 +53,15 @@ def file_sha1(path: Path) -> str:
 
 def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, max_chars: int = DEFAULT_MAX_CHARS,
                  progress: bool = True, checkpoint_s: float = 60.0, embedder: str | Path | None = None,
-                 backend: str | None = None, dense: bool | None = None,
+                 backend: str | None = None, dense: bool | None = None, embed_tokens: int | None = None,
                  batch_chunks: int = BATCH_CHUNKS) -> IndexReport:
     """Index every supported file under `inputs` into `index_dir` (created if needed).
 
     With `prune` (what `index build` does) files in the index but not among the inputs are dropped,
     so the index mirrors the inputs; without it (`index add`) they stay. `embedder` (a sentence-transformers
-    folder; None: the index's own, else the shipped MiniLM), `backend` and `dense` (False: BM25 only) are
-    fixed when an index is created; asking an existing index for other ones is a UserError.
+    folder; None: the index's own, else the shipped MiniLM), `backend`, `embed_tokens` (word pieces of each chunk
+    the embedder reads; None: app.embedder.DEFAULT_EMBED_TOKENS) and `dense` (False: BM25 only) are fixed when
+    an index is created; asking an existing index for other ones is a UserError.
     """
     from tqdm import tqdm
 
@@ -74,7 +75,7 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
         raise UserError(f"index {index_dir} was built with --max-chars {store.manifest['max_chars']}",
                         hint="use the same value or a new --output folder")
     store.manifest["max_chars"] = max_chars
-    model = _configure_embedder(store, index_dir, embedder, backend, dense)
+    model = _configure_embedder(store, index_dir, embedder, backend, dense, embed_tokens)
     report = IndexReport()
     wanted = {source_key(f) for f in files}
     if prune:
@@ -145,17 +146,23 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
 
 
 def _configure_embedder(store: IndexStore, index_dir: Path, embedder: str | Path | None, backend: str | None,
-                        dense: bool | None):
+                        dense: bool | None, embed_tokens: int | None = None):
     """The Embedder this index uses (None for BM25 only), recorded in a new index, checked against an old one."""
-    from app.embedder import DEFAULT_BACKEND, get_embedder, resolve_embedder
+    from app.embedder import (
+        DEFAULT_BACKEND,
+        DEFAULT_EMBED_TOKENS,
+        embedder_of_index,
+        get_embedder,
+        resolve_embedder,
+    )
 
     fresh = not store.records and not store.manifest["files"] and not store.manifest["errors"]
     if fresh:
         if dense is False:
             store.set_embedder(None, None, 0)
             return None
-        model = get_embedder(embedder, backend or DEFAULT_BACKEND)
-        store.set_embedder(model.name, model.backend, model.dim)
+        model = get_embedder(embedder, backend or DEFAULT_BACKEND, embed_tokens or DEFAULT_EMBED_TOKENS)
+        store.set_embedder(model.name, model.backend, model.dim, model.max_tokens)
         return model
     if dense is not None and dense != store.dense:
         built = "with dense vectors" if store.dense else "with --dense off (BM25 only)"
@@ -171,7 +178,11 @@ def _configure_embedder(store: IndexStore, index_dir: Path, embedder: str | Path
     if backend is not None and backend != store.manifest["embedder_backend"]:
         raise UserError(f"index {index_dir} was embedded with backend {store.manifest['embedder_backend']}",
                         hint="use the same backend or a new --output folder")
-    return get_embedder(store.manifest["embedder"], store.manifest["embedder_backend"])
+    model = embedder_of_index(store.manifest)
+    if embed_tokens is not None and embed_tokens != model.max_tokens:
+        raise UserError(f"index {index_dir} was embedded with --embed-tokens {model.max_tokens}",
+                        hint="use the same value or a new --output folder")
+    return model
 
 
 def remove_from_index(index_dir: Path, paths: list[Path]) -> tuple[int, int]:

@@ -9,6 +9,8 @@ once checked against the clauses they cite, and an answer with too little suppor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +27,8 @@ from app.prompting import (
     sources_block,
 )
 from app.retrieval import Hit, Retriever
+from telecomgpt.config import Settings
+from telecomgpt.errors import UserError
 
 GROUNDING_MODES = ("drop", "mark", "off", "extractive")
 """Per-request choice: drop or mark unsupported sentences, show the raw generation ("off": checked and
@@ -74,6 +78,22 @@ class RAGConfig:
     grounding: GroundingConfig = field(default_factory=GroundingConfig)
     """How answer sentences are checked against their citations."""
 
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> RAGConfig:
+        """The assistant's config from TelecomGPT settings (`rag`, endpoint, context length, request timeout);
+        `overrides` win, e.g. the `base_url` of a server started for this command or a `release` filter.
+
+        The one place settings become a RAGConfig, so `serve --index` and `chat --index` answer alike."""
+        rag = settings.rag
+        values = dict(base_url=settings.base_url, model=settings.served_model_name, api_key=settings.api_key,
+                      max_model_len=settings.serve.max_model_len, max_tokens=rag.max_tokens,
+                      temperature=rag.temperature, passages=rag.passages, passage_chars=rag.passage_chars,
+                      timeout_s=settings.request_timeout_s, grounding=GroundingConfig(unsupported=rag.unsupported))
+        values.update(overrides)
+        if not values["base_url"]:
+            raise UserError("the assistant needs an LLM endpoint", hint="set base_url or start a server")
+        return cls(**values)
+
 
 @dataclass
 class Prepared:
@@ -109,6 +129,18 @@ class AnswerTrace:
     def usage(self) -> dict:
         return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                 "total_tokens": self.prompt_tokens + self.completion_tokens}
+
+
+async def _pump(chunks, queue: asyncio.Queue) -> None:
+    """Move the model's stream into `queue`, then None (or the error, then None); close it when cancelled."""
+    try:
+        async for chunk in chunks:
+            queue.put_nowait(chunk)
+    except Exception as exc:  # the caller raises it where it reads the queue
+        queue.put_nowait(exc)
+    finally:
+        queue.put_nowait(None)
+        await chunks.aclose()
 
 
 class RAGPipeline:
@@ -187,6 +219,9 @@ class RAGPipeline:
             return
         truncated = False
         if mode != "extractive":
+            lead = session.lead()  # checked text before the model's first token (see app/grounding.py)
+            if lead:
+                yield lead
             chunks = self._chain(max_tokens, temperature).stream(prepared.inputs)
             try:
                 for chunk in chunks:
@@ -219,8 +254,19 @@ class RAGPipeline:
         truncated = False
         if mode != "extractive":
             chunks = self._chain(max_tokens, temperature, sampling).astream(prepared.inputs)
+            # The request goes out first: while vLLM prefills, the lead is chosen and sent and the evidence
+            # sentences are embedded (on 2 cores these overlap: vLLM's engine holds one, this process the other).
+            # One task reads the model's stream from start to end (its context managers stay in one task).
+            queue: asyncio.Queue = asyncio.Queue()
+            reader = asyncio.create_task(_pump(chunks, queue))
             try:
-                async for chunk in chunks:
+                lead = await run_in_threadpool(session.lead)
+                if lead:
+                    yield lead
+                await run_in_threadpool(session.prime)
+                while (chunk := await queue.get()) is not None:
+                    if isinstance(chunk, BaseException):
+                        raise chunk
                     trace.read(chunk)
                     truncated = truncated or _cut_short(chunk)
                     shown = await run_in_threadpool(session.feed, _text(chunk))  # embedding off the event loop
@@ -229,7 +275,9 @@ class RAGPipeline:
                     if session.gave_up:
                         break
             finally:
-                await chunks.aclose()  # ends the HTTP stream, so vLLM stops generating
+                reader.cancel()  # ends the HTTP stream, so vLLM stops generating
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
         for piece in await run_in_threadpool(session.finish_pieces, truncated):
             yield piece
         yield sources_block(prepared.sources)
@@ -242,6 +290,7 @@ class RAGPipeline:
             return {"content": IDK_ANSWER, "sources": [], "grounding": session.result()}
         truncated = False
         if mode != "extractive":  # streamed, so that a drifting generation can be stopped early
+            session.lead()
             chunks = self._chain(kwargs.get("max_tokens"), kwargs.get("temperature")).stream(prepared.inputs)
             try:
                 for chunk in chunks:

@@ -1,7 +1,7 @@
 """Turn files into clause-bounded `Chunk`s: 3GPP specs, markdown notes, PDFs, code, text and arXiv JSONL.
 
 3GPP documents (.docx, .zip, and .md named like a spec) go through the data pipeline's readers
-(`data_pipeline.tgpp.read_spec`), so the index and the training corpus see the same clauses.
+(`telecomgpt.domain.tgpp.read_spec`), so the index and the training corpus see the same clauses.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def read_file(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[list[Chun
 
 
 def _spec_chunks(path: Path, max_chars: int) -> tuple[list[Chunk], dict[str, str]]:
-    from data_pipeline.tgpp import find_abbreviations, read_spec
+    from telecomgpt.domain.tgpp import find_abbreviations, read_spec
 
     info, clauses = read_spec(path)
     return list(_clause_chunks(path, info, clauses, max_chars)), find_abbreviations(clauses)

@@ -95,10 +95,13 @@ class Retriever:
         self.file_count = len({r["source"] for r in records})
         self.manifest: dict = {}  # set by load(); names the embedder that made `vectors` (queries must match)
         self.reranker = None  # app.reranker.Reranker when loaded with reranker=DIR: search reorders its top hits
+        self.use_query_encoder = True  # the index's trained query encoder, when it has one (load(query_encoder=))
 
     @classmethod
-    def load(cls, index_dir: str | Path, min_similarity: float = 0.25, reranker: str | Path | None = None) -> Retriever:
-        """Open an index built by `telecomgpt index build`."""
+    def load(cls, index_dir: str | Path, min_similarity: float = 0.25, reranker: str | Path | None = None,
+             query_encoder: bool = True) -> Retriever:
+        """Open an index built by `telecomgpt index build`; `query_encoder=False` embeds queries with the
+        chunks' own embedder even when `telecomgpt train query-encoder` trained one for this index."""
         import faiss
 
         bm25s = import_bm25s()
@@ -120,12 +123,13 @@ class Retriever:
         abbreviations = json.loads((index_dir / "abbreviations.json").read_text())
         retriever = cls(index_dir, records, vectors, dense, bm25, abbreviations, min_similarity)
         retriever.manifest = manifest
+        retriever.use_query_encoder = query_encoder
         if reranker is not None:  # a cross-encoder folder (`train retriever`'s OUTPUT/reranker); bad -> UserError
             from app.reranker import Reranker
 
             retriever.reranker = Reranker.load(reranker)
         if dense is not None:
-            retriever.embedder  # noqa: B018 (a missing or corrupt embedder folder fails here, as a UserError)
+            retriever.query_embedder  # noqa: B018 (a missing or corrupt embedder folder fails here, as a UserError)
         return retriever
 
     @property
@@ -142,11 +146,21 @@ class Retriever:
 
         return embedder_of_index(self.manifest) if self.dense is not None else None
 
+    @property
+    def query_embedder(self):
+        """The Embedder of queries: the index's trained query encoder when it has one (and it is not turned
+        off), else the embedder of its chunks (None for a BM25-only index)."""
+        from app.embedder import query_embedder_of_index
+
+        if self.dense is None:
+            return None
+        return query_embedder_of_index(self.manifest, self.index_dir) if self.use_query_encoder else self.embedder
+
     def embed_query(self, text: str) -> np.ndarray:
-        """`text` as a (1, dim) vector by the index's own embedder (the default MiniLM for a bare Retriever)."""
+        """`text` as a (1, dim) vector by the index's query embedder (the default MiniLM for a bare Retriever)."""
         from app.embedder import get_embedder
 
-        return (self.embedder if self.manifest else get_embedder()).embed_query(text)
+        return (self.query_embedder if self.manifest else get_embedder()).embed_query(text)
 
     def __len__(self) -> int:
         return len(self.records)

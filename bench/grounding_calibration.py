@@ -59,7 +59,7 @@ def load_chunks(spec_files: list[Path]) -> list[dict]:
         for chunk in markdown_chunks(path.read_text(), path.name):
             chunks.append({"group": path.name, "title": chunk.title, "text": chunk.text})
     for path in spec_files:
-        from data_pipeline.tgpp import read_spec
+        from telecomgpt.domain.tgpp import read_spec
 
         _, clauses = read_spec(path)
         for n, clause in enumerate(clauses):

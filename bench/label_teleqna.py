@@ -6,7 +6,7 @@
 TeleQnA questions of the categories Standards overview, Standards specifications and Lexicon come with an
 explanation that often quotes or closely paraphrases a specification. Each explanation is matched against
 every numbered clause of the 3GPP specs of the shared corpus, parsed as the index parses them
-(`data_pipeline.tgpp.read_spec`), and the question is labelled with the best clause when the match is
+(`telecomgpt.domain.tgpp.read_spec`), and the question is labelled with the best clause when the match is
 confident. The matching is independent of the retrievers under test (it reads the explanation, never the
 question, and counts shared word pairs, not BM25 terms or embeddings):
 
@@ -104,7 +104,7 @@ def spec_files(corpus: Path) -> list[Path]:
 
 def iter_clauses(files: Iterable[Path], progress: bool = False) -> Iterable[tuple[str, str, str, str, str]]:
     """(file name, spec, clause number, title, heading + text) of every numbered clause with text."""
-    from data_pipeline.tgpp import SpecFileError, read_spec
+    from telecomgpt.domain.tgpp import SpecFileError, read_spec
 
     for path in files:
         try:

@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from telecomgpt.config import DEFAULT_MODEL  # noqa: E402
 
 CATEGORIES = {"standards_overview": "Standards overview", "standards_specifications": "Standards specifications",
               "lexicon": "Lexicon"}
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
     parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all)")
     parser.add_argument("--budgets", type=parse_budgets, default=parse_budgets("2x600,3x800,5x1000"),
                         help="context budgets PASSAGESxCHARS of the project's retrieval (default 2x600,3x800,5x1000)")
-    parser.add_argument("--model", default="smollm2-135m-instruct")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--data-dir", type=Path, default=None, help="benchmark files (default: shared dev splits)")
     parser.add_argument("--output", type=Path, help="keep every configuration's eval outputs (samples, results)")
     parser.add_argument("--report", type=Path, default=BENCHMARKS_MD, help="markdown file of the section")

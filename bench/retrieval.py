@@ -6,7 +6,7 @@
 The index (default: $TELECOMGPT_HOME/bench/retrieval-index) is built or resumed with the same code as
 `telecomgpt index build`, so a second run only measures. Three labelled query sets:
   - definition: "What is the definition of <term>?" -> a chunk of a Definitions clause holding that term
-    (terms from each indexed spec's clause 3.1 via data_pipeline.tgpp.find_definitions);
+    (terms from each indexed spec's clause 3.1 via telecomgpt.domain.tgpp.find_definitions);
   - title: a paraphrase of a clause title that is unique in the index (synonym swaps, question form)
     -> that spec and clause;
   - teleqna: TeleQnA dev questions (Standards overview/specifications, Lexicon), the question text as asked,
@@ -70,6 +70,8 @@ class Config:
     index: Path
     options: dict = field(default_factory=dict)
     reranker: Path | None = None
+    query_encoder: bool = False
+    """Embed queries with the index's trained query encoder (`telecomgpt train query-encoder`)."""
 
 
 def paraphrase(title: str, rng: random.Random) -> str:
@@ -79,17 +81,26 @@ def paraphrase(title: str, rng: random.Random) -> str:
 
 
 def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[dict]:
-    """Definition and title queries from the indexed specs (see module docstring), at most `max_queries` each."""
-    from data_pipeline.tgpp import find_definitions, read_spec
+    """Definition and title queries from the indexed specs (see module docstring), at most `max_queries` each.
+
+    Only clauses of the held-out fifth (`finetune.data.query_pairs.held_out`) are asked about: `telecomgpt
+    train query-encoder` trains on the titles and terms of the other four fifths."""
+    from finetune.data.query_pairs import held_out
+    from telecomgpt.domain.tgpp import find_definitions, read_spec
 
     rng = random.Random(seed)
     spec_files = sorted({r["source"] for r in records if r.get("spec") and r.get("kind") in ("TS", "TR")
                          and r["source"].endswith((".docx", ".md", ".zip")) and "tr-library" not in r["source"]})
+    definition_chunks: dict[str, list[dict]] = {}
+    for r in records:
+        if "definition" in (r.get("title") or "").lower():
+            definition_chunks.setdefault(r["source"], []).append(r)
     definitions: list[dict] = []
     for path in spec_files:
         _, clauses = read_spec(path)
         for term, _text in find_definitions(clauses).items():
-            if 4 <= len(term) <= 60:
+            home = next((r for r in definition_chunks.get(path, []) if term in r["text"]), None)
+            if 4 <= len(term) <= 60 and home is not None and held_out(path, home.get("clause")):
                 definitions.append({"kind": "definition", "query": f"What is the definition of {term}?", "term": term})
     titles = Counter(r["title"].strip().lower() for r in records if r.get("clause"))
     seen, title_queries = set(), []
@@ -97,7 +108,7 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
         key = (r["source"], r.get("clause"))
         title = (r.get("title") or "").strip()
         if (not r.get("spec") or not r.get("clause") or key in seen or titles[title.lower()] != 1
-                or len(title.split()) < 3 or title.lower() in SKIP_TITLES):
+                or len(title.split()) < 3 or title.lower() in SKIP_TITLES or not held_out(*key)):
             continue
         seen.add(key)
         title_queries.append({"kind": "title", "query": paraphrase(title, rng), "spec": r["spec"], "clause": r["clause"]})
@@ -163,6 +174,16 @@ def configurations(args, default_options: dict) -> list[Config]:
                Config("hybrid, equal-weight RRF (before)", args.index, dict(TODAY)),
                Config(f"default ({describe(default_options)})", args.index, {})]
     reranked = f"reranker (top {getattr(retrieval, 'RERANK_TOP', '?')})"  # the library's default depth
+    if has_query_encoder(args.index):
+        configs += [Config("dense only, trained query encoder", args.index, {"mode": "dense"}, query_encoder=True),
+                    Config("hybrid, equal-weight RRF, trained query encoder", args.index, dict(TODAY),
+                           query_encoder=True),
+                    Config(f"default, trained query encoder ({describe(default_options)})", args.index, {},
+                           query_encoder=True)]
+    if args.other_index:
+        tokens = index_tokens(args.other_index)
+        configs += [Config(f"dense only, other index ({tokens}-token vectors)", args.other_index, {"mode": "dense"}),
+                    Config(f"default, other index ({tokens}-token vectors)", args.other_index, {})]
     if args.reranker:
         configs.append(Config(f"default + {reranked}", args.index, {}, args.reranker))
     if args.trained_index:
@@ -181,10 +202,27 @@ def describe(options: dict) -> str:
             f"{options['candidates']} candidates, k {options['rrf_k']}")
 
 
-def load_retriever(index: Path, reranker: Path | None):
+def load_retriever(index: Path, reranker: Path | None, query_encoder: bool = False):
     from app.retrieval import Retriever
 
-    return Retriever.load(index, reranker=reranker) if reranker else Retriever.load(index)
+    return Retriever.load(index, reranker=reranker, query_encoder=query_encoder)
+
+
+def _manifest(index: Path) -> dict:
+    import json
+
+    path = Path(index) / "manifest.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def has_query_encoder(index: Path) -> bool:
+    """Whether `telecomgpt train query-encoder` trained one for this index."""
+    return bool(_manifest(index).get("query_encoder"))
+
+
+def index_tokens(index: Path) -> int:
+    """Word pieces of each chunk the index's embedder read (256, MiniLM's own limit, when not recorded)."""
+    return int(_manifest(index).get("embedder_max_tokens") or 256)
 
 
 def metric_table(rows: list[tuple[str, dict]], kind: str) -> list[str]:
@@ -232,6 +270,8 @@ def main() -> None:
     parser.add_argument("--reranker", type=Path, help="a cross-encoder folder: adds 'default + reranker'")
     parser.add_argument("--trained-index", type=Path, help="an index built with `index build --embedder DIR`")
     parser.add_argument("--trained-reranker", type=Path, help="a reranker to use with --trained-index")
+    parser.add_argument("--other-index", type=Path, help="the same corpus indexed otherwise (e.g. another "
+                        "--embed-tokens): adds its dense-only and default rows")
     parser.add_argument("--data-dir", type=Path, default=shared / "data" / "benchmarks",
                         help="where TeleQnA.zip is (the labelled questions are read from it)")
     parser.add_argument("--labels", type=Path, default=LABELS_PATH)
@@ -254,7 +294,8 @@ def main() -> None:
     queries = build_queries(retriever.records, args.max_queries)
     retriever.search("warm-up query about RRC", k=5)
     where = "the index as it was" if args.skip_build else ", ".join(str(c) for c in args.corpus)
-    index_line = f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where})."
+    index_line = (f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where}); chunk vectors "
+                  f"from the first {index_tokens(args.index)} word pieces.")
     if args.sweep:
         lines, best = run_sweep(retriever, queries)
         kinds = Counter(q["kind"] for q in queries)
@@ -271,9 +312,9 @@ def main() -> None:
                        "dense_weight": retrieval.DENSE_WEIGHT, "candidates": retrieval.CANDIDATES,
                        "rrf_k": retrieval.RRF_K}
     rows = []
-    loaded = {(args.index, None): retriever}
+    loaded = {(args.index, None, False): retriever}
     for config in configurations(args, default_options):
-        key = (config.index, config.reranker)
+        key = (config.index, config.reranker, config.query_encoder)
         if key not in loaded:
             loaded[key] = load_retriever(*key)
             loaded[key].search("warm-up query about RRC", k=5, **config.options)

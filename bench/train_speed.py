@@ -47,11 +47,12 @@ def run_one(case: str, variant: str, data: str, eval_data: str, max_length: int,
     """Train one epoch of `case` as `variant` (recipe | baseline) in this process; return the measurements."""
     from finetune.recipes import parse_recipe
     from finetune.train import build_trainer
+    from telecomgpt.config import DEFAULT_MODEL
 
     stage, extra = CASES[case]
     overrides = ["--dataset_path", data, "--eval_path", eval_data, "--max_eval_samples", "16", "--output_dir", out,
                  "--num_train_epochs", "1", "--max_length", str(max_length), "--logging_steps", "1",
-                 "--save_strategy", "no", "--seed", "0", "--model_name_or_path", "smollm2-135m-instruct", *extra]
+                 "--save_strategy", "no", "--seed", "0", "--model_name_or_path", DEFAULT_MODEL, *extra]
     if variant == "baseline":  # what `SFTTrainer(model, args=SFTConfig(output_dir), ...)` does by default
         overrides += ["--packing", "false", "--gradient_checkpointing", "true", "--per_device_train_batch_size",
                       "8", "--bf16", "false", "--padding_free", "false", "--lm_head_on_labels_only", "false",
@@ -77,8 +78,8 @@ def make_data(folder: Path, examples: int) -> dict[str, tuple[str, str]]:
     """(train, held-out) paths per stage, from the shared corpus (spec clauses; build-sft output)."""
     import gzip
 
-    from data_pipeline.tgpp import read_spec
     from finetune.data.build_sft import SFTBuild, build_sft
+    from telecomgpt.domain.tgpp import read_spec
     from telecomgpt.paths import shared_dir
 
     corpus = shared_dir() / "data" / "corpus"

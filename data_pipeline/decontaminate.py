@@ -1,7 +1,8 @@
 """Benchmark n-grams for decontamination: drop training text that shares a 13-gram with a test item.
 
 Reads benchmark files in their official formats, whatever the benchmark:
-- TeleQnA.zip: AES zip (password published by the authors) holding TeleQnA.txt, {"question N": {...}}
+- TeleQnA.zip: AES zip (password published by the authors, or $TELEQNA_PASSWORD) holding TeleQnA.txt,
+  {"question N": {...}}, read by `telecomgpt.domain.benchmark_files` like the evaluation reads it
 - ORAN-Bench fin_*.json, srsRANBench.json: one JSON list (or object) per line
 - WirelessMathBench *.jsonl: one JSON object per line; any other .json/.jsonl/.txt the same way.
 Each item's string fields are lower-cased word sequences; n-grams of fields shorter than n words are
@@ -13,18 +14,16 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import xxhash
 
+from telecomgpt.domain.benchmark_files import zip_texts
 from telecomgpt.errors import UserError
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
-# Passwords the benchmark authors publish to keep their files out of web crawls.
-PUBLISHED_PASSWORDS = {"teleqna.zip": b"teleqnadataset"}
 BENCHMARK_SUFFIXES = (".json", ".jsonl", ".zip", ".txt")
 
 
@@ -88,7 +87,7 @@ class BenchmarkNgrams:
 
     def _read_items(self, file: Path) -> Iterator[tuple[str, object]]:
         if file.suffix.lower() == ".zip":
-            for member, text in _zip_texts(file):
+            for member, text in zip_texts(file, BENCHMARK_SUFFIXES):
                 inner = Path(member).stem
                 yield from self._parse(inner if inner == file.stem else f"{file.stem}/{inner}", text)
             return
@@ -133,24 +132,3 @@ def _strings(value) -> Iterator[str]:
         for inner in value:
             yield from _strings(inner)
 
-
-def _zip_texts(file: Path) -> Iterator[tuple[str, str]]:
-    """Text members of a (possibly AES-encrypted) zip, trying the published password if needed."""
-    import pyzipper
-
-    try:
-        archive = pyzipper.AESZipFile(file)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UserError(f"benchmark zip is unreadable: {file} ({exc})") from None
-    with archive:
-        password = PUBLISHED_PASSWORDS.get(file.name.lower())
-        if password:
-            archive.setpassword(password)
-        for member in archive.namelist():
-            if member.endswith("/") or not member.lower().endswith(BENCHMARK_SUFFIXES):
-                continue
-            try:
-                yield member, archive.read(member).decode("utf-8")
-            except RuntimeError as exc:  # encrypted and no/wrong password
-                raise UserError(f"cannot decrypt {member} in {file}: {exc}",
-                                hint="unzip it yourself and pass the extracted file") from None

@@ -20,7 +20,7 @@ from data_pipeline.readers.code import read_code
 from data_pipeline.readers.stackexchange import read_posts
 from data_pipeline.readers.tgpp import Skip, read_3gpp
 from data_pipeline.sources import Unit, discover
-from data_pipeline.tgpp import SpecFileError
+from telecomgpt.domain.tgpp import SpecFileError
 
 TEXT_KINDS = {"3gpp", "arxiv_jsonl", "latex", "markdown", "stackexchange"}
 

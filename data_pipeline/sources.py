@@ -11,7 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from data_pipeline.tgpp import spec_info
+from telecomgpt.domain.tgpp import spec_info
 
 REPO_MARKERS = ("LICENSE", "LICENSE.txt", "LICENSE.md", "COPYING", ".git", "go.mod", "pyproject.toml",
                 "setup.py", "Cargo.toml", "package.json", "CMakeLists.txt")

@@ -6,25 +6,32 @@ from pathlib import Path
 
 import typer
 
+from telecomgpt.config import DEFAULT_MODEL
+
 eval_app = typer.Typer(help="Run telecom benchmarks (lm-evaluation-harness tasks) and compare models.", no_args_is_help=True)
 
 
 @eval_app.command("run")
 def run(
-    model: str = typer.Option("smollm2-135m-instruct", help="Model name, local folder or GGUF; the served name for --backend openai."),
+    model: str = typer.Option(None, "--model", "-m", help="Model name, local folder or GGUF; the served name for "
+                              f"--backend openai [default: {DEFAULT_MODEL}, or `model` from --config / TELECOMGPT_MODEL]."),
     tasks: str = typer.Option("all", help="Comma-separated task names (see `telecomgpt eval list`) or `all`."),
     data_dir: Path = typer.Option(None, help="Folder with the official benchmark files (TeleQnA.zip, fin_*.json, ...). "
                                   "Default: shared/data/benchmarks."),
     output: Path = typer.Option(Path("eval-out"), help="Where results.json, samples/, report.md and plots go."),
     backend: str = typer.Option("vllm", help="vllm (in-process engine), hf (transformers) or openai (any endpoint)."),
     adapter: str = typer.Option(None, help="LoRA adapter folder (vllm and hf backends)."),
-    base_url: str = typer.Option(None, help="OpenAI-compatible endpoint for --backend openai, e.g. http://127.0.0.1:8000/v1."),
-    api_key: str = typer.Option(None, envvar="OPENAI_API_KEY", help="API key for the endpoint."),
+    base_url: str = typer.Option(None, help="OpenAI-compatible endpoint for --backend openai, e.g. "
+                                 "http://127.0.0.1:8000/v1 [default: `base_url` from --config / TELECOMGPT_BASE_URL]."),
+    api_key: str = typer.Option(None, envvar="OPENAI_API_KEY", help="API key for the endpoint [default: "
+                                "`api_key` from --config / TELECOMGPT_API_KEY]."),
     limit: int = typer.Option(None, help="At most N items per (sub)task, for a quick look."),
     max_gen_toks: int = typer.Option(None, help="Cap generated tokens of every generation task (quick checks)."),
     index: str = typer.Option(None, help="RAG index folder: retrieve context before every prompt (model + RAG)."),
-    passages: int = typer.Option(None, help="RAG context budget: passages before each prompt (default 3)."),
-    passage_chars: int = typer.Option(None, help="RAG context budget: characters per passage (default 800)."),
+    passages: int = typer.Option(None, help="RAG context budget: passages before each prompt (default 3, or "
+                                 "rag.passages from --config / TELECOMGPT_RAG__PASSAGES)."),
+    passage_chars: int = typer.Option(None, help="RAG context budget: characters per passage (default 800, or "
+                                      "rag.passage_chars from --config / TELECOMGPT_RAG__PASSAGE_CHARS)."),
     reranker: str = typer.Option(None, help="With --index: rerank the top 20 retrieved chunks with this "
                                  "cross-encoder (`telecomgpt train retriever` OUTPUT/reranker)."),
     chat: bool = typer.Option(True, help="Send generation prompts as a chat turn (instruct models, chat endpoints)."),
@@ -32,21 +39,30 @@ def run(
                                   "telecom_math_modeling. Default: the shared corpus."),
     code_dir: str = typer.Option(None, help="Code folder (Python/Go) for telecom_code. Default: the shared corpus."),
     cache_dir: Path = typer.Option(None, help="Where built task data is cached. Default: ~/.cache/telecomgpt/cache/eval."),
-    judge_url: str = typer.Option(None, envvar="TELECOMGPT_JUDGE_URL", help="Endpoint of the LLM judge for telecom_open_qna_judge."),
-    judge_model: str = typer.Option(None, envvar="TELECOMGPT_JUDGE_MODEL", help="Model name of the LLM judge."),
+    judge_url: str = typer.Option(None, help="Endpoint of the LLM judge for telecom_open_qna_judge [default: "
+                                  "judge.url from --config / TELECOMGPT_JUDGE_URL]."),
+    judge_model: str = typer.Option(None, help="Model name of the LLM judge [default: telecomgpt, or judge.model "
+                                    "from --config / TELECOMGPT_JUDGE_MODEL]."),
+    config: str = typer.Option(None, "--config", help="YAML settings file (see configs/telecomgpt.yaml; default "
+                               "$TELECOMGPT_CONFIG or ./telecomgpt.yaml)."),
 ) -> None:
     """Evaluate one model on telecom tasks; writes OUT/results.json, OUT/samples/, OUT/report.md, OUT/*.png."""
-    import os
-
     from eval.runner import EvalRequest
     from eval.runner import run as run_eval
+    from telecomgpt.config import load_settings
 
-    for name, value in {"TELECOMGPT_JUDGE_URL": judge_url, "TELECOMGPT_JUDGE_MODEL": judge_model}.items():
-        if value:
-            os.environ[name] = value
-    request = EvalRequest(model=model, tasks=[t for t in tasks.split(",") if t], data_dir=data_dir, output=output,
-                          backend=backend, adapter=adapter, base_url=base_url, api_key=api_key, limit=limit,
-                          index=index, passages=passages, passage_chars=passage_chars, reranker=reranker, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks, specs_dir=specs_dir, code_dir=code_dir)
+    settings = load_settings(config, model=model, base_url=base_url, api_key=api_key,
+                             judge={"url": judge_url, "model": judge_model})
+    # eval keeps its own RAG budget defaults (measured for these prompts) unless the settings name one
+    rag = {name: getattr(settings.rag, name) for name in ("passages", "passage_chars")
+           if name in settings.rag.model_fields_set}
+    request = EvalRequest(model=settings.model, tasks=[t for t in tasks.split(",") if t], data_dir=data_dir,
+                          output=output, backend=backend, adapter=adapter, base_url=settings.base_url,
+                          api_key=settings.api_key, limit=limit, index=index,
+                          passages=passages if passages is not None else rag.get("passages"),
+                          passage_chars=passage_chars if passage_chars is not None else rag.get("passage_chars"),
+                          reranker=reranker, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks,
+                          specs_dir=specs_dir, code_dir=code_dir, judge=settings.judge)
     summary = run_eval(request)
     for name, task in summary["tasks"].items():
         metric = task["primary_metric"]

@@ -6,6 +6,8 @@ input items), samples/<task>.jsonl (every prompt, answer and score), report.md a
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import os
@@ -13,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from telecomgpt.config import DEFAULT_MODEL, JudgeSettings
 from telecomgpt.errors import UserError
 
 
@@ -20,7 +23,7 @@ from telecomgpt.errors import UserError
 class EvalRequest:
     """What to evaluate, on which data, and where to write the results."""
 
-    model: str = "smollm2-135m-instruct"
+    model: str = DEFAULT_MODEL
     """Model name (registry), local folder, GGUF, or the served name for --backend openai."""
     tasks: list[str] = field(default_factory=lambda: ["all"])
     data_dir: Path | None = None
@@ -51,6 +54,8 @@ class EvalRequest:
 
     max_gen_toks: int | None = None
     """Cap on generated tokens for every generation task (quick checks); default: each task's own."""
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
+    """The LLM judge of judge-scored tasks (telecom_open_qna_judge); handed to their scorer in `load_tasks`."""
 
     def corpus_options(self) -> dict[str, str]:
         return {k: str(v) for k, v in {"specs_dir": self.specs_dir, "code_dir": self.code_dir}.items() if v}
@@ -95,7 +100,21 @@ def load_tasks(request: EvalRequest) -> list:
         raise UserError(f"data directory not found: {request.data_dir}", hint="pass --data-dir with the benchmark files")
     manager = task_manager(request.data_dir, request.cache_dir, **request.corpus_options())
     loaded = manager.load(names)
+    bind_judge(loaded["tasks"].values(), request.judge)
     return [loaded["groups"].get(name) or loaded["tasks"][name] for name in names]
+
+
+def bind_judge(tasks, judge: JudgeSettings) -> None:
+    """Give judge-scored tasks their judge as an argument: lm-eval calls `process_results(doc, results)` only,
+    so a scorer with a `judge` parameter gets it bound here (checked before any model loads)."""
+    for task in tasks:
+        scorer = task.config.process_results
+        if not callable(scorer) or "judge" not in inspect.signature(scorer).parameters:
+            continue
+        if not judge.url:
+            raise UserError(f"{task.config.task} needs an LLM judge endpoint",
+                            hint="`telecomgpt eval run --judge-url URL --judge-model NAME` or TELECOMGPT_JUDGE_URL")
+        task.config.process_results = functools.partial(scorer, judge=judge)
 
 
 def evaluate(tasks: list, lm, limit: int | None, max_gen_toks: int | None = None) -> dict:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from telecomgpt.config import DEFAULT_MODEL
+
 
 @dataclass
 class ModelArguments:
     """Which model to adapt and how to load it."""
 
-    model_name_or_path: str = "smollm2-135m-instruct"
-    """Registry name, local HF folder, GGUF file or hub id; resolved by `telecomgpt.models.prepare`."""
+    model_name_or_path: str = DEFAULT_MODEL
+    """Registry name, local HF folder, GGUF file or hub id; resolved by `telecomgpt.models.prepare`.
+    Precedence: `--model_name_or_path` > TELECOMGPT_MODEL > the recipe > the settings file > the embedded model."""
     torch_dtype: str = "float32"
     """Weights dtype: float32 (needed for full-parameter training without master weights), bfloat16, auto."""
     load_in_4bit: bool = False

@@ -1,18 +1,23 @@
 """Read a stage's YAML recipe (plus `--key value` overrides) into typed dataclasses with `trl.TrlParser`.
 
 `cpt` and `sft` use TRL's `SFTConfig` (CPT is language modelling on raw text with packing), `dpo` uses
-`DPOConfig`; TelecomGPT's own arguments live in `finetune.args`.
+`DPOConfig`; TelecomGPT's own arguments live in `finetune.args`. The model resolves like every command's
+(telecomgpt.config.load_settings): `--model_name_or_path` > TELECOMGPT_MODEL > the recipe > the settings file.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from finetune.args import DataArguments, LoraArguments, ModelArguments
+from telecomgpt.config import load_settings, read_yaml
 from telecomgpt.errors import UserError
+
+log = logging.getLogger("telecomgpt.finetune")
 
 STAGES = ("cpt", "sft", "dpo")
 
@@ -50,6 +55,28 @@ def _parser(stage: str):
     return RecipeParser((DataArguments, ModelArguments, LoraArguments, trainer_config_class(stage)))
 
 
+def _flag_value(args: Sequence[str], flag: str) -> str | None:
+    """The last value given to `flag` in `--flag value` or `--flag=value` form, else None."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(flag + "="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def model_to_train(config: str | Path | None, overrides: Sequence[str] = ()) -> str:
+    """The model to train, through the same settings as every other command: the flag, then TELECOMGPT_MODEL,
+    then the recipe's `model_name_or_path` (its YAML layer), then the settings file, then the embedded model."""
+    recipe_model = read_yaml(config).get("model_name_or_path") if config is not None else None
+    flag = _flag_value(overrides, "--model_name_or_path")
+    model = load_settings(command_config={"model": recipe_model}, model=flag).model
+    if recipe_model and model != str(recipe_model) and flag is None:
+        log.info("training %s (TELECOMGPT_MODEL) instead of the recipe's %s", model, recipe_model)
+    return model
+
+
 def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str] = ()) -> Recipe:
     """Parse `config` (YAML) and `overrides` (`--key value ...`, which win) for `stage`, then check it."""
     args = list(overrides)
@@ -58,6 +85,7 @@ def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str]
         if not path.is_file():
             raise UserError(f"recipe not found: {path}", hint="see configs/finetune/")
         args = ["--config", str(path), *args]
+    args += ["--model_name_or_path", model_to_train(config, overrides)]
     try:
         groups = _parser(stage).parse_args_and_config(args=args, return_remaining_strings=True)
     except ValueError as exc:  # TrlParser (unknown YAML keys) and TrainingArguments checks report this way

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from finetune.recipes import Recipe, parse_recipe
 from telecomgpt.errors import UserError
+from telecomgpt.models import prepare
 
 log = logging.getLogger("telecomgpt.finetune")
 
@@ -99,6 +100,7 @@ def _plain_tokenizer(path: Path):
 def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = (), callbacks: Sequence = ()) -> dict:
     """Train one stage; returns a summary (also written to output_dir/run_summary.json)."""
     recipe = parse_recipe(stage, config, overrides)
+    prepare(recipe.model.model_name_or_path)  # a wrong model fails now, not after the data is loaded
     output_dir = Path(recipe.train.output_dir)
     from finetune.throughput import ThroughputMeter, describe
 

@@ -1,4 +1,15 @@
-"""TelecomGPT: the shared core (config, model registry, LLM access, CLI)."""
+"""TelecomGPT: the core every feature builds on, and the CLI that composes the features.
+
+Imports go one way, down these layers (checked by `lint-imports`, contract in pyproject.toml):
+
+    bench | telecomgpt.cli      entry points: benchmark scripts, the `telecomgpt` command (imported by none)
+    finetune                    training (decontaminated against eval's items; retrieval pairs from app)
+    eval                        benchmarks (app's retriever for `eval run --index`)
+    app | data_pipeline         the RAG assistant; corpus building (independent of each other)
+    core                        telecomgpt.config, .errors, .paths, .llm, .models and .domain (the shared
+                                telecom knowledge: 3GPP parsing, benchmark files, code functions, equations,
+                                stable keys); the core imports no feature package
+"""
 
 import logging
 

@@ -1,4 +1,5 @@
-"""Session-wide fixtures: the shared data folder, the embedded model, one vLLM server and one engine.
+"""Session-wide fixtures: the shared data folder, the embedded model, one vLLM server and one engine, and
+`run_cli` / `assert_one_line_error` for tests of the command line.
 
 A vLLM server takes about a minute to start on CPU, so every test that needs one shares this one.
 """
@@ -6,6 +7,8 @@ A vLLM server takes about a minute to start on CPU, so every test that needs one
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,39 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+REPO = Path(__file__).resolve().parents[1]
+TELECOMGPT = [sys.executable, "-m", "telecomgpt.cli.main"]
+"""The command line as a fresh process (the same code as the installed `telecomgpt` script)."""
+
+
+def _run_cli(*args: str, env: dict | None = None, timeout: float = 300,
+             cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """`telecomgpt ARGS` in a new process, offline, with text stdout/stderr captured; `env` adds variables."""
+    offline = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    return subprocess.run([*TELECOMGPT, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env={**os.environ, **offline, **(env or {})})
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess, needle: str = "") -> str:
+    """A user mistake: exit code 2 and one line `error: ...` (containing `needle`) on stderr, no traceback."""
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert lines[0].startswith("error:") and needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """`run_cli(*args, env=None, timeout=300, cwd=REPO) -> CompletedProcess`: run the CLI in a new process."""
+    return _run_cli
+
+
+@pytest.fixture(scope="session")
+def assert_one_line_error():
+    """`assert_one_line_error(result, needle="")`: the CLI rejected a user mistake in one line (exit code 2)."""
+    return _assert_one_line_error
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
-"""The FastAPI app: middleware (size limit, bearer auth, metrics), JSON errors and the small routes.
+"""The FastAPI app: middleware (size limit, bearer auth, metrics) and the small routes.
 
 `create_app(pipeline, ServerConfig(...))` returns an ASGI app; `app.server.run` serves it with uvicorn.
+Errors come in OpenAI's JSON shape (`app.server.errors`); the OpenAI-compatible routes are a router
+from `app.server.openai_routes`.
 Routes: / (web chat), /chunks/{id} (chunk page), /health, /metrics (Prometheus), /metrics.json,
 /metrics/vllm (vLLM's own, relayed), /v1/models, /v1/chat/completions,
 /v1/retrieve, /v1/chunks/{id}.
@@ -18,12 +20,12 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.pipeline import RAGPipeline
+from app.server.errors import error, install_error_handlers
 from app.server.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from app.server.openai_routes import openai_router
 from app.server.schemas import RetrieveRequest
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,15 +49,8 @@ class ServerConfig:
     503 "degraded" while it is not ready (e.g. vLLM died and is being restarted)."""
 
 
-def error(status: int, message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSONResponse:
-    """The OpenAI error shape: {"error": {"message", "type", "code"}}."""
-    return JSONResponse({"error": {"message": message, "type": kind, "code": code or str(status)}}, status_code=status)
-
-
 def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> FastAPI:
     """Build the ASGI app around a ready pipeline."""
-    from app.server.openai_routes import register_openai_routes
-
     config = config or ServerConfig()
     app = FastAPI(title="TelecomGPT assistant", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.pipeline, app.state.config, app.state.metrics = pipeline, config, Metrics()
@@ -91,22 +86,7 @@ def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> Fas
                 return error(413, f"request body larger than {config.max_body_bytes} bytes", code="too_large")
         return None
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request", "loc": ()}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        message = "request body is not valid JSON" if first.get("type") == "json_invalid" else first["msg"]
-        return error(400, f"{where}: {message}" if where and first.get("type") != "json_invalid" else message)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
-        if exc.status_code == 400:  # FastAPI could not decode the body at all (e.g. invalid UTF-8)
-            return error(400, "request body is not valid JSON (UTF-8 encoded)")
-        return error(exc.status_code, str(exc.detail), "not_found_error" if exc.status_code == 404 else "api_error")
-
-    @app.exception_handler(Exception)
-    async def _crash(_: Request, exc: Exception):
-        return error(500, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], "server_error")
+    install_error_handlers(app)
 
     @app.get("/", include_in_schema=False)
     async def home():
@@ -167,5 +147,5 @@ def create_app(pipeline: RAGPipeline, config: ServerConfig | None = None) -> Fas
             return error(404, f"no chunk {chunk_id!r} in this index", "not_found_error", "chunk_not_found")
         return record
 
-    register_openai_routes(app)
+    app.include_router(openai_router(pipeline, metrics, max_prompt_chars=config.max_prompt_chars))
     return app

@@ -18,13 +18,14 @@ import time
 import uuid
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from app.pipeline import AnswerTrace
+from app.pipeline import AnswerTrace, RAGPipeline
 from app.prompting import source_dicts
-from app.server.api import error
+from app.server.errors import error
+from app.server.metrics import Metrics
 from app.server.schemas import RAG_MODEL, ChatRequest
 
 
@@ -39,13 +40,14 @@ def _upstream_error(exc: Exception) -> tuple[int, str]:
     return (status if 400 <= status < 600 else 502), f"model endpoint error: {type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def register_openai_routes(app: FastAPI) -> None:
-    """Add the OpenAI-compatible routes to `app` (uses app.state.pipeline/config/metrics)."""
-    pipeline, config, metrics = app.state.pipeline, app.state.config, app.state.metrics
+def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int) -> APIRouter:
+    """The OpenAI-compatible routes answering through `pipeline`, counted in `metrics`; conversations longer
+    than `max_prompt_chars` (all message text together) get 413."""
+    router = APIRouter()
     upstream = pipeline.config.base_url.rstrip("/")
     upstream_headers = {"Authorization": f"Bearer {pipeline.config.api_key}"} if pipeline.config.api_key else {}
 
-    @app.get("/v1/models")
+    @router.get("/v1/models")
     async def models():
         data = [{"id": RAG_MODEL, "object": "model", "created": 0, "owned_by": "telecomgpt",
                  "description": "answers from the index with citations"}]
@@ -57,11 +59,11 @@ def register_openai_routes(app: FastAPI) -> None:
             pass  # the RAG model is still listed; chat will report the endpoint error
         return {"object": "list", "data": data}
 
-    @app.post("/v1/chat/completions")
+    @router.post("/v1/chat/completions")
     async def chat_completions(body: ChatRequest):
         chars = sum(len(m.text()) for m in body.messages)
-        if chars > config.max_prompt_chars:
-            return error(413, f"conversation has {chars} characters; the limit is {config.max_prompt_chars}",
+        if chars > max_prompt_chars:
+            return error(413, f"conversation has {chars} characters; the limit is {max_prompt_chars}",
                          code="too_large")
         if body.model != RAG_MODEL:
             return await _pass_through(body)
@@ -152,3 +154,5 @@ def register_openai_routes(app: FastAPI) -> None:
                 await client.aclose()
 
         return StreamingResponse(relay(), media_type="text/event-stream")
+
+    return router

@@ -1,4 +1,5 @@
-"""Run the assistant's app with uvicorn in a background thread (`telecomgpt serve`, tests, notebooks)."""
+"""Build the assistant's app over an index (`build_app`) and run it with uvicorn in a daemon thread
+(`BackgroundServer`); `telecomgpt serve`, the tests and notebooks all serve it this way."""
 
 from __future__ import annotations
 
@@ -18,22 +19,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def build_app(index_dir, base_url: str, model: str = "telecomgpt", *, api_key: str | None = None,
-              llm_api_key: str | None = None, max_model_len: int = 2048, max_tokens: int = 128,
-              temperature: float = 0.0, release: int | None = None, model_label: str = "", llm_status=None,
-              reranker=None, passages: int = 3, passage_chars: int = 600, unsupported: str = "drop"):
-    """Load the index and build the FastAPI app answering through the LLM at `base_url`."""
-    from app.grounding import GroundingConfig
-    from app.pipeline import RAGConfig, RAGPipeline
+def build_app(index_dir, config, *, api_key: str | None = None, model_label: str = "", llm_status=None,
+              reranker=None):
+    """Load the index and build the FastAPI app answering through the LLM that `config` (an
+    app.pipeline.RAGConfig, usually `RAGConfig.from_settings`) points at; `api_key` guards the app itself."""
+    from app.pipeline import RAGPipeline
     from app.retrieval import Retriever
     from app.server.api import ServerConfig, create_app
 
     retriever = Retriever.load(index_dir, reranker=reranker)
-    config = RAGConfig(base_url=base_url, model=model, api_key=llm_api_key, max_model_len=max_model_len,
-                       max_tokens=max_tokens, temperature=temperature, release=release, passages=passages,
-                       passage_chars=passage_chars, grounding=GroundingConfig(unsupported=unsupported))
     pipeline = RAGPipeline(retriever, config)
-    return create_app(pipeline, ServerConfig(api_key=api_key, model_label=model_label or model,
+    return create_app(pipeline, ServerConfig(api_key=api_key, model_label=model_label or config.model,
                                              llm_status=llm_status))
 
 

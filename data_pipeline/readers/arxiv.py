@@ -11,7 +11,7 @@ from pathlib import Path
 
 from datatrove.data import Document
 
-from data_pipeline.tgpp import SpecFileError
+from telecomgpt.domain.tgpp import SpecFileError
 
 _LATEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.M)
 _LATEX_DROP_ENVS = re.compile(r"\\begin\{(figure|table|thebibliography|tikzpicture)\*?\}.*?\\end\{\1\*?\}", re.S)

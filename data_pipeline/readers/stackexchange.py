@@ -9,7 +9,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 from datatrove.data import Document
 
-from data_pipeline.tgpp import SpecFileError
+from telecomgpt.domain.tgpp import SpecFileError
 
 _TAG = re.compile(r"<[^>]+>")
 

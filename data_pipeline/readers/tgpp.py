@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from data_pipeline.tgpp import read_spec
+from telecomgpt.domain.tgpp import read_spec
 
 # Whole clauses that are not technical text: the front matter (cover page, copyright, foreword,
 # table of contents) and the change-history annex.

@@ -8,11 +8,12 @@ reason (never a crash); a missing file or a wrong zip password is a one-line `Us
 from __future__ import annotations
 
 import json
-import os
 import re
+from contextlib import closing
 from pathlib import Path
 
 from eval.data.store import Built, Malformed
+from telecomgpt.domain.benchmark_files import zip_texts
 from telecomgpt.errors import UserError
 
 TELEQNA_CATEGORIES = {
@@ -45,20 +46,11 @@ def find_teleqna(data_dir: Path, options: dict | None = None) -> list[Path]:
 def _read_teleqna_text(path: Path) -> str:
     if path.suffix != ".zip":
         return path.read_text(encoding="utf-8")
-    import pyzipper
-
-    password = os.environ.get("TELEQNA_PASSWORD", "teleqnadataset").encode()
-    try:
-        with pyzipper.AESZipFile(path) as archive:
-            archive.setpassword(password)
-            member = next((n for n in archive.namelist() if n.endswith(".txt") or n.endswith(".json")), None)
-            if member is None:
-                raise UserError(f"{path}: no TeleQnA.txt inside the zip")
-            return archive.read(member).decode("utf-8")
-    except RuntimeError as exc:
-        raise UserError(f"{path}: cannot decrypt ({exc})", hint="set TELEQNA_PASSWORD to the published password") from None
-    except (pyzipper.BadZipFile, OSError) as exc:
-        raise UserError(f"{path}: not a readable zip ({exc})") from None
+    with closing(zip_texts(path, (".txt", ".json"))) as members:
+        first = next(members, None)
+    if first is None:
+        raise UserError(f"{path}: no TeleQnA.txt inside the zip")
+    return first[1]
 
 
 def build_teleqna(data_dir: Path, options: dict | None = None) -> Built:

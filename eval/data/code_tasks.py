@@ -2,27 +2,26 @@
 
 - summarization: a function without its docstring/leading comment -> the first sentence(s) of that doc;
 - infilling: a function with one line replaced by `<MASK>` -> that line.
-Functions of 4-60 lines; items in a stable pseudo-random order, capped per task and language.
+Functions (and the files they come from) as `telecomgpt.domain.code_functions` finds them, of at most
+60 lines; items in a stable pseudo-random order, capped per task and language.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
-from eval.data.corpus import code_dir, stable_key
+from eval.data.corpus import code_dir
 from eval.data.store import Built, Malformed
+from telecomgpt.domain.code_functions import code_files, go_functions, python_functions
+from telecomgpt.domain.keys import stable_key
 
 VERSION = "1"
 PER_LANGUAGE = 60
-_GO_FUNC = re.compile(r"((?:^//[^\n]*\n)+)(func [^\n]*\{\n(?:.*\n)*?^\}\n)", re.M)
 
 
 def find_inputs(data_dir: Path, options: dict | None = None) -> list[Path]:
-    folder = code_dir(options)
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".go") and p.is_file()
-                  and "test" not in p.name.lower())
+    return code_files(code_dir(options))
 
 
 def _summary(doc: str) -> str:
@@ -32,25 +31,16 @@ def _summary(doc: str) -> str:
 
 def _python_functions(path: Path, source: str) -> list[tuple[str, str, str]]:
     """(name, code without docstring, docstring summary) for documented functions."""
-    found, lines = [], source.splitlines()
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not ast.get_docstring(node):
-            continue
-        doc_node = node.body[0]
-        if node.end_lineno - node.lineno > 60 or len(node.body) < 2:
-            continue
-        body = lines[node.lineno - 1:doc_node.lineno - 1] + lines[doc_node.end_lineno:node.end_lineno]
-        found.append((f"{path.name}:{node.name}:{node.lineno}", "\n".join(body), _summary(ast.get_docstring(node))))
-    return found
+    return [(f"{path.name}:{fn.name}:{fn.def_line}", fn.text(doc=False, decorators=False, dedent=False),
+             _summary(fn.doc)) for fn in python_functions(source) if fn.last_line - fn.def_line <= 60]
 
 
 def _go_functions(path: Path, source: str) -> list[tuple[str, str, str]]:
     found = []
-    for match in _GO_FUNC.finditer(source):
-        comment = " ".join(line.lstrip("/ ").strip() for line in match.group(1).splitlines())
-        code = match.group(2).rstrip()
-        if 4 <= code.count("\n") + 1 <= 60 and len(comment) >= 20:
-            found.append((f"{path.name}:{match.start()}", code, comment))
+    for fn in go_functions(source):
+        code = fn.text(doc=False)
+        if 4 <= code.count("\n") + 1 <= 60 and len(fn.doc) >= 20:
+            found.append((f"{path.name}:{fn.offset}", code, fn.doc))
     return found
 
 

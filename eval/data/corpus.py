@@ -1,8 +1,7 @@
-"""Where the corpus-built tasks find their inputs, and a stable order for picking items from them."""
+"""Where the corpus-built tasks find their inputs (their stable order comes from `telecomgpt.domain.keys`)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from telecomgpt.errors import UserError
@@ -43,7 +42,3 @@ def code_dir(options: dict | None) -> Path:
         raise UserError(f"code folder not found: {folder}", hint="pass --code-dir with Python/Go sources")
     return folder
 
-
-def stable_key(*parts: object) -> str:
-    """A deterministic pseudo-random order (same items on every machine and run)."""
-    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()

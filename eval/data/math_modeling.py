@@ -12,14 +12,16 @@ import json
 import re
 from pathlib import Path
 
-from eval.data.corpus import corpus_dir, specs_dir, stable_key
+from eval.data.corpus import corpus_dir, specs_dir
 from eval.data.store import Built, Malformed
+from telecomgpt.domain.equations import DISPLAY_MATH, inline_math, split_equation
+from telecomgpt.domain.keys import stable_key
+from telecomgpt.domain.tgpp import to_markdown
 from telecomgpt.errors import UserError
 
 VERSION = "2"
 MAX_SPEC_ITEMS = 150
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
-_INLINE = re.compile(r"(?<!\$)\$([^$]{3,160})\$(?!\$)")
+_INLINE = inline_math(3, 160, one_line=False)  # abstracts hard-wrap inside equations
 
 
 def _spec_sources(options: dict | None) -> list[Path]:
@@ -43,22 +45,9 @@ def find_inputs(data_dir: Path, options: dict | None = None) -> list[Path]:
     return _spec_sources(options) + ([papers] if papers else [])
 
 
-def split_equation(latex: str) -> tuple[str, str] | None:
-    """(lhs, rhs) at the first `=` outside braces, when the rhs is a real expression."""
-    depth = 0
-    for i, char in enumerate(latex):
-        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(char, 0)
-        if char == "=" and depth == 0 and latex[i - 1: i] not in ("<", ">", "!", "\\"):
-            lhs, rhs = latex[:i].strip(), latex[i + 1:].strip().rstrip(",.")
-            if lhs and 2 <= len(rhs) <= 160 and re.search(r"[A-Za-z\\]", rhs) and "=" not in rhs:
-                return lhs, rhs
-            return None
-    return None
-
-
 def _from_markdown(path: Path, text: str) -> list[dict]:
     items = []
-    for match in _DISPLAY.finditer(text):
+    for match in DISPLAY_MATH.finditer(text):
         parts = split_equation(" ".join(match.group(1).split()))
         if not parts:
             continue
@@ -92,8 +81,6 @@ def _from_papers(path: Path, malformed: list[Malformed]) -> list[dict]:
 
 
 def build(data_dir: Path, options: dict | None = None) -> Built:
-    from data_pipeline.tgpp import to_markdown
-
     items, malformed = [], []
     specs = _spec_sources(options)
     for path in specs:

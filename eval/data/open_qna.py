@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from eval.data.benchmarks import build_teleqna, find_teleqna
-from eval.data.corpus import stable_key
 from eval.data.store import Built
+from telecomgpt.domain.keys import stable_key
 
 VERSION = "1"
 MAX_ITEMS = 200

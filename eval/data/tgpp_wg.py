@@ -1,7 +1,7 @@
 """3GPP working-group classification (TelecomGPT's 3GPP classification task), built from any spec folder.
 
 Each item is an excerpt of one technical clause (4 and up: not scope, references or definitions),
-labelled with the working group responsible for its spec (`data_pipeline.tgpp.spec_info`). Every item
+labelled with the working group responsible for its spec (`telecomgpt.domain.tgpp.spec_info`). Every item
 offers the same choices: the groups present in the folder.
 """
 
@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from eval.data.corpus import spec_files, stable_key
+from eval.data.corpus import spec_files
 from eval.data.store import Built, Malformed
+from telecomgpt.domain.keys import stable_key
+from telecomgpt.domain.tgpp import read_spec
 from telecomgpt.errors import UserError
 
 PER_SPEC = 15
@@ -36,8 +38,6 @@ def _technical(number: str) -> bool:
 
 
 def build(data_dir: Path, options: dict | None = None) -> Built:
-    from data_pipeline.tgpp import read_spec
-
     files = find_inputs(data_dir, options)
     items, malformed = [], []
     for path in files:

@@ -80,10 +80,10 @@ def _numerically_equal(a, b) -> bool | None:
 
 def sympy_equivalent(left: str, right: str) -> bool | None:
     """True/False when both parse with sympy's LaTeX parser, None when either does not."""
-    try:
+    try:  # lazy: sympy is slow to import; parse_latex_lark needs sympy>=1.13 (pyproject allows 1.12)
         import sympy
         from sympy.parsing.latex import parse_latex_lark
-    except ImportError:
+    except ImportError:  # an older sympy: no symbolic check, exact match decides
         return None
     try:
         with _time_limit(5):

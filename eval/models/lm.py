@@ -13,6 +13,7 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from tqdm import tqdm
 
+from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
 
@@ -42,7 +43,7 @@ progress bar to move every few seconds."""
 class TelecomLM(LM):
     """Any TelecomGPT backend as an lm-eval model; pass `llm=` to reuse an already loaded backend."""
 
-    def __init__(self, model: str = "smollm2-135m-instruct", backend: str = "vllm", adapter: str | None = None,
+    def __init__(self, model: str = DEFAULT_MODEL, backend: str = "vllm", adapter: str | None = None,
                  base_url: str | None = None, api_key: str | None = None, chat: bool = True,
                  max_model_len: int = 2048, llm: LLMBackend | None = None, **_lm_eval_extras: object):
         super().__init__()
@@ -186,10 +187,8 @@ def load_retriever(index: str | None, reranker: str | None = None):
     given), or a one-line error."""
     if not index:
         raise UserError("the RAG model needs --index DIR (build one with `telecomgpt index build`)")
-    try:
-        from app.retrieval import Retriever
-    except ImportError as exc:
-        raise UserError(f"RAG evaluation needs the app package's retriever ({exc})") from None
+    from app.retrieval import Retriever
+
     try:
         return Retriever.load(index, reranker=reranker)
     except UserError:

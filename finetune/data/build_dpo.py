@@ -18,7 +18,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finetune.data.records import normalize, stable_hash
+from finetune.data.records import normalize
+from telecomgpt.config import DEFAULT_MODEL
+from telecomgpt.domain.keys import stable_hash
 
 
 @dataclass
@@ -28,7 +30,7 @@ class DPOBuild:
     sft: list[str]
     output: Path
     backend: str = "vllm"
-    model: str = "smollm2-135m-instruct"
+    model: str = DEFAULT_MODEL
     base_url: str | None = None
     max_prompts: int = 0
     max_tokens: int = 128

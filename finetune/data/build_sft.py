@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finetune.data.records import Example, stable_hash
+from finetune.data.records import Example
+from telecomgpt.domain.keys import stable_hash
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
@@ -42,8 +43,8 @@ def _capped(examples: list[Example], cap: int) -> list[Example]:
 
 
 def _spec_documents(paths: list[str], errors: list[dict]):
-    from data_pipeline.tgpp import to_markdown
     from finetune.data.glossary import spec_files
+    from telecomgpt.domain.tgpp import to_markdown
 
     for path in spec_files(paths):
         try:

@@ -1,22 +1,23 @@
 """Code instruction examples from source repositories: code -> docstring, docstring -> code, infilling.
 
-Python functions are found with `ast` (exact spans and docstrings); Go functions by their doc comment
-and brace matching, since no Go parser ships for Python. Only functions of a useful size are kept.
+Functions come from `telecomgpt.domain.code_functions`, the same files and the same function boundaries the
+code evaluation uses, so decontamination compares like with like. Only functions of a useful size with a
+real doc are kept; a method is moved to column 0.
 """
 
 from __future__ import annotations
 
-import ast
-import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from finetune.data.records import Example, pick, stable_hash
+from finetune.data.records import Example, pick
+from telecomgpt.domain.code_functions import CodeFunction, code_files, go_functions, python_functions
+from telecomgpt.domain.keys import stable_hash
 
 MIN_LINES, MAX_LINES = 4, 60
-_GO_FUNC = re.compile(r"((?:^//[^\n]*\n)+)(func [^\n]*\{)[ \t]*\n", re.M)
+MIN_DOC_CHARS = 30
 
 
 @dataclass
@@ -32,65 +33,30 @@ class Function:
     file: str
 
 
-def python_functions(path: Path, root: Path) -> Iterator[Function]:
-    source = path.read_text(errors="replace")
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return
-    lines = source.splitlines()
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        doc = ast.get_docstring(node)
-        start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
-        size = node.end_lineno - start
-        if not doc or len(doc) < 30 or not MIN_LINES <= size <= MAX_LINES or len(node.body) < 2:
-            continue
-        doc_node = node.body[0]
-        full_lines = lines[start:node.end_lineno]
-        indent = len(full_lines[0]) - len(full_lines[0].lstrip())
-        full_lines = [line[indent:] for line in full_lines]
-        cut = (doc_node.lineno - 1 - start, doc_node.end_lineno - start)
-        bare = full_lines[:cut[0]] + full_lines[cut[1]:]
-        header = lines[node.lineno - 1].strip()
-        if len(bare) < MIN_LINES:
-            continue
-        yield Function(node.name, header.rstrip(":"), doc, "\n".join(bare), "\n".join(full_lines), "python",
-                       f"{root.name}/{path.relative_to(root)}")
-
-
-def go_functions(path: Path, root: Path) -> Iterator[Function]:
-    source = path.read_text(errors="replace")
-    for match in _GO_FUNC.finditer(source):
-        body_start, depth, end = match.end(2) - 1, 0, None
-        for i in range(body_start, len(source)):
-            depth += {"{": 1, "}": -1}.get(source[i], 0)
-            if depth == 0:
-                end = i + 1
-                break
-        if end is None:
-            continue
-        code = match.group(2) + source[match.end(2):end]
-        doc = " ".join(line.lstrip("/").strip() for line in match.group(1).splitlines())
-        name = re.search(r"func\s+(?:\([^)]*\)\s*)?(\w+)", match.group(2))
-        if len(doc) < 30 or not name or not MIN_LINES <= code.count("\n") + 1 <= MAX_LINES:
-            continue
-        yield Function(name.group(1), match.group(2).rstrip(" {"), doc, code, match.group(1) + code, "go",
-                       f"{root.name}/{path.relative_to(root)}")
+def _usable(fn: CodeFunction, file: str) -> Function | None:
+    """The example-sized functions: a doc of MIN_DOC_CHARS, MIN_LINES-MAX_LINES lines with and without it."""
+    bare = fn.text(doc=False)
+    if not fn.name or len(fn.doc) < MIN_DOC_CHARS or not MIN_LINES <= fn.size <= MAX_LINES \
+            or bare.count("\n") + 1 < MIN_LINES:
+        return None
+    return Function(fn.name, fn.signature, fn.doc, bare, fn.text(), fn.lang, file)
 
 
 def repo_functions(paths: list[str]) -> Iterator[Function]:
-    """Documented functions of every .py and .go file under `paths`, in a stable order."""
+    """Documented functions of every Python and Go code file under `paths`, in a stable order."""
     for raw in paths:
         root = Path(raw)
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
         base = root if root.is_dir() else root.parent
-        for path in files:
-            if path.suffix == ".py":
-                yield from python_functions(path, base)
-            elif path.suffix == ".go" and not path.name.endswith("_test.go"):
-                yield from go_functions(path, base)
+        for path in code_files(root):
+            source = path.read_text(errors="replace")
+            try:
+                found = python_functions(source) if path.suffix == ".py" else go_functions(source)
+            except (SyntaxError, ValueError):  # not parseable Python: nothing to learn from
+                continue
+            for fn in found:
+                usable = _usable(fn, f"{base.name}/{path.relative_to(base)}")
+                if usable:
+                    yield usable
 
 
 DOC_QUESTIONS = ("Write a concise documentation comment for this {lang} function from {repo}:\n```{lang}\n{code}\n```",

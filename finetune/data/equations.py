@@ -1,21 +1,16 @@
 """Equation-masking examples (math modelling): hide one equation of a passage and ask for it back.
 
-Equations are LaTeX as the pipeline writes them (pandoc turns Word equations into `$...$` / `$$...$$`),
-plus reStructuredText `.. math::` blocks in code docstrings (Sionna). An equation qualifies when it is a
-relation (has `=`, `<`, `>` or `\\le`/`\\ge`) of a useful length.
+Equations are found by `telecomgpt.domain.equations.find_equations` (LaTeX as the pipeline writes it, plus
+reStructuredText `.. math::` blocks in Sionna's docstrings): relations of a useful length.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from finetune.data.records import Example, pick
+from telecomgpt.domain.equations import find_equations
 
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
-_INLINE = re.compile(r"(?<![\$\\])\$([^$\n]{12,300})\$(?!\$)")
-_RST_MATH = re.compile(r"\.\. math::\s*\n((?:[ \t]*\n)*(?:[ \t]+\S[^\n]*\n?)+)")
-_RELATION = re.compile(r"=|<|>|\\le|\\ge|\\approx|\\triangleq")
 BEFORE, AFTER = 700, 300
 
 QUESTIONS = (
@@ -23,15 +18,6 @@ QUESTIONS = (
     "equation in LaTeX.\n\n{context}",
     "Fill in the equation hidden as [MASK] in this excerpt (give it in LaTeX):\n\n{context}",
 )
-
-
-def find_equations(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, latex) of every qualifying equation in `text`."""
-    for pattern in (_DISPLAY, _INLINE, _RST_MATH):
-        for match in pattern.finditer(text):
-            latex = " ".join(next(g for g in match.groups() if g).split())
-            if 12 <= len(latex) <= 400 and _RELATION.search(latex):
-                yield match.start(), match.end(), latex
 
 
 def equation_examples(documents: Iterable[tuple[str, dict]], per_document: int = 3) -> Iterator[Example]:

@@ -34,11 +34,8 @@ def default_benchmarks() -> list[Path]:
     shared = shared_dir()
     folder = shared / "data" / "benchmarks" if shared else None
     found = [folder] if folder and folder.is_dir() else []
-    try:
-        from eval.data.store import build_source
-    except ImportError:
-        log.warning("eval package not importable: not decontaminating against corpus-built eval tasks")
-        return found
+    from eval.data.store import build_source
+
     for task in CORPUS_EVAL_TASKS:
         try:
             found.append(Path(build_source(task)))
@@ -51,10 +48,8 @@ def load_benchmark_ngrams(paths: list[Path], n: int = 13):
     """The pipeline's `BenchmarkNgrams` over `paths`, or None when there is nothing to check against."""
     if not paths:
         return None
-    try:
-        from data_pipeline.decontaminate import BenchmarkNgrams
-    except ImportError as exc:
-        raise UserError(f"decontamination needs data_pipeline.decontaminate ({exc})") from None
+    from data_pipeline.decontaminate import BenchmarkNgrams
+
     return BenchmarkNgrams.from_paths([str(p) for p in paths], n=n)
 
 

@@ -1,7 +1,7 @@
 """Instruction examples from each spec's own Abbreviations and Definitions clauses (no LLM needed).
 
 Abbreviation -> expansion, expansion -> abbreviation, and term -> definition, phrased with a few
-deterministic templates. The clauses come from `data_pipeline.tgpp` (read_spec, find_abbreviations,
+deterministic templates. The clauses come from `telecomgpt.domain.tgpp` (read_spec, find_abbreviations,
 find_definitions), so .docx, .zip and .md specs all work.
 """
 
@@ -48,7 +48,7 @@ def glossary_examples(paths: list[str], errors: list[dict]) -> Iterator[Example]
     """Examples from every spec under `paths`; unreadable specs are recorded in `errors` and skipped."""
     from tqdm import tqdm
 
-    from data_pipeline.tgpp import find_abbreviations, find_definitions, read_spec
+    from telecomgpt.domain.tgpp import find_abbreviations, find_definitions, read_spec
 
     for path in tqdm(spec_files(paths), desc="glossary", unit="spec"):
         try:

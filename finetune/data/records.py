@@ -13,12 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import xxhash
-
-
-def stable_hash(text: str) -> int:
-    """A 64-bit hash that is the same on every machine and run (Python's hash() is salted)."""
-    return xxhash.xxh64_intdigest(text.encode("utf-8", "surrogatepass"))
+from telecomgpt.domain.keys import stable_hash
 
 
 def pick(options: list[str] | tuple[str, ...], key: str) -> str:

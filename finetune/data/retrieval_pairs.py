@@ -2,7 +2,7 @@
 
 Four kinds of (query, positive passage), all read from the specs' own structure:
 - `title`: a clause title -> the clause's first chunk (text only: with its heading the match would be trivial);
-- `definition`: a defined term -> its definition (`data_pipeline.tgpp.find_definitions`);
+- `definition`: a defined term -> its definition (`telecomgpt.domain.tgpp.find_definitions`);
 - `abbreviation`: an abbreviation -> its line in the Abbreviations clause ("RLF Radio Link Failure");
 - `heading_path`: "TS 38.321 MAC procedures; UL-SCH data transfer; Buffer Status Reporting" -> a paragraph
   of that clause (a later piece when the clause has several; clauses with generic titles such as "General"
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from finetune.data.records import normalize, stable_hash
+from finetune.data.records import normalize
+from telecomgpt.domain.keys import stable_hash
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
@@ -81,8 +82,8 @@ def _read_specs(paths: list[str], errors: list[dict], max_chars: int):
 
     from app.index_store import bm25_text
     from app.readers import SPEC_FILE, read_file
-    from data_pipeline.tgpp import find_definitions, read_spec
     from finetune.data.glossary import spec_files
+    from telecomgpt.domain.tgpp import find_definitions, read_spec
 
     chunks: list[_Chunk] = []
     candidates: list[dict] = []

@@ -49,14 +49,9 @@ class _RAGClient:
     """The RAG pipeline behind ChatClient's `stream` signature; prints the checked answer."""
 
     def __init__(self, retriever, url: str, name: str, settings, release: int | None):
-        from app.grounding import GroundingConfig
         from app.pipeline import RAGConfig, RAGPipeline
 
-        rag = settings.rag
-        config = RAGConfig(base_url=url, model=name, api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
-                           max_tokens=rag.max_tokens, temperature=rag.temperature, passages=rag.passages,
-                           passage_chars=rag.passage_chars, grounding=GroundingConfig(unsupported=rag.unsupported),
-                           timeout_s=settings.request_timeout_s, release=release)
+        config = RAGConfig.from_settings(settings, base_url=url, model=name, release=release)
         self.pipeline = RAGPipeline(retriever, config)
 
     def stream(self, messages, max_tokens=None, temperature=None):

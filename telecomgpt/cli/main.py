@@ -1,7 +1,9 @@
 """`telecomgpt`: one command line for every capability.
 
-Each capability adds its own sub-commands from a light module of its package; heavy libraries
-(torch, vLLM, datatrove) are imported inside the commands, so `telecomgpt --help` stays fast.
+Each capability owns its commands in a light module of its package; they are all attached here, in one
+place: Typer sub-apps for index, train and eval, and the `data` group's commands from the two packages that
+share it (the corpus pipeline and finetune's dataset builders). Heavy libraries (torch, vLLM, datatrove)
+are imported inside the commands, so `telecomgpt --help` stays fast.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ app.command("chat")(chat_cmd.chat)
 def _register_capabilities() -> None:
     """Sub-commands owned by the other packages (data, index, train, eval)."""
     from app.cli import index_app
-    from data_pipeline.cli import register as register_data
+    from data_pipeline import cli as pipeline_cli
     from eval.cli import eval_app
     from finetune.cli import train_app
-    from finetune.data.cli import register as register_datasets
+    from finetune.data import cli as datasets_cli
 
     data_app = typer.Typer(help="Build training corpora and datasets: clean, filter, deduplicate, decontaminate.",
                            no_args_is_help=True)
-    register_data(data_app)
-    register_datasets(data_app)
+    data_commands = {"run": pipeline_cli.run, "stats": pipeline_cli.stats,
+                     "build-sft": datasets_cli.build_sft, "build-dpo": datasets_cli.build_dpo}
+    for name, command in data_commands.items():
+        data_app.command(name)(command)
     app.add_typer(data_app, name="data")
     app.add_typer(index_app, name="index")
     app.add_typer(train_app, name="train")

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from telecomgpt.config import DEFAULT_MODEL
+from telecomgpt.cli.options import ConfigOption, ModelOption
 
 app = typer.Typer(help="Prepare and list local models (the embedded default needs no download).",
                   no_args_is_help=True)
 
 
 @app.command("prepare")
-def prepare_cmd(
-    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m",
-                              help="Registry name, HF model folder, .gguf file, or hub id (with TELECOMGPT_ONLINE=1)."),
-) -> None:
-    """Make MODEL a local HF folder (converting a GGUF once, to bf16 safetensors) and print its path."""
+def prepare_cmd(model: str = ModelOption, config: str = ConfigOption) -> None:
+    """Make MODEL a local HF folder (converting a GGUF once, to bf16 safetensors) and print its path.
+
+    A hub id downloads only with TELECOMGPT_ONLINE=1."""
+    from telecomgpt.config import load_settings
     from telecomgpt.models import prepare
 
-    typer.echo(str(prepare(model)))
+    typer.echo(str(prepare(load_settings(config, model=model).model)))
 
 
 @app.command("list")

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import typer
 
+from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 
+# Options left at None mean "not given": telecomgpt.config.load_settings then takes TELECOMGPT_* env, the YAML
+# settings file, then the defaults, in that order, so every command resolves them the same way.
 ModelOption = typer.Option(None, "--model", "-m", help="Registry name, HF folder, .gguf file or hub id "
-                           "[default: smollm2-135m-instruct, or `model` from the config file / TELECOMGPT_MODEL].")
-ConfigOption = typer.Option(None, "--config", help="YAML settings file (see configs/telecomgpt.yaml).")
+                           f"[default: {DEFAULT_MODEL}, or `model` from the config file / TELECOMGPT_MODEL].")
+ConfigOption = typer.Option(None, "--config", help="YAML settings file (see configs/telecomgpt.yaml; default "
+                            "$TELECOMGPT_CONFIG or ./telecomgpt.yaml).")
 AdapterOption = typer.Option(None, "--adapter", "-a", help="LoRA adapter to serve as NAME=PATH (repeatable).")
 
 # The assistant's retrieval settings, shared by `serve --index` and `chat --index`.

@@ -109,15 +109,12 @@ def serve(
         names = [settings.served_model_name, *server.adapters]
         typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log {server.log_file})")
         if index is not None:
+            from app.pipeline import RAGConfig
             from app.server.run import BackgroundServer, build_app
 
-            app = build_app(index, server.base_url, settings.served_model_name, api_key=settings.api_key,
-                            llm_api_key=settings.api_key, max_model_len=settings.serve.max_model_len,
-                            max_tokens=settings.rag.max_tokens, temperature=settings.rag.temperature,
-                            release=release, passages=settings.rag.passages,
-                            passage_chars=settings.rag.passage_chars, unsupported=settings.rag.unsupported,
-                            model_label=Path(str(settings.model)).name, llm_status=supervisor.status,
-                            reranker=reranker)
+            rag = RAGConfig.from_settings(settings, base_url=server.base_url, release=release)
+            app = build_app(index, rag, api_key=settings.api_key, model_label=Path(str(settings.model)).name,
+                            llm_status=supervisor.status, reranker=reranker)
             web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
             typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model telecomgpt-rag)"
                        + ("  ·  bearer key required" if settings.api_key else ""))

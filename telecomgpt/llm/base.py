@@ -73,11 +73,6 @@ _BACKENDS: dict[str, str] = {
 }
 
 
-def register_backend(name: str, target: str) -> None:
-    """Register a backend as "module:Class"; it is imported on first use."""
-    _BACKENDS[name] = target
-
-
 def available_backends() -> list[str]:
     return sorted(_BACKENDS)
 
@@ -87,8 +82,4 @@ def get_backend(name: str, **kwargs: object) -> LLMBackend:
     if name not in _BACKENDS:
         raise UserError(f"unknown backend {name!r}; choose one of: {', '.join(available_backends())}")
     module_name, class_name = _BACKENDS[name].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise UserError(f"backend {name!r} is not installed here ({exc.name or exc})") from None
-    return getattr(module, class_name)(**kwargs)
+    return getattr(importlib.import_module(module_name), class_name)(**kwargs)

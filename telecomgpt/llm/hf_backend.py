@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.llm.base import GenerationParams, LLMBackend, Message
 from telecomgpt.models import prepare
 
@@ -14,13 +15,13 @@ class HFBackend(LLMBackend):
 
     name = "hf"
 
-    def __init__(self, model: str | Path = "smollm2-135m-instruct", adapter: str | Path | None = None,
+    def __init__(self, model: str | Path = DEFAULT_MODEL, adapter: str | Path | None = None,
                  batch_size: int = 8, max_model_len: int = 2048, device: str | None = None):
+        self.model_dir = prepare(model)  # first: a wrong model fails before torch is imported
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.torch = torch
-        self.model_dir = prepare(model)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         if self.tokenizer.pad_token is None:

@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from telecomgpt.config import DEFAULT_MODEL
+from telecomgpt.errors import UserError
 from telecomgpt.llm.base import GenerationParams, LLMBackend, Message
 from telecomgpt.models import prepare
 
@@ -41,13 +43,17 @@ class VLLMEngineBackend(LLMBackend):
 
     name = "vllm"
 
-    def __init__(self, model: str | Path = "smollm2-135m-instruct", adapter: str | Path | None = None,
+    def __init__(self, model: str | Path = DEFAULT_MODEL, adapter: str | Path | None = None,
                  max_model_len: int = 2048, kv_cache_gb: float = 2.0, seed: int = 0, max_lora_rank: int = 16,
                  block_size: int | None = 32):
+        self.model_dir = prepare(model)  # first: a wrong model fails in a second, before vLLM is imported
         _configure_environment(kv_cache_gb)
-        from vllm import LLM
+        try:
+            from vllm import LLM  # lazy: heavy, and only in the optional [cpu]/[gpu] extras
+        except ImportError as exc:
+            raise UserError(f"the vllm backend needs vLLM, not importable here ({exc}); "
+                            "run `make setup` (TELECOMGPT_EXTRAS=gpu,ray,dev on a GPU machine)") from None
 
-        self.model_dir = prepare(model)
         self.max_model_len = max_model_len
         self.adapter = Path(adapter).resolve() if adapter else None
         kwargs = {}

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telecomgpt import paths
+from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.models.convert import MARKER, gguf_to_hf
-
-DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,60 @@ def test_extractive_answer_never_repeats_boilerplate_quoted_from_two_chunks():
     shown = session.check_all("PWNED.")
     assert session.mode == "extractive" and "T4242" in shown
     assert shown.count("3rd Generation Partnership Project") == 1 and not has_loop(shown), shown
+
+
+def test_lead_quotes_the_top_clause_and_a_copy_of_it_is_not_shown_twice(rrc_hits):
+    session = GroundingSession(RRC_QUESTION, rrc_hits)
+    lead = session.lead()
+    first = session.result()["sentences"][0]
+    assert lead == first["text"] and first["origin"] == "lead" and first["citations"] == [1]
+    assert strip_citations(lead) in _flat(rrc_hits[0].text)  # verbatim from the top clause
+    assert first["evidence"]["sentence"] == strip_citations(lead) and first["evidence"]["citation"] == "TS 38.331 §4.2.1"
+    assert "RRC_" in lead  # it answers: a state, not the clause's topic sentence ("one of three RRC states")
+    assert session.lead() == ""  # once per answer
+    shown = lead + session.check_all(f"{strip_citations(lead)} [1] {REAL_ANSWER}")
+    result = session.result()
+    # the model copying the quote, and REAL_ANSWER's RRC_CONNECTED sentence, which repeats its 8-grams
+    assert [d["reason"] for d in result["dropped"]] == ["repeated", "repeated"]
+    assert shown == session.text and shown.count(strip_citations(lead)) == 1
+    assert [s["origin"] for s in result["sentences"]] == ["lead", "generated", "generated"]
+
+
+def test_lead_then_extractive_fallback_quotes_each_sentence_once(rrc_hits):
+    session = GroundingSession(RRC_QUESTION, rrc_hits)
+    lead = session.lead()
+    session.check_all("The document is referring to the RRC_IDLE state in the RRC_CONNECTED state.")
+    result = session.result()
+    texts = [s["text"] for s in result["sentences"]]
+    assert result["mode"] == "extractive" and texts[0] == lead and len(texts) == len(set(texts)) <= 4
+    assert [s["origin"] for s in result["sentences"]][1:] == ["extractive"] * (len(texts) - 1)
+    assert all(strip_citations(t) in _flat(rrc_hits[0].text) for t in texts)
+
+
+def test_no_lead_when_the_generation_is_only_reported_or_nothing_was_retrieved(rrc_hits):
+    assert GroundingSession(RRC_QUESTION, rrc_hits, config=GroundingConfig(unsupported="keep")).lead() == ""
+    assert GroundingSession(RRC_QUESTION, rrc_hits, config=GroundingConfig(lead=False)).lead() == ""
+    assert GroundingSession(RRC_QUESTION, []).lead() == ""
+
+
+def test_sentences_that_only_echo_the_question_are_not_claims(rrc_hits):
+    session = GroundingSession(RRC_QUESTION, rrc_hits)
+    for echo in ("The RRC states of a UE in NR are: [1]", "A UE in NR has RRC states [1]."):
+        checked = session.check_sentence(echo)
+        assert checked.reason == "no_claim", (echo, checked)
+    assert session.check_sentence(REAL_ANSWER.split(" [1]. ")[0] + " [1].").supported
+
+
+def test_a_glossary_ranked_first_does_not_become_the_lead_when_the_next_clause_answers(starter_retriever):
+    """A list of abbreviations names the AMF; the 23.501 clause says what it does: that one is the lead."""
+    from app.retrieval import Hit
+
+    question = "What does the AMF do in the 5G core?"
+    glossary = next(r for r in starter_retriever.records if r.get("spec") == "21.905")
+    clause = next(r for r in starter_retriever.records if r.get("spec") == "23.501" and r.get("clause") == "4.2.3")
+    hits = [Hit(text=r["text"], score=1.0, metadata=r) for r in (glossary, clause)]
+    session = GroundingSession(question, hits)
+    lead = session.lead()
+    assert session.shown[0].evidence.chunk_id == clause["chunk_id"] and "AMF" in lead and lead.endswith("[2]")
+    alone = GroundingSession(question, hits[:1])  # the glossary alone: it still gives the lead
+    assert alone.lead().endswith("[1]") and alone.shown[0].evidence.chunk_id == glossary["chunk_id"]

@@ -15,17 +15,12 @@ import pytest
 from telecomgpt.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "telecomgpt.cli.main"]
 RLC_SPEC = "rel18-docx/38322-i00.docx"
 
 
 @pytest.fixture(scope="module")
 def rlc_spec(shared_dir: Path) -> Path:
     return shared_dir / "data" / "corpus" / "3gpp" / RLC_SPEC
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, cwd=REPO)
 
 
 def test_openvino_int8_vectors_agree_with_torch_on_real_chunks(rlc_spec: Path):
@@ -59,30 +54,30 @@ def test_older_index_without_a_backend_keeps_torch_queries():
     assert (old.name, old.backend) == ("all-MiniLM-L6-v2", "torch-bf16")
 
 
-def test_dense_off_gives_a_working_bm25_index(rlc_spec: Path, tmp_path: Path):
+def test_dense_off_gives_a_working_bm25_index(run_cli, rlc_spec: Path, tmp_path: Path):
     index = tmp_path / "bm25-index"
-    build = _cli("index", "build", "--input", str(rlc_spec), "--output", str(index), "--dense", "off", "-q")
+    build = run_cli("index", "build", "--input", str(rlc_spec), "--output", str(index), "--dense", "off", "-q")
     assert build.returncode == 0, build.stderr
     manifest = json.loads((index / "manifest.json").read_text())
     assert manifest["dense"] is False and manifest["embedder"] is None and manifest["chunks"] > 50
     assert not (index / "vectors.npy").exists() and not (index / "dense.faiss").exists()
 
-    search = _cli("index", "search", "--index", str(index), "RLC retransmission of an AMD PDU",
-                  "-k", "5", "--json")
+    search = run_cli("index", "search", "--index", str(index), "RLC retransmission of an AMD PDU",
+                     "-k", "5", "--json")
     assert search.returncode == 0, search.stderr
     hits = json.loads(search.stdout)["hits"]
     assert len(hits) == 5 and all(h["citation"].startswith("TS 38.322 §") for h in hits)
     assert any(h["citation"].startswith("TS 38.322 §5.3.2") for h in hits), [h["citation"] for h in hits]
     assert "BM25 only" in search.stderr  # hybrid (the default) runs as BM25, and says so
 
-    dense = _cli("index", "search", "--index", str(index), "RLC", "--mode", "dense")
+    dense = run_cli("index", "search", "--index", str(index), "RLC", "--mode", "dense")
     assert dense.returncode == 2 and "no dense vectors" in dense.stderr and "Traceback" not in dense.stderr
 
     # `index add` keeps it BM25 only
     note = tmp_path / "extra" / "okapi.md"
     note.parent.mkdir()
     note.write_text("# Okapi counter\nSpec: TS 38.331 §9.1.2\n\nThe okapi counter counts forest visits.\n")
-    added = _cli("index", "add", str(note), "--index", str(index), "-q")
+    added = run_cli("index", "add", str(note), "--index", str(index), "-q")
     assert added.returncode == 0, added.stderr
     from app.retrieval import Retriever
 
@@ -92,7 +87,7 @@ def test_dense_off_gives_a_working_bm25_index(rlc_spec: Path, tmp_path: Path):
 
 
 @pytest.mark.parametrize("kind", ["missing", "corrupt"])
-def test_bad_embedder_folder_is_a_one_line_error(kind: str, tmp_path: Path):
+def test_bad_embedder_folder_is_a_one_line_error(run_cli, assert_one_line_error, kind: str, tmp_path: Path):
     folder = tmp_path / "embedder"
     if kind == "corrupt":  # what an interrupted copy of a trained model leaves: configs without usable weights
         folder.mkdir()
@@ -100,11 +95,9 @@ def test_bad_embedder_folder_is_a_one_line_error(kind: str, tmp_path: Path):
         (folder / "config.json").write_text("{}")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "note.md").write_text("# HARQ\n\nHARQ combines FEC with retransmission.\n")
-    run = _cli("index", "build", "--input", str(tmp_path / "docs"), "--output", str(tmp_path / "idx"),
-               "--embedder", str(folder), "-q")
-    assert run.returncode == 2, run.stderr
-    assert f"cannot load embedder {folder}" in run.stderr and "Traceback" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    run = run_cli("index", "build", "--input", str(tmp_path / "docs"), "--output", str(tmp_path / "idx"),
+                  "--embedder", str(folder), "-q")
+    assert_one_line_error(run, f"cannot load embedder {folder}")
 
 
 def test_settings_of_an_existing_index_cannot_change(tmp_path: Path):

@@ -63,6 +63,24 @@ def test_streaming_and_non_streaming_give_the_same_checked_answer(rag_server):
     assert all(s["supported"] and s["evidence"]["sentence"] for s in grounding["sentences"])
 
 
+def test_lead_quote_is_streamed_first_and_marked_as_evidence(rag_server, retriever):
+    """The lead is sent on its own before any generated text, quoted verbatim from the top source, marked."""
+    stream = _client(rag_server).chat.completions.create(
+        model="telecomgpt-rag", messages=[{"role": "user", "content": QUESTION}], max_tokens=64, temperature=0,
+        stream=True)
+    pieces, extra = [], {}
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+        extra.update(chunk.model_extra or {})
+    lead, *rest = extra["grounding"]["sentences"]
+    assert lead["origin"] == "lead" and lead["citations"] == [1] and pieces[0] == lead["text"]
+    top = " ".join(retriever.chunk(extra["sources"][0]["chunk_id"])["text"].split())
+    assert strip_citations(lead["text"]) in top and lead["evidence"]["sentence"] == strip_citations(lead["text"])
+    assert all(s["origin"] in ("generated", "extractive") for s in rest)
+    assert "".join(pieces).startswith(" ".join(s["text"] for s in extra["grounding"]["sentences"]))
+
+
 def test_out_of_scope_question_still_says_it_does_not_know(rag_server):
     reply = _client(rag_server).chat.completions.create(
         model="telecomgpt-rag", messages=[{"role": "user", "content": "How do I bake sourdough bread at home?"}])

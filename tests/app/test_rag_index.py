@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,6 @@ KNOWN_CLAUSES = [
     ("Which header compression protocol does PDCP use?", "TS 38.323 §5.7"),
 ]
 CLAUSE_HEADING = re.compile(r"^#{1,6}\s*\d+(?:\.\d+)*\s*[A-Z]")
-CLI = [sys.executable, "-m", "telecomgpt.cli.main"]
 
 
 @pytest.mark.parametrize(("question", "citation"), KNOWN_CLAUSES)
@@ -115,18 +112,16 @@ def test_bad_files_are_accounted_for(tmp_path):
     assert manifest["complete"] and len(manifest["files"]) + len(manifest["errors"]) == 2
 
 
-def test_cli_search_json_and_errors(spec_index, tmp_path):
-    run = subprocess.run([*CLI, "index", "search", "--index", str(spec_index), "PDCP header compression",
-                          "-k", "3", "--release", "18", "--json"], capture_output=True, text=True, timeout=120)
+def test_cli_search_json_and_errors(run_cli, spec_index, tmp_path):
+    run = run_cli("index", "search", "--index", str(spec_index), "PDCP header compression",
+                  "-k", "3", "--release", "18", "--json", timeout=120)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert "Packet Data Convergence Protocol" in data["expanded"]
     assert len(data["hits"]) == 3 and all(h["citation"].startswith("TS 38.323") for h in data["hits"])
-    missing = subprocess.run([*CLI, "index", "search", "--index", str(tmp_path / "nope"), "x"],
-                             capture_output=True, text=True, timeout=120)
+    missing = run_cli("index", "search", "--index", str(tmp_path / "nope"), "x", timeout=120)
     assert missing.returncode == 2 and "no index at" in missing.stderr and "Traceback" not in missing.stderr
-    empty = subprocess.run([*CLI, "index", "build", "--input", str(tmp_path), "--output", str(tmp_path / "o")],
-                           capture_output=True, text=True, timeout=120)
+    empty = run_cli("index", "build", "--input", str(tmp_path), "--output", str(tmp_path / "o"), timeout=120)
     assert empty.returncode == 2 and "no supported files" in empty.stderr
 
 

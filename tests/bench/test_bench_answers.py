@@ -62,6 +62,15 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
     modes = {row: {a["grounding"]["mode"] for a in by_row[row]} for row in ("rag", "grounded", "extractive")}
     assert modes["rag"] <= {"unchecked", "idk"} and modes["extractive"] <= {"extractive", "idk"}
     assert modes["grounded"] <= {"generated", "extractive", "idk"}
+    # Grounded answers open with the lead quote (shown first, so the TTFT is the lead's); the first checked
+    # generated sentence, when there is one, arrives after it.
+    for answer in by_row["grounded"]:
+        if answer["grounding"]["mode"] != "idk":
+            assert answer["grounding"]["sentences"][0]["origin"] == "lead"
+        generated = [s for s in answer["grounding"]["sentences"] if s["origin"] == "generated"]
+        assert (answer["ttft_generated_s"] is None) == (not generated)
+        assert answer["ttft_generated_s"] is None or answer["ttft_s"] < answer["ttft_generated_s"] <= answer["total_s"]
+    assert all(a["ttft_generated_s"] is None for a in by_row["extractive"])
     # Quotes are supported by the chunk they cite: the offline checker must agree with the server (a quote
     # that repeats an 8-gram of an earlier one is a loop, and the checker counts it as unsupported).
     quoted = [a for a in by_row["extractive"] if a["grounding"]["mode"] == "extractive"]

@@ -53,7 +53,7 @@ def test_committed_labels_match_a_rebuild_on_a_subset(shared_dir: Path, tmp_path
 @pytest.mark.slow
 def test_every_label_points_at_a_clause_of_the_corpus(shared_dir: Path):
     """Each labelled (and alternative) clause is in every spec file the label names, with the same title."""
-    from data_pipeline.tgpp import read_spec
+    from telecomgpt.domain.tgpp import read_spec
 
     corpus = shared_dir / "data" / "corpus" / "3gpp"
     paths = {p.name: p for p in corpus.rglob("*") if p.is_file()}

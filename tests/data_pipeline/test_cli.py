@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,6 @@ import pytest
 from data_pipeline.config import PipelineConfig, load_config
 
 REPO = Path(__file__).resolve().parents[2]
-TELECOMGPT = [sys.executable, "-c", "from telecomgpt.cli.main import main; main()"]
 
 
 def test_every_shipped_config_loads():
@@ -30,15 +27,12 @@ def test_every_shipped_config_loads():
         (["stats", "{tmp}/nothing"], "no report.md"),
     ],
 )
-def test_user_mistakes_are_one_line_errors(tmp_path, args, message):
+def test_user_mistakes_are_one_line_errors(run_cli, assert_one_line_error, tmp_path, args, message):
     (tmp_path / "bad.yaml").write_text("minhash_buckets: 3\n")
-    done = subprocess.run([*TELECOMGPT, "data", *[a.format(tmp=tmp_path) for a in args]],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr
-    assert message in done.stderr and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    done = run_cli("data", *[a.format(tmp=tmp_path) for a in args], timeout=120)
+    assert_one_line_error(done, message)
 
 
-def test_help_explains_the_command():
-    done = subprocess.run([*TELECOMGPT, "data", "run", "--help"], capture_output=True, text=True, timeout=120)
+def test_help_explains_the_command(run_cli):
+    done = run_cli("data", "run", "--help", timeout=120)
     assert done.returncode == 0 and "--benchmarks" in done.stdout and "resume" in done.stdout.lower()

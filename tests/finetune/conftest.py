@@ -1,7 +1,7 @@
 """Small real datasets for the finetune tests, built once per session from ../shared.
 
 The CPT corpus mimics the data pipeline's output (DIR/data/*.jsonl.gz with a `text` field): clauses of
-TS 38.211 (Release 19) split with the pipeline's own `data_pipeline.tgpp`.
+TS 38.211 (Release 19) split with the core's own `telecomgpt.domain.tgpp`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def spec_md(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def cpt_corpus(spec_md: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Pipeline-shaped output: 40 substantive clauses of TS 38.211 as documents."""
-    from data_pipeline.tgpp import read_spec
+    from telecomgpt.domain.tgpp import read_spec
 
     info, clauses = read_spec(spec_md)
     docs = [c for c in clauses if c.number and len(c.text) > 300][:40]

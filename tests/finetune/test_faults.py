@@ -37,13 +37,11 @@ def test_empty_and_wrong_schema_datasets_are_user_errors(tmp_path: Path):
         load_records([str(blank)], "cpt")
 
 
-def test_cli_reports_bad_data_in_one_line(tmp_path: Path):
+def test_cli_reports_bad_data_in_one_line(run_cli, assert_one_line_error, tmp_path: Path):
     wrong = write_jsonl(tmp_path / "a.jsonl.gz", [{"body": "no text field"}])
-    result = subprocess.run([sys.executable, "-m", "telecomgpt.cli.main", "train", "cpt", "--config",
-                             str(CONFIGS / "cpt.yaml"), "--dataset_path", str(wrong)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
-    assert "wrong schema for cpt" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--dataset_path", str(wrong),
+                     timeout=120)
+    assert_one_line_error(result, "wrong schema for cpt")
 
 
 class PoisonWeights(TrainerCallback):
@@ -72,7 +70,7 @@ def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(cpt_corp
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_and_resume_continues_in_the_same_order(cpt_corpus, embedded_model_dir, tmp_path):
+def test_ctrl_c_saves_and_resume_continues_in_the_same_order(run_cli, cpt_corpus, embedded_model_dir, tmp_path):
     args = ["train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--model_name_or_path", str(embedded_model_dir),
             "--dataset_path", str(cpt_corpus), "--max_steps", "4", "--max_train_samples", "12",
             "--save_steps", "100", "--eval_fraction", "0", *FAST[:-4]]
@@ -87,10 +85,9 @@ def test_ctrl_c_saves_and_resume_continues_in_the_same_order(cpt_corpus, embedde
             proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=300) == 130, "".join(seen)[-2000:]
     assert last_checkpoint(interrupted) is not None, "Ctrl-C must leave a checkpoint"
-    resumed = subprocess.run([*run, "--output_dir", str(interrupted)], capture_output=True, text=True, timeout=400)
+    resumed = run_cli(*args, "--output_dir", str(interrupted), timeout=400)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    straight = subprocess.run([*run, "--output_dir", str(tmp_path / "straight")], capture_output=True, text=True,
-                              timeout=400)
+    straight = run_cli(*args, "--output_dir", str(tmp_path / "straight"), timeout=400)
     assert straight.returncode == 0, straight.stderr[-2000:]
 
     def losses(folder: Path) -> dict[int, float]:

@@ -39,7 +39,7 @@ def mined(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
 
 
 @pytest.fixture(scope="session")
-def trained(tiny_spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(run_cli, tiny_spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A retriever trained through the CLI on the tiny corpus: 64 pairs, short lengths, a 1-layer reranker trained
     for 12 epochs (96 steps)."""
     out = tmp_path_factory.mktemp("retriever") / "run"
@@ -48,17 +48,6 @@ def trained(tiny_spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                      "--reranker-batch-size", "16", "--reranker-max-length", "96", timeout=1500)
     assert result.returncode == 0, result.stderr[-3000:]
     return out
-
-
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    return subprocess.run([*TELECOMGPT, *args], capture_output=True, text=True, timeout=timeout, env=env)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, needle: str) -> None:
-    assert result.returncode == 2, result.stderr[-2000:]
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], result.stderr[-2000:]
 
 
 # --- pair mining ---------------------------------------------------------------------------------------------
@@ -206,13 +195,14 @@ def test_retriever_search_reranks_with_a_loaded_reranker(trained, tiny_spec, tmp
 
 
 # --- user mistakes -------------------------------------------------------------------------------------------
-def test_missing_corpus_is_one_line(tmp_path):
+def test_missing_corpus_is_one_line(run_cli, assert_one_line_error, tmp_path):
     assert_one_line_error(run_cli("train", "retriever", "--corpus", str(tmp_path / "nope"), "--output",
                                   str(tmp_path / "out")), "corpus not found")
 
 
 @pytest.mark.slow
-def test_bad_reranker_or_embedder_folders_are_one_line_errors(trained, tiny_spec, tmp_path):
+def test_bad_reranker_or_embedder_folders_are_one_line_errors(run_cli, assert_one_line_error, trained, tiny_spec,
+                                                              tmp_path):
     from app.indexer import update_index
 
     index = tmp_path / "index"

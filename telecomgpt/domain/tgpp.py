@@ -16,9 +16,9 @@ import dataclasses
 import re
 from pathlib import Path
 
-from data_pipeline.tgpp_clauses import Clause, split_clauses
-from data_pipeline.tgpp_glossary import find_abbreviations, find_definitions
-from data_pipeline.tgpp_markdown import SpecFileError, to_markdown
+from telecomgpt.domain.tgpp_clauses import Clause, split_clauses
+from telecomgpt.domain.tgpp_glossary import find_abbreviations, find_definitions
+from telecomgpt.domain.tgpp_markdown import SpecFileError, to_markdown
 
 __all__ = [
     "Clause", "SpecFileError", "SpecInfo", "WORKING_GROUPS", "decode_version", "find_abbreviations",
@@ -33,7 +33,8 @@ __all__ = [
 WORKING_GROUPS: dict[str, str] = {
     "21": "SA",  # requirements, vocabulary (21.905), working methods
     "22": "SA1", "23": "SA2", "24": "CT1", "26": "SA4", "27": "CT3", "28": "SA5", "29": "CT4",
-    "31": "CT6", "32": "SA5", "33": "SA3", "34": "RAN5", "35": "SA3", "43": "RAN6", "44": "RAN6", "45": "RAN6",
+    "31": "CT6", "32": "SA5", "33": "SA3", "34": "RAN5", "35": "SA3",
+    "43": "RAN6", "44": "RAN6", "45": "RAN6",
     # UTRA, LTE, multi-RAT and NR radio series
     "25": "RAN", "251": "RAN4", "252": "RAN1", "253": "RAN2", "254": "RAN3",
     "36": "RAN", "361": "RAN4", "362": "RAN1", "363": "RAN2", "364": "RAN3", "365": "RAN5",
@@ -47,7 +48,8 @@ WORKING_GROUPS: dict[str, str] = {
 }
 
 # "38211-i10", "38101-1-i10", "38.211_PHY-Channels_j30", "TS 38.211 V18.1.0", "21905-h20"
-_NAME_RE = re.compile(r"(?<![\d.])(\d{2})\.?(\d{3})((?:-\d{1,2})?)(?:[-_ ](?:[\w-]*?_)?([0-9a-z]{3})(?![0-9a-z]))?")
+_NAME_RE = re.compile(r"(?<![\d.])(\d{2})\.?(\d{3})((?:-\d{1,2})?)"  # series, number, part
+                      r"(?:[-_ ](?:[\w-]*?_)?([0-9a-z]{3})(?![0-9a-z]))?")  # version code
 _TEXT_HEAD_RE = re.compile(r"3GPP\s+(TS|TR)\s+(\d{2}\.\d{3}(?:-\d{1,2})?)\s+V(\d+\.\d+\.\d+)")
 _RELEASE_RE = re.compile(r"\(Release\s+(\d+)\)")
 

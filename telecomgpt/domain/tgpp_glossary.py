@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from data_pipeline.tgpp_clauses import Clause
+from telecomgpt.domain.tgpp_clauses import Clause
 
 _ABBREV_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/&+.]*(?: [A-Z0-9][A-Za-z0-9\-/&+.]*)?$")
 _GLUED_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/]+[A-Z][a-z]")

@@ -14,7 +14,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from data_pipeline.markdown_clean import normalize_pandoc_markdown
+from telecomgpt.domain.markdown_clean import normalize_pandoc_markdown
+from telecomgpt.paths import home
 
 CACHE_FORMAT = "v1"
 PANDOC_ARGS = ["--wrap=none", "--markdown-headings=atx", "--quiet"]  # quiet: no per-formula warnings
@@ -26,8 +27,6 @@ class SpecFileError(ValueError):
 
 
 def cache_dir() -> Path:
-    from telecomgpt.paths import home
-
     path = home() / "cache" / "markdown"
     path.mkdir(parents=True, exist_ok=True)
     return path

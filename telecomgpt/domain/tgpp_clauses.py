@@ -14,7 +14,8 @@ import re
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
 _ANNEX_RE = re.compile(r"^Annex\s+([A-Z]{1,2})\b\s*(?:\([A-Za-z]+\))?\s*:?\s*(.*)$")
 # "4.3.1", "5.35A.1", "D.1", "4.2.5a" / "4.2.8.1A" (lettered insertions); what follows must not extend it
-_NUMBER_RE = re.compile(r"^((?:\d+|[A-Z])(?:[a-zA-Z]?\.\d+)+|\d+)([a-z](?=[A-Z ]|$)|[A-Z](?=[A-Z][a-z]| |$))?(?![\d.\-])")
+_NUMBER_RE = re.compile(r"^((?:\d+|[A-Z])(?:[a-zA-Z]?\.\d+)+|\d+)"
+                        r"([a-z](?=[A-Z ]|$)|[A-Z](?=[A-Z][a-z]| |$))?(?![\d.\-])")
 _COMPONENT_RE = re.compile(r"^(\d*)([A-Za-z]?)$")
 
 

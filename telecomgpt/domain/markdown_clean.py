@@ -97,7 +97,8 @@ def normalize_pandoc_markdown(text: str) -> str:
     text = re.sub(r"[ \t]*\\$", "", text, flags=re.M)  # pandoc hard line breaks
     text = _DEEP_HEADING_RE.sub(_deep_heading, text)
     # multi-line headings stay setext even with --markdown-headings=atx
-    text = _SETEXT_RE.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip() + "\n", text)
+    text = _SETEXT_RE.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip() + "\n",
+                          text)
     text = _unescape_outside_math(text)
     text = html.unescape(text) if "&" in text else text
     text = re.sub(r"^> ?", "", text, flags=re.M)  # cover-page text boxes come out as block quotes

@@ -1,0 +1,120 @@
+"""Sentences, citation markers and content terms: the text units the answer checker (app/grounding.py) works on.
+
+`split_sentences` cuts model output and stored chunks into sentences the same way a stream and a whole
+text are cut (a boundary, once decided, never moves); `terms` gives the stemmed content words and the
+key terms (numbers, identifiers) a claim must not get wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+(?=[A-Z0-9(\"'])")
+_NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|\b[A-Z]\.|^\d{1,2}\.)$")
+LABEL = re.compile(r"^\s*(?:\*\*)?answer(?:\*\*)?\s*:\s*", re.I)
+"""The few-shot prompt's "Answer:" label, which a small model sometimes repeats."""
+META = re.compile(r"^\s*question\s*:|\b(?:the|this|these|that|each|provided|given)\s+(?:documents?|texts?|passages?|context|"
+                  r"user'?s? message|question)\b", re.I)
+"""A sentence about the documents themselves ("The document is referring to ...") states no fact."""
+ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
+LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
+
+
+def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
+    """Sentences of `text`, whitespace collapsed. Citation markers after a full stop stay with the
+    sentence they follow ("… state. [1] Next" -> "… state. [1]", "Next").
+
+    Model output (soft_wraps=False): every line break ends a sentence (lists come one item a line).
+    Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines and list items break.
+    The split of a prefix never moves a boundary it has already decided, which is what lets a stream
+    release sentences as they complete.
+    """
+    if soft_wraps:
+        blocks = re.split(r"\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)])\s)", text)
+    else:
+        blocks = text.split("\n")
+    out: list[str] = []
+    for block in blocks:
+        block = " ".join(block.split())
+        if not block:
+            continue
+        start = 0
+        pieces = []
+        for match in _BOUNDARY.finditer(block):
+            end = match.start() + len(match.group(1) or "")
+            pieces.append(block[start:end])
+            start = match.end()
+        pieces.append(block[start:])
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and _NO_BREAK_BEFORE.search(merged[-1].rstrip()):
+                merged[-1] = f"{merged[-1]} {piece}"
+            else:
+                merged.append(piece)
+        out.extend(p.strip() for p in merged if p.strip())
+    return out
+
+
+def citations_of(sentence: str) -> list[int]:
+    """[n] numbers in a sentence, in order, without repeats."""
+    numbers: list[int] = []
+    for group in CITATION.findall(sentence):
+        for part in re.split(r"[,;]", group):
+            n = int(part)
+            if n not in numbers:
+                numbers.append(n)
+    return numbers
+
+
+def strip_citations(sentence: str) -> str:
+    return " ".join(CITATION.sub(" ", sentence).split())
+
+
+def ngrams(sentence: str, n: int) -> list[tuple[str, ...]]:
+    """Word n-grams of a sentence (lower case, citations left out): what a loop repeats."""
+    words = re.findall(r"\w+", strip_citations(sentence).lower())
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+# ---------------------------------------------------------------------------------------------- terms
+
+STOPWORDS = frozenset("""
+a an the and or but nor of to in on at by for with from into onto over under about as is are was were be been
+being am do does did done has have had having it its it's this that these those there here which who whom whose
+what when where why how than then so such not no can could may might must shall should will would also only
+just very more most less least each every any all both either neither some same other another one ones own
+i you he she we they them his her our their your my me us him if while after before during until between
+through up down out off again further once per via s whether upon within without too many much few
+""".split())
+_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:\.[0-9]+)*")
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)*)([a-z]+)$", re.I)
+
+
+def _stem(word: str) -> str:
+    """A deliberately light stem: lower case, and the first 5 letters of long ordinary words ("selects",
+    "selection" -> "selec"): lenient on inflection, strict on content. Names (gNB, RRCSetup) stay whole."""
+    if word.isalpha() and len(word) > 5 and sum(c.isupper() for c in word) <= 1:
+        return word[:5].lower()
+    return word.lower()
+
+
+def terms(text: str) -> tuple[list[str], list[str]]:
+    """(content terms, key terms) of a text, both stemmed.
+
+    Key terms are the ones a claim must not get wrong: numbers and names with digits, underscores or
+    two capitals (RRC_IDLE, T310, 38.331, AMF, gNB, N2; "15 kHz" -> key "15", content "khz").
+    """
+    content, keys = [], []
+    for raw in _TOKEN.findall(strip_citations(text)):
+        match = _NUMBER_UNIT.match(raw)
+        parts = [match.group(1), match.group(2)] if match and not raw.isupper() else [raw]
+        for part in parts:
+            lower = part.lower()
+            if lower in STOPWORDS or (len(part) == 1 and part.isalpha()):
+                continue
+            stem = _stem(part)
+            content.append(stem)
+            if any(c.isdigit() for c in part) or "_" in part or sum(c.isupper() for c in part) >= 2:
+                keys.append(stem)
+    return content, keys
