@@ -10,10 +10,13 @@ from pathlib import Path
 
 import typer
 
-from app.retrieval import DEFAULT_MODE
+from app.expansion import expand_query
+from app.indexer import remove_from_index, update_index
+from app.retrieval import DEFAULT_MODE, Retriever
 from telecomgpt.errors import UserError
 
-index_app = typer.Typer(help="Build and search the clause-aware 3GPP index the assistant reads.", no_args_is_help=True)
+index_app = typer.Typer(help="Build and search the clause-aware 3GPP index the assistant reads.",
+                        no_args_is_help=True)
 
 IndexOption = typer.Option(..., "--index", "-i", help="Index folder (made by `telecomgpt index build`).")
 
@@ -33,14 +36,17 @@ def build(
                                   help="Longest chunk in characters; clauses longer than this are split."),
     dense: str = typer.Option("on", "--dense", help="on: BM25 + dense vectors; off: BM25 only (no embedding, "
                               "an index in seconds to minutes; searches run as BM25)."),
-    embedder: Path = typer.Option(None, "--embedder", help="sentence-transformers model folder that embeds the "
+    embedder: Path = typer.Option(None, "--embedder",
+                                  help="sentence-transformers model folder that embeds the "
                                   "chunks (e.g. from `telecomgpt train retriever`); default: the shipped "
                                   "all-MiniLM-L6-v2. Queries use the same one."),
-    backend: str = typer.Option(None, "--embedder-backend", help="openvino-int8 (default for a new index: int8 "
+    backend: str = typer.Option(None, "--embedder-backend",
+                                help="openvino-int8 (default for a new index: int8 "
                                 "OpenVINO, ~2.3x less CPU) or torch-bf16 (what older indexes used)."),
-    embed_tokens: int = typer.Option(None, "--embed-tokens", min=16, max=512, help="Word pieces of each chunk "
-                                     "the embedder reads (default for a new index: 128, about a third less CPU "
-                                     "than the model's 256; BM25 always reads the whole chunk)."),
+    embed_tokens: int = typer.Option(None, "--embed-tokens", min=16, max=512,
+                                     help="Word pieces of each chunk "
+                                     "the embedder reads (default for a new index: 128, about a third less "
+                                     "CPU than the model's 256; BM25 always reads the whole chunk)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Index INPUTS into OUTPUT so that it mirrors them.
@@ -48,8 +54,6 @@ def build(
     Re-running resumes an interrupted build and only re-reads files whose content changed;
     files no longer among the inputs are dropped. Unreadable files are listed, not fatal.
     """
-    from app.indexer import update_index
-
     if dense not in ("on", "off"):
         raise UserError(f"--dense must be on or off, not {dense!r}")
     if dense == "off" and (embedder is not None or backend is not None or embed_tokens is not None):
@@ -62,17 +66,18 @@ def build(
 
 @index_app.command("add")
 def add(
-    paths: list[Path] = typer.Argument(..., help="Files or folders to add (a changed file replaces its chunks)."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders to add (a changed file replaces its "
+                                                 "chunks)."),
     index: Path = IndexOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Add files to an existing index in place, keeping everything else (embedded by the index's own embedder)."""
-    from app.indexer import update_index
-
+    """Add files to an existing index in place, keeping everything else (embedded by the index's own
+    embedder)."""
     if not (index / "manifest.json").is_file():
         raise UserError(f"no index at {index}", hint="create one with `telecomgpt index build`")
     manifest = json.loads((index / "manifest.json").read_text())
-    report = update_index(index, paths, prune=False, max_chars=manifest.get("max_chars", 1000), progress=not quiet)
+    report = update_index(index, paths, prune=False, max_chars=manifest.get("max_chars", 1000),
+                          progress=not quiet)
     _print_report(report)
 
 
@@ -82,8 +87,6 @@ def remove(
     index: Path = IndexOption,
 ) -> None:
     """Remove files from an index in place."""
-    from app.indexer import remove_from_index
-
     files, chunks = remove_from_index(index, paths)
     typer.echo(f"removed {files} files ({chunks} chunks) from {index}")
 
@@ -97,13 +100,10 @@ def search(
     mode: str = typer.Option(DEFAULT_MODE, "--mode", help="hybrid (BM25 + dense, fused), dense or bm25."),
     as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
     query_encoder: str = typer.Option("on", "--query-encoder", help="on: embed the query with the index's "
-                                      "trained query encoder when it has one (`train query-encoder`); off: with "
-                                      "the embedder of its chunks, to compare."),
+                                      "trained query encoder when it has one (`train query-encoder`); off: "
+                                      "with the embedder of its chunks, to compare."),
 ) -> None:
     """Show the chunks the assistant would read for QUERY, best first, with their citations."""
-    from app.expansion import expand_query
-    from app.retrieval import Retriever
-
     if query_encoder not in ("on", "off"):
         raise UserError(f"--query-encoder must be on or off, not {query_encoder!r}")
     retriever = Retriever.load(index, query_encoder=query_encoder == "on")

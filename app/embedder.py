@@ -1,11 +1,12 @@
 """Sentence embedders: the shipped all-MiniLM-L6-v2 or any sentence-transformers folder, on two backends.
 
-- `openvino-int8` (default): the model's transformer exported once, locally, from its own weights (torch.onnx),
-  then quantized to int8 by NNCF post-training static quantization (calibrated on the project's own
-  app/knowledge notes) and run by OpenVINO; cached under `telecomgpt.paths.home()/embedders`, keyed by the
+- `openvino-int8` (default): the model's transformer exported once, locally, from its own weights
+  (torch.onnx), then quantized to int8 by NNCF post-training static quantization (calibrated on the project's
+  own app/knowledge notes) and run by OpenVINO; cached under `telecomgpt.paths.home()/embedders`, keyed by the
   folder's files and the library versions. Tokenizer, pooling and normalisation stay sentence-transformers'
   own modules, so any folder whose first module is a Transformer works.
-- `torch-bf16`: the earlier path (sentence-transformers in bfloat16), what indexes without a recorded backend used.
+- `torch-bf16`: the earlier path (sentence-transformers in bfloat16), what indexes without a recorded backend
+  used.
 
 Measured on 64 TS 38.322 chunks, one thread, CPU seconds (AMD EPYC, AVX-512 bf16/VNNI): torch bf16 3.1 s,
 ONNX Runtime fp32 6.4 s, ONNX Runtime dynamic int8 3.4 s, OpenVINO bf16 1.95 s, OpenVINO static int8 1.34 s;
@@ -29,7 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.index_store import document_text
+from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
+from telecomgpt.paths import home
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
 EMBEDDER_NAME = DEFAULT_NAME  # kept for older imports
@@ -40,7 +44,8 @@ LEGACY_BACKEND = "torch-bf16"
 EXPORT_VERSION = 3
 """Bump when the export recipe changes, so cached exports are rebuilt."""
 CALIBRATION_TEXTS = 96
-"""Texts that calibrate the int8 activation ranges (NNCF's default subset is 300; 96 keep the export short)."""
+"""Texts that calibrate the int8 activation ranges (NNCF's default subset is 300; 96 keep the export
+short)."""
 DEFAULT_EMBED_TOKENS = 128
 """Word pieces of each chunk a NEW index's embedder reads (BM25 always reads the whole chunk).
 
@@ -94,7 +99,8 @@ class Embedder:
             self._session(cpu_threads())  # fail now, not at the first batch
 
     def __repr__(self) -> str:
-        return f"Embedder({self.name!r}, backend={self.backend!r}, dim={self.dim}, max_tokens={self.max_tokens})"
+        return (f"Embedder({self.name!r}, backend={self.backend!r}, dim={self.dim}, "
+                f"max_tokens={self.max_tokens})")
 
     # --- public --------------------------------------------------------------------------------
     def embed(self, texts: list[str], progress: bool = False, batch_size: int = 64,
@@ -187,11 +193,13 @@ def _load_sentence_transformer(path: Path):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not path.is_dir():
         raise UserError(f"cannot load embedder {path}: no such folder",
-                        hint="pass a sentence-transformers model folder, e.g. one `telecomgpt train retriever` wrote")
+                        hint="pass a sentence-transformers model folder, e.g. one `telecomgpt train "
+                             "retriever` wrote")
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # transformers 5 draws a "Loading weights" bar for a 90 MB model
+    # transformers 5 draws a "Loading weights" bar for a 90 MB model
+    transformers_logging.disable_progress_bar()
     try:
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         model.get_embedding_dimension()
@@ -223,10 +231,9 @@ def _export_key(path: Path) -> str:
 
 
 def export_openvino_int8(model, path: Path) -> Path:
-    """The int8 OpenVINO model (.xml) of `model`'s transformer, exported once from the local weights and cached."""
+    """The int8 OpenVINO model (.xml) of `model`'s transformer, exported once from the local weights and
+    cached."""
     from filelock import FileLock
-
-    from telecomgpt.paths import home
 
     cache = home() / "embedders" / f"{path.name}-{_export_key(path)}"
     target = cache / "model.int8.xml"
@@ -246,9 +253,6 @@ def export_openvino_int8(model, path: Path) -> Path:
 
 def calibration_texts() -> list[str]:
     """Telecom text to calibrate int8 activations on: chunks of the project's own notes (app/knowledge)."""
-    from app.index_store import document_text
-    from app.readers import iter_files, read_file
-
     texts = []
     for file in iter_files([Path(__file__).resolve().parent / "knowledge"]):
         chunks, _ = read_file(file)
@@ -277,7 +281,8 @@ def _export(model, cache: Path, target: Path) -> None:
 
     fp32 = cache / "model.fp32.onnx"
     dynamic = {n: {0: "batch", 1: "sequence"} for n in names}
-    torch.onnx.export(LastHidden(hf_model), args, str(fp32), input_names=names, output_names=["last_hidden_state"],
+    torch.onnx.export(LastHidden(hf_model), args, str(fp32), input_names=names,
+                      output_names=["last_hidden_state"],
                       dynamic_axes={**dynamic, "last_hidden_state": {0: "batch", 1: "sequence"}},
                       opset_version=17, dynamo=False)
     texts = calibration_texts()
@@ -312,7 +317,8 @@ def get_embedder(model_dir: str | Path | None = None, backend: str = DEFAULT_BAC
 
 def embedder_of_index(manifest: dict) -> Embedder:
     """The embedder (backend, length cap) an index's vectors were made with, so queries match them."""
-    return get_embedder(manifest.get("embedder") or DEFAULT_NAME, manifest.get("embedder_backend") or LEGACY_BACKEND,
+    return get_embedder(manifest.get("embedder") or DEFAULT_NAME,
+                        manifest.get("embedder_backend") or LEGACY_BACKEND,
                         manifest.get("embedder_max_tokens"))
 
 

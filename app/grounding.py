@@ -57,6 +57,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.sanitize import sanitize
 from app.sentences import (
     ENDS_SENTENCE,
     LABEL,
@@ -70,9 +71,10 @@ from app.sentences import (
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 
-__all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession", "SupportScorer",
-           "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
-"""Splitting and scoring live in app/sentences.py and app/support.py; their public names are re-exported here."""
+__all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
+           "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
+"""Splitting and scoring live in app/sentences.py and app/support.py; their public names are
+re-exported here."""
 
 NGRAM = 8
 
@@ -143,7 +145,8 @@ class Checked:
 
     def to_dict(self) -> dict:
         if self.reason:
-            return {"text": self.text, "citations": self.citations, "support": self.support, "reason": self.reason}
+            return {"text": self.text, "citations": self.citations, "support": self.support,
+                    "reason": self.reason}
         return {"text": self.text, "citations": self.citations, "support": self.support,
                 "supported": self.supported, "origin": self.origin,
                 "evidence": self.evidence.to_dict() if self.evidence else None}
@@ -190,8 +193,6 @@ class GroundingSession:
     def sentences_of(self, n: int) -> list[str]:
         """Sentences of the n-th document (1-based), headings, "Spec:" lines and instruction-like text
         left out (what the model never saw is neither evidence nor quoted)."""
-        from app.prompting import sanitize
-
         if n not in self._chunk_sentences:
             text, _, _ = _hit_fields(self.hits[n - 1])
             sentences = [s for s in split_sentences(text, soft_wraps=True)
@@ -255,7 +256,8 @@ class GroundingSession:
         if self._supported_chars >= self.config.min_chars:
             return [p for p in [*pieces, self._release()] if p]
         self.mode = "extractive"
-        self.dropped.extend(Checked(c.text, c.citations, c.support, c.supported, reason="too_little_supported")
+        self.dropped.extend(Checked(c.text, c.citations, c.support, c.supported,
+                                    reason="too_little_supported")
                             for c in self._held)
         self._held = []
         return [p for p in [*pieces, *self._extractive()] if p]
@@ -267,7 +269,8 @@ class GroundingSession:
     def result(self) -> dict:
         """The API's `grounding` field."""
         return {"mode": self.mode, "threshold": self.config.threshold, "unsupported": self.config.unsupported,
-                "sentences": [c.to_dict() for c in self.shown], "dropped": [c.to_dict() for c in self.dropped]}
+                "sentences": [c.to_dict() for c in self.shown],
+                "dropped": [c.to_dict() for c in self.dropped]}
 
     @property
     def text(self) -> str:
@@ -338,7 +341,8 @@ class GroundingSession:
             evidence = [s for n in valid for s in self.sentences_of(n)]
             header = " ".join(self._header(n) for n in valid)
             score, sentence_text = self.scorer.score(claim, evidence, context=header)
-            owner = next(n for n in valid if sentence_text in self.sentences_of(n)) if sentence_text else valid[0]
+            owner = (next(n for n in valid if sentence_text in self.sentences_of(n)) if sentence_text
+                     else valid[0])
             best = (score, owner, sentence_text)
         else:  # uncited: the best single chunk
             for n in candidates:
@@ -370,7 +374,8 @@ class GroundingSession:
         if self._ranked is None:
             chunks: list[int] = []
             for n in range(1, min(self.config.extractive_chunks, len(self.hits)) + 1):
-                if sum(len(self._quotable(c)) for c in chunks) >= 2:  # the top clause alone, unless too little
+                # the top clause alone, unless too little
+                if sum(len(self._quotable(c)) for c in chunks) >= 2:
                     break
                 chunks.append(n)
             self._ranked = self._rank(chunks)
@@ -408,13 +413,15 @@ class GroundingSession:
 
     def _extractive(self) -> list[str]:
         """Quote the sentences of the top chunks that best answer the question, each with its [n]: at most
-        `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, in reading order."""
+        `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, in
+        reading order."""
         quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
         chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
         for _, _, n, i, sentence in self._quotes():
             if len(chosen) + len(quoted) == self.config.extractive_sentences:
                 break
-            if sentence in quoted or ((chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
+            if sentence in quoted or ((chosen or quoted)
+                                      and size + len(sentence) > self.config.extractive_chars):
                 continue
             grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams) or seen.intersection(grams):

@@ -38,7 +38,8 @@ the exact top-50 (M=32, efConstruction=80, efSearch=256; measured on that index,
 
 
 def dense_index_for(count: int, dim: int):
-    """An empty FAISS inner-product index suited to `count` unit vectors (exact when small, HNSW when large)."""
+    """An empty FAISS inner-product index suited to `count` unit vectors (exact when small, HNSW when
+    large)."""
     import faiss
 
     if count <= EXACT_SEARCH_LIMIT:
@@ -119,10 +120,11 @@ class IndexStore:
         """Width of the stored vectors (0 without dense vectors)."""
         return self.manifest.get("dim", LEGACY_DIM) if self.dense else 0
 
-    def set_embedder(self, name: str | None, backend: str | None, dim: int, max_tokens: int | None = None) -> None:
+    def set_embedder(self, name: str | None, backend: str | None, dim: int,
+                     max_tokens: int | None = None) -> None:
         """Record what makes the vectors (name None: BM25 only); only on an empty index."""
-        self.manifest.update({"embedder": name, "embedder_backend": backend, "embedder_max_tokens": max_tokens,
-                              "dim": dim, "dense": name is not None})
+        self.manifest.update({"embedder": name, "embedder_backend": backend,
+                              "embedder_max_tokens": max_tokens, "dim": dim, "dense": name is not None})
         self.vectors = np.zeros((0, self.dim), np.float32)
 
     @classmethod
@@ -140,38 +142,45 @@ class IndexStore:
             else:
                 vectors = np.zeros((len(records), store.dim), np.float32)
             if len(vectors) != len(records):
-                raise ValueError(f"index at {root} is inconsistent: {len(records)} chunks, {len(vectors)} vectors")
+                raise ValueError(f"index at {root} is inconsistent: {len(records)} chunks, {len(vectors)} "
+                                 "vectors")
             return cls(root, records, vectors, manifest)
         if not create:
             raise FileNotFoundError(root)
-        manifest = {"format": FORMAT_VERSION, "embedder": None, "embedder_backend": None, "dim": 0, "dense": False,
-                    "files": {}, "errors": {}, "complete": False, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        manifest = {"format": FORMAT_VERSION, "embedder": None, "embedder_backend": None, "dim": 0,
+                    "dense": False, "files": {}, "errors": {}, "complete": False,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         return cls(root, [], np.zeros((0, 0), np.float32), manifest)
 
     # --- changing the content -------------------------------------------------------------------
     def add_many(self, files: list[tuple[str, str, list[dict], np.ndarray, dict]]) -> None:
         """Add several files' chunks at once: (path, sha1, records, vectors, abbreviations) each.
 
-        One removal scan and one concatenation per call: per-file ones cost O(files x chunks) on a large corpus.
+        One removal scan and one concatenation per call: per-file ones cost O(files x chunks) on a large
+        corpus.
         """
         known = [path for path, *_ in files if path in self.manifest["files"]]
         if known:
             self.remove(known)
-        blocks = [self.vectors] + [np.asarray(v, np.float32).reshape(len(r), self.dim) for _, _, r, v, _ in files]
+        blocks = [self.vectors] + [np.asarray(v, np.float32).reshape(len(r), self.dim)
+                                   for _, _, r, v, _ in files]
         self.vectors = np.concatenate(blocks)
         for path, sha1, records, _, abbreviations in files:
             self.records.extend(records)
-            self.manifest["files"][path] = {"sha1": sha1, "chunks": len(records), "abbreviations": abbreviations}
+            self.manifest["files"][path] = {"sha1": sha1, "chunks": len(records),
+                                            "abbreviations": abbreviations}
             self.manifest["errors"].pop(path, None)
         self.manifest["complete"] = False
 
-    def add(self, path: str, sha1: str, records: list[dict], vectors: np.ndarray, abbreviations: dict) -> None:
+    def add(self, path: str, sha1: str, records: list[dict], vectors: np.ndarray,
+            abbreviations: dict) -> None:
         """Add one file's chunks (replacing any chunks it had before)."""
         self.remove([path])
         self.add_many([(path, sha1, records, vectors, abbreviations)])
 
     def remove(self, paths: list[str]) -> int:
-        """Drop every chunk whose source is one of `paths` or lies under one of them; returns chunks removed."""
+        """Drop every chunk whose source is one of `paths` or lies under one of them; returns chunks
+        removed."""
         targets = set(paths)
         prefixes = tuple(p.rstrip("/") + "/" for p in paths)
 

@@ -16,6 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from app.chunks import DEFAULT_MAX_CHARS
+from app.embedder import (
+    DEFAULT_BACKEND,
+    DEFAULT_EMBED_TOKENS,
+    embedder_of_index,
+    get_embedder,
+    resolve_embedder,
+)
 from app.index_store import IndexStore, document_text, source_key
 from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
@@ -38,9 +45,9 @@ class IndexReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (f"{len(self.indexed)} files indexed ({self.chunks_added} chunks), {len(self.unchanged)} unchanged, "
-                f"{len(self.errors)} errors, {len(self.removed_files)} removed; index holds {self.total_chunks} "
-                f"chunks ({self.seconds:.1f} s)")
+        return (f"{len(self.indexed)} files indexed ({self.chunks_added} chunks), {len(self.unchanged)} "
+                f"unchanged, {len(self.errors)} errors, {len(self.removed_files)} removed; index holds "
+                f"{self.total_chunks} chunks ({self.seconds:.1f} s)")
 
 
 def file_sha1(path: Path) -> str:
@@ -51,7 +58,8 @@ def file_sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
-def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, max_chars: int = DEFAULT_MAX_CHARS,
+def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False,
+                 max_chars: int = DEFAULT_MAX_CHARS,
                  progress: bool = True, checkpoint_s: float = 60.0, embedder: str | Path | None = None,
                  backend: str | None = None, dense: bool | None = None, embed_tokens: int | None = None,
                  batch_chunks: int = BATCH_CHUNKS) -> IndexReport:
@@ -59,9 +67,9 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
 
     With `prune` (what `index build` does) files in the index but not among the inputs are dropped,
     so the index mirrors the inputs; without it (`index add`) they stay. `embedder` (a sentence-transformers
-    folder; None: the index's own, else the shipped MiniLM), `backend`, `embed_tokens` (word pieces of each chunk
-    the embedder reads; None: app.embedder.DEFAULT_EMBED_TOKENS) and `dense` (False: BM25 only) are fixed when
-    an index is created; asking an existing index for other ones is a UserError.
+    folder; None: the index's own, else the shipped MiniLM), `backend`, `embed_tokens` (word pieces of each
+    chunk the embedder reads; None: app.embedder.DEFAULT_EMBED_TOKENS) and `dense` (False: BM25 only) are
+    fixed when an index is created; asking an existing index for other ones is a UserError.
     """
     from tqdm import tqdm
 
@@ -147,15 +155,8 @@ def update_index(index_dir: Path, inputs: list[Path], *, prune: bool = False, ma
 
 def _configure_embedder(store: IndexStore, index_dir: Path, embedder: str | Path | None, backend: str | None,
                         dense: bool | None, embed_tokens: int | None = None):
-    """The Embedder this index uses (None for BM25 only), recorded in a new index, checked against an old one."""
-    from app.embedder import (
-        DEFAULT_BACKEND,
-        DEFAULT_EMBED_TOKENS,
-        embedder_of_index,
-        get_embedder,
-        resolve_embedder,
-    )
-
+    """The Embedder this index uses (None for BM25 only), recorded in a new index, checked against an old
+    one."""
     fresh = not store.records and not store.manifest["files"] and not store.manifest["errors"]
     if fresh:
         if dense is False:
@@ -166,7 +167,8 @@ def _configure_embedder(store: IndexStore, index_dir: Path, embedder: str | Path
         return model
     if dense is not None and dense != store.dense:
         built = "with dense vectors" if store.dense else "with --dense off (BM25 only)"
-        raise UserError(f"index {index_dir} was built {built}", hint="use the same setting or a new --output folder")
+        raise UserError(f"index {index_dir} was built {built}",
+                        hint="use the same setting or a new --output folder")
     if not store.dense:
         if embedder is not None:
             raise UserError(f"index {index_dir} is BM25 only (--dense off): it has no embedder",

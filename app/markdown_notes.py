@@ -91,7 +91,8 @@ ABBREVIATION_LINE = re.compile(r"^\s*[-*|]?\s*\**([A-Za-z0-9][\w/-]{1,15})\**\s*
 
 
 def note_abbreviations(text: str) -> dict[str, str]:
-    """Abbreviations listed in a section titled "Abbreviations": lines like `- **RRC**: Radio Resource Control`."""
+    """Abbreviations listed in a section titled "Abbreviations": lines like `- **RRC**: Radio Resource
+    Control`."""
     _, body = _front_matter(text)
     found: dict[str, str] = {}
     for heading, lines in _sections(body):

@@ -88,7 +88,8 @@ class RAGConfig:
         values = dict(base_url=settings.base_url, model=settings.served_model_name, api_key=settings.api_key,
                       max_model_len=settings.serve.max_model_len, max_tokens=rag.max_tokens,
                       temperature=rag.temperature, passages=rag.passages, passage_chars=rag.passage_chars,
-                      timeout_s=settings.request_timeout_s, grounding=GroundingConfig(unsupported=rag.unsupported))
+                      timeout_s=settings.request_timeout_s,
+                      grounding=GroundingConfig(unsupported=rag.unsupported))
         values.update(overrides)
         if not values["base_url"]:
             raise UserError("the assistant needs an LLM endpoint", hint="set base_url or start a server")
@@ -147,7 +148,7 @@ class RAGPipeline:
     """Answer chat conversations from an index, with checked citations."""
 
     def __init__(self, retriever: Retriever, config: RAGConfig, scorer: SupportScorer | None = None):
-        from langchain_openai import ChatOpenAI
+        from langchain_openai import ChatOpenAI  # lazy: openai SDK, ~0.9 s (keeps RAGConfig users fast)
 
         self.retriever = retriever
         self.config = config
@@ -166,7 +167,8 @@ class RAGPipeline:
         """Retrieval only, with the pipeline's defaults."""
         return self.retriever.search(query, k=k or self.config.k, release=release or self.config.release)
 
-    def prepare(self, messages: list[dict], max_tokens: int | None = None, release: int | None = None) -> Prepared:
+    def prepare(self, messages: list[dict], max_tokens: int | None = None,
+                release: int | None = None) -> Prepared:
         """Retrieve for the last user turn and pack the prompt inputs within the context length."""
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
         hits = self.search(question, release=release)
@@ -197,7 +199,8 @@ class RAGPipeline:
         config = self.config.grounding
         if mode in ("drop", "mark", "off"):
             config = replace(config, unsupported="keep" if mode == "off" else mode)
-        return GroundingSession(prepared.question, prepared.sources if prepared.knows else [], self.scorer, config)
+        return GroundingSession(prepared.question, prepared.sources if prepared.knows else [], self.scorer,
+                                config)
 
     def _chain(self, max_tokens: int | None, temperature: float | None, sampling: dict | None = None):
         """PROMPT | llm: message chunks, the last one with the finish reason ("length": cut by max_tokens).
@@ -238,14 +241,15 @@ class RAGPipeline:
             on_grounding(session.result())
         yield sources_block(prepared.sources)
 
-    async def astream(self, prepared: Prepared, max_tokens: int | None = None, temperature: float | None = None,
-                      session: GroundingSession | None = None, mode: str | None = None,
-                      sampling: dict | None = None, trace: AnswerTrace | None = None) -> AsyncIterator[str]:
+    async def astream(self, prepared: Prepared, max_tokens: int | None = None,
+                      temperature: float | None = None, session: GroundingSession | None = None,
+                      mode: str | None = None, sampling: dict | None = None,
+                      trace: AnswerTrace | None = None) -> AsyncIterator[str]:
         """Async streaming of an already prepared question (the HTTP server's path): checked text pieces,
         then the sources block. Pass `session` (from `grounding_session`) to read its result afterwards,
         and `trace` to read the token usage and finish reason."""
         trace = trace if trace is not None else AnswerTrace()
-        from fastapi.concurrency import run_in_threadpool
+        from fastapi.concurrency import run_in_threadpool  # lazy: fastapi (keeps `telecomgpt chat` light)
 
         if not prepared.knows:
             yield IDK_ANSWER
@@ -255,7 +259,8 @@ class RAGPipeline:
         if mode != "extractive":
             chunks = self._chain(max_tokens, temperature, sampling).astream(prepared.inputs)
             # The request goes out first: while vLLM prefills, the lead is chosen and sent and the evidence
-            # sentences are embedded (on 2 cores these overlap: vLLM's engine holds one, this process the other).
+            # sentences are embedded (on 2 cores these overlap: vLLM's engine holds one, this process
+            # the other).
             # One task reads the model's stream from start to end (its context managers stay in one task).
             queue: asyncio.Queue = asyncio.Queue()
             reader = asyncio.create_task(_pump(chunks, queue))
@@ -269,7 +274,7 @@ class RAGPipeline:
                         raise chunk
                     trace.read(chunk)
                     truncated = truncated or _cut_short(chunk)
-                    shown = await run_in_threadpool(session.feed, _text(chunk))  # embedding off the event loop
+                    shown = await run_in_threadpool(session.feed, _text(chunk))  # embeds off the event loop
                     if shown:
                         yield shown
                     if session.gave_up:

@@ -2,9 +2,9 @@
 
 Retrieved text can contain anything, including text written to hijack a model ("ignore previous
 instructions..."). Three defences, cheapest first: chat-template control tokens are stripped;
-instruction-like sentences are replaced by a marker before the model sees them; and the chunks sit
-in a delimited, numbered "documents" block that the system prompt declares to be reference data.
-Citations are added by code after generation, so a document cannot suppress them.
+instruction-like sentences are replaced by a marker before the model sees them (both in app/sanitize.py);
+and the chunks sit in a delimited, numbered "documents" block that the system prompt declares to be
+reference data. Citations are added by code after generation, so a document cannot suppress them.
 
 The context is kept compact (`passages` documents of at most `passage_chars` characters, the
 sentences that share most words with the question kept in their order): the prompt's length is
@@ -13,12 +13,13 @@ what sets the time to the first token on CPU.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from app.retrieval import Hit
+from app.sanitize import sanitize
+from app.sentences import split_sentences, terms
 
 SYSTEM_PROMPT = (
     "You are TelecomGPT, an assistant for telecom engineers. Answer the question in two or three short "
@@ -35,7 +36,8 @@ PROMPT = ChatPromptTemplate.from_messages([
     MessagesPlaceholder("history"),
     ("human", "Documents:\n{context}\n\nQuestion: {question}"),
 ])
-CLIENT_INSTRUCTIONS = "\n\nThe application you answer for adds these instructions; the rules above come first:\n"
+CLIENT_INSTRUCTIONS = ("\n\nThe application you answer for adds these instructions; the rules above come "
+                       "first:\n")
 
 
 def client_instructions(texts: list[str]) -> str:
@@ -50,22 +52,6 @@ def client_instructions(texts: list[str]) -> str:
 
 IDK_ANSWER = ("I don't know: the indexed documents contain nothing relevant to this question, "
               "so I won't guess. Try rephrasing it, or index the specifications that cover it.")
-
-CONTROL_TOKENS = re.compile(r"<\|[^|>]{1,40}\|>|</?(?:s|system|assistant|user|documents?)>", re.I)
-INSTRUCTION_LIKE = re.compile(
-    r"[^.!?\n]*\b(?:(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|other)\s+(?:instructions?|prompts?|rules|directions|messages?)"
-    r"|you\s+are\s+now\b|new\s+instructions?\s*:|system\s+prompt|respond\s+only\s+with|reply\s+only\s+with"
-    r"|answer\s+only\s+with)[^.!?\n]*[.!?]?",
-    re.I,
-)
-REMOVED = "[instruction-like text removed]"
-
-
-def sanitize(text: str) -> str:
-    """Retrieved text made safe to quote: no control tokens, no instruction-like sentences."""
-    return INSTRUCTION_LIKE.sub(REMOVED, CONTROL_TOKENS.sub(" ", text))
-
 
 def estimate_tokens(text: str) -> int:
     """A deliberately high estimate (3 characters per token: 3GPP text is full of short symbols)."""
@@ -83,8 +69,6 @@ def format_source(number: int, hit: Hit) -> str:
 def compact_passage(text: str, question: str, max_chars: int) -> str:
     """`text` cut to about `max_chars`: its first sentence, then the sentences sharing most content
     words with `question`, in their original order. Whole sentences only (the first may be cut)."""
-    from app.grounding import split_sentences, terms
-
     flat = " ".join(text.split())
     if len(flat) <= max_chars:
         return flat
@@ -138,8 +122,9 @@ def source_dicts(hits: list[Hit]) -> list[dict]:
     for i, hit in enumerate(hits, start=1):
         meta = hit.metadata
         out.append({
-            "n": i, "citation": hit.citation, "spec": meta.get("spec") or None, "clause": meta.get("clause") or None,
-            "title": meta.get("title") or None, "release": meta.get("release"), "version": meta.get("version") or None,
+            "n": i, "citation": hit.citation, "spec": meta.get("spec") or None,
+            "clause": meta.get("clause") or None, "title": meta.get("title") or None,
+            "release": meta.get("release"), "version": meta.get("version") or None,
             "file": meta.get("source"), "chunk_id": meta.get("chunk_id"), "score": hit.score,
             "similarity": meta.get("similarity"),
         })

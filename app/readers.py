@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.chunks import DEFAULT_MAX_CHARS, Chunk, clause_chunks, split_text
 from app.markdown_notes import markdown_chunks, note_abbreviations
+from telecomgpt.domain.tgpp import find_abbreviations, read_spec
 from telecomgpt.errors import UserError
 
 SPEC_FILE = re.compile(r"^(\d{5}(-\d+)?-[0-9a-z]{3}|\d{2}\.\d{3}(-\d+)?[_ ].*|rel_\d+)$", re.I)
@@ -69,8 +70,6 @@ def read_file(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[list[Chun
 
 
 def _spec_chunks(path: Path, max_chars: int) -> tuple[list[Chunk], dict[str, str]]:
-    from telecomgpt.domain.tgpp import find_abbreviations, read_spec
-
     info, clauses = read_spec(path)
     return list(_clause_chunks(path, info, clauses, max_chars)), find_abbreviations(clauses)
 

@@ -62,8 +62,8 @@ class Reranker:
         if not passages:
             return []
         with self._lock:
-            values = self.model.predict([(query, p) for p in passages], batch_size=32, show_progress_bar=False,
-                                        convert_to_numpy=True)
+            values = self.model.predict([(query, p) for p in passages], batch_size=32,
+                                        show_progress_bar=False, convert_to_numpy=True)
         return [float(v) for v in values]
 
     def rerank(self, query: str, hits: list, top_n: int | None = None) -> list:

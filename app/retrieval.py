@@ -17,8 +17,10 @@ import numpy as np
 import orjson
 
 from app.chunks import citation_of
+from app.embedder import embedder_of_index, get_embedder, query_embedder_of_index
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s
+from app.reranker import Reranker
 from telecomgpt.errors import UserError
 
 PER_CLAUSE = 2
@@ -94,8 +96,10 @@ class Retriever:
         self._embed_lock = threading.Lock()
         self.file_count = len({r["source"] for r in records})
         self.manifest: dict = {}  # set by load(); names the embedder that made `vectors` (queries must match)
-        self.reranker = None  # app.reranker.Reranker when loaded with reranker=DIR: search reorders its top hits
-        self.use_query_encoder = True  # the index's trained query encoder, when it has one (load(query_encoder=))
+        # app.reranker.Reranker when loaded with reranker=DIR: search reorders its top hits
+        self.reranker = None
+        # the index's trained query encoder, when it has one (load(query_encoder=))
+        self.use_query_encoder = True
 
     @classmethod
     def load(cls, index_dir: str | Path, min_similarity: float = 0.25, reranker: str | Path | None = None,
@@ -124,42 +128,39 @@ class Retriever:
         retriever = cls(index_dir, records, vectors, dense, bm25, abbreviations, min_similarity)
         retriever.manifest = manifest
         retriever.use_query_encoder = query_encoder
-        if reranker is not None:  # a cross-encoder folder (`train retriever`'s OUTPUT/reranker); bad -> UserError
-            from app.reranker import Reranker
-
+        # a cross-encoder folder (`train retriever`'s OUTPUT/reranker); bad -> UserError
+        if reranker is not None:
             retriever.reranker = Reranker.load(reranker)
         if dense is not None:
-            retriever.query_embedder  # noqa: B018 (a missing or corrupt embedder folder fails here, as a UserError)
+            _ = retriever.query_embedder  # a missing or corrupt embedder folder fails here, as a UserError
         return retriever
 
     @property
     def note(self) -> str | None:
         """What a user should know about this index's searches (None when nothing)."""
         if self.dense is None:
-            return f"index {self.index_dir} is BM25 only (built with --dense off): hybrid searches run as BM25"
+            return (f"index {self.index_dir} is BM25 only (built with --dense off): hybrid searches run as "
+                    "BM25")
         return None
 
     @property
     def embedder(self):
         """The Embedder that made this index's vectors (None for a BM25-only index)."""
-        from app.embedder import embedder_of_index
-
         return embedder_of_index(self.manifest) if self.dense is not None else None
 
     @property
     def query_embedder(self):
         """The Embedder of queries: the index's trained query encoder when it has one (and it is not turned
         off), else the embedder of its chunks (None for a BM25-only index)."""
-        from app.embedder import query_embedder_of_index
-
         if self.dense is None:
             return None
-        return query_embedder_of_index(self.manifest, self.index_dir) if self.use_query_encoder else self.embedder
+        if not self.use_query_encoder:
+            return self.embedder
+        return query_embedder_of_index(self.manifest, self.index_dir)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """`text` as a (1, dim) vector by the index's query embedder (the default MiniLM for a bare Retriever)."""
-        from app.embedder import get_embedder
-
+        """`text` as a (1, dim) vector by the index's query embedder (the default MiniLM for a bare
+        Retriever)."""
         return (self.query_embedder if self.manifest else get_embedder()).embed_query(text)
 
     def __len__(self) -> int:
@@ -176,7 +177,8 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, release: int | None = None, mode: str = DEFAULT_MODE,
                expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
-               dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K, rerank_top: int = RERANK_TOP) -> list[Hit]:
+               dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K,
+               rerank_top: int = RERANK_TOP) -> list[Hit]:
         """The `k` best chunks for `query`, optionally only from 3GPP `release`.
 
         Hybrid mode reads the top `candidates` of each ranking and fuses them by weighted reciprocal rank:
@@ -211,7 +213,8 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        if query_vector is None:  # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
+        # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
+        if query_vector is None:
             similarity = np.full(len(rows), np.nan)
         else:
             similarity = np.asarray(self.vectors[rows]) @ query_vector[0] if rows else np.zeros(0)
@@ -220,7 +223,8 @@ class Retriever:
         for row, sim in zip(rows, similarity, strict=True):
             record = self.records[row]
             clause_key = (record["source"], record.get("clause"))
-            if sim < self.min_similarity or (record.get("clause") and per_clause.get(clause_key, 0) >= PER_CLAUSE):
+            if sim < self.min_similarity or (record.get("clause")
+                                             and per_clause.get(clause_key, 0) >= PER_CLAUSE):
                 continue
             per_clause[clause_key] = per_clause.get(clause_key, 0) + 1
             meta = {key: value for key, value in record.items() if key != "text"}

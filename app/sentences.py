@@ -1,4 +1,5 @@
-"""Sentences, citation markers and content terms: the text units the answer checker (app/grounding.py) works on.
+"""Sentences, citation markers and content terms: the text units that the answer checker
+(app/grounding.py) works on.
 
 `split_sentences` cuts model output and stored chunks into sentences the same way a stream and a whole
 text are cut (a boundary, once decided, never moves); `terms` gives the stemmed content words and the
@@ -11,11 +12,12 @@ import re
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+(?=[A-Z0-9(\"'])")
-_NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|\b[A-Z]\.|^\d{1,2}\.)$")
+_NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|"
+                              r"\b[A-Z]\.|^\d{1,2}\.)$")
 LABEL = re.compile(r"^\s*(?:\*\*)?answer(?:\*\*)?\s*:\s*", re.I)
 """The few-shot prompt's "Answer:" label, which a small model sometimes repeats."""
-META = re.compile(r"^\s*question\s*:|\b(?:the|this|these|that|each|provided|given)\s+(?:documents?|texts?|passages?|context|"
-                  r"user'?s? message|question)\b", re.I)
+META = re.compile(r"^\s*question\s*:|\b(?:the|this|these|that|each|provided|given)\s+"
+                  r"(?:documents?|texts?|passages?|context|user'?s? message|question)\b", re.I)
 """A sentence about the documents themselves ("The document is referring to ...") states no fact."""
 ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
 LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
@@ -81,10 +83,10 @@ def ngrams(sentence: str, n: int) -> list[tuple[str, ...]]:
 
 STOPWORDS = frozenset("""
 a an the and or but nor of to in on at by for with from into onto over under about as is are was were be been
-being am do does did done has have had having it its it's this that these those there here which who whom whose
-what when where why how than then so such not no can could may might must shall should will would also only
-just very more most less least each every any all both either neither some same other another one ones own
-i you he she we they them his her our their your my me us him if while after before during until between
+being am do does did done has have had having it its it's this that these those there here which who whom
+whose what when where why how than then so such not no can could may might must shall should will would also
+only just very more most less least each every any all both either neither some same other another one ones
+own i you he she we they them his her our their your my me us him if while after before during until between
 through up down out off again further once per via s whether upon within without too many much few
 """.split())
 _TOKEN = re.compile(r"[A-Za-z0-9_]+(?:\.[0-9]+)*")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.embedder import embed
 from app.sentences import strip_citations, terms
 
 SUPPORT_THRESHOLD = 0.84
@@ -38,8 +39,7 @@ def embed_texts(texts: list[str]) -> np.ndarray:
 
 
 def _embed(texts: list[str]) -> np.ndarray:
-    from app.embedder import embed  # the default embedder (all-MiniLM-L6-v2), whatever its backend
-
+    """Vectors of the default embedder (all-MiniLM-L6-v2), whatever its backend."""
     return np.asarray(embed(texts), dtype=np.float32)
 
 

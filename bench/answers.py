@@ -1,4 +1,5 @@
-"""Answer benchmark through the real server: TeleQnA questions asked without their options, over the OpenAI API.
+"""Answer benchmark through the real server: TeleQnA questions asked without their options, over the
+OpenAI API.
 
     .venv/bin/python bench/answers.py [--index DIR] [--limit N] [--rows bare,rag,grounded,extractive]
                                       [--max-minutes 240] [--output docs/benchmarks.md | --print-only]
@@ -37,7 +38,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,18 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from app.grounding import GroundingSession, SupportScorer, citations_of, strip_citations  # noqa: E402
+from app.retrieval import Hit, Retriever  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from eval.data.store import build_source  # noqa: E402
+from eval.metrics.open_answers import SOURCES_BLOCK, OptionScorer, has_loop  # noqa: E402
+from telecomgpt import paths  # noqa: E402
 from telecomgpt.config import DEFAULT_MODEL, Settings  # noqa: E402
+from telecomgpt.llm.server import VLLMServer  # noqa: E402
+from telecomgpt.models import prepare  # noqa: E402
 
-CATEGORIES = {"standards_overview": "Standards overview", "standards_specifications": "Standards specifications",
-              "lexicon": "Lexicon"}
+CATEGORIES = {"standards_overview": "Standards overview",
+              "standards_specifications": "Standards specifications", "lexicon": "Lexicon"}
 ROWS = {
     "bare": ("bare model", "telecomgpt", None),
     "rag": ("RAG, grounding off", "telecomgpt-rag", "off"),
@@ -91,12 +99,11 @@ class Answer:
 
 def load_questions(limit: int | None) -> list[dict]:
     """The dev questions of the three categories, in file order, at most `limit` per category."""
-    from eval.data.store import build_source
-
     folder = build_source("teleqna")
     questions = []
     for slug in CATEGORIES:
-        rows = [json.loads(line) for line in (folder / f"{slug}.jsonl").read_text().splitlines() if line.strip()]
+        rows = [json.loads(line) for line in (folder / f"{slug}.jsonl").read_text().splitlines()
+                if line.strip()]
         questions += [{**row, "slug": slug} for row in rows[:limit]]
     return questions
 
@@ -142,12 +149,6 @@ def ask(client, row: str, question: str, timeout_s: float, bare_settings: dict,
 def check_faithfulness(answer: Answer, retriever, scorer, config) -> None:
     """Offline, for every row alike: each shown sentence against its cited chunk(s) (see module docstring).
     `config` is the assistant's GroundingConfig; it is used in its report-only form (nothing dropped)."""
-    from dataclasses import replace
-
-    from app.grounding import GroundingSession, citations_of, strip_citations
-    from app.retrieval import Hit
-    from eval.metrics.open_answers import SOURCES_BLOCK
-
     records = [retriever.chunk(s["chunk_id"]) if s.get("chunk_id") else None for s in answer.sources]
     hits = [Hit(text=r["text"], score=0.0, metadata=r) for r in records if r is not None]
     if answer.abstained or not hits or len(hits) != len(answer.sources):
@@ -166,8 +167,6 @@ def check_faithfulness(answer: Answer, retriever, scorer, config) -> None:
 
 
 def score_answer(answer: Answer, question: dict, option_scorer) -> None:
-    from eval.metrics.open_answers import has_loop
-
     match = option_scorer.match(question["question"], question["choices"], answer.text)
     answer.choice, answer.abstained = match.choice, match.abstained
     answer.correct = match.correct(question["gold"])
@@ -212,14 +211,10 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     import httpx
     from openai import OpenAI
 
-    from app.grounding import SupportScorer
+    # lazy: fastapi, langchain_core (keep `--help` and argument errors fast)
     from app.pipeline import RAGConfig, RAGPipeline
-    from app.retrieval import Retriever
     from app.server.api import ServerConfig, create_app
     from app.server.run import BackgroundServer
-    from eval.metrics.open_answers import OptionScorer
-    from telecomgpt.llm.server import VLLMServer
-    from telecomgpt.models import prepare
 
     os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # exposes POST /reset_prefix_cache, used between rows
     retriever = Retriever.load(args.index)
@@ -231,8 +226,10 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     try:
         vllm.start(timeout_s=600)
         info["vllm_start_s"] = time.perf_counter() - started
-        print(f"vLLM server pid {vllm.pid} ready in {info['vllm_start_s']:.0f} s (log: {vllm.log_file})", flush=True)
-        config = RAGConfig.from_settings(Settings(), base_url=vllm.base_url)  # shipped defaults, not this machine's
+        print(f"vLLM server pid {vllm.pid} ready in {info['vllm_start_s']:.0f} s (log: {vllm.log_file})",
+              flush=True)
+        # shipped defaults, not this machine's
+        config = RAGConfig.from_settings(Settings(), base_url=vllm.base_url)
         pipeline = RAGPipeline(retriever, config, SupportScorer())
         app_server = BackgroundServer(create_app(pipeline, ServerConfig(model_label=DEFAULT_MODEL))).start()
         client = OpenAI(base_url=f"{app_server.url}/v1", api_key="EMPTY", max_retries=0)
@@ -240,7 +237,8 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
         if config.frequency_penalty:
             bare_settings["frequency_penalty"] = config.frequency_penalty
         info["decoding"] = {**bare_settings, "temperature": 0.0}
-        info["rag_config"] = {"k": config.k, "passages": config.passages, "passage_chars": config.passage_chars}
+        info["rag_config"] = {"k": config.k, "passages": config.passages,
+                              "passage_chars": config.passage_chars}
         info["threshold"] = config.grounding.threshold
         option_scorer, support_scorer = OptionScorer(), pipeline.scorer
         rows_started = time.perf_counter()
@@ -261,7 +259,8 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
                     arrived: list[tuple[float, int]] = []
                     text, extras, answer.ttft_s, answer.total_s = ask(client, row, question["question"],
                                                                       args.timeout_s, bare_settings, arrived)
-                    answer.text, answer.sources, answer.grounding = text, extras.get("sources") or [], extras.get("grounding")
+                    answer.text, answer.sources = text, extras.get("sources") or []
+                    answer.grounding = extras.get("grounding")
                     answer.ttft_generated_s = first_generated_seconds(arrived, answer.grounding)
                 except Exception as exc:  # a failed request is an error of this row, not of the benchmark
                     answer.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -282,11 +281,10 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
 
 def explanation_ceiling(questions: list[dict]) -> tuple[int, int]:
     """The scorer alone: how often the TeleQnA explanation, given as the answer, maps to the gold option."""
-    from eval.metrics.open_answers import OptionScorer
-
     scorer = OptionScorer()
     usable = [q for q in questions if q.get("explanation")]
-    right = sum(scorer.match(q["question"], q["choices"], q["explanation"]).correct(q["gold"]) for q in usable)
+    right = sum(scorer.match(q["question"], q["choices"], q["explanation"]).correct(q["gold"])
+                for q in usable)
     return right, len(usable)
 
 
@@ -301,17 +299,18 @@ def _seconds(value: float | None) -> str:
 def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, plot_name: str | None) -> str:
     per_category = {CATEGORIES[s]: sum(q["slug"] == s for q in questions) for s in CATEGORIES}
     bare_acc = summaries.get("bare", {}).get("accuracy")
-    rows = ["| row | n | accuracy | chance | vs bare | faithfulness | citation precision | abstained | looped "
-            "| TTFT p50 | TTFT p95 | first generated sentence p50 | total p50 | total p95 |",
+    rows = ["| row | n | accuracy | chance | vs bare | faithfulness | citation precision | abstained | "
+            "looped | TTFT p50 | TTFT p95 | first generated sentence p50 | total p50 | total p95 |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, s in summaries.items():
-        delta = "—" if key == "bare" or bare_acc is None or s["accuracy"] is None else f"{s['accuracy'] - bare_acc:+.3f}"
+        delta = ("—" if key == "bare" or bare_acc is None or s["accuracy"] is None
+                 else f"{s['accuracy'] - bare_acc:+.3f}")
         rows.append(f"| {ROWS[key][0]} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['chance'])} | {delta} "
                     f"| {_fmt(s['faithfulness'])} ({s['sentences']} sentences) "
-                    f"| {_fmt(s['citation_precision'])} ({s['citations']}) | {s['abstained']} | {s['looped']} "
-                    f"| {_seconds(s['ttft_p50'])} | {_seconds(s['ttft_p95'])} "
-                    f"| {_seconds(s['generated_ttft_p50'])} ({s['generated_answers']}) | {_seconds(s['total_p50'])} "
-                    f"| {_seconds(s['total_p95'])} |")
+                    f"| {_fmt(s['citation_precision'])} ({s['citations']}) | {s['abstained']} | "
+                    f"{s['looped']} | {_seconds(s['ttft_p50'])} | {_seconds(s['ttft_p95'])} "
+                    f"| {_seconds(s['generated_ttft_p50'])} ({s['generated_answers']}) | "
+                    f"{_seconds(s['total_p50'])} | {_seconds(s['total_p95'])} |")
     cats = list(per_category)
     by_cat = ["| row | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
     for key, s in summaries.items():
@@ -331,41 +330,44 @@ def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, 
         generated = grounded["generated_ttft_p50"]
         targets = ["Targets for grounded RAG (issue 12): " + "; ".join(
             f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks) + ". "
-            f"{grounded['lead_answers']} of {grounded['n']} grounded answers open with the lead (a verbatim quote of "
-            f"the top clause, `origin: \"lead\"`, shown before the model's first token), so their TTFT is the "
-            f"lead's; the first checked *generated* sentence arrived at p50 {_seconds(generated)} "
-            f"({grounded['generated_answers']} answers had one; the others showed quotes only)."]
+            f"{grounded['lead_answers']} of {grounded['n']} grounded answers open with the lead (a verbatim "
+            "quote of the top clause, `origin: \"lead\"`, shown before the model's first token), so their "
+            "TTFT is the lead's; the first checked *generated* sentence arrived at p50 "
+            f"{_seconds(generated)} ({grounded['generated_answers']} answers had one; the others showed "
+            "quotes only)."]
     errors = sum(s["errors"] for s in summaries.values())
     decoding = info.get("decoding", {})
     return "\n".join([
         "## Open answers through the served API (`bench/answers.py`)", "", machine_line(), "",
-        f"SmolLM2-135M-Instruct (embedded) on a vLLM server, the assistant's app in front of it, the openai SDK "
-        f"streaming. TeleQnA dev questions asked **without their options** "
+        "SmolLM2-135M-Instruct (embedded) on a vLLM server, the assistant's app in front of it, the openai "
+        f"SDK streaming. TeleQnA dev questions asked **without their options** "
         f"({', '.join(f'{c} {n}' for c, n in per_category.items())}"
-        f"{'' if args.limit is None else f'; first {args.limit} per category'}). Index: {info['files']} files, "
-        f"{info['chunks']} chunks. Decoding for every row: greedy, max_tokens {decoding.get('max_tokens')}, "
-        f"repetition_penalty {decoding.get('repetition_penalty')} (the assistant's defaults; the bare model gets "
-        f"them too). RAG: {info['rag_config']['passages']} of k={info['rag_config']['k']} chunks in the prompt, "
-        f"each cut to {info['rag_config']['passage_chars']} characters. Support threshold {info['threshold']}. "
-        f"vLLM start-up {info['vllm_start_s']:.0f} s; whole run {info['seconds']:.0f} s. vLLM's prefix cache "
+        f"{'' if args.limit is None else f'; first {args.limit} per category'}). Index: {info['files']} "
+        f"files, {info['chunks']} chunks. Decoding for every row: greedy, max_tokens "
+        f"{decoding.get('max_tokens')}, repetition_penalty {decoding.get('repetition_penalty')} (the "
+        f"assistant's defaults; the bare model gets them too). RAG: {info['rag_config']['passages']} of "
+        f"k={info['rag_config']['k']} chunks in the prompt, each cut to "
+        f"{info['rag_config']['passage_chars']} characters. Support threshold {info['threshold']}. vLLM "
+        f"start-up {info['vllm_start_s']:.0f} s; whole run {info['seconds']:.0f} s. vLLM's prefix cache "
         f"{'was emptied' if info.get('prefix_cache_reset') else 'could NOT be emptied'} before each row.", "",
         *rows, "",
         "Accuracy: the answer is mapped to the option it supports (`eval.metrics.open_answers.OptionScorer`: "
         "MiniLM cosine + share of the option's distinctive words in the answer, weights fixed a priori; the "
         "`teleqna_open` lm-eval task scores the same way); abstentions count as wrong. Chance: the mean of "
-        "1/options. TTFT: seconds to the first shown text; with the lead (grounded row) that is a verbatim, cited "
-        "quote of the top clause, and the next column gives the first checked generated sentence (answers that "
-        "had one, counted in brackets). Faithfulness: shown sentences whose support score against their cited chunk reaches the "
-        "threshold (app.grounding's checker, run offline on every row's text; answers that abstain are left "
-        "out). Citation precision: [n] markers whose chunk supports the sentence. Looped: a repeated 8-gram. "
-        "The RAG rows without and with grounding share the prompt and the greedy generation; they differ "
-        "only in what is shown.", "",
+        "1/options. TTFT: seconds to the first shown text; with the lead (grounded row) that is a verbatim, "
+        "cited quote of the top clause, and the next column gives the first checked generated sentence "
+        "(answers that had one, counted in brackets). Faithfulness: shown sentences whose support score "
+        "against their cited chunk reaches the threshold (app.grounding's checker, run offline on every "
+        "row's text; answers that abstain are left out). Citation precision: [n] markers whose chunk "
+        "supports the sentence. Looped: a repeated 8-gram. The RAG rows without and with grounding share the "
+        "prompt and the greedy generation; they differ only in what is shown.", "",
         f"Scorer check, no model: the TeleQnA explanation given as the answer maps to the gold option for "
         f"{right} of {usable} questions ({right / max(1, usable):.2f}), the ceiling this mapping allows.", "",
         "Accuracy by category:", "", *by_cat, "",
         *targets, *([""] if targets else []),
         *([f"Requests that failed (counted wrong): {errors}."] if errors else []),
-        *([f"Rows cut by the time budget: {', '.join(info['cut_by_time'])}."] if info.get("cut_by_time") else []),
+        *([f"Rows cut by the time budget: {', '.join(info['cut_by_time'])}."] if info.get("cut_by_time")
+          else []),
         *([f"![answers]({plot_name})"] if plot_name else []),
     ]).rstrip()
 
@@ -401,29 +403,33 @@ def plot(summaries: dict[str, dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from telecomgpt import paths
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=paths.home() / "bench" / "retrieval-index")
     parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all)")
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated, from {', '.join(ROWS)}")
     parser.add_argument("--max-minutes", type=float, default=300.0,
-                        help="time budget of the rows, shared equally (a fast row's leftover goes to the next); a "
-                             "row stops asking when its share is spent")
+                        help="time budget of the rows, shared equally (a fast row's leftover goes to the "
+                             "next); a row stops asking when its share is spent")
     parser.add_argument("--timeout-s", type=float, default=120.0, help="one request's timeout")
-    parser.add_argument("--kv-cache-gb", type=float, default=2.0, help="vLLM's KV cache (the server's default: 2)")
+    parser.add_argument("--kv-cache-gb", type=float, default=2.0,
+                        help="vLLM's KV cache (the server's default: 2)")
     parser.add_argument("--output", type=Path, default=BENCHMARKS_MD,
                         help="markdown file whose `answers` section is written; the plot goes beside it")
-    parser.add_argument("--print-only", action="store_true", help="print the section; write no report or plot")
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the section; write no report or plot")
     parser.add_argument("--samples", type=Path, default=paths.home() / "bench" / "answers" / "samples.jsonl",
-                        help="every answer with its scores (holds benchmark text: keep it out of the repository)")
+                        help="every answer with its scores (holds benchmark text: keep it out of the "
+                             "repository)")
     args = parser.parse_args(argv)
     args.rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in args.rows if r not in ROWS]
     if unknown or not args.rows:
-        sys.exit(f"error: unknown row(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(ROWS)}")
+        sys.exit(f"error: unknown row(s) {', '.join(unknown) or '(none given)'}; choose from "
+                 f"{', '.join(ROWS)}")
     if not (args.index / "manifest.json").exists():
-        sys.exit(f"error: no index at {args.index}; build one (bench/retrieval.py or `telecomgpt index build`)")
+        sys.exit(f"error: no index at {args.index}; build one "
+                 "(bench/retrieval.py or `telecomgpt index build`)")
     if args.limit is not None and args.limit < 1:
         sys.exit("error: --limit must be at least 1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -443,7 +449,8 @@ def main(argv: list[str] | None = None) -> None:
         plot(summaries, plot_path)
         write_section("answers", body, args.output)
     print(body)
-    print(json.dumps({row: {k: v for k, v in s.items() if k != "by_category"} for row, s in summaries.items()}))
+    print(json.dumps({row: {k: v for k, v in s.items() if k != "by_category"}
+                      for row, s in summaries.items()}))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 Works on any CUDA machine without network: the model is SmolLM2-135M re-initialised at random from the shipped
 config.json and tokenizer (model weights do not travel; random weights are right for speed and does-it-run
 checks), and the data are built here from the repository's own documentation (no ../shared needed). Each stage
-is a fresh `python -m telecomgpt.cli.main train STAGE` process with configs/finetune/smollm2-135m/gpu/STAGE.yaml
-plus a few overrides (steps, paths, no checkpoints); its tokens/s, MFU and peak memory come from the
-run_summary.json that every training run writes (finetune/throughput.py).
+is a fresh `python -m telecomgpt.cli.main train STAGE` process with
+configs/finetune/smollm2-135m/gpu/STAGE.yaml plus a few overrides (steps, paths, no checkpoints); its
+tokens/s, MFU and peak memory come from the run_summary.json that every training run writes
+(finetune/throughput.py).
 
     bash bench/gpu_check.sh [--steps 30] [--compile] [--output runs/gpu_check]
     bash bench/gpu_check.sh --dry-run        # the same commands on CPU: 2 steps, 2 layers, CPU-safe overrides
@@ -27,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from telecomgpt.models import prepare
+
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "configs" / "finetune" / "smollm2-135m" / "gpu"
 STAGES = {  # name: (train stage, recipe overrides)
@@ -35,19 +38,20 @@ STAGES = {  # name: (train stage, recipe overrides)
     "sft-qlora": ("sft", ["--load_in_4bit", "true"]),
     "dpo": ("dpo", []),
 }
-DRY_RUN = ["--use_cpu", "true", "--optim", "adamw_torch", "--max_length", "64", "--per_device_train_batch_size", "2",
+DRY_RUN = ["--use_cpu", "true", "--optim", "adamw_torch", "--max_length", "64",
+           "--per_device_train_batch_size", "2",
            "--dataloader_num_workers", "0", "--dataloader_pin_memory", "false", "--logging_steps", "1"]
-"""CPU-safe overrides for --dry-run: CPU training (bf16 autocast works there), the plain AdamW, tiny batches."""
+"""CPU-safe overrides for --dry-run: CPU training (bf16 autocast works there), the plain AdamW, tiny
+batches."""
 MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                "special_tokens_map.json", "chat_template.jinja")
 
 
 def build_random_model(output: Path, num_layers: int | None = None, seed: int = 0) -> Path:
-    """A randomly initialised SmolLM2-135M (optionally cut to `num_layers`) saved as an HF folder with tokenizer."""
+    """A randomly initialised SmolLM2-135M (optionally cut to `num_layers`) saved as an HF folder with
+    tokenizer."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
-
-    from telecomgpt.models import prepare
 
     source = Path(prepare())  # the embedded model's folder: only its config and tokenizer files are used
     output.mkdir(parents=True, exist_ok=True)
@@ -72,7 +76,8 @@ def _paragraphs() -> list[str]:
 
 
 def build_datasets(output: Path, examples: int, seed: int = 0) -> dict[str, Path]:
-    """CPT text, SFT prompt/completion and DPO prompt/chosen/rejected JSONL files with `examples` records each."""
+    """CPT text, SFT prompt/completion and DPO prompt/chosen/rejected JSONL files with `examples` records
+    each."""
     rng = random.Random(seed)
     paragraphs = _paragraphs()
     if len(paragraphs) < 4:
@@ -87,7 +92,8 @@ def build_datasets(output: Path, examples: int, seed: int = 0) -> dict[str, Path
             head, _, tail = text.partition(". ")
             prompt = [{"role": "user", "content": f"Continue this passage ({i}): {head}."}]
             answer = tail or text
-            sft.write(json.dumps({"prompt": prompt, "completion": [{"role": "assistant", "content": answer}]}) + "\n")
+            sft.write(json.dumps({"prompt": prompt,
+                                  "completion": [{"role": "assistant", "content": answer}]}) + "\n")
             wrong = rng.choice([p for p in paragraphs[:64] if p != text] or paragraphs)
             dpo.write(json.dumps({"prompt": prompt, "chosen": [{"role": "assistant", "content": answer}],
                                   "rejected": [{"role": "assistant", "content": wrong}]}) + "\n")
@@ -99,7 +105,8 @@ def stage_command(name: str, model: Path, data: dict[str, Path], output: Path, s
     """The `telecomgpt train` command line of one check stage."""
     stage, extra = STAGES[name]
     cmd = [python, "-m", "telecomgpt.cli.main", "train", stage, "--config", str(RECIPES / f"{stage}.yaml"),
-           "--model_name_or_path", str(model), "--dataset_path", str(data[stage]), "--output_dir", str(output / name),
+           "--model_name_or_path", str(model), "--dataset_path", str(data[stage]), "--output_dir",
+           str(output / name),
            "--max_steps", str(steps), "--save_strategy", "no", "--eval_fraction", "0", "--resume", "never",
            "--report_to", "none", *extra]
     if compile_model:
@@ -135,7 +142,8 @@ def format_line(result: dict) -> str:
     """One aligned line per stage: ok/failed, tokens/s, MFU, peak memory."""
     name = f"{result['stage']:<12}"
     if not result["ok"]:
-        return f"{name}failed  exit {result['exit']} after {result['seconds']:.0f} s: {result.get('error', '')}"
+        return (f"{name}failed  exit {result['exit']} after {result['seconds']:.0f} s: "
+                f"{result.get('error', '')}")
     tps, mfu = result.get("tokens_per_second"), result.get("mfu")
     return (f"{name}ok      {f'{tps:,.0f}' if tps else 'n/a':>9} tokens/s  "
             f"MFU {f'{100 * mfu:.1f}%' if mfu is not None else 'n/a':>6}  "
@@ -145,13 +153,17 @@ def format_line(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dry-run", action="store_true", help="CPU, 2 steps, a 2-layer model: checks the commands")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="CPU, 2 steps, a 2-layer model: checks the commands")
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps per stage [30; dry run 2]")
     parser.add_argument("--layers", type=int, default=None, help="layers of the random model [30; dry run 2]")
-    parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
+    parser.add_argument("--stages", default=",".join(STAGES),
+                        help=f"comma-separated subset of {','.join(STAGES)}")
     parser.add_argument("--compile", action="store_true", help="also run CPT with torch_compile: true")
-    parser.add_argument("--output", type=Path, default=ROOT / "runs" / "gpu_check", help="work folder (replaced)")
-    parser.add_argument("--timeout", type=float, default=240, help="seconds per stage before it counts as failed")
+    parser.add_argument("--output", type=Path, default=ROOT / "runs" / "gpu_check",
+                        help="work folder (replaced)")
+    parser.add_argument("--timeout", type=float, default=240,
+                        help="seconds per stage before it counts as failed")
     args = parser.parse_args(argv)
     steps = args.steps or (2 if args.dry_run else 30)
     layers = args.layers or (2 if args.dry_run else None)
@@ -178,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name, compiled in runs:
         label = f"{name}+compile" if compiled else name
-        cmd = stage_command(name, model, data, args.output, steps, dry_run=args.dry_run, compile_model=compiled)
+        cmd = stage_command(name, model, data, args.output, steps, dry_run=args.dry_run,
+                            compile_model=compiled)
         if compiled:
             cmd[cmd.index("--output_dir") + 1] = str(args.output / label)
         result = run_stage(label, cmd, args.output, args.timeout)

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from app.grounding import SupportScorer, split_sentences, terms
+from app.markdown_notes import markdown_chunks
+from telecomgpt.domain.tgpp import read_spec
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "app" / "knowledge"
 SWAPS = {"RRC_IDLE": "RRC_ACTIVE", "RRC_CONNECTED": "RRC_STANDBY", "RRC_INACTIVE": "RRC_DORMANT",
@@ -50,8 +52,6 @@ FILLERS = [
 
 def load_chunks(spec_files: list[Path]) -> list[dict]:
     """[{"group", "title", "sentences"}] from the starter notes and optional spec files."""
-    from app.markdown_notes import markdown_chunks
-
     chunks = []
     for path in sorted(KNOWLEDGE.glob("*.md")):
         if path.name in ("README.md", "abbreviations.md"):
@@ -59,8 +59,6 @@ def load_chunks(spec_files: list[Path]) -> list[dict]:
         for chunk in markdown_chunks(path.read_text(), path.name):
             chunks.append({"group": path.name, "title": chunk.title, "text": chunk.text})
     for path in spec_files:
-        from telecomgpt.domain.tgpp import read_spec
-
         _, clauses = read_spec(path)
         for n, clause in enumerate(clauses):
             if 300 < len(clause.text) < 3000 and n % 4 == 0:  # a sample of body clauses, for time
@@ -112,7 +110,8 @@ def build_pairs(chunks: list[dict], seed: int = 0) -> list[dict]:
         keys = [w for w in re.findall(r"\b[A-Z][A-Z0-9_]{1,}\b", text) if len(w) >= 2]
 
         def add(claim, label, kind, chunk=chunk, evidence=evidence):
-            rows.append({"claim": claim, "evidence": evidence, "label": label, "kind": kind, "group": chunk["group"]})
+            rows.append({"claim": claim, "evidence": evidence, "label": label, "kind": kind,
+                         "group": chunk["group"]})
 
         for sentence in rng.sample(evidence, min(3, len(evidence))):
             add(f"{sentence} [1]", 1, "verbatim")
@@ -135,10 +134,12 @@ def build_pairs(chunks: list[dict], seed: int = 0) -> list[dict]:
                 add(" ".join(head[: len(head) // 2] + tail[len(tail) // 2:]), 0, "drifted")
         sentence = rng.choice(evidence).rstrip(".")
         add(f"{sentence}, {rng.choice(EMBELLISH)}.", 0, "embellished")
-        foreign = [w for o in others for w in re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", o["text"]) if w not in text]
+        foreign = [w for o in others for w in re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", o["text"])
+                   if w not in text]
         for template in rng.sample(FILLERS, 2):
             a = rng.choice(keys) if keys else chunk["title"]
-            b = rng.choice(foreign) if foreign and "5G" in template else (rng.choice(keys) if keys else "network")
+            b = (rng.choice(foreign) if foreign and "5G" in template
+                 else rng.choice(keys) if keys else "network")
             add(template.format(a=a, b=b, title=chunk["title"].lower()), 0, "model-style")
     return rows
 
@@ -179,10 +180,12 @@ def main() -> None:
         for kind in sorted({r["kind"] for r in rows}):
             mask = np.array([r["kind"] == kind for r in rows]) & ~calib
             if mask.any():
-                by_kind[kind] = {"n": int(mask.sum()), "judged_supported": round(float((scores[mask] >= threshold).mean()), 3)}
+                by_kind[kind] = {"n": int(mask.sum()),
+                                 "judged_supported": round(float((scores[mask] >= threshold).mean()), 3)}
         results[weight] = {"threshold": threshold, "heldout_precision": round(held_p, 3),
                            "heldout_recall": round(held_r, 3), "by_kind": by_kind}
-        print(f"lexical_weight={weight}: threshold {threshold}  held-out precision {held_p:.3f} recall {held_r:.3f}")
+        print(f"lexical_weight={weight}: threshold {threshold}  held-out precision {held_p:.3f} recall "
+              f"{held_r:.3f}")
         for kind, value in by_kind.items():
             print(f"    {kind:15s} n={value['n']:4d}  judged supported {value['judged_supported']:.3f}")
     print(f"chosen: lexical_weight={best[0]} threshold={results[best[0]]['threshold']}")

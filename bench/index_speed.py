@@ -31,7 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.embedder import cpu_threads, get_embedder
+from app.index_store import document_text, source_key
+from app.indexer import BATCH_CHUNKS, update_index
+from app.readers import iter_files, read_file
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from telecomgpt import paths
 
 FULL_CORPUS_CHUNKS = 100_000
 """Chunks of the whole ../shared/data/corpus (the 49-minute build; see app.index_store.EXACT_SEARCH_LIMIT)."""
@@ -40,9 +45,6 @@ QUERIES = 200
 
 def read_subset(corpus: list[Path], chunks: int) -> tuple[list[Path], list[list[dict]], float]:
     """(files, their chunk records, seconds spent reading): files in a fixed shuffled order until `chunks`."""
-    from app.index_store import source_key
-    from app.readers import iter_files, read_file
-
     files = iter_files(corpus)
     random.Random(0).shuffle(files)
     chosen, per_file, total, started = [], [], 0, time.monotonic()
@@ -98,37 +100,35 @@ def run_path(label: str, embedder, per_file_texts: list[list[str]], queries, cro
         if not cross_file:
             return np.concatenate([embedder.embed(texts) for texts in per_file_texts])
         flat = [t for texts in per_file_texts for t in texts]
-        return np.concatenate([embedder.embed(flat[i:i + batch_chunks]) for i in range(0, len(flat), batch_chunks)])
+        return np.concatenate([embedder.embed(flat[i:i + batch_chunks]) for i in range(0, len(flat),
+                                                                                       batch_chunks)])
 
     embedder.embed(["warm-up"] * 4)  # first-call costs (thread pools, allocator) are not indexing speed
     vectors, wall, cpu = timed(embed_all)
     query_vectors = np.concatenate([embedder.embed_query(q) for q, _ in queries]) if queries else None
-    print(f"{label}: {len(vectors) / wall:.1f} chunks/s wall, {cpu / len(vectors) * 1000:.1f} CPU s / 1k chunks",
+    print(f"{label}: {len(vectors) / wall:.1f} chunks/s wall, {cpu / len(vectors) * 1000:.1f} CPU s / 1k "
+          "chunks",
           flush=True)
     return {"label": label, "vectors": vectors, "queries": query_vectors, "wall": wall, "cpu": cpu}
 
 
 def main() -> None:
-    from telecomgpt import paths
-
     shared = paths.shared_dir() or Path("../shared")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, nargs="+", default=[shared / "data" / "corpus" / "3gpp"],
-                        help="files/folders to read the subset from (the whole ../shared/data/corpus for a full run)")
+                        help="files/folders to read the subset from (the whole ../shared/data/corpus for a "
+                             "full run)")
     parser.add_argument("--chunks", type=int, default=2000, help="read files until this many chunks (0: all)")
     parser.add_argument("--corpus-chunks", type=int, default=FULL_CORPUS_CHUNKS,
                         help="chunks of the whole corpus, for the extrapolated full-build time")
     parser.add_argument("--truncate", type=int, default=0,
                         help="also try openvino-int8 with inputs cut at this many tokens")
     parser.add_argument("--skip-build", action="store_true", help="skip the end-to-end update_index timings")
-    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD, help="markdown file to write the section to")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD,
+                        help="markdown file to write the section to")
     parser.add_argument("--print-only", action="store_true", help="print the report, write no file")
     parser.add_argument("--note", default="", help="a line to add to the report (e.g. what else was running)")
     args = parser.parse_args()
-
-    from app.embedder import cpu_threads, get_embedder
-    from app.index_store import document_text
-    from app.indexer import BATCH_CHUNKS, update_index
 
     machine = machine_line()
     files, per_file, read_s = read_subset(args.corpus, args.chunks)
@@ -137,7 +137,8 @@ def main() -> None:
         parser.error(f"no chunks read from {', '.join(map(str, args.corpus))}")
     per_file_texts = [[document_text(r) for r in recs] for recs in per_file]
     queries = title_queries(records, QUERIES)
-    print(f"{len(records)} chunks from {len(files)} files (read in {read_s:.1f} s); {len(queries)} title queries",
+    print(f"{len(records)} chunks from {len(files)} files (read in {read_s:.1f} s); {len(queries)} title "
+          "queries",
           flush=True)
 
     torch_bf16 = get_embedder(backend="torch-bf16")
@@ -169,9 +170,9 @@ def main() -> None:
             recall = np.mean([bool(set(top[i, :5]) & rel) for i, (_, rel) in enumerate(queries)])
             overlap = np.mean([len(set(top[i]) & set(base_top[i])) / 10 for i in range(len(queries))])
         row.update(recall=recall, overlap=overlap)
-        lines.append(f"| {row['label']} | {len(records) / row['wall']:.1f} | {row['cpu'] / len(records) * 1000:.1f} "
-                     f"| {base['cpu'] / row['cpu']:.1f}x | {cosine.min():.4f} / {cosine.mean():.4f} | {recall:.3f} "
-                     f"| {overlap:.3f} |")
+        lines.append(f"| {row['label']} | {len(records) / row['wall']:.1f} | "
+                     f"{row['cpu'] / len(records) * 1000:.1f} | {base['cpu'] / row['cpu']:.1f}x | "
+                     f"{cosine.min():.4f} / {cosine.mean():.4f} | {recall:.3f} | {overlap:.3f} |")
 
     builds = []
     if not args.skip_build:
@@ -188,23 +189,26 @@ def main() -> None:
 
     new = rows[2]
     body = ["## bench/index_speed.py", "", machine, *([args.note] if args.note else []), "",
-            f"Subset: {len(records)} chunks of {len(files)} files from {', '.join(str(c) for c in args.corpus)} "
-            f"(read and chunked in {read_s:.1f} s); the same chunks through every path, {cpu_threads()} threads "
-            f"each. Recall: {len(queries)} clause-title queries over the subset, exact inner-product search, each "
-            "path embedding queries with itself.", "", *lines, ""]
+            f"Subset: {len(records)} chunks of {len(files)} files from "
+            f"{', '.join(str(c) for c in args.corpus)} (read and chunked in {read_s:.1f} s); the same chunks "
+            f"through every path, {cpu_threads()} threads each. Recall: {len(queries)} clause-title queries "
+            "over the subset, exact inner-product search, each path embedding queries with itself.", "",
+            *lines, ""]
     if builds:
         threads = cpu_threads()
-        body += ["| end to end, same files (whole files) | chunks | wall s | CPU s | whole corpus, from wall time "
-                 f"| whole corpus, from CPU time on {threads} idle cores |", "|---|---|---|---|---|---|"]
+        body += ["| end to end, same files (whole files) | chunks | wall s | CPU s | whole corpus, from wall "
+                 f"time | whole corpus, from CPU time on {threads} idle cores |", "|---|---|---|---|---|---|"]
         for label, count, wall, cpu in builds:
             body.append(f"| {label} | {count} | {wall:.1f} | {cpu:.1f} | "
                         f"{args.corpus_chunks * wall / count / 60:.1f} min | "
                         f"{args.corpus_chunks * cpu / count / threads / 60:.1f} min |")
-        body += ["", f"Whole corpus = {args.corpus_chunks:,} chunks. CPU time excludes pandoc's .docx conversions "
-                 "(a child process; cached after the first build). On a shared machine the CPU-time column is the "
-                 "one to read; a full run (`--chunks 0 --corpus ../shared/data/corpus`) measures it directly.", ""]
+        body += ["", f"Whole corpus = {args.corpus_chunks:,} chunks. CPU time excludes pandoc's .docx "
+                 "conversions (a child process; cached after the first build). On a shared machine the "
+                 "CPU-time column is the one to read; a full run (`--chunks 0 --corpus "
+                 "../shared/data/corpus`) measures it directly.", ""]
     body.append(f"Speed-up of the new path on this subset: {base['cpu'] / new['cpu']:.1f}x in CPU time, "
-                f"{base['wall'] / new['wall']:.1f}x in wall time; recall@5 {base['recall']:.3f} -> {new['recall']:.3f}.")
+                f"{base['wall'] / new['wall']:.1f}x in wall time; recall@5 {base['recall']:.3f} -> "
+                f"{new['recall']:.3f}.")
     text = "\n".join(body)
     if not args.print_only:
         write_section("index_speed", text, path=args.output)

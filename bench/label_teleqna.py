@@ -1,6 +1,7 @@
 """Label TeleQnA dev questions with the 3GPP clause their explanation was written from (a retrieval test set).
 
-    .venv/bin/python bench/label_teleqna.py [--corpus ../shared/data/corpus/3gpp] [--data-dir ../shared/data/benchmarks]
+    .venv/bin/python bench/label_teleqna.py [--corpus ../shared/data/corpus/3gpp] [--data-dir
+    ../shared/data/benchmarks]
                                            [--output bench/data/teleqna_clause_labels.jsonl]
 
 TeleQnA questions of the categories Standards overview, Standards specifications and Lexicon come with an
@@ -47,6 +48,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from app.readers import SPEC_FILE, iter_files  # noqa: E402
+from eval.data.benchmarks import build_teleqna  # noqa: E402
+from telecomgpt import paths  # noqa: E402
+from telecomgpt.domain.tgpp import SpecFileError, read_spec  # noqa: E402
+
 LABELS_PATH = REPO / "bench" / "data" / "teleqna_clause_labels.jsonl"
 CATEGORIES = ("Standards overview", "Standards specifications", "Lexicon")
 MIN_CONTAINMENT = 0.6
@@ -63,9 +69,10 @@ MAX_ALTERNATIVES = 3
 SKIP_TITLE = re.compile(r"change history|^void$", re.I)
 """Clauses that are never the source of an explanation (tables of CRs list every topic)."""
 _WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset("""a an and are as at be been being but by can could do does for from has have how if in into is it
-its may might must no not of on or shall should such than that the their them then there these they this those to
-was were what when where which while who will with would also each other any all both either used using use""".split())
+_STOPWORDS = frozenset("""a an and are as at be been being but by can could do does for from has have how if
+in into is it its may might must no not of on or shall should such than that the their them then there these
+they this those to was were what when where which while who will with would also each other any all both
+either used using use""".split())
 
 
 def words(text: str) -> list[str]:
@@ -96,16 +103,12 @@ class ClauseRef:
 
 def spec_files(corpus: Path) -> list[Path]:
     """The 3GPP spec files under `corpus` that the index reads as specs (docx/zip, spec-named markdown)."""
-    from app.readers import SPEC_FILE, iter_files
-
     return [p for p in iter_files([corpus]) if p.suffix.lower() in (".docx", ".zip")
             or (p.suffix.lower() == ".md" and SPEC_FILE.match(p.stem))]
 
 
 def iter_clauses(files: Iterable[Path], progress: bool = False) -> Iterable[tuple[str, str, str, str, str]]:
     """(file name, spec, clause number, title, heading + text) of every numbered clause with text."""
-    from telecomgpt.domain.tgpp import SpecFileError, read_spec
-
     for path in files:
         try:
             info, clauses = read_spec(path)
@@ -123,8 +126,6 @@ def iter_clauses(files: Iterable[Path], progress: bool = False) -> Iterable[tupl
 
 def load_questions(data_dir: Path, categories: Iterable[str] = CATEGORIES) -> list[dict]:
     """TeleQnA questions of `categories`, read with the evaluation's own reader (eval/data/benchmarks.py)."""
-    from eval.data.benchmarks import build_teleqna
-
     wanted = set(categories)
     return [r for r in build_teleqna(data_dir).splits["all.jsonl"] if r["category"] in wanted]
 
@@ -208,10 +209,9 @@ def write_labels(labels: list[dict], path: Path) -> None:
 
 
 def main() -> None:
-    from telecomgpt import paths
-
     shared = paths.shared_dir() or Path("../shared")
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=shared / "data" / "corpus" / "3gpp")
     parser.add_argument("--data-dir", type=Path, default=shared / "data" / "benchmarks")
     parser.add_argument("--output", type=Path, default=LABELS_PATH)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.report import machine_line, write_section  # noqa: E402
 from data_pipeline.config import PipelineConfig  # noqa: E402
+from data_pipeline.minhash import FastMinhashSignature  # noqa: E402
 from data_pipeline.pipeline import RegexWordTokenizer  # noqa: E402
 from data_pipeline.run import run_pipeline  # noqa: E402
 
@@ -76,8 +77,6 @@ def datatrove_removed(texts: list[str], work: Path, fast: bool = True) -> dict[i
     )
     from datatrove.utils.hashing import HashConfig
 
-    from data_pipeline.minhash import FastMinhashSignature
-
     config = MinhashConfig(n_grams=NGRAM, num_buckets=BANDS, hashes_per_bucket=ROWS,
                            hash_config=HashConfig(precision=64, hash_fc="sha1"))
     docs = [Document(text=t, id=str(i)) for i, t in enumerate(texts)]
@@ -85,8 +84,10 @@ def datatrove_removed(texts: list[str], work: Path, fast: bool = True) -> dict[i
     list(signature(str(work / "sigs"), config, language=TOKENIZER).run(iter(docs), 0, 1) or [])
     for band in range(BANDS):
         MinhashDedupBuckets(str(work / "sigs"), str(work / "buckets"), config=config).run(None, band, BANDS)
-    MinhashDedupCluster(str(work / "buckets"), str(work / "remove"), config=config, save_cluster_id=True).run(None, 0, 1)
-    kept = {doc.id for doc in MinhashDedupFilter(str(work / "remove"), load_cluster_ids=True).run(iter(docs), 0, 1)}
+    MinhashDedupCluster(str(work / "buckets"), str(work / "remove"), config=config,
+                        save_cluster_id=True).run(None, 0, 1)
+    kept = {doc.id for doc in MinhashDedupFilter(str(work / "remove"), load_cluster_ids=True).run(iter(docs),
+                                                                                                  0, 1)}
     clusters: dict[int, list[int]] = {}
     for doc in docs:
         clusters.setdefault(doc.metadata.get("minhash_cluster_id", -1), []).append(int(doc.id))
@@ -112,12 +113,14 @@ def datasketch_removed(texts: list[str]) -> dict[int, list[int]]:
 
 def score(removed: dict[int, list[int]], truth: set[int], sets: list[set]) -> dict:
     """Document level: a removal is right when the document has a partner at Jaccard >= THRESHOLD."""
-    right = {d for d, partners in removed.items() if any(jaccard(sets[d], sets[p]) >= THRESHOLD for p in partners)}
+    right = {d for d, partners in removed.items()
+             if any(jaccard(sets[d], sets[p]) >= THRESHOLD for p in partners)}
     all_true = truth | right
     precision = len(right) / len(removed) if removed else 1.0
     recall = len(right) / len(all_true) if all_true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"removed": len(removed), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+    return {"removed": len(removed), "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(f1, 4)}
 
 
 def minhash_comparison(n_base: int, n_planted: int) -> dict:
@@ -176,22 +179,27 @@ def render(machine: str, stages: dict, total: float, mb: float, minhash: dict, c
     plt.savefig(png, dpi=110)
     lines = ["## Data pipeline (`bench/pipeline.py`)", "", machine, "",
              f"End to end on the shared corpus ({mb:.1f} MB: Release-19 3GPP markdown, arXiv abstracts, "
-             f"Sionna + free5GC code), 1 task on 1 core: {total:.1f} s = **{mb / total:.2f} MB/s per core**.", "",
-             "| stage | seconds | MB/s per core |", "| --- | ---: | ---: |"]
+             f"Sionna + free5GC code), 1 task on 1 core: {total:.1f} s = **{mb / total:.2f} MB/s per core**.",
+             "", "| stage | seconds | MB/s per core |", "| --- | ---: | ---: |"]
     lines += [f"| {name} | {sec:.1f} | {mb / sec:.2f} |" for name, sec in stages.items() if sec > 0]
     d, k = minhash["datatrove"], minhash["datasketch"]
     lines += ["", f"MinHash near-duplicate detection, {minhash['docs']:,} documents ({minhash['MB']} MB, "
-              f"{minhash['true_duplicates']:,} planted copies at exact Jaccard ≥ {THRESHOLD}), 14 bands x 8 rows, "
-              f"5-grams, best of {REPEATS} runs each. Scored per removed document: right when it has a partner at Jaccard ≥ "
-              f"{THRESHOLD} (exact, over planted pairs and every pair a method reports).", "",
-              "| method | seconds | MB/s | removed | precision | recall | F1 |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              f"{minhash['true_duplicates']:,} planted copies at exact Jaccard ≥ {THRESHOLD}), 14 bands x 8 "
+              f"rows, 5-grams, best of {REPEATS} runs each. Scored per removed document: right when it has a "
+              f"partner at Jaccard ≥ {THRESHOLD} (exact, over planted pairs and every pair a method "
+              "reports).", "",
+              "| method | seconds | MB/s | removed | precision | recall | F1 |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    stock = minhash["datatrove_stock"]
     for name, r in (("datatrove MinHash, vectorized shingles + multiply-shift (this pipeline)", d),
-                    ("datatrove MinHash, stock (sha1 shingles, mod-prime permutations)", minhash["datatrove_stock"]), ("datasketch MinHashLSH", k)):
+                    ("datatrove MinHash, stock (sha1 shingles, mod-prime permutations)", stock),
+                    ("datasketch MinHashLSH", k)):
         lines.append(f"| {name} | {r['seconds']} | {minhash['MB'] / r['seconds']:.2f} | {r['removed']:,} | "
                      f"{r['precision']} | {r['recall']} | {r['f1']} |")
     speedup = k["seconds"] / d["seconds"]
     verdict = "met" if speedup >= 2 and d["f1"] >= k["f1"] else "NOT met"
-    lines += ["", f"Speed-up over datasketch: {speedup:.2f}x at F1 {d['f1']} vs {k['f1']} (target ≥2x at ≥ F1: {verdict}).",
+    lines += ["", f"Speed-up over datasketch: {speedup:.2f}x at F1 {d['f1']} vs {k['f1']} (target ≥2x at ≥ "
+                  f"F1: {verdict}).",
               "", "Scaling (whole pipeline, arXiv abstracts, 1 core): ![scaling](pipeline_scaling.png)", "",
               "| size | MB | seconds | s/MB |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {s / sizes[0]:.0f}x ({s:,} docs) | {m:.2f} | {t:.1f} | {t / m:.1f} |" for s, m, t in curve]
@@ -209,7 +217,8 @@ def main() -> None:
         minhash = minhash_comparison(1000 if args.quick else 8000, 200 if args.quick else 2000)
         sizes = [1000, 2000] if args.quick else [2500, 5000, 10000, 20000]
         curve = scaling(work, sizes)
-        body = render(machine_line(), stages, total, mb, minhash, curve, REPO / "docs" / "pipeline_scaling.png")
+        body = render(machine_line(), stages, total, mb, minhash, curve,
+                      REPO / "docs" / "pipeline_scaling.png")
         write_section("pipeline", body)
         print(body)
     finally:

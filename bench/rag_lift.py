@@ -1,5 +1,5 @@
-"""End-to-end effect of retrieval on TeleQnA dev (Standards overview, Standards specifications, Lexicon), in one
-process with one vLLM engine: the bare model, a naive BM25 baseline and the project's retrieval, with both
+"""End-to-end effect of retrieval on TeleQnA dev (Standards overview, Standards specifications, Lexicon), in
+one process with one vLLM engine: the bare model, a naive BM25 baseline and the project's retrieval, with both
 prompt styles and several context budgets. Writes the `rag_lift` section of docs/benchmarks.md and a plot.
 
     .venv/bin/python bench/rag_lift.py [--index DIR] [--limit N] [--trained-index DIR] [--reranker DIR]
@@ -30,11 +30,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from app.index_store import import_bm25s  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from eval.report import summarize, write_outputs  # noqa: E402
+from eval.runner import EvalRequest, _quiet_logs, load_tasks  # noqa: E402
+from eval.runner import evaluate as evaluate_tasks  # noqa: E402
+from telecomgpt import paths  # noqa: E402
 from telecomgpt.config import DEFAULT_MODEL  # noqa: E402
 
-CATEGORIES = {"standards_overview": "Standards overview", "standards_specifications": "Standards specifications",
-              "lexicon": "Lexicon"}
+CATEGORIES = {"standards_overview": "Standards overview",
+              "standards_specifications": "Standards specifications", "lexicon": "Lexicon"}
 PROMPTS = {"options": "teleqna_{}", "cloze": "teleqna_cloze_{}"}
 """Task name pattern of each prompt style (options listed in the prompt, or the question alone)."""
 STYLES = {"options": "options listed", "cloze": "cloze"}
@@ -45,8 +50,7 @@ def naive_bm25_model(index: Path, **kwargs):
     """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs)."""
     import orjson
 
-    from app.index_store import import_bm25s
-    from eval.models.lm import TelecomRAGLM
+    from eval.models.lm import TelecomRAGLM  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
 
     class NaiveBM25LM(TelecomRAGLM):
         """bm25s with its default tokenization over the index's chunk texts; "Context: ..." before the prompt.
@@ -102,14 +106,11 @@ class Result:
 
 def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
     """The three categories with `prompt` through `lm`; outputs kept under --output/NAME when given."""
-    from eval.report import summarize, write_outputs
-    from eval.runner import EvalRequest, evaluate, load_tasks
-
     request = EvalRequest(model=args.model, tasks=[PROMPTS[prompt].format(c) for c in CATEGORIES],
                           data_dir=args.data_dir, limit=args.limit)
     tasks = load_tasks(request)
     started = time.time()
-    raw = evaluate(tasks, lm, args.limit)
+    raw = evaluate_tasks(tasks, lm, args.limit)
     seconds = time.time() - started
     summary = summarize(raw, request, seconds)
     if args.output:
@@ -136,13 +137,14 @@ def parse_budgets(text: str) -> list[tuple[int, int]]:
 
 
 def open_retriever(index: Path, reranker: Path | None = None):
-    from eval.models.lm import load_retriever
+    from eval.models.lm import load_retriever  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
 
     return load_retriever(str(index), str(reranker) if reranker else None)
 
 
 def run_all(args, llm) -> list[Result]:
     """Every configuration through the same engine; returns them in table order."""
+    # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
     from eval.models.lm import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGES, TelecomLM, TelecomRAGLM
 
     default = (DEFAULT_PASSAGES, DEFAULT_PASSAGE_CHARS)
@@ -158,13 +160,15 @@ def run_all(args, llm) -> list[Result]:
                         naive_bm25_model(args.index, llm=llm, model=args.model), args)]
     retriever = open_retriever(args.index)
     label = f"project retrieval {default[0]} x {default[1]}"
-    project = {p: evaluate(f"{label}, {STYLES[p]}", "project", p, rag(retriever), args) for p in ("cloze", "options")}
+    project = {p: evaluate(f"{label}, {STYLES[p]}", "project", p, rag(retriever), args)
+               for p in ("cloze", "options")}
     results += project.values()
-    best = max(project, key=lambda p: project[p].metric("acc_norm"))  # the prompt that reads retrieved text better
+    # the prompt that reads retrieved text better
+    best = max(project, key=lambda p: project[p].metric("acc_norm"))
     for budget in args.budgets:
         if tuple(budget) != default:
-            results.append(evaluate(f"project retrieval {budget[0]} x {budget[1]}, {STYLES[best]}", "budget", best,
-                                    rag(retriever, budget), args))
+            results.append(evaluate(f"project retrieval {budget[0]} x {budget[1]}, {STYLES[best]}", "budget",
+                                    best, rag(retriever, budget), args))
     variants = [("trained retriever", args.trained_index, None)] if args.trained_index else []
     if args.reranker:
         variants.append(("reranker", args.index, args.reranker))
@@ -212,57 +216,63 @@ def section(results: list[Result], args, plot_link: str) -> str:
             "|---|---|---|---|---|" + "---|" * len(aliases) + "---|---|"]
     for r in results:
         norm = r.metric("acc_norm")
-        cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-" for a in aliases)
+        cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-"
+                          for a in aliases)
         rows.append(f"| {r.name} | {r.metric('acc'):.3f} | {norm:.3f} | {100 * (norm - bare):+.1f} | "
-                    f"{100 * (norm - naive):+.1f} | {cats} | {r.seconds:.0f} s | {r.n / max(r.seconds, 1e-9):.2f} |")
+                    f"{100 * (norm - naive):+.1f} | {cats} | {r.seconds:.0f} s | "
+                    f"{r.n / max(r.seconds, 1e-9):.2f} |")
     project = max((r for r in results if r.role == "project"), key=lambda r: r.metric("acc_norm"))
-    lift_bare, lift_naive = 100 * (project.metric("acc_norm") - bare), 100 * (project.metric("acc_norm") - naive)
+    lift_bare = 100 * (project.metric("acc_norm") - bare)
+    lift_naive = 100 * (project.metric("acc_norm") - naive)
     manifest = json.loads((args.index / "manifest.json").read_text())
-    n_by_cat = ", ".join(f"{a} {results[0].per_category[a]['n']}" for a in aliases if a in results[0].per_category)
+    n_by_cat = ", ".join(f"{a} {results[0].per_category[a]['n']}" for a in aliases
+                         if a in results[0].per_category)
     return "\n".join([
         "## RAG lift (`bench/rag_lift.py`)", "", machine_line(), "",
         f"SmolLM2-135M-Instruct (embedded), one in-process vLLM engine for every configuration, TeleQnA dev "
         f"({'all questions' if not args.limit else f'first {args.limit} per category'}: {n_by_cat}), "
         f"log-likelihood of each option (acc; acc_norm divides by the option's length in bytes). Index: "
-        f"`{args.index.name}`, {len(manifest['files'])} files of the shared corpus. Options listed = the question "
-        f"and its numbered options before \"Answer:\" (`teleqna`); cloze = the question alone, each option "
-        f"scored as the continuation (`teleqna_cloze`). Naive = plain bm25s over the same chunks, query = "
-        f"question + option texts, top {NAIVE_PASSAGES} cut at {NAIVE_CHARS:,} characters, \"Context: ...\" "
-        f"before the cloze prompt. Project retrieval = `telecomgpt eval run --index` (default search mode; "
-        f"passages x characters each). Lifts are acc_norm points.", "",
+        f"`{args.index.name}`, {len(manifest['files'])} files of the shared corpus. Options listed = the "
+        "question and its numbered options before \"Answer:\" (`teleqna`); cloze = the question alone, each "
+        "option scored as the continuation (`teleqna_cloze`). Naive = plain bm25s over the same chunks, "
+        f"query = question + option texts, top {NAIVE_PASSAGES} cut at {NAIVE_CHARS:,} characters, "
+        "\"Context: ...\" before the cloze prompt. Project retrieval = `telecomgpt eval run --index` "
+        f"(default search mode; passages x characters each). Lifts are acc_norm points.", "",
         *rows, "",
         f"Project retrieval, default budget and the better prompt (`{project.name}`): {lift_bare:+.1f} "
-        f"acc_norm points over the bare model, cloze (target +8) and {lift_naive:+.1f} over the naive baseline "
-        f"(target +3).", "",
+        f"acc_norm points over the bare model, cloze (target +8) and {lift_naive:+.1f} over the naive "
+        f"baseline (target +3).", "",
         f"![acc_norm per configuration]({plot_link})", "",
         "Run time is the evaluation alone (retrieval + scoring), with the engine already loaded; the budget "
-        "rows show what a longer context costs. A 135M model reads retrieved text poorly; these lifts show what "
-        "retrieval adds to the same model, not what a 7-8B model with the same index would reach."])
+        "rows show what a longer context costs. A 135M model reads retrieved text poorly; these lifts show "
+        "what retrieval adds to the same model, not what a 7-8B model with the same index would reach."])
 
 
 def main(argv: list[str] | None = None, llm=None) -> list[Result]:
-    from telecomgpt import paths
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=paths.home() / "bench" / "retrieval-index")
     parser.add_argument("--trained-index", type=Path, help="an index built with the trained embedder")
     parser.add_argument("--reranker", type=Path, help="a cross-encoder folder (`telecomgpt train retriever`)")
     parser.add_argument("--limit", type=int, default=None, help="questions per category (default: all)")
     parser.add_argument("--budgets", type=parse_budgets, default=parse_budgets("2x600,3x800,5x1000"),
-                        help="context budgets PASSAGESxCHARS of the project's retrieval (default 2x600,3x800,5x1000)")
+                        help="context budgets PASSAGESxCHARS of the project's retrieval (default "
+                             "2x600,3x800,5x1000)")
     parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--data-dir", type=Path, default=None, help="benchmark files (default: shared dev splits)")
-    parser.add_argument("--output", type=Path, help="keep every configuration's eval outputs (samples, results)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="benchmark files (default: shared dev splits)")
+    parser.add_argument("--output", type=Path,
+                        help="keep every configuration's eval outputs (samples, results)")
     parser.add_argument("--report", type=Path, default=BENCHMARKS_MD, help="markdown file of the section")
     parser.add_argument("--plot", type=Path, default=BENCHMARKS_MD.parent / "rag_lift.png")
     args = parser.parse_args(argv)
     for name in ("index", "trained_index"):
         folder = getattr(args, name)
         if folder and not (folder / "manifest.json").exists():
-            sys.exit(f"error: no index at {folder}; run bench/retrieval.py (or `telecomgpt index build`) first")
+            sys.exit(f"error: no index at {folder}; run bench/retrieval.py (or `telecomgpt index build`) "
+                     "first")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from eval.models.lm import open_backend
-    from eval.runner import _quiet_logs
+    from eval.models.lm import open_backend  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
 
     _quiet_logs()
     engine = llm or open_backend("vllm", args.model)

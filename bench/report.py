@@ -14,7 +14,8 @@ from pathlib import Path
 import psutil
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-HEADER = "# Benchmarks\n\nEvery number here comes from a script in `bench/`, run side by side with its baseline.\n"
+HEADER = ("# Benchmarks\n\nEvery number here comes from a script in `bench/`, run side by side with its "
+          "baseline.\n")
 
 
 def machine_line() -> str:
@@ -22,8 +23,8 @@ def machine_line() -> str:
     cpu = platform.processor() or platform.machine()
     mem_gib = psutil.virtual_memory().total / 2**30
     load = os.getloadavg()[0]  # other jobs on the machine slow every number; say how busy it was
-    return (f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: {dt.date.today()}. "
-            f"Load average (1 min) at the start: {load:.1f}.")
+    return (f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: "
+            f"{dt.date.today()}. Load average (1 min) at the start: {load:.1f}.")
 
 
 def write_section(name: str, body: str, path: Path = BENCHMARKS_MD) -> None:
@@ -31,7 +32,8 @@ def write_section(name: str, body: str, path: Path = BENCHMARKS_MD) -> None:
     text = path.read_text() if path.exists() else HEADER
     block = f"<!-- bench:{name} -->\n{body.strip()}\n<!-- /bench:{name} -->"
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
+            + "\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)

@@ -1,10 +1,13 @@
-"""Reranking latency: one query against N real spec chunks of ~1,000 characters, through `app.reranker.Reranker`.
+"""Reranking latency: one query against N real spec chunks of ~1,000 characters, through
+`app.reranker.Reranker`.
 
 Reports p50/p90 wall time and p50 CPU time per call for each thread count. On a shared machine the wall time
-depends on the neighbours; CPU time with one thread is close to the wall time the same call takes on a quiet core.
+depends on the neighbours; CPU time with one thread is close to the wall time the same call takes on a quiet
+core.
 
     .venv/bin/python bench/reranker_latency.py --reranker ~/.cache/telecomgpt/retriever-rel19/reranker
-    .venv/bin/python bench/reranker_latency.py --reranker DIR --candidates 30 20 --max-length 256 128 --threads 1 2
+    .venv/bin/python bench/reranker_latency.py --reranker DIR --candidates 30 20 --max-length 256 128
+    --threads 1 2
 """
 
 from __future__ import annotations
@@ -14,17 +17,19 @@ import statistics
 import time
 from pathlib import Path
 
+from app.readers import read_file
+from app.reranker import Reranker
+from app.retrieval import Hit
+from telecomgpt.paths import shared_dir
+
 SPEC = "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md"
-QUERIES = ("What triggers a Buffer Status Report?", "When does the MAC entity start the random access procedure?",
+QUERIES = ("What triggers a Buffer Status Report?",
+           "When does the MAC entity start the random access procedure?",
            "How is DRX inactivity timer handled?", "Which logical channels are prioritised first?")
 
 
 def candidates(count: int) -> list:
     """`count` real chunks of TS 38.321 of 900-1,000 characters, as Retriever hits."""
-    from app.readers import read_file
-    from app.retrieval import Hit
-    from telecomgpt.paths import shared_dir
-
     chunks, _ = read_file(shared_dir() / SPEC)
     long = [c for c in chunks if len(c.text) >= 900][:count]
     return [Hit(text=c.text, score=0.0, metadata={"clause": c.clause}) for c in long]
@@ -45,7 +50,8 @@ def measure(reranker, hits: list, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reranker", type=Path, required=True, help="CrossEncoder folder (train retriever's reranker/)")
+    parser.add_argument("--reranker", type=Path, required=True,
+                        help="CrossEncoder folder (train retriever's reranker/)")
     parser.add_argument("--candidates", type=int, nargs="+", default=[30])
     parser.add_argument("--max-length", type=int, nargs="+", default=[256])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -53,8 +59,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-
-    from app.reranker import Reranker
 
     pool = candidates(max(args.candidates))
     print(f"{'cands':>5} {'max_len':>7} {'threads':>7} {'p50 ms':>8} {'p90 ms':>8} {'cpu p50 ms':>10}")

@@ -1,7 +1,8 @@
 """Retrieval benchmark: recall@1/5/10, MRR@10 and latency of each retrieval configuration on three query sets.
 
     .venv/bin/python bench/retrieval.py [--corpus ../shared/data/corpus] [--index DIR] [--max-queries 150]
-        [--reranker DIR] [--trained-index DIR [--trained-reranker DIR]] [--sweep] [--skip-build] [--print-only]
+        [--reranker DIR] [--trained-index DIR [--trained-reranker DIR]] [--sweep] [--skip-build]
+        [--print-only]
 
 The index (default: $TELECOMGPT_HOME/bench/retrieval-index) is built or resumed with the same code as
 `telecomgpt index build`, so a second run only measures. Three labelled query sets:
@@ -39,12 +40,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import retrieval
+from app.indexer import update_index
+from app.retrieval import Retriever
 from bench.label_teleqna import LABELS_PATH, load_questions, pairs, read_labels  # noqa: E402
 from bench.report import machine_line, write_section  # noqa: E402
+from finetune.data.query_pairs import held_out
+from telecomgpt import paths
+from telecomgpt.domain.tgpp import find_definitions, read_spec
 
-SYNONYMS = {"procedure": "process", "procedures": "processes", "reception": "receiving", "transmission": "sending",
-            "configuration": "setup", "initiation": "starting", "general": "overview", "handling": "treatment",
-            "selection": "choice", "release": "releasing", "establishment": "setting up", "modification": "change",
+SYNONYMS = {"procedure": "process", "procedures": "processes", "reception": "receiving",
+            "transmission": "sending",
+            "configuration": "setup", "initiation": "starting", "general": "overview",
+            "handling": "treatment",
+            "selection": "choice", "release": "releasing", "establishment": "setting up",
+            "modification": "change",
             "information": "info", "request": "asking", "indication": "notification", "failure": "failing",
             "management": "control", "determination": "deciding", "actions": "steps", "update": "refresh"}
 SKIP_TITLES = {"general", "introduction", "overview", "scope", "references", "definitions", "abbreviations",
@@ -85,12 +95,10 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
 
     Only clauses of the held-out fifth (`finetune.data.query_pairs.held_out`) are asked about: `telecomgpt
     train query-encoder` trains on the titles and terms of the other four fifths."""
-    from finetune.data.query_pairs import held_out
-    from telecomgpt.domain.tgpp import find_definitions, read_spec
-
     rng = random.Random(seed)
     spec_files = sorted({r["source"] for r in records if r.get("spec") and r.get("kind") in ("TS", "TR")
-                         and r["source"].endswith((".docx", ".md", ".zip")) and "tr-library" not in r["source"]})
+                         and r["source"].endswith((".docx", ".md", ".zip"))
+                         and "tr-library" not in r["source"]})
     definition_chunks: dict[str, list[dict]] = {}
     for r in records:
         if "definition" in (r.get("title") or "").lower():
@@ -101,7 +109,8 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
         for term, _text in find_definitions(clauses).items():
             home = next((r for r in definition_chunks.get(path, []) if term in r["text"]), None)
             if 4 <= len(term) <= 60 and home is not None and held_out(path, home.get("clause")):
-                definitions.append({"kind": "definition", "query": f"What is the definition of {term}?", "term": term})
+                definitions.append({"kind": "definition", "query": f"What is the definition of {term}?",
+                                    "term": term})
     titles = Counter(r["title"].strip().lower() for r in records if r.get("clause"))
     seen, title_queries = set(), []
     for r in records:
@@ -111,7 +120,8 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
                 or len(title.split()) < 3 or title.lower() in SKIP_TITLES or not held_out(*key)):
             continue
         seen.add(key)
-        title_queries.append({"kind": "title", "query": paraphrase(title, rng), "spec": r["spec"], "clause": r["clause"]})
+        title_queries.append({"kind": "title", "query": paraphrase(title, rng), "spec": r["spec"],
+                              "clause": r["clause"]})
     rng.shuffle(definitions)
     rng.shuffle(title_queries)
     return definitions[:max_queries] + title_queries[:max_queries]
@@ -123,11 +133,12 @@ def teleqna_queries(records: list[dict], data_dir: Path, labels_path: Path, max_
     questions = {q["id"]: q for q in load_questions(data_dir)}
     queries = []
     for label in read_labels(labels_path):
-        targets = {(label["spec"], label["clause"])} | {(a["spec"], a["clause"]) for a in label["alternatives"]}
+        targets = {(label["spec"], label["clause"])} | {(a["spec"], a["clause"])
+                                                        for a in label["alternatives"]}
         question = questions.get(label["id"])
         if question is not None and targets & indexed:
-            queries.append({"kind": "teleqna", "query": question["question"], "targets": targets, "id": label["id"],
-                            "pairs": pairs(question["explanation"])})
+            queries.append({"kind": "teleqna", "query": question["question"], "targets": targets,
+                            "id": label["id"], "pairs": pairs(question["explanation"])})
     return queries[:max_queries]
 
 
@@ -144,7 +155,8 @@ def relevant(hit, query: dict) -> bool:
 
 
 def evaluate(retriever, queries: list[dict], options: dict) -> dict:
-    """Per query kind: recall@n for CUTOFFS and MRR@max(CUTOFFS); plus latency percentiles over all queries."""
+    """Per query kind: recall@n for CUTOFFS and MRR@max(CUTOFFS); plus latency percentiles over all
+    queries."""
     depth = max(CUTOFFS)
     ranks: dict[str, list[int | None]] = {kind: [] for kind in KINDS}
     latencies = []
@@ -152,7 +164,8 @@ def evaluate(retriever, queries: list[dict], options: dict) -> dict:
         started = time.perf_counter()
         hits = retriever.search(query["query"], k=depth, **options)
         latencies.append((time.perf_counter() - started) * 1000)
-        ranks[query["kind"]].append(next((i for i, h in enumerate(hits, start=1) if relevant(h, query)), None))
+        ranks[query["kind"]].append(next((i for i, h in enumerate(hits, start=1) if relevant(h, query)),
+                                         None))
     result = {"p50": float(np.percentile(latencies, 50)) if latencies else float("nan"),
               "p95": float(np.percentile(latencies, 95)) if latencies else float("nan")}
     for kind, found in ranks.items():
@@ -167,22 +180,22 @@ def evaluate(retriever, queries: list[dict], options: dict) -> dict:
 
 def configurations(args, default_options: dict) -> list[Config]:
     """The labelled configurations this run compares (the trained and reranked ones only when given)."""
-    from app import retrieval
-
     configs = [Config("BM25 only", args.index, {"mode": "bm25"}),
                Config("dense only", args.index, {"mode": "dense"}),
                Config("hybrid, equal-weight RRF (before)", args.index, dict(TODAY)),
                Config(f"default ({describe(default_options)})", args.index, {})]
     reranked = f"reranker (top {getattr(retrieval, 'RERANK_TOP', '?')})"  # the library's default depth
     if has_query_encoder(args.index):
-        configs += [Config("dense only, trained query encoder", args.index, {"mode": "dense"}, query_encoder=True),
+        configs += [Config("dense only, trained query encoder", args.index, {"mode": "dense"},
+                           query_encoder=True),
                     Config("hybrid, equal-weight RRF, trained query encoder", args.index, dict(TODAY),
                            query_encoder=True),
                     Config(f"default, trained query encoder ({describe(default_options)})", args.index, {},
                            query_encoder=True)]
     if args.other_index:
         tokens = index_tokens(args.other_index)
-        configs += [Config(f"dense only, other index ({tokens}-token vectors)", args.other_index, {"mode": "dense"}),
+        configs += [Config(f"dense only, other index ({tokens}-token vectors)", args.other_index,
+                           {"mode": "dense"}),
                     Config(f"default, other index ({tokens}-token vectors)", args.other_index, {})]
     if args.reranker:
         configs.append(Config(f"default + {reranked}", args.index, {}, args.reranker))
@@ -203,8 +216,6 @@ def describe(options: dict) -> str:
 
 
 def load_retriever(index: Path, reranker: Path | None, query_encoder: bool = False):
-    from app.retrieval import Retriever
-
     return Retriever.load(index, reranker=reranker, query_encoder=query_encoder)
 
 
@@ -241,10 +252,12 @@ def run_sweep(retriever, queries: list[dict]) -> tuple[list[str], dict]:
     """Fusion settings on the definition and title queries; the best by mean R@5 (ties: mean MRR)."""
     tuning = [q for q in queries if q["kind"] in ("definition", "title")]
     grid = [{"mode": "bm25"}, {"mode": "dense"}]
-    grid += [{"mode": "hybrid", "bm25_weight": 1.0, "dense_weight": w, "candidates": c, "rrf_k": TODAY["rrf_k"]}
+    grid += [{"mode": "hybrid", "bm25_weight": 1.0, "dense_weight": w, "candidates": c,
+              "rrf_k": TODAY["rrf_k"]}
              for w in SWEEP_DENSE_WEIGHTS for c in SWEEP_CANDIDATES]
     depth = max(CUTOFFS)
-    lines = ["| setting | definition R@5 | title R@5 | mean R@5 | mean R@1 | mean MRR@10 |", "|---|---|---|---|---|---|"]
+    lines = ["| setting | definition R@5 | title R@5 | mean R@5 | mean R@1 | mean MRR@10 |",
+             "|---|---|---|---|---|---|"]
     scored = []
     for options in grid:
         result = evaluate(retriever, tuning, options)
@@ -260,8 +273,6 @@ def run_sweep(retriever, queries: list[dict]) -> tuple[list[str], dict]:
 
 
 def main() -> None:
-    from telecomgpt import paths
-
     shared = paths.shared_dir() or Path("../shared")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, nargs="+", default=[shared / "data" / "corpus"],
@@ -276,16 +287,15 @@ def main() -> None:
                         help="where TeleQnA.zip is (the labelled questions are read from it)")
     parser.add_argument("--labels", type=Path, default=LABELS_PATH)
     parser.add_argument("--max-queries", type=int, default=150, help="at most this many queries per set")
-    parser.add_argument("--sweep", action="store_true", help="tune fusion on the definition/title sets instead")
+    parser.add_argument("--sweep", action="store_true",
+                        help="tune fusion on the definition/title sets instead")
     parser.add_argument("--skip-build", action="store_true", help="use the index as it is")
-    parser.add_argument("--print-only", action="store_true", help="print the tables, leave docs/benchmarks.md alone")
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the tables, leave docs/benchmarks.md alone")
     parser.add_argument("--note", default="", help="a line to add to the report (e.g. what else was running)")
     args = parser.parse_args()
     if args.trained_reranker and not args.trained_index:
         parser.error("--trained-reranker needs --trained-index")
-
-    from app import retrieval
-    from app.indexer import update_index
 
     if not args.skip_build:
         report = update_index(args.index, args.corpus, prune=True, progress=True)
@@ -294,14 +304,18 @@ def main() -> None:
     queries = build_queries(retriever.records, args.max_queries)
     retriever.search("warm-up query about RRC", k=5)
     where = "the index as it was" if args.skip_build else ", ".join(str(c) for c in args.corpus)
-    index_line = (f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where}); chunk vectors "
-                  f"from the first {index_tokens(args.index)} word pieces.")
-    if args.sweep:
-        lines, best = run_sweep(retriever, queries)
+    index_line = (f"Index: {len(retriever)} chunks from {retriever.file_count} files ({where}); chunk "
+                  f"vectors from the first {index_tokens(args.index)} word pieces.")
+    if args.sweep:  # with the index's trained query encoder when it has one (what its searches will use)
+        tuned = has_query_encoder(args.index)
+        lines, best = run_sweep(load_retriever(args.index, None, tuned) if tuned else retriever, queries)
+        if tuned:
+            index_line += " Queries embedded by the index's trained query encoder."
         kinds = Counter(q["kind"] for q in queries)
         body = "\n".join(["## bench/retrieval.py --sweep (fusion settings)", "", machine_line(),
                           *([args.note] if args.note else []), "", index_line + f" Tuning queries: "
-                          f"{kinds['definition']} definition + {kinds['title']} title (never the TeleQnA set).",
+                          f"{kinds['definition']} definition + {kinds['title']} title (never the TeleQnA "
+                          "set).",
                           "", *lines, "", f"Best by mean R@5 (ties: MRR@10): {describe(best)}."])
         if not args.print_only:
             write_section("retrieval_sweep", body)
@@ -323,9 +337,10 @@ def main() -> None:
         print(config.label, {k: round(v["R@5"], 3) for k, v in result.items() if isinstance(v, dict)},
               f"p50 {result['p50']:.1f} ms", flush=True)
     kinds = Counter(q["kind"] for q in queries)
-    lines = [index_line + f" Queries: {kinds['definition']} definition, {kinds['title']} clause-title paraphrase, "
-             f"{kinds['teleqna']} TeleQnA-labelled (of {len(read_labels(args.labels))} labels; the rest point at "
-             f"clauses outside this index). Each search returns 10 hits.", "",
+    lines = [index_line
+             + f" Queries: {kinds['definition']} definition, {kinds['title']} clause-title paraphrase, "
+             f"{kinds['teleqna']} TeleQnA-labelled (of {len(read_labels(args.labels))} labels; the rest "
+             f"point at clauses outside this index). Each search returns 10 hits.", "",
              "| configuration | R@5 definition | R@5 title | R@5 TeleQnA | latency p50 | latency p95 |",
              "|---|---|---|---|---|---|"]
     for label, result in rows:
@@ -336,7 +351,8 @@ def main() -> None:
     for kind in KINDS:
         if kinds[kind]:
             lines += ["", f"{names[kind]}:", "", *metric_table(rows, kind)]
-    body = "\n".join(["## bench/retrieval.py", "", machine_line(), *([args.note] if args.note else []), "", *lines])
+    body = "\n".join(["## bench/retrieval.py", "", machine_line(), *([args.note] if args.note else []), "",
+                      *lines])
     if not args.print_only:
         write_section("retrieval", body)
     print(body)

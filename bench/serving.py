@@ -18,6 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import machine_line, write_section  # noqa: E402
+from telecomgpt.llm.client import ChatClient
+from telecomgpt.llm.server import VLLMServer
+from telecomgpt.models import prepare
 
 QUESTIONS = [
     "Explain the role of the RRC layer in 5G NR.", "What is a PDU session?", "Describe HARQ in LTE.",
@@ -30,9 +33,6 @@ QUESTIONS = [
 
 
 def bench_vllm(model_dir: Path, tokens: int) -> tuple[float, dict[int, float]]:
-    from telecomgpt.llm.client import ChatClient
-    from telecomgpt.llm.server import VLLMServer
-
     started = time.perf_counter()
     with VLLMServer(model_dir, kv_cache_gb=2) as server:
         startup = time.perf_counter() - started
@@ -78,8 +78,6 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=64, help="new tokens per request")
     parser.add_argument("--baseline-prompts", type=int, default=4, help="prompts for the sequential baseline")
     args = parser.parse_args()
-    from telecomgpt.models import prepare
-
     model_dir = prepare()
     baseline = bench_transformers(model_dir, args.tokens, args.baseline_prompts)
     startup, rates = bench_vllm(model_dir, args.tokens)

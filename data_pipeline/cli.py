@@ -1,6 +1,7 @@
 """`telecomgpt data run|stats` (owned by the data pipeline package). Heavy imports stay inside commands.
 
-Plain command functions: telecomgpt/cli/main.py attaches them, with finetune's builders, to the one `data` group.
+Plain command functions: telecomgpt/cli/main.py attaches them, with finetune's builders, to the one `data`
+group.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from data_pipeline.stats import read_stats
 from telecomgpt.errors import UserError
 
 
@@ -28,7 +30,7 @@ def run(
                                                "(TeleQnA.zip, ORAN fin_*.json, srsRANBench.json, *.jsonl)."),
 ) -> None:
     """Clean, filter, deduplicate and decontaminate a telecom corpus (datatrove stages)."""
-    from data_pipeline.config import load_config
+    from data_pipeline.config import load_config  # lazy: datatrove (keeps `telecomgpt --help` fast)
     from data_pipeline.run import run_pipeline
 
     if workers is not None and workers < 1:
@@ -39,8 +41,8 @@ def run(
     typer.echo(f"report: {output / 'report.md'}")
 
 
-def stats(directory: Path = typer.Argument(..., help="A run folder written by `telecomgpt data run`.")) -> None:
+def stats(
+    directory: Path = typer.Argument(..., help="A run folder written by `telecomgpt data run`."),
+) -> None:
     """Print the report of a pipeline run."""
-    from data_pipeline.stats import read_stats
-
     typer.echo(read_stats(directory))

@@ -1,7 +1,8 @@
 """Typed pipeline configuration, loaded from YAML (configs/data/telecom.yaml is the shipped default).
 
 A pydantic model read through telecomgpt.config's YAML helper, like the TelecomGPT settings: a missing
-file, bad YAML, an unknown key or a wrong type is a one-line UserError naming the key (exit code 2 from the CLI).
+file, bad YAML, an unknown key or a wrong type is a one-line UserError naming the key (exit code 2 from the
+CLI).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from telecomgpt.config import load_yaml_model
 
 
 def default_line_rules() -> dict[str, LineRules]:
-    """Per-source line rules; arXiv and StackExchange prose has more capitals and digits, code is not prose."""
+    """Per-source line rules; arXiv and StackExchange prose has more capitals and digits, code is not
+    prose."""
     return {"3gpp": LineRules(), "arxiv": LineRules(max_uppercase=0.5, max_digits=0.35),
-            "stackexchange": LineRules(max_uppercase=0.5), "markdown": LineRules(), "code": LineRules(enabled=False)}
+            "stackexchange": LineRules(max_uppercase=0.5), "markdown": LineRules(),
+            "code": LineRules(enabled=False)}
 
 
 class MinhashSettings(BaseModel):
@@ -69,5 +72,6 @@ class PipelineConfig(BaseModel):
 
 
 def load_config(path: str | Path | None) -> PipelineConfig:
-    """Read a YAML config (None: the built-in defaults); mistakes are one-line errors, typos are never ignored."""
+    """Read a YAML config (None: the built-in defaults); mistakes are one-line errors, typos are never
+    ignored."""
     return PipelineConfig() if path is None else load_yaml_model(PipelineConfig, path)

@@ -47,7 +47,8 @@ class BenchmarkNgrams:
         self.skipped: list[str] = []  # unreadable lines/files, with the reason
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | Path], n: int = 13, max_items_per_ngram: int = 20) -> BenchmarkNgrams:
+    def from_paths(cls, paths: Iterable[str | Path], n: int = 13,
+                   max_items_per_ngram: int = 20) -> BenchmarkNgrams:
         """Index every benchmark file given (folders are searched for .json/.jsonl/.zip/.txt)."""
         self = cls(n=n, max_items_per_ngram=max_items_per_ngram)
         for path in map(Path, paths):

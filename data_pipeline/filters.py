@@ -12,6 +12,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.lid import FT176LID
 
+from data_pipeline.decontaminate import BenchmarkNgrams
 from data_pipeline.line_rules import is_structured
 from telecomgpt.errors import UserError
 
@@ -56,8 +57,8 @@ class EnglishFilter(BaseFilter):
 
     name = "🌍 English only (fastText lid.176)"
 
-    def __init__(self, threshold: float = 0.65, exempt_sources: tuple[str, ...] = ("code",), min_words: int = 25,
-                 exclusion_writer: DiskWriter | None = None):
+    def __init__(self, threshold: float = 0.65, exempt_sources: tuple[str, ...] = ("code",),
+                 min_words: int = 25, exclusion_writer: DiskWriter | None = None):
         super().__init__(exclusion_writer)
         self.threshold = threshold
         self.min_words = min_words
@@ -93,8 +94,6 @@ class DecontaminationFilter(BaseFilter):
         if not self.benchmark_paths:
             return True
         if self._index is None:  # built lazily inside each worker, not pickled across processes
-            from data_pipeline.decontaminate import BenchmarkNgrams
-
             self._index = BenchmarkNgrams.from_paths(self.benchmark_paths, n=self.n)
         hits = self._index.matches(doc.text)
         if hits:

@@ -17,11 +17,12 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PHONE = re.compile(r"(?:\b(?:tel|fax|phone)\b\.?:?\s*\+?\d)|(?:\+\d{1,3}[ .-]\d{1,4}(?:[ .-]\d{2,4}){2,})", re.I)
+PHONE = re.compile(r"(?:\b(?:tel|fax|phone)\b\.?:?\s*\+?\d)|(?:\+\d{1,3}[ .-]\d{1,4}(?:[ .-]\d{2,4}){2,})",
+                   re.I)
 COPYRIGHT = re.compile(r"©|\bcopyright\b|all rights reserved|\btrade ?mark\b|registered and owned by", re.I)
 URL_ONLY = re.compile(r"^\W*(https?://|www\.)\S+\W*$")
-ASN1 = re.compile(r"::=|^\s*--|^\s*[\w-]+\s+(SEQUENCE|ENUMERATED|INTEGER|BIT STRING|OCTET STRING|CHOICE|BOOLEAN"
-                  r"|NULL|SIZE)\b|^\s*[{}],?\s*$|^\s*\.\.\.,?$")
+ASN1 = re.compile(r"::=|^\s*--|^\s*[\w-]+\s+(SEQUENCE|ENUMERATED|INTEGER|BIT STRING|OCTET "
+                  r"STRING|CHOICE|BOOLEAN|NULL|SIZE)\b|^\s*[{}],?\s*$|^\s*\.\.\.,?$")
 _LETTER, _UPPER, _DIGIT = re.compile(r"[^\W\d_]"), re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"\d")
 _PUNCT, _SPACE = re.compile(r"[^\w\s]|_"), re.compile(r"\s")
 TERMINAL = tuple(".:;!?)]\"'”")
@@ -73,7 +74,8 @@ def line_problem(line: str, rules: LineRules) -> str | None:
     words = text.lower().split()
     if len(words) >= 8 and len(set(words)) / len(words) < rules.min_unique_words:
         return "repeated_words"
-    if rules.min_words_without_end and len(words) < rules.min_words_without_end and not text.endswith(TERMINAL):
+    if (rules.min_words_without_end and len(words) < rules.min_words_without_end
+            and not text.endswith(TERMINAL)):
         return "incomplete_sentence"
     return None
 

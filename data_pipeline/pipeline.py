@@ -101,9 +101,11 @@ def build_stages(config: PipelineConfig, inputs: list[str], out: Path, benchmark
     if config.exact_dedup:
         clean.append(ExactDedupSignature(str(work / "exact_sigs"), config=exact_config))
         stages += [("clean", clean, tasks),
-                   ("exact", [ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact_config)], 1)]
+                   ("exact", [ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"),
+                                              exact_config)], 1)]
         dedup_sig = [RankJsonlReader(str(current), add_file_path=False),
-                     ExactDedupFilter(str(work / "exact_dups"), exact_config, exclusion_writer=_excluded_fixed(out, "exact_dedup", "duplicate")),
+                     ExactDedupFilter(str(work / "exact_dups"), exact_config,
+                                      exclusion_writer=_excluded_fixed(out, "exact_dedup", "duplicate")),
                      JsonlWriter(str(work / "exact"), output_filename="${rank}.jsonl.gz")]
         current = work / "exact"
     else:
@@ -116,8 +118,9 @@ def build_stages(config: PipelineConfig, inputs: list[str], out: Path, benchmark
         stages += [("dedup_sig", dedup_sig, tasks),
                    ("buckets", [MinhashDedupBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"),
                                                     config=minhash_config)], config.minhash.buckets),
-                   ("cluster", [MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"),
-                                                    config=minhash_config)], 1)]
+                   ("cluster",
+                    [MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"),
+                                         config=minhash_config)], 1)]
         final.append(MinhashDedupFilter(str(work / "minhash_remove"),
                                         exclusion_writer=_excluded_fixed(out, "minhash", "near_duplicate")))
     elif dedup_sig:

@@ -37,7 +37,8 @@ def check_line_lengths(path: str, max_line_bytes: int) -> None:
             run = len(chunk) - newline - 1 if newline >= 0 else run + len(chunk)
             longest_inside = max((len(part) for part in chunk.split(b"\n")[1:-1]), default=0)
             if run > max_line_bytes or longest_inside > max_line_bytes:
-                raise SpecFileError(f"a line longer than {max_line_bytes >> 20} MB (not line-structured text)")
+                raise SpecFileError(f"a line longer than {max_line_bytes >> 20} MB "
+                                    "(not line-structured text)")
 
 
 class CorpusReader(PipelineStep):
@@ -46,8 +47,8 @@ class CorpusReader(PipelineStep):
     name = "📚 TelecomGPT corpus reader"
     type = "📖 - READER"
 
-    def __init__(self, inputs: list[str], errors_folder: str, excluded_folder: str, clause_mode: str = "clause",
-                 max_code_bytes: int = 1_000_000, max_line_bytes: int = 8 << 20):
+    def __init__(self, inputs: list[str], errors_folder: str, excluded_folder: str,
+                 clause_mode: str = "clause", max_code_bytes: int = 1_000_000, max_line_bytes: int = 8 << 20):
         super().__init__()
         self.inputs = [str(path) for path in inputs]
         self.errors_folder = errors_folder
@@ -93,7 +94,8 @@ class CorpusReader(PipelineStep):
                     continue
                 except (SpecFileError, ValueError, OSError) as exc:
                     self.stat_update("errors")
-                    errors.write(json.dumps({"path": unit.path, "source": unit.kind, "reason": str(exc)}) + "\n")
+                    errors.write(json.dumps({"path": unit.path, "source": unit.kind,
+                                             "reason": str(exc)}) + "\n")
                     continue
                 for doc in docs:
                     self.stat_update("documents")

@@ -23,8 +23,8 @@ def render_report(stats: dict) -> str:
         n_in = out_docs.get(source, 0) + ex_docs.get(source, 0)
         tok = out_tokens.get(source)
         share = f"{100 * tok / total_tokens:.1f}%" if tok is not None else "-"
-        lines.append(f"| {source} | {n_in:,} | {out_docs.get(source, 0):,} | {_num(tok) if tok is not None else '-'}"
-                     f" | {share} | {out_chars.get(source, 0):,} |")
+        lines.append(f"| {source} | {n_in:,} | {out_docs.get(source, 0):,} | "
+                     f"{_num(tok) if tok is not None else '-'} | {share} | {out_chars.get(source, 0):,} |")
     lines += ["", "## Splits", "", "| split | docs | tokens |", "| --- | ---: | ---: |"]
     for key in sorted(k for k in docs if k.startswith("out:") and k != "out:*"):
         split = key.split(":", 1)[1]
@@ -38,7 +38,8 @@ def render_report(stats: dict) -> str:
         by_source = ", ".join(f"{s} {n:,}" for s, n in sorted(docs[key].items()))
         lines.append(f"| {reason} | {sum(docs[key].values()):,} | {_num(tok)} | {by_source} |")
     hits = stats.get("decontamination") or []
-    lines += ["", "## Decontamination: documents removed and the benchmark items they share 13-grams with", ""]
+    lines += ["", "## Decontamination: documents removed and the benchmark items they share 13-grams with",
+              ""]
     lines += [f"- `{h['id']}`: {', '.join(h['benchmark_items'][:5])}" for h in hits[:50]] or ["None."]
     if len(hits) > 50:
         lines.append(f"- ... {len(hits) - 50} more in stats.json")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from data_pipeline.config import PipelineConfig
 from data_pipeline.pipeline import build_stages
+from data_pipeline.stats import write_stats
 from telecomgpt.errors import UserError
 
 
@@ -16,7 +17,8 @@ def _executor(kind: str, pipeline: list, tasks: int, workers: int, logging_dir: 
     if kind == "local":
         from datatrove.executor import LocalPipelineExecutor
 
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logging_dir))
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks),
+                                     logging_dir=str(logging_dir))
     if kind == "ray":
         import ray
         from datatrove.executor.ray import RayPipelineExecutor
@@ -46,7 +48,8 @@ def run_pipeline(config: PipelineConfig, inputs: list[str], output: str | Path, 
                  workers: int | None = None, benchmarks: list[str] | None = None) -> dict:
     """Run (or resume) every stage into `output`, then write stats.json + report.md; returns the stats."""
     if executor not in ("local", "ray"):
-        raise UserError(f"unknown executor {executor!r}", hint="use local or ray; for Slurm see docs/data_pipeline.md")
+        raise UserError(f"unknown executor {executor!r}",
+                        hint="use local or ray; for Slurm see docs/data_pipeline.md")
     missing = [path for path in inputs if not Path(path).exists()]
     if missing:
         raise UserError(f"input not found: {missing[0]}")
@@ -59,7 +62,8 @@ def run_pipeline(config: PipelineConfig, inputs: list[str], output: str | Path, 
         logging_dir = out / "logs" / name
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_completions, daemon=True,
-                                   args=(logging_dir / "completions", tasks, f"[{index}/{len(stages)}] {name}", stop))
+                                   args=(logging_dir / "completions", tasks,
+                                         f"[{index}/{len(stages)}] {name}", stop))
         watcher.start()
         started = time.perf_counter()
         try:
@@ -72,6 +76,5 @@ def run_pipeline(config: PipelineConfig, inputs: list[str], output: str | Path, 
         if incomplete:
             raise UserError(f"stage {name} left {incomplete} task(s) unfinished; see {logging_dir}/logs",
                             hint="run the same command again to resume")
-    from data_pipeline.stats import write_stats
 
     return write_stats(out, config, timings)

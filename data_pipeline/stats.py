@@ -7,7 +7,9 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from data_pipeline.report import render_report
 from telecomgpt.errors import UserError
+from telecomgpt.models import prepare
 
 
 def _records(folder: Path):
@@ -24,8 +26,6 @@ def load_token_counter(tokenizer: str):
     from transformers import AutoTokenizer
 
     if tokenizer == "default":
-        from telecomgpt.models import prepare
-
         tokenizer = str(prepare())
     tok = AutoTokenizer.from_pretrained(tokenizer)
     return lambda texts: [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
@@ -51,7 +51,8 @@ def collect(out: Path, count_tokens=None) -> dict:
             label = relative[0] if kind == "out" else f"{relative[0]}/{relative[1]}"  # split or stage/reason
             source = record.get("metadata", {}).get("source", "unknown")
             if record.get("metadata", {}).get("benchmark_hits"):
-                contaminated.append({"id": record["id"], "benchmark_items": record["metadata"]["benchmark_hits"]})
+                contaminated.append({"id": record["id"],
+                                     "benchmark_items": record["metadata"]["benchmark_hits"]})
             for key in ((kind, label, source), (kind, "*", source)):
                 docs[key] += 1
                 chars[key] += len(record.get("text", ""))
@@ -60,9 +61,11 @@ def collect(out: Path, count_tokens=None) -> dict:
             for (key, _), count in zip(batch, count_tokens([text for _, text in batch]), strict=True):
                 tokens[key] += count
                 tokens[(key[0], "*", key[2])] += count
-    errors = [json.loads(line) for f in sorted((out / "errors").glob("*.jsonl")) for line in f.open() if line.strip()]
+    errors = [json.loads(line) for f in sorted((out / "errors").glob("*.jsonl")) for line in f.open()
+              if line.strip()]
     reader = _reader_counts(out)
-    n_in = reader["documents"] + sum(v for k, v in reader.items() if k.startswith("skipped_")) + reader["errors"]
+    n_in = (reader["documents"] + sum(v for k, v in reader.items() if k.startswith("skipped_"))
+            + reader["errors"])
     n_out = sum(v for (kind, label, _), v in docs.items() if kind == "out" and label == "*")
     n_excluded = sum(v for (kind, label, _), v in docs.items() if kind == "excluded" and label == "*")
 
@@ -75,15 +78,14 @@ def collect(out: Path, count_tokens=None) -> dict:
     return {"accounting": {"in": n_in, "out": n_out, "excluded": n_excluded, "errors": len(errors),
                            "balanced": n_in == n_out + n_excluded + len(errors)},
             "reader": dict(reader), "documents": table(docs), "characters": table(chars),
-            "tokens": table(tokens) if count_tokens else None, "errors": errors, "decontamination": contaminated}
+            "tokens": table(tokens) if count_tokens else None, "errors": errors,
+            "decontamination": contaminated}
 
 
 def write_stats(out: Path, config, timings: dict) -> dict:
     stats = collect(out, load_token_counter(config.tokenizer))
     stats["seconds_per_stage"] = timings
     (out / "stats.json").write_text(json.dumps(stats, indent=2))
-    from data_pipeline.report import render_report
-
     (out / "report.md").write_text(render_report(stats))
     acc = stats["accounting"]
     print(f"documents in {acc['in']} = out {acc['out']} + excluded {acc['excluded']} + errors {acc['errors']}"

@@ -9,22 +9,30 @@ from telecomgpt.errors import UserError
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
 TASKS: dict[str, str] = {
-    "teleqna": "TeleQnA MCQ by category (Lexicon, Research overview/publications, Standards overview/specifications); log-likelihood",
-    "teleqna_cloze": "TeleQnA, cloze (question alone, options scored as continuations; lm-eval's ARC style); the RAG default",
+    "teleqna": "TeleQnA MCQ by category (Lexicon, Research overview/publications, Standards "
+               "overview/specifications); log-likelihood",
+    "teleqna_cloze": "TeleQnA, cloze (question alone, options scored as continuations; lm-eval's ARC style); "
+                     "the RAG default",
     "teleqna_gen": "TeleQnA, generate-and-extract (for chat-only endpoints); accuracy + extraction failures",
-    "teleqna_open": "TeleQnA Standards + Lexicon asked without options; the free answer mapped to the option it supports (as bench/answers.py)",
+    "teleqna_open": "TeleQnA Standards + Lexicon asked without options; the free answer mapped to the option "
+                    "it supports (as bench/answers.py)",
     "oran_bench": "ORAN-Bench-13K MCQ by difficulty (fin_E/M/H.json); log-likelihood",
     "srsran_bench": "srsRANBench code-understanding MCQ (srsRANBench.json); log-likelihood",
-    "wireless_math": "WirelessMathBench-XL S0: MCQ (log-likelihood) + fill-in-the-blank equations (normalized / sympy match)",
-    "tgpp_wg_classification": "3GPP clause excerpt -> working group of its spec (built from a spec folder); log-likelihood",
-    "telecom_math_modeling": "fill the masked equation in system-model text (3GPP + papers); exact match + similarity",
+    "wireless_math": "WirelessMathBench-XL S0: MCQ (log-likelihood) + fill-in-the-blank equations "
+                     "(normalized / sympy match)",
+    "tgpp_wg_classification": "3GPP clause excerpt -> working group of its spec (built from a spec folder); "
+                              "log-likelihood",
+    "telecom_math_modeling": "fill the masked equation in system-model text (3GPP + papers); exact match + "
+                             "similarity",
     "telecom_open_qna": "open answers vs TeleQnA explanations; ROUGE-L + MiniLM embedding similarity",
-    "telecom_code": "sionna/free5GC code: function -> docstring (ROUGE-L), masked-line infilling (exact, edit similarity)",
+    "telecom_code": "sionna/free5GC code: function -> docstring (ROUGE-L), masked-line infilling (exact, "
+                    "edit similarity)",
 }
 """Top-level task (or group) names, as `--tasks` takes them; `all` means every one of them."""
 
 EXTRA_TASKS: dict[str, str] = {
-    "telecom_open_qna_judge": "telecom_open_qna scored by an LLM judge (TELECOMGPT_JUDGE_URL / _MODEL); not in `all`",
+    "telecom_open_qna_judge": "telecom_open_qna scored by an LLM judge (TELECOMGPT_JUDGE_URL / _MODEL); not "
+                              "in `all`",
 }
 
 

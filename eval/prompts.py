@@ -1,4 +1,5 @@
-"""Prompts and per-item scoring shared by the multiple-choice tasks (TeleQnA, ORAN-Bench, srsRANBench, 3GPP WG).
+"""Prompts and per-item scoring shared by the multiple-choice tasks (TeleQnA, ORAN-Bench, srsRANBench, 3GPP
+WG).
 
 Three ways to score one question: `mcq_prompt` + the option texts as continuations (log-likelihood, lm-eval's
 `multiple_choice`); `cloze_prompt`, the question alone with the options as continuations (lm-eval's ARC
@@ -28,8 +29,9 @@ def cloze_prompt(doc: dict) -> str:
 
 
 def mcq_generate_prompt(doc: dict) -> str:
-    return (f"Answer the following telecommunications multiple-choice question.\n\nQuestion: {doc['question']}\n"
-            f"Options:\n{_options(doc)}\n\nReply with the correct option in the form \"option N\" and nothing else.")
+    return ("Answer the following telecommunications multiple-choice question.\n\nQuestion: "
+            f"{doc['question']}\nOptions:\n{_options(doc)}\n\nReply with the correct option in the form "
+            "\"option N\" and nothing else.")
 
 
 def score_mcq_generation(doc: dict, results: list[str]) -> dict:

@@ -7,6 +7,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from eval.data.store import manifest
+
 
 def _metrics(entry: dict) -> dict[str, dict]:
     """{"acc": {"value": .., "stderr": ..}} from lm-eval's "acc,none" / "acc_stderr,none" keys."""
@@ -27,8 +29,6 @@ def _leaves(name: str, subtasks: dict[str, list[str]]) -> list[str]:
 
 
 def _malformed(leaves: list[str], configs: dict, request) -> int:
-    from eval.data.store import manifest
-
     sources = {(configs.get(leaf, {}).get("dataset_kwargs") or {}).get("source") for leaf in leaves} - {None}
     return sum(manifest(s, request.data_dir, request.cache_dir, **request.corpus_options())["malformed"]
                for s in sorted(sources))
@@ -56,20 +56,25 @@ def summarize(raw: dict, request, seconds: float) -> dict:
         primary = (configs.get(leaves[0], {}).get("metric_list") or [{"metric": "acc"}])[0]["metric"]
         if name in subtasks and _metrics(scores[name]):
             primary = next(iter(_metrics(scores[name])))
-        failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves for s in samples.get(leaf, []))
+        failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves
+                       for s in samples.get(leaf, []))
         if name in subtasks:
             categories = {scores[c].get("alias", c).strip(" -"): {"metrics": _metrics(scores[c]),
-                                                               "n": sum(n_samples.get(x, 0) for x in _leaves(c, subtasks))}
+                                                               "n": sum(n_samples.get(x, 0)
+                                                                        for x in _leaves(c, subtasks))}
                           for c in subtasks[name] if c in scores}
         else:
             categories = _by_doc_category(samples.get(name, []), primary)
         tasks[name] = {"alias": scores[name].get("alias", name).strip(" -"), "primary_metric": primary,
                        "metrics": _metrics(scores[name]), "n": sum(n_samples.get(x, 0) for x in leaves),
-                       "extraction_failures": failures, "malformed_items": _malformed(leaves, configs, request),
-                       "categories": categories}
-    return {"model": request.model, "backend": request.backend, "adapter": request.adapter, "rag_index": request.index,
-            "rag_budget": {"passages": request.passages, "passage_chars": request.passage_chars} if request.index else None,
-            "data_dir": str(request.data_dir or ""), "limit": request.limit, "date": dt.datetime.now().isoformat(timespec="seconds"),
+                       "extraction_failures": failures,
+                       "malformed_items": _malformed(leaves, configs, request), "categories": categories}
+    return {"model": request.model, "backend": request.backend, "adapter": request.adapter,
+            "rag_index": request.index,
+            "rag_budget": ({"passages": request.passages, "passage_chars": request.passage_chars}
+                           if request.index else None),
+            "data_dir": str(request.data_dir or ""), "limit": request.limit,
+            "date": dt.datetime.now().isoformat(timespec="seconds"),
             "seconds": round(seconds, 1), "tasks": tasks}
 
 
@@ -82,18 +87,22 @@ def _fmt(metric: dict) -> str:
 
 def markdown(summary: dict, plots: dict[str, str]) -> str:
     lines = [f"# Evaluation of `{summary['model']}`", "",
-             f"Backend `{summary['backend']}`" + (f", adapter `{summary['adapter']}`" if summary["adapter"] else "")
+             f"Backend `{summary['backend']}`"
+             + (f", adapter `{summary['adapter']}`" if summary["adapter"] else "")
              + (f", RAG index `{summary['rag_index']}`" if summary["rag_index"] else "")
              + f"; limit {summary['limit'] or 'none'}; {summary['date']}; {summary['seconds']} s.", "",
-             "| task | metric | value ± stderr | n | extraction failures | malformed inputs |", "|---|---|---|---|---|---|"]
+             "| task | metric | value ± stderr | n | extraction failures | malformed inputs |",
+             "|---|---|---|---|---|---|"]
     for name, task in summary["tasks"].items():
         for metric, value in task["metrics"].items():
             lines.append(f"| {name} | {metric} | {_fmt(value)} | {task['n']} | {task['extraction_failures']} "
                          f"| {task['malformed_items']} |")
     for name, task in summary["tasks"].items():
-        lines += ["", f"## {task['alias']} by category ({task['primary_metric']})", "", "| category | value | n |", "|---|---|---|"]
+        lines += ["", f"## {task['alias']} by category ({task['primary_metric']})", "",
+                  "| category | value | n |", "|---|---|---|"]
         for category, entry in task["categories"].items():
-            lines.append(f"| {category} | {_fmt(entry['metrics'].get(task['primary_metric'], {}))} | {entry['n']} |")
+            lines.append(f"| {category} | {_fmt(entry['metrics'].get(task['primary_metric'], {}))} | "
+                         f"{entry['n']} |")
         if name in plots:
             lines += ["", f"![{name}]({plots[name]})"]
     return "\n".join(lines) + "\n"
@@ -115,7 +124,8 @@ def plot_categories(summary: dict, out: Path) -> dict[str, str]:
         errors = [cats[c]["metrics"].get(metric, {}).get("stderr") or 0.0 for c in cats]
         fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(cats) + 2), 3.6))
         ax.bar(range(len(cats)), values, yerr=errors, capsize=3, color="#3b75af")
-        ax.set_xticks(range(len(cats)), [f"{c} (n={cats[c]['n']})" for c in cats], rotation=25, ha="right", fontsize=8)
+        ax.set_xticks(range(len(cats)), [f"{c} (n={cats[c]['n']})" for c in cats], rotation=25, ha="right",
+                      fontsize=8)
         for x, value in enumerate(values):
             ax.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
                         textcoords="offset points")
@@ -138,8 +148,10 @@ def write_outputs(raw: dict, summary: dict, out: Path, render=None) -> None:
     for task, rows in raw.get("samples", {}).items():
         with (out / "samples" / f"{task}.jsonl").open("w", encoding="utf-8") as handle:
             for row in rows:
-                record = {"doc_id": row["doc_id"], "id": row["doc"].get("id"), "category": row["doc"].get("category"),
-                          "prompt": render(row["arguments"][0][0]), "target": row["target"], "response": row["filtered_resps"],
+                record = {"doc_id": row["doc_id"], "id": row["doc"].get("id"),
+                          "category": row["doc"].get("category"),
+                          "prompt": render(row["arguments"][0][0]), "target": row["target"],
+                          "response": row["filtered_resps"],
                           "scores": {m: row.get(m) for m in row.get("metrics", [])}}
                 handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     plots = plot_categories(summary, out)

@@ -15,6 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval.catalog import resolve_tasks, task_manager
+from eval.data.store import default_data_dir
+from eval.report import summarize, write_outputs
 from telecomgpt.config import DEFAULT_MODEL, JudgeSettings
 from telecomgpt.errors import UserError
 
@@ -42,7 +45,8 @@ class EvalRequest:
     passage_chars: int | None = None
     """RAG context budget: characters per passage; default eval.models.lm.DEFAULT_PASSAGE_CHARS."""
     reranker: str | None = None
-    """Cross-encoder folder (`train retriever` OUTPUT/reranker) reranking the retrieved chunks; needs `index`."""
+    """Cross-encoder folder (`train retriever` OUTPUT/reranker) reranking the retrieved chunks; needs
+    `index`."""
     chat: bool = True
     """Send generation prompts as a chat turn (instruct models, chat endpoints)."""
     cache_dir: Path | None = None
@@ -55,7 +59,8 @@ class EvalRequest:
     max_gen_toks: int | None = None
     """Cap on generated tokens for every generation task (quick checks); default: each task's own."""
     judge: JudgeSettings = field(default_factory=JudgeSettings)
-    """The LLM judge of judge-scored tasks (telecom_open_qna_judge); handed to their scorer in `load_tasks`."""
+    """The LLM judge of judge-scored tasks (telecom_open_qna_judge); handed to their scorer in
+    `load_tasks`."""
 
     def corpus_options(self) -> dict[str, str]:
         return {k: str(v) for k, v in {"specs_dir": self.specs_dir, "code_dir": self.code_dir}.items() if v}
@@ -73,10 +78,10 @@ def _quiet_logs() -> None:
 
 def build_model(request: EvalRequest, llm=None):
     """The registered lm-eval model: `telecomgpt`, or `telecomgpt-rag` when an index is given."""
-    from eval.models.lm import TelecomLM, TelecomRAGLM
+    from eval.models.lm import TelecomLM, TelecomRAGLM  # lazy: lm_eval (keeps `telecomgpt --help` fast)
 
-    kwargs = dict(model=request.model, backend=request.backend, adapter=request.adapter, base_url=request.base_url,
-                  api_key=request.api_key, chat=request.chat, llm=llm)
+    kwargs = dict(model=request.model, backend=request.backend, adapter=request.adapter,
+                  base_url=request.base_url, api_key=request.api_key, chat=request.chat, llm=llm)
     if not request.index:
         if request.reranker:
             raise UserError("--reranker needs --index (it reorders retrieved chunks)")
@@ -84,20 +89,19 @@ def build_model(request: EvalRequest, llm=None):
     budget = {k: v for k, v in {"passages": request.passages, "passage_chars": request.passage_chars}.items()
               if v is not None}
     lm = TelecomRAGLM(index=request.index, reranker=request.reranker, **budget, **kwargs)
-    request.passages, request.passage_chars = lm.passages, lm.passage_chars  # the budget used, for results.json
+    # the budget used, for results.json
+    request.passages, request.passage_chars = lm.passages, lm.passage_chars
     return lm
 
 
 def load_tasks(request: EvalRequest) -> list:
     """Resolve names and build every task (and its data) before any model is loaded, so a missing file or
     wrong password fails in seconds; returns the top-level Task/Group objects."""
-    from eval.catalog import resolve_tasks, task_manager
-    from eval.data.store import default_data_dir
-
     names = resolve_tasks(",".join(request.tasks))
     request.data_dir = Path(request.data_dir) if request.data_dir else default_data_dir()
     if not request.data_dir.is_dir():
-        raise UserError(f"data directory not found: {request.data_dir}", hint="pass --data-dir with the benchmark files")
+        raise UserError(f"data directory not found: {request.data_dir}",
+                        hint="pass --data-dir with the benchmark files")
     manager = task_manager(request.data_dir, request.cache_dir, **request.corpus_options())
     loaded = manager.load(names)
     bind_judge(loaded["tasks"].values(), request.judge)
@@ -113,7 +117,8 @@ def bind_judge(tasks, judge: JudgeSettings) -> None:
             continue
         if not judge.url:
             raise UserError(f"{task.config.task} needs an LLM judge endpoint",
-                            hint="`telecomgpt eval run --judge-url URL --judge-model NAME` or TELECOMGPT_JUDGE_URL")
+                            hint="`telecomgpt eval run --judge-url URL --judge-model NAME` or "
+                                 "TELECOMGPT_JUDGE_URL")
         task.config.process_results = functools.partial(scorer, judge=judge)
 
 
@@ -121,19 +126,16 @@ def evaluate(tasks: list, lm, limit: int | None, max_gen_toks: int | None = None
     """lm-eval's simple_evaluate on already loaded tasks; returns its raw results dict."""
     import lm_eval
 
-    from eval.catalog import task_manager
-
     # Without a manager of our own, simple_evaluate indexes lm-eval's ~14,000 built-in YAMLs (~10-30 s).
     return lm_eval.simple_evaluate(model=lm, tasks=tasks, limit=limit, log_samples=True, bootstrap_iters=1000,
                                    task_manager=task_manager(),
                                    gen_kwargs={"max_gen_toks": max_gen_toks} if max_gen_toks else None,
-                                   random_seed=0, numpy_random_seed=0, torch_random_seed=0, fewshot_random_seed=0)
+                                   random_seed=0, numpy_random_seed=0, torch_random_seed=0,
+                                   fewshot_random_seed=0)
 
 
 def run(request: EvalRequest, llm=None) -> dict:
     """Evaluate and write every output; returns the summary written to results.json."""
-    from eval.report import summarize, write_outputs
-
     _quiet_logs()
     started = time.time()
     tasks = load_tasks(request)

@@ -17,7 +17,8 @@ class ModelArguments:
 
     model_name_or_path: str = DEFAULT_MODEL
     """Registry name, local HF folder, GGUF file or hub id; resolved by `telecomgpt.models.prepare`.
-    Precedence: `--model_name_or_path` > TELECOMGPT_MODEL > the recipe > the settings file > the embedded model."""
+    Precedence: `--model_name_or_path` > TELECOMGPT_MODEL > the recipe > the settings file > the embedded
+    model."""
     torch_dtype: str = "float32"
     """Weights dtype: float32 (needed for full-parameter training without master weights), bfloat16, auto."""
     load_in_4bit: bool = False

@@ -72,7 +72,8 @@ class GracefulInterrupt(TrainerCallback):
 
 
 class LossCurve(TrainerCallback):
-    """Write `loss_curve.png` (train and eval loss against step) into output_dir at each save and at the end."""
+    """Write `loss_curve.png` (train and eval loss against step) into output_dir at each save and at the
+    end."""
 
     def on_save(self, args, state, control, **kwargs):
         plot_loss(state.log_history, Path(args.output_dir) / "loss_curve.png")

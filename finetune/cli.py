@@ -9,7 +9,12 @@ from pathlib import Path
 
 import typer
 
-train_app = typer.Typer(help="Adapt a model: continual pretraining, QLoRA SFT, DPO, merge.", no_args_is_help=True)
+from finetune.query_encoder import load_settings, train_query_encoder
+from finetune.retriever import train_retriever
+from finetune.retriever_config import load_recipe
+
+train_app = typer.Typer(help="Adapt a model: continual pretraining, QLoRA SFT, DPO, merge.",
+                        no_args_is_help=True)
 
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 _RECIPE_HELP = (
@@ -33,14 +38,16 @@ def _run(stage: str, config: Path, ctx: typer.Context) -> None:
     typer.echo(f"{line}, {describe(summary.get('throughput'))}; saved to {summary['output_dir']}")
 
 
-@train_app.command("cpt", context_settings=_EXTRA, help="Continual pretraining (all parameters, packed raw text).\n\n"
+@train_app.command("cpt", context_settings=_EXTRA,
+                   help="Continual pretraining (all parameters, packed raw text).\n\n"
                    + _RECIPE_HELP.format(stage="cpt", config="SFTConfig"))
 def cpt(ctx: typer.Context, config: Path = typer.Option(..., "--config", help="Recipe YAML.")) -> None:
     """Continual pretraining on the pipeline's output (a `text` column)."""
     _run("cpt", config, ctx)
 
 
-@train_app.command("sft", context_settings=_EXTRA, help="Instruction tuning with (Q)LoRA on prompt/completion or "
+@train_app.command("sft", context_settings=_EXTRA,
+                   help="Instruction tuning with (Q)LoRA on prompt/completion or "
                    "messages data.\n\n" + _RECIPE_HELP.format(stage="sft", config="SFTConfig"))
 def sft(ctx: typer.Context, config: Path = typer.Option(..., "--config", help="Recipe YAML.")) -> None:
     """Supervised fine-tuning (QLoRA by default)."""
@@ -56,11 +63,14 @@ def dpo(ctx: typer.Context, config: Path = typer.Option(..., "--config", help="R
 
 @train_app.command("merge")
 def merge(
-    base: str = typer.Option(..., "--base", help="Base model the adapter was trained on (name, folder or GGUF)."),
+    base: str = typer.Option(..., "--base",
+                             help="Base model the adapter was trained on (name, folder or GGUF)."),
     adapter: Path = typer.Option(..., "--adapter", help="LoRA adapter folder (a stage's output_dir)."),
-    output: Path = typer.Option(..., "--output", help="Folder for the merged model (safetensors + tokenizer)."),
+    output: Path = typer.Option(..., "--output",
+                                help="Folder for the merged model (safetensors + tokenizer)."),
     dtype: str = typer.Option("bfloat16", help="dtype of the merged weights."),
-    verify: bool = typer.Option(False, "--verify", help="Load the merged model in vLLM and generate one answer."),
+    verify: bool = typer.Option(False, "--verify",
+                                help="Load the merged model in vLLM and generate one answer."),
 ) -> None:
     """Merge a LoRA adapter into its base model, writing a folder vLLM serves."""
     from finetune.merge import merge_adapter, verify_with_vllm
@@ -74,7 +84,8 @@ def merge(
 @train_app.command("perplexity")
 def perplexity(
     model: str = typer.Option(..., "--model", help="Model name, folder or GGUF."),
-    data: list[str] = typer.Option(..., "--data", help="Held-out text: .jsonl(.gz)/.parquet files or folders."),
+    data: list[str] = typer.Option(..., "--data",
+                                   help="Held-out text: .jsonl(.gz)/.parquet files or folders."),
     adapter: Path | None = typer.Option(None, "--adapter", help="Optional LoRA adapter."),
     max_docs: int = typer.Option(64, help="Documents to score."),
     max_length: int = typer.Option(512, help="Tokens per document (longer ones are truncated)."),
@@ -83,7 +94,8 @@ def perplexity(
     from finetune.perplexity import perplexity as compute
 
     result = compute(model, data, adapter=adapter, max_docs=max_docs, max_length=max_length)
-    typer.echo(f"perplexity {result['perplexity']:.3f} over {result['tokens']} tokens in {result['docs']} documents")
+    typer.echo(f"perplexity {result['perplexity']:.3f} over {result['tokens']} tokens in {result['docs']} "
+               "documents")
 
 
 @train_app.command("retriever")
@@ -92,46 +104,54 @@ def retriever(
                                      "from (repeatable); never benchmarks."),
     output: Path = typer.Option(None, "--output", "-o", help="Folder for embedder/, reranker/, pairs/ and "
                                 "retriever_summary.json (written only when training completes)."),
-    config: Path = typer.Option(None, "--config", help="YAML recipe (configs/finetune/minilm/retriever.yaml); "
+    config: Path = typer.Option(None, "--config",
+                                help="YAML recipe (configs/finetune/minilm/retriever.yaml); "
                                 "flags given here override it."),
     max_pairs: int = typer.Option(None, "--max-pairs", help="Pairs to train on, 0 = all (default 1024)."),
     epochs: float = typer.Option(None, "--epochs", help="Passes over the pairs (default 1)."),
-    batch_size: int = typer.Option(None, "--batch-size", help="Bi-encoder batch, for in-batch negatives (default 32)."),
-    max_seq_length: int = typer.Option(None, "--max-seq-length", help="Bi-encoder training length (default 128)."),
-    reranker_batch_size: int = typer.Option(None, "--reranker-batch-size", help="Cross-encoder batch (default 16)."),
-    reranker_epochs: float = typer.Option(None, "--reranker-epochs", help="Cross-encoder passes (default: --epochs)."),
-    reranker_layers: int = typer.Option(None, "--reranker-layers", help="Cross-encoder layers, 1-6 (default 3)."),
-    reranker_max_length: int = typer.Option(None, "--reranker-max-length", help="Cross-encoder query + passage "
+    batch_size: int = typer.Option(None, "--batch-size",
+                                   help="Bi-encoder batch, for in-batch negatives (default 32)."),
+    max_seq_length: int = typer.Option(None, "--max-seq-length",
+                                       help="Bi-encoder training length (default 128)."),
+    reranker_batch_size: int = typer.Option(None, "--reranker-batch-size",
+                                            help="Cross-encoder batch (default 16)."),
+    reranker_epochs: float = typer.Option(None, "--reranker-epochs",
+                                          help="Cross-encoder passes (default: --epochs)."),
+    reranker_layers: int = typer.Option(None, "--reranker-layers",
+                                        help="Cross-encoder layers, 1-6 (default 3)."),
+    reranker_max_length: int = typer.Option(None, "--reranker-max-length",
+                                            help="Cross-encoder query + passage "
                                             "length in word pieces (default 256)."),
-    seed: int = typer.Option(None, "--seed", help="Seed of the pair subset, batch order and head (default 0)."),
+    seed: int = typer.Option(None, "--seed",
+                             help="Seed of the pair subset, batch order and head (default 0)."),
     benchmarks: list[str] = typer.Option([], "--benchmarks", help="Benchmarks to decontaminate against "
                                          "(default: ../shared/data/benchmarks + corpus-built eval tasks)."),
-    no_decontaminate: bool = typer.Option(False, "--no-decontaminate", help="Skip benchmark decontamination."),
+    no_decontaminate: bool = typer.Option(False, "--no-decontaminate",
+                                          help="Skip benchmark decontamination."),
     no_embedder: bool = typer.Option(False, "--no-embedder", help="Train the reranker only."),
     no_reranker: bool = typer.Option(False, "--no-reranker", help="Train the embedder only."),
 ) -> None:
-    """Train the project's retriever on the specs: a fine-tuned MiniLM embedder and a MiniLM cross-encoder reranker.
+    """Train the project's retriever on the specs: a fine-tuned MiniLM embedder and a MiniLM cross-encoder
+    reranker.
 
     Use the results with `telecomgpt index build --embedder OUTPUT/embedder` and `--reranker OUTPUT/reranker`
     on serve, chat and eval run.
     """
-    from finetune.retriever import train_retriever
-    from finetune.retriever_config import load_recipe
-
     overrides = {"corpus": list(corpus), "output": str(output) if output else None, "max_pairs": max_pairs,
                  "epochs": epochs, "batch_size": batch_size, "max_seq_length": max_seq_length,
-                 "reranker_batch_size": reranker_batch_size, "reranker_layers": reranker_layers, "reranker_epochs": reranker_epochs,
-                 "reranker_max_length": reranker_max_length, "seed": seed,
+                 "reranker_batch_size": reranker_batch_size, "reranker_layers": reranker_layers,
+                 "reranker_epochs": reranker_epochs, "reranker_max_length": reranker_max_length, "seed": seed,
                  "benchmarks": list(benchmarks), "decontaminate": False if no_decontaminate else None,
-                 "train_embedder": False if no_embedder else None, "train_reranker": False if no_reranker else None}
+                 "train_embedder": False if no_embedder else None,
+                 "train_reranker": False if no_reranker else None}
     summary = train_retriever(load_recipe(config, overrides))
     pairs = summary["pairs"]
     typer.echo(f"pairs: {pairs['kept']} {pairs['kept_by_kind']}; excluded {pairs['excluded']}")
     for part in ("embedder", "reranker"):
         if part in summary:
             result = summary[part]
-            typer.echo(f"{part}: {result['steps']} steps, loss {result['first_loss']:.4f} -> {result['last_loss']:.4f}, "
-                       f"{result['seconds']:.0f} s")
+            typer.echo(f"{part}: {result['steps']} steps, loss {result['first_loss']:.4f} -> "
+                       f"{result['last_loss']:.4f}, {result['seconds']:.0f} s")
     typer.echo(f"done in {summary['seconds'] / 60:.1f} min -> {summary['output']}")
 
 
@@ -139,13 +159,15 @@ def retriever(
 def query_encoder(
     index: Path = typer.Option(None, "--index", "-i", help="Index folder built by `telecomgpt index build` "
                                "(with dense vectors); the trained encoder is installed into it."),
-    config: Path = typer.Option(None, "--config", help="YAML recipe (configs/finetune/minilm/query_encoder.yaml); "
+    config: Path = typer.Option(None, "--config",
+                                help="YAML recipe (configs/finetune/minilm/query_encoder.yaml); "
                                 "flags given here override it."),
     steps: int = typer.Option(None, "--steps", help="Optimizer steps (default 400: ~5-10 min on 2 cores)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Queries per step (default 32)."),
     learning_rate: float = typer.Option(None, "--learning-rate", help="AdamW learning rate (default 3e-5)."),
     seed: int = typer.Option(None, "--seed", help="Seed of the query mining and batch order (default 0)."),
-    no_decontaminate: bool = typer.Option(False, "--no-decontaminate", help="Skip benchmark decontamination."),
+    no_decontaminate: bool = typer.Option(False, "--no-decontaminate",
+                                          help="Skip benchmark decontamination."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Fine-tune the encoder of queries for one index, against its chunk vectors (which stay as they are).
@@ -154,13 +176,13 @@ def query_encoder(
     sentences). The result goes into INDEX/query_encoder and every command that opens the index uses it
     (`index search --query-encoder off` compares without it).
     """
-    from finetune.query_encoder import load_settings, train_query_encoder
-
     overrides = {"index": str(index) if index else None, "steps": steps, "batch_size": batch_size,
-                 "learning_rate": learning_rate, "seed": seed, "decontaminate": False if no_decontaminate else None}
+                 "learning_rate": learning_rate, "seed": seed,
+                 "decontaminate": False if no_decontaminate else None}
     summary = train_query_encoder(load_settings(config, overrides), progress=not quiet)
     queries, recall = summary["queries"], summary["held_out_dense_recall_at_5"]
     typer.echo(f"queries: {queries['kept']} {queries['kept_by_kind']}; dropped {queries['dropped']}")
-    typer.echo(f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}; held-out clause titles, dense "
-               f"recall@5 {recall['before']:.3f} -> {recall['after']:.3f} ({summary['held_out_title_queries']} queries)")
+    typer.echo(f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}; held-out clause titles, "
+               f"dense recall@5 {recall['before']:.3f} -> {recall['after']:.3f} "
+               f"({summary['held_out_title_queries']} queries)")
     typer.echo(f"done in {summary['seconds'] / 60:.1f} min -> {Path(summary['index']) / 'query_encoder'}")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from finetune.args import DataArguments
+from finetune.training_data import load_records
 
 
 def split_train_eval(dataset, data: DataArguments):
     """(train, eval or None): eval from `eval_path`, else a seeded `eval_fraction` of the documents."""
-    from finetune.training_data import load_records
-
     if data.max_train_samples and len(dataset) > data.max_train_samples:
         dataset = dataset.shuffle(seed=data.shuffle_seed).select(range(data.max_train_samples))
     held_out = None
@@ -36,9 +35,11 @@ def _rendered(tokenizer, row: dict, answer_key: str | None) -> list[int]:
     if "messages" in row:
         messages = row["messages"]
     else:
-        prompt = row["prompt"] if isinstance(row["prompt"], list) else [{"role": "user", "content": row["prompt"]}]
+        prompt = row["prompt"] if isinstance(row["prompt"], list) else [{"role": "user",
+                                                                         "content": row["prompt"]}]
         answer = row[answer_key]
-        messages = prompt + (answer if isinstance(answer, list) else [{"role": "assistant", "content": answer}])
+        messages = prompt + (answer if isinstance(answer, list) else [{"role": "assistant",
+                                                                       "content": answer}])
     ids = tokenizer.apply_chat_template(messages, tokenize=True)
     return ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids
 
@@ -46,7 +47,8 @@ def _rendered(tokenizer, row: dict, answer_key: str | None) -> list[int]:
 def count_overlong(dataset, tokenizer, max_length: int | None, stage: str) -> dict:
     """How many examples exceed `max_length` tokens (the trainer truncates them; CPT packing splits them)."""
     if not max_length or dataset is None:
-        return {"examples": len(dataset) if dataset is not None else 0, "overlong": 0, "max_length": max_length}
+        return {"examples": len(dataset) if dataset is not None else 0, "overlong": 0,
+                "max_length": max_length}
     keys = ["chosen", "rejected"] if stage == "dpo" else ["completion" if "completion" in dataset.column_names
                                                            else None]
     overlong, longest, tokens = 0, 0, 0

@@ -2,12 +2,12 @@
 
 TRL computes per-token log-probabilities with a chunked LM head (`trl.trainer.utils.add_fused_lm_head`).
 On CUDA/XPU it projects only the positions whose label is not -100; on every other device it projects all
-positions and masks afterwards, so that tile shapes stay fixed for graph compilers (Neuron). Eager CPU training
-recompiles nothing, and there the prompt and padding positions of completion-only SFT (and DPO) were ~40% of
-a QLoRA step on SmolLM2-135M (torch.profiler: `ChunkedLogProbFunction` forward + backward, 49k-token vocabulary).
-This switch only widens TRL's own choice of its compact path to CPU; the kernel and the loss are TRL's,
-and the result is the same loss (masked positions contribute zero either way). There is no public option
-for it in TRL 1.x, hence the patch of one private name, checked by tests/finetune/test_lm_head.py.
+positions and masks afterwards, so that tile shapes stay fixed for graph compilers (Neuron). Eager CPU
+training recompiles nothing, and there the prompt and padding positions of completion-only SFT (and DPO) were
+~40% of a QLoRA step on SmolLM2-135M (torch.profiler: `ChunkedLogProbFunction` forward + backward, 49k-token
+vocabulary). This switch only widens TRL's own choice of its compact path to CPU; the kernel and the loss are
+TRL's, and the result is the same loss (masked positions contribute zero either way). There is no public
+option for it in TRL 1.x, hence the patch of one private name, checked by tests/finetune/test_lm_head.py.
 """
 
 from __future__ import annotations
@@ -29,4 +29,5 @@ def score_label_positions_only(enabled: bool) -> None:
         log.warning("this TRL version has no fused-LM-head device switch; every position is projected on CPU")
         return
     trl_default = _trl_default
-    trl_utils._use_triton = (lambda device: device.type == "cpu" or trl_default(device)) if enabled else trl_default
+    trl_utils._use_triton = ((lambda device: device.type == "cpu" or trl_default(device)) if enabled
+                             else trl_default)

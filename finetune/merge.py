@@ -6,16 +6,17 @@ import json
 import shutil
 from pathlib import Path
 
+from finetune.modeling import resolve_model
 from telecomgpt.errors import UserError
+from telecomgpt.llm import GenerationParams, get_backend
 
 
 def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16") -> Path:
-    """Load `base` unquantised, apply `adapter`, fold the LoRA weights in and save to `output` (atomically)."""
+    """Load `base` unquantised, apply `adapter`, fold the LoRA weights in and save to `output`
+    (atomically)."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from finetune.modeling import resolve_model
 
     adapter = Path(adapter)
     if not (adapter / "adapter_config.json").is_file():
@@ -32,7 +33,8 @@ def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial, safe_serialization=True)
     AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(partial)
-    (partial / "telecomgpt-merge.json").write_text(json.dumps({"base": str(base_path), "adapter": str(adapter)}))
+    (partial / "telecomgpt-merge.json").write_text(json.dumps({"base": str(base_path),
+                                                               "adapter": str(adapter)}))
     shutil.rmtree(output, ignore_errors=True)
     partial.rename(output)
     return output
@@ -40,8 +42,6 @@ def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16
 
 def verify_with_vllm(model_dir: Path, question: str = "What does RRC stand for in 3GPP?") -> str:
     """Load `model_dir` with the in-process vLLM backend and answer one question (proves vLLM serves it)."""
-    from telecomgpt.llm import GenerationParams, get_backend
-
     backend = get_backend("vllm", model=str(model_dir), max_model_len=512, kv_cache_gb=1.0)
     try:
         return backend.chat([[{"role": "user", "content": question}]], GenerationParams(max_tokens=24))[0]

@@ -6,12 +6,11 @@ from pathlib import Path
 
 from finetune.args import LoraArguments, ModelArguments
 from telecomgpt.errors import UserError
+from telecomgpt.models import prepare
 
 
 def resolve_model(name_or_path: str) -> Path:
     """A local HF folder for `name_or_path` (registry name, folder, GGUF or hub id) via the model registry."""
-    from telecomgpt.models import prepare
-
     return Path(prepare(name_or_path))
 
 
@@ -34,7 +33,8 @@ def load_tokenizer(path: Path):
 
 
 def load_model(args: ModelArguments, *, gradient_checkpointing: bool = False):
-    """(model, local path). With `load_in_4bit` the base is quantised to nf4 and prepared for k-bit training."""
+    """(model, local path). With `load_in_4bit` the base is quantised to nf4 and prepared for k-bit
+    training."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     path = resolve_model(args.model_name_or_path)
@@ -93,7 +93,8 @@ def lora_config(args: LoraArguments):
 
 
 def trainable_fraction(model) -> tuple[int, int]:
-    """(trainable, total) parameter counts; 4-bit weights count as their unpacked size (bnb packs two per byte)."""
+    """(trainable, total) parameter counts; 4-bit weights count as their unpacked size (bnb packs two per
+    byte)."""
     import math
 
     def size(param) -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from finetune.modeling import resolve_model
+from finetune.training_data import load_records
+
 
 def perplexity(model: str, data: list[str], adapter: Path | None = None, max_docs: int = 64,
                max_length: int = 512, batch_size: int = 4) -> dict:
@@ -12,9 +15,6 @@ def perplexity(model: str, data: list[str], adapter: Path | None = None, max_doc
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from finetune.modeling import resolve_model
-    from finetune.training_data import load_records
 
     texts = load_records(data, "cpt")["text"][:max_docs]
     path = resolve_model(model)
@@ -38,4 +38,5 @@ def perplexity(model: str, data: list[str], adapter: Path | None = None, max_doc
                                                     reduction="sum")
             total_nll += nll.item()
             total_tokens += int((targets != -100).sum())
-    return {"perplexity": math.exp(total_nll / max(total_tokens, 1)), "tokens": total_tokens, "docs": len(texts)}
+    return {"perplexity": math.exp(total_nll / max(total_tokens, 1)), "tokens": total_tokens,
+            "docs": len(texts)}

@@ -1,10 +1,11 @@
-"""`telecomgpt train query-encoder --index DIR`: fine-tune the encoder of QUERIES against an index's frozen vectors.
+"""`telecomgpt train query-encoder --index DIR`: fine-tune the encoder of QUERIES against an index's frozen
+vectors.
 
-The chunk vectors of a built index stay as they are (re-embedding 100k chunks costs ~10-20 CPU minutes); only a
-copy of the embedder that encodes queries is trained, so that a query lands next to the chunks that answer it.
-The loss is a softmax over EVERY chunk of the index (one (batch x chunks) product per step, exact, on CPU),
-with all chunks of the query's clause as positives (log of their summed probability): no sampled or mined
-negatives are needed when the whole index is the negative set. Queries come from the index's own chunks
+The chunk vectors of a built index stay as they are (re-embedding 100k chunks costs ~10-20 CPU minutes); only
+a copy of the embedder that encodes queries is trained, so that a query lands next to the chunks that answer
+it. The loss is a softmax over EVERY chunk of the index (one (batch x chunks) product per step, exact, on
+CPU), with all chunks of the query's clause as positives (log of their summed probability): no sampled or
+mined negatives are needed when the whole index is the negative set. Queries come from the index's own chunks
 (`finetune.data.query_pairs`: titles, heading paths, defined terms, abbreviations, sentences), expanded with
 the index's abbreviations exactly as `app.retrieval` expands a user's query.
 
@@ -30,6 +31,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from app.embedder import cpu_threads, resolve_embedder
+from app.expansion import expand_query
+from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
+from finetune.data.query_pairs import balanced_stream, held_out, mine_queries
+from finetune.data.retrieval_pairs import GENERIC_TITLES
 from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune")
@@ -54,7 +60,8 @@ class QueryEncoderTraining:
     warmup_ratio: float = 0.1
     """Linear warm-up over this share of the steps, then linear decay to zero."""
     max_query_tokens: int = 64
-    """Word pieces a training query is cut to (queries are short; the saved encoder keeps the index's limit)."""
+    """Word pieces a training query is cut to (queries are short; the saved encoder keeps the index's
+    limit)."""
     seed: int = 0
     """Seed of the query mining and the batch order."""
     decontaminate: bool = True
@@ -76,7 +83,8 @@ def load_settings(path: Path | None, overrides: dict) -> QueryEncoderTraining:
     values: dict = {}
     if path is not None:
         if not Path(path).is_file():
-            raise UserError(f"recipe not found: {path}", hint="see configs/finetune/minilm/query_encoder.yaml")
+            raise UserError(f"recipe not found: {path}",
+                            hint="see configs/finetune/minilm/query_encoder.yaml")
         try:
             values = yaml.safe_load(Path(path).read_text()) or {}
         except yaml.YAMLError as exc:
@@ -87,7 +95,8 @@ def load_settings(path: Path | None, overrides: dict) -> QueryEncoderTraining:
     known = {f.name for f in dataclasses.fields(QueryEncoderTraining)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise UserError(f"unknown query-encoder settings: {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}")
+        raise UserError(f"unknown query-encoder settings: {', '.join(unknown)}",
+                        hint=f"known: {', '.join(sorted(known))}")
     settings = QueryEncoderTraining(**values)
     settings.check()
     return settings
@@ -99,9 +108,11 @@ def _read_index(index: Path) -> tuple[dict, list[dict], np.ndarray, dict]:
         raise UserError(f"no index at {index}", hint="build one with `telecomgpt index build`")
     manifest = json.loads(manifest_path.read_text())
     if not manifest.get("complete"):
-        raise UserError(f"index at {index} is incomplete (interrupted build)", hint="rerun `telecomgpt index build`")
+        raise UserError(f"index at {index} is incomplete (interrupted build)",
+                        hint="rerun `telecomgpt index build`")
     if not manifest.get("dense", True):
-        raise UserError(f"index {index} is BM25 only (--dense off): it has no vectors to train queries against")
+        raise UserError(f"index {index} is BM25 only (--dense off): it has no vectors to train queries "
+                        "against")
     with open(index / "chunks.jsonl", "rb") as handle:
         records = [orjson.loads(line) for line in handle if line.strip()]
     vectors = np.load(index / "vectors.npy")
@@ -128,11 +139,6 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
     from tqdm import tqdm
     from transformers import get_linear_schedule_with_warmup
 
-    from app.embedder import cpu_threads, resolve_embedder
-    from app.expansion import expand_query
-    from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
-    from finetune.data.query_pairs import balanced_stream, mine_queries
-
     started = time.monotonic()
     index = Path(settings.index).expanduser()
     manifest, records, vectors, abbreviations = _read_index(index)
@@ -141,7 +147,8 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
     queries, mined = mine_queries(records, by_file, settings.seed, ngrams)
     if len(queries) < settings.batch_size:
         raise UserError(f"index {index} yields only {len(queries)} training queries",
-                        hint="index 3GPP specs (.docx/.zip/.md): titles, definitions and clauses are mined from them")
+                        hint="index 3GPP specs (.docx/.zip/.md): titles, definitions and clauses are mined "
+                             "from them")
     for query in queries:
         query["text"] = expand_query(query["query"], abbreviations)
     torch.manual_seed(settings.seed)
@@ -154,12 +161,18 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
     holdout = _held_out_titles(records)
     recall_before = _recall_at_5(model, [expand_query(t, abbreviations) for t, _ in holdout],
                                  [r for _, r in holdout], docs)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_ratio * settings.steps), settings.steps)
+    # The word-piece table is half of MiniLM's weights: frozen, each step costs about half as much, and the
+    # word pieces a few thousand queries never show stay where the chunk vectors expect them.
+    model[0].auto_model.embeddings.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_ratio * settings.steps),
+                                               settings.steps)
     stream = balanced_stream(queries, settings.seed)
     losses: list[float] = []
     model.train()
-    bar = tqdm(range(settings.steps), desc="query encoder", unit="step", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(range(settings.steps), desc="query encoder", unit="step", disable=not progress,
+               dynamic_ncols=True)
     for _ in bar:
         batch = [next(stream) for _ in range(settings.batch_size)]
         features = model.preprocess([q["text"] for q in batch])
@@ -170,7 +183,7 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
             positive[i, query["rows"]] = 0.0
         loss = (torch.logsumexp(logits, dim=1) - torch.logsumexp(logits + positive, dim=1)).mean()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
@@ -181,11 +194,13 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
     recall_after = _recall_at_5(model, [expand_query(t, abbreviations) for t, _ in holdout],
                                 [r for _, r in holdout], docs)
     model.max_seq_length = index_tokens
-    summary = {"index": str(index), "base_embedder": manifest.get("embedder"), "settings": dataclasses.asdict(settings),
+    summary = {"index": str(index), "base_embedder": manifest.get("embedder"),
+               "settings": dataclasses.asdict(settings),
                "queries": mined, "first_loss": round(float(np.mean(losses[:20])), 4),
                "last_loss": round(float(np.mean(losses[-20:])), 4),
                "held_out_title_queries": len(holdout),
-               "held_out_dense_recall_at_5": {"before": round(recall_before, 4), "after": round(recall_after, 4)},
+               "held_out_dense_recall_at_5": {"before": round(recall_before, 4),
+                                              "after": round(recall_after, 4)},
                "seconds": round(time.monotonic() - started, 1)}
     _install(index, model, manifest, summary)
     log.info("query encoder: loss %.3f -> %.3f; held-out title dense R@5 %.3f -> %.3f (%d queries)",
@@ -195,9 +210,6 @@ def train_query_encoder(settings: QueryEncoderTraining, progress: bool = True) -
 
 def _held_out_titles(records: list[dict], limit: int = 400) -> list[tuple[str, list[int]]]:
     """Titles of held-out clauses (never trained on) with their rows: the check printed after training."""
-    from finetune.data.query_pairs import held_out
-    from finetune.data.retrieval_pairs import GENERIC_TITLES
-
     rows: dict[tuple[str, str], list[int]] = {}
     for row, record in enumerate(records):
         if record.get("spec") and record.get("clause") and held_out(record["source"], record["clause"]):
@@ -219,7 +231,8 @@ def _install(index: Path, model, manifest: dict, summary: dict) -> None:
     target = index / FOLDER
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
-    manifest["query_encoder"] = {"path": FOLDER, "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    manifest["query_encoder"] = {"path": FOLDER,
+                                 "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     tmp = index / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=1))
     tmp.replace(index / "manifest.json")

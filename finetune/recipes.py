@@ -68,7 +68,8 @@ def _flag_value(args: Sequence[str], flag: str) -> str | None:
 
 def model_to_train(config: str | Path | None, overrides: Sequence[str] = ()) -> str:
     """The model to train, through the same settings as every other command: the flag, then TELECOMGPT_MODEL,
-    then the recipe's `model_name_or_path` (its YAML layer), then the settings file, then the embedded model."""
+    then the recipe's `model_name_or_path` (its YAML layer), then the settings file, then the embedded
+    model."""
     recipe_model = read_yaml(config).get("model_name_or_path") if config is not None else None
     flag = _flag_value(overrides, "--model_name_or_path")
     model = load_settings(command_config={"model": recipe_model}, model=flag).model
@@ -91,7 +92,8 @@ def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str]
     except ValueError as exc:  # TrlParser (unknown YAML keys) and TrainingArguments checks report this way
         message = str(exc).splitlines()[0]
         if "bf16/gpu" in message:
-            message = "bf16 needs a GPU or `use_cpu: true`; this machine has no usable GPU (add --use_cpu true)"
+            message = ("bf16 needs a GPU or `use_cpu: true`; this machine has no usable GPU (add --use_cpu "
+                       "true)")
         raise UserError(f"bad recipe {config}: {message}") from None
     data, model, lora, train, remaining = groups
     if remaining:
@@ -109,7 +111,8 @@ def validate(recipe: Recipe) -> None:
     if model.load_in_4bit and not lora.use_peft:
         raise UserError("a 4-bit (QLoRA) model can only train a LoRA adapter: set use_peft: true")
     if not recipe.data.dataset_path:
-        raise UserError(f"no training data: set dataset_path in the recipe or pass --dataset_path (stage {stage})")
+        raise UserError("no training data: set dataset_path in the recipe or pass --dataset_path (stage "
+                        f"{stage})")
     if not 0.0 <= recipe.data.eval_fraction < 1.0:
         raise UserError(f"eval_fraction must be in [0, 1), got {recipe.data.eval_fraction}")
     if train.learning_rate <= 0:

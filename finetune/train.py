@@ -12,7 +12,11 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from finetune.data_checks import count_overlong, split_train_eval
+from finetune.lm_head import score_label_positions_only
+from finetune.modeling import load_model, load_tokenizer, lora_config, trainable_fraction
 from finetune.recipes import Recipe, parse_recipe
+from finetune.training_data import load_records
 from telecomgpt.errors import UserError
 from telecomgpt.models import prepare
 
@@ -46,12 +50,9 @@ def _resume_point(recipe: Recipe, output_dir: Path) -> Path | None:
 
 def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
     """Model, data and the TRL trainer for `recipe` (also used by bench/train_speed.py)."""
+    # lazy: torch, transformers (a bad recipe fails in a second, before they load)
     from finetune.callbacks import GracefulInterrupt, LossCurve, NanGuard
-    from finetune.data_checks import count_overlong, split_train_eval
-    from finetune.lm_head import score_label_positions_only
-    from finetune.modeling import load_model, load_tokenizer, lora_config, trainable_fraction
     from finetune.throughput import ThroughputMeter, flops_model
-    from finetune.training_data import load_records
 
     args, data = recipe.train, recipe.data
     score_label_positions_only(recipe.model.lm_head_on_labels_only)
@@ -62,9 +63,10 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
     tokenizer = load_tokenizer(path) if recipe.stage != "cpt" else _plain_tokenizer(path)
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    report = {"stage": recipe.stage, "model": str(path), "train": count_overlong(
-        train_set, tokenizer, args.max_length, recipe.stage) if recipe.stage != "cpt" else {"examples": len(train_set)},
-        "eval_examples": len(eval_set) if eval_set is not None else 0}
+    train_report = (count_overlong(train_set, tokenizer, args.max_length, recipe.stage)
+                    if recipe.stage != "cpt" else {"examples": len(train_set)})
+    report = {"stage": recipe.stage, "model": str(path), "train": train_report,
+              "eval_examples": len(eval_set) if eval_set is not None else 0}
     if report["train"].get("overlong"):
         log.warning("%d of %d examples exceed max_length=%d and are %s", report["train"]["overlong"],
                     report["train"]["examples"], args.max_length, report["train"]["overlong_action"])
@@ -81,7 +83,8 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
         trainer = SFTTrainer(**common)
     trainable, total = trainable_fraction(trainer.model)
     flops = flops_model(trainer.model, lora=recipe.lora.use_peft,
-                        dpo_reference=recipe.stage == "dpo" and not getattr(args, "precompute_ref_log_probs", False))
+                        dpo_reference=recipe.stage == "dpo" and not getattr(args, "precompute_ref_log_probs",
+                                                                            False))
     guards.append(ThroughputMeter(flops, recipe.model.peak_tflops or None).attach(trainer))
     report["trainable_params"], report["total_params"] = trainable, total
     (output_dir / "data_report.json").write_text(json.dumps(report, indent=2))
@@ -97,17 +100,19 @@ def _plain_tokenizer(path: Path):
     return tokenizer
 
 
-def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = (), callbacks: Sequence = ()) -> dict:
+def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = (),
+              callbacks: Sequence = ()) -> dict:
     """Train one stage; returns a summary (also written to output_dir/run_summary.json)."""
     recipe = parse_recipe(stage, config, overrides)
     prepare(recipe.model.model_name_or_path)  # a wrong model fails now, not after the data is loaded
     output_dir = Path(recipe.train.output_dir)
-    from finetune.throughput import ThroughputMeter, describe
+    from finetune.throughput import ThroughputMeter, describe  # lazy: torch (keeps recipe errors fast)
 
     trainer, guards, report = build_trainer(recipe, callbacks)
     nan_guard, interrupt = guards[0], guards[1]
     resume = _resume_point(recipe, output_dir)
-    summary: dict = {"stage": stage, "output_dir": str(output_dir), "resumed_from": str(resume) if resume else None}
+    summary: dict = {"stage": stage, "output_dir": str(output_dir),
+                     "resumed_from": str(resume) if resume else None}
     eval_file = output_dir / "eval_before_after.json"
     if trainer.eval_dataset is not None and resume is None:
         eval_file.write_text(json.dumps({"before": trainer.evaluate()["eval_loss"]}))
@@ -117,14 +122,17 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
     if nan_guard.bad_step is not None:
         good = last_checkpoint(output_dir)
         raise TrainingDiverged(f"training diverged at step {nan_guard.bad_step} ({nan_guard.bad_value}); "
-                               f"last good checkpoint: {good or 'none'}", hint="lower learning_rate or check the data")
+                               f"last good checkpoint: {good or 'none'}",
+                               hint="lower learning_rate or check the data")
     if interrupt.interrupted_at is not None:
-        raise TrainingInterrupted(f"interrupted at step {interrupt.interrupted_at}; checkpoint saved in {output_dir}",
+        raise TrainingInterrupted(f"interrupted at step {interrupt.interrupted_at}; checkpoint saved in "
+                                  f"{output_dir}",
                                   hint="rerun the same command to resume")
     trainer.save_model(str(output_dir))
     summary.update(train_loss=result.training_loss, steps=trainer.state.global_step, data=report)
     summary["throughput"] = next(g for g in guards if isinstance(g, ThroughputMeter)).summary()
-    log.info("%s trained %s tokens: %s", stage, f"{summary['throughput']['tokens']:,}", describe(summary["throughput"]))
+    log.info("%s trained %s tokens: %s", stage, f"{summary['throughput']['tokens']:,}",
+             describe(summary["throughput"]))
     if trainer.eval_dataset is not None:
         losses = json.loads(eval_file.read_text()) if eval_file.exists() else {}
         losses["after"] = trainer.evaluate()["eval_loss"]

@@ -114,7 +114,8 @@ def load_records(paths: list[str], stage: str, text_field: str = "text"):
         while cause is not None and not isinstance(cause, UserError):
             cause = cause.__cause__ or cause.__context__
         if cause is None and next(_generate(**kwargs), None) is None:
-            cause = UserError(f"empty dataset: every record in {', '.join(paths)} has an empty {'/'.join(columns)}")
+            cause = UserError(f"empty dataset: every record in {', '.join(paths)} has an empty "
+                              f"{'/'.join(columns)}")
         raise (cause or exc) from None
     if len(dataset) == 0:
         raise UserError(f"empty dataset: every record in {', '.join(paths)} has an empty {'/'.join(columns)}")

@@ -45,13 +45,14 @@ class ServeSettings(BaseModel):
 class RAGSettings(BaseModel):
     """How the assistant (`serve --index`, `chat --index`) answers; see app.pipeline.RAGConfig.from_settings.
 
-    `eval run --index` uses `passages` and `passage_chars` too, but only when they are set (flag, env or YAML):
-    its own defaults (eval.models.lm) were measured for multiple-choice prompts."""
+    `eval run --index` uses `passages` and `passage_chars` too, but only when they are set (flag, env or
+    YAML): its own defaults (eval.models.lm) were measured for multiple-choice prompts."""
 
     model_config = ConfigDict(extra="forbid")
 
     passages: int = Field(3, ge=1, le=20, description="Retrieved chunks put in the prompt.")
-    passage_chars: int = Field(600, ge=100, description="Each chunk in the prompt cut to about this many characters.")
+    passage_chars: int = Field(600, ge=100,
+                               description="Each chunk in the prompt cut to about this many characters.")
     max_tokens: int = Field(128, ge=1, description="Longest generated answer in tokens.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of answers.")
     unsupported: str = Field("drop", pattern="^(drop|mark)$",
@@ -76,7 +77,8 @@ class Settings(BaseModel):
     model: str = Field(DEFAULT_MODEL, description="Registry name, HF folder, .gguf file or hub id.")
     served_model_name: str = Field("telecomgpt", description="Name the server gives the base model.")
     base_url: str | None = Field(None, description="Use an existing OpenAI-compatible endpoint instead.")
-    api_key: str | None = Field(None, repr=False, description="Bearer key for the endpoint (or for our own API).")
+    api_key: str | None = Field(None, repr=False,
+                                description="Bearer key for the endpoint (or for our own API).")
     temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature for chat.")
     max_tokens: int = Field(256, ge=1, description="Longest answer in tokens.")
     request_timeout_s: float = Field(120.0, gt=0, description="Timeout of one request to the endpoint.")
@@ -112,7 +114,8 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """The mapping in a YAML config file; a missing file, bad YAML or a non-mapping is a one-line UserError."""
+    """The mapping in a YAML config file; a missing file, bad YAML or a non-mapping is a one-line
+    UserError."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"config file not found: {path}")
@@ -121,7 +124,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise UserError(f"config file {path} is not valid YAML{where}: {problem or str(exc).splitlines()[0]}") from None
+        reason = problem or str(exc).splitlines()[0]
+        raise UserError(f"config file {path} is not valid YAML{where}: {reason}") from None
     if not isinstance(data, dict):
         raise UserError(f"config file {path} must hold a mapping at the top level")
     return data

@@ -17,6 +17,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# imported after the offline switches above, so no library they load can reach the network
+from telecomgpt.llm import get_backend  # noqa: E402
+from telecomgpt.llm.server import VLLMServer  # noqa: E402
+from telecomgpt.models import prepare  # noqa: E402
+from telecomgpt.paths import shared_dir as find_shared  # noqa: E402
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REPO = Path(__file__).resolve().parents[1]
@@ -50,15 +56,14 @@ def run_cli():
 
 @pytest.fixture(scope="session")
 def assert_one_line_error():
-    """`assert_one_line_error(result, needle="")`: the CLI rejected a user mistake in one line (exit code 2)."""
+    """`assert_one_line_error(result, needle="")`: the CLI rejected a user mistake in one line (exit code
+    2)."""
     return _assert_one_line_error
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The real data beside the checkout (../shared); skipped locally when absent, a failure in CI."""
-    from telecomgpt.paths import shared_dir as find_shared
-
     found = find_shared()
     if found is None:
         message = "../shared (real corpus and benchmark dev splits) is not beside the checkout"
@@ -78,8 +83,6 @@ def artifacts_dir() -> Path:
 @pytest.fixture(scope="session")
 def embedded_model_dir() -> Path:
     """The embedded SmolLM2-135M-Instruct as an HF folder (converted from its GGUF once, then cached)."""
-    from telecomgpt.models import prepare
-
     return prepare()
 
 
@@ -106,8 +109,6 @@ _SESSION_SERVERS: list = []
 @pytest.fixture(scope="session")
 def vllm_server(embedded_model_dir: Path, lora_adapter_dir: Path):
     """One real vLLM OpenAI-compatible server on loopback: base model `telecomgpt`, adapter `telecom-lora`."""
-    from telecomgpt.llm.server import VLLMServer
-
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "vllm-server.log"  # kept after the run: the first thing to read when it died
     server = VLLMServer(embedded_model_dir, served_model_name="telecomgpt",
@@ -137,8 +138,6 @@ def _session_server_still_alive():
 @pytest.fixture(scope="session")
 def vllm_engine(embedded_model_dir: Path):
     """The in-process vLLM engine over the embedded model, shared by the whole session."""
-    from telecomgpt.llm import get_backend
-
     backend = get_backend("vllm", model=embedded_model_dir, kv_cache_gb=1, max_model_len=2048)
     yield backend
     backend.close()

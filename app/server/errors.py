@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
-def error(status: int, message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSONResponse:
+def error(status: int, message: str, kind: str = "invalid_request_error",
+          code: str | None = None) -> JSONResponse:
     """The OpenAI error shape: {"error": {"message", "type", "code"}}."""
-    return JSONResponse({"error": {"message": message, "type": kind, "code": code or str(status)}}, status_code=status)
+    return JSONResponse({"error": {"message": message, "type": kind, "code": code or str(status)}},
+                        status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -31,7 +33,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException):
         if exc.status_code == 400:  # FastAPI could not decode the body at all (e.g. invalid UTF-8)
             return error(400, "request body is not valid JSON (UTF-8 encoded)")
-        return error(exc.status_code, str(exc.detail), "not_found_error" if exc.status_code == 404 else "api_error")
+        return error(exc.status_code, str(exc.detail),
+                     "not_found_error" if exc.status_code == 404 else "api_error")
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception):

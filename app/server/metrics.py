@@ -1,4 +1,5 @@
-"""The assistant's metrics, kept with `prometheus_client` so any Prometheus (or Grafana agent) can scrape them.
+"""The assistant's metrics, kept with `prometheus_client` so any Prometheus (or Grafana agent) can scrape
+them.
 
 `/metrics` serves the Prometheus text format; `/metrics.json` a small JSON summary for people and tests;
 `/metrics/vllm` relays the vLLM server's own metrics (KV-cache use, queue length, tokens/s).
@@ -32,18 +33,23 @@ class Metrics:
         self.latency = Histogram("telecomgpt_request_seconds", "HTTP request latency by route", ["route"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.stage_latency = Histogram("telecomgpt_answer_stage_seconds",
-                                       "Latency of the assistant's stages: retrieval, first token, whole answer",
+                                       "Latency of the assistant's stages: retrieval, first token, whole "
+                                       "answer",
                                        ["stage"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.events = Counter("telecomgpt_events", "Answers by outcome and other events (rag_answers, "
-                              "idk_answers, extractive_answers, retrievals, ...)", ["event"], registry=self.registry)
-        self.tokens = Counter("telecomgpt_tokens", "Tokens through the assistant, by kind (prompt, completion)",
+                              "idk_answers, extractive_answers, retrievals, ...)", ["event"],
+                              registry=self.registry)
+        self.tokens = Counter("telecomgpt_tokens",
+                              "Tokens through the assistant, by kind (prompt, completion)",
                               ["kind"], registry=self.registry)
         self.errors = Counter("telecomgpt_errors", "Errors by kind (upstream, server, client)", ["kind"],
                               registry=self.registry)
         self.in_flight_gauge = Gauge("telecomgpt_in_flight_requests", "Requests being served now",
                                      registry=self.registry)
-        self.index_chunks = Gauge("telecomgpt_index_chunks", "Chunks in the served index", registry=self.registry)
-        self.index_files = Gauge("telecomgpt_index_files", "Files in the served index", registry=self.registry)
+        self.index_chunks = Gauge("telecomgpt_index_chunks", "Chunks in the served index",
+                                  registry=self.registry)
+        self.index_files = Gauge("telecomgpt_index_files", "Files in the served index",
+                                 registry=self.registry)
         self._summary: dict[str, dict] = {}
 
     # --- recording ------------------------------------------------------------------------------

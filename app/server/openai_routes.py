@@ -6,9 +6,9 @@ response carries the same sources as JSON in a top-level `sources` field and the
 in a top-level `grounding` field (both in the last chunk when streaming). It honours the client's system
 messages (added after the project's own rules, never replacing them), `max_tokens`, `temperature`, `top_p`,
 `stop` and `seed`, returns `usage` (also when streaming with `stream_options.include_usage`) and a truthful
-`finish_reason`, and refuses what it cannot do (`n` > 1, `tools`, a non-text `response_format`) with a 400. Any other model name is
-passed through to the vLLM server unchanged, so one endpoint serves both the plain model (and its
-LoRA adapters) and the assistant.
+`finish_reason`, and refuses what it cannot do (`n` > 1, `tools`, a non-text `response_format`) with a 400.
+Any other model name is passed through to the vLLM server unchanged, so one endpoint serves both the plain
+model (and its LoRA adapters) and the assistant.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def _chunk(cid: str, created: int, delta: dict, finish: str | None = None, **ext
 
 def _upstream_error(exc: Exception) -> tuple[int, str]:
     status = getattr(exc, "status_code", None) or 502
-    return (status if 400 <= status < 600 else 502), f"model endpoint error: {type(exc).__name__}: {exc}".splitlines()[0]
+    message = f"model endpoint error: {type(exc).__name__}: {exc}".splitlines()[0]
+    return (status if 400 <= status < 600 else 502), message
 
 
 def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int) -> APIRouter:
@@ -45,7 +46,8 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
     than `max_prompt_chars` (all message text together) get 413."""
     router = APIRouter()
     upstream = pipeline.config.base_url.rstrip("/")
-    upstream_headers = {"Authorization": f"Bearer {pipeline.config.api_key}"} if pipeline.config.api_key else {}
+    upstream_headers = ({"Authorization": f"Bearer {pipeline.config.api_key}"} if pipeline.config.api_key
+                        else {})
 
     @router.get("/v1/models")
     async def models():
@@ -71,7 +73,8 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
         if refused:
             return error(400, refused, code="unsupported_parameter")
         started = time.perf_counter()
-        prepared = await run_in_threadpool(pipeline.prepare, body.plain_messages(), body.answer_tokens(), body.release)
+        prepared = await run_in_threadpool(pipeline.prepare, body.plain_messages(), body.answer_tokens(),
+                                           body.release)
         metrics.observe_stage("retrieval", time.perf_counter() - started)
         metrics.count("idk_answers" if not prepared.knows else "rag_answers")
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
@@ -111,10 +114,12 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
                         metrics.observe_stage("first_token", time.perf_counter() - started)
                         first = False
                     yield _chunk(cid, created, {"content": piece})
-        except Exception as exc:  # mid-stream failure (e.g. vLLM died): tell the client in-band, end the stream
+        # mid-stream failure (e.g. vLLM died): tell the client in-band, end the stream
+        except Exception as exc:
             metrics.error("upstream")
             _, message = _upstream_error(exc)
-            yield f"data: {json.dumps({'error': {'message': message, 'type': 'api_error', 'code': 'upstream_error'}})}\n\n"
+            problem = {"message": message, "type": "api_error", "code": "upstream_error"}
+            yield f"data: {json.dumps({'error': problem})}\n\n"
             yield "data: [DONE]\n\n"
             return
         yield _chunk(cid, created, {}, trace.finish_reason, sources=sources, grounding=session.result())

@@ -9,6 +9,9 @@ import time
 
 import uvicorn
 
+from app.pipeline import RAGPipeline
+from app.retrieval import Retriever
+from app.server.api import ServerConfig, create_app
 from telecomgpt.errors import UserError
 
 
@@ -23,10 +26,6 @@ def build_app(index_dir, config, *, api_key: str | None = None, model_label: str
               reranker=None):
     """Load the index and build the FastAPI app answering through the LLM that `config` (an
     app.pipeline.RAGConfig, usually `RAGConfig.from_settings`) points at; `api_key` guards the app itself."""
-    from app.pipeline import RAGPipeline
-    from app.retrieval import Retriever
-    from app.server.api import ServerConfig, create_app
-
     retriever = Retriever.load(index_dir, reranker=reranker)
     pipeline = RAGPipeline(retriever, config)
     return create_app(pipeline, ServerConfig(api_key=api_key, model_label=model_label or config.model,

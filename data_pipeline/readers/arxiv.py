@@ -14,9 +14,10 @@ from datatrove.data import Document
 from telecomgpt.domain.tgpp import SpecFileError
 
 _LATEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.M)
-_LATEX_DROP_ENVS = re.compile(r"\\begin\{(figure|table|thebibliography|tikzpicture)\*?\}.*?\\end\{\1\*?\}", re.S)
-_LATEX_DROP_CMDS = re.compile(r"\\(label|ref|eqref|cite[pt]?|bibliographystyle|bibliography|includegraphics|input|include)"
-                              r"(\[[^\]]*\])?\{[^}]*\}")
+_LATEX_DROP_ENVS = re.compile(r"\\begin\{(figure|table|thebibliography|tikzpicture)\*?\}.*?\\end\{\1\*?\}",
+                              re.S)
+_LATEX_DROP_CMDS = re.compile(r"\\(label|ref|eqref|cite[pt]?|bibliographystyle|bibliography|includegraphics|"
+                              r"input|include)(\[[^\]]*\])?\{[^}]*\}")
 
 
 def read_arxiv_jsonl(path: str) -> Iterator[Document]:
@@ -34,7 +35,8 @@ def read_arxiv_jsonl(path: str) -> Iterator[Document]:
             abstract = " ".join(str(record.get("abstract", "")).split())
             yield Document(text=f"{title}\n\n{abstract}".strip(), id=f"arxiv/{record.get('id', line_no)}",
                            metadata={"source": "arxiv", "path": path, "arxiv_id": record.get("id"),
-                                     "categories": record.get("categories"), "date": record.get("update_date")})
+                                     "categories": record.get("categories"),
+                                     "date": record.get("update_date")})
 
 
 def latex_to_text(source: str) -> str:
@@ -72,7 +74,8 @@ def read_latex(path: str) -> Document:
     text = "\n\n".join(latex_to_text(texts[name]) for name in main)
     if not text.strip():
         raise SpecFileError("LaTeX without body text")
-    return Document(text=text, id=f"arxiv-latex/{Path(path).name}", metadata={"source": "arxiv", "path": path})
+    return Document(text=text, id=f"arxiv-latex/{Path(path).name}",
+                    metadata={"source": "arxiv", "path": path})
 
 
 def read_pdf(path: str) -> Document:

@@ -33,11 +33,14 @@ def boilerplate_reason(number: str, title: str) -> str | None:
 
 def read_3gpp(path: str, mode: str = "clause") -> Iterator[Document]:
     info, clauses = read_spec(path)
-    base = {"source": "3gpp", "path": path, "spec": info.spec, "version": info.version, "release": info.release,
-            "series": info.series, "working_group": info.working_group, "spec_kind": info.kind, "title": info.title}
+    base = {"source": "3gpp", "path": path, "spec": info.spec, "version": info.version,
+            "release": info.release,
+            "series": info.series, "working_group": info.working_group, "spec_kind": info.kind,
+            "title": info.title}
     name = f"{info.kind or ''} {info.spec}".strip() or path.rsplit("/", 1)[-1]
     if mode == "document":
-        text = "\n\n".join(f"{'#' * max(c.level, 1)} {c.heading}\n\n{c.text}" if c.number else c.text for c in clauses)
+        text = "\n\n".join(f"{'#' * max(c.level, 1)} {c.heading}\n\n{c.text}" if c.number else c.text
+                           for c in clauses)
         yield Document(text=text, id=f"3gpp/{name}/v{info.version}", metadata=base)
         return
     for index, clause in enumerate(clauses):

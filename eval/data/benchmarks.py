@@ -13,6 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 from eval.data.store import Built, Malformed
+from eval.metrics.equations import boxed_contents
 from telecomgpt.domain.benchmark_files import zip_texts
 from telecomgpt.errors import UserError
 
@@ -31,7 +32,8 @@ _OPTION_PREFIX = re.compile(r"^\s*\(?\d+[.):]\s*")
 def _find(data_dir: Path, subdir: str, names: list[str]) -> list[Path]:
     """The first folder (`data_dir/subdir`, then `data_dir`) holding any of `names` (globs)."""
     if not data_dir.is_dir():
-        raise UserError(f"data directory not found: {data_dir}", hint="pass --data-dir with the benchmark files")
+        raise UserError(f"data directory not found: {data_dir}",
+                        hint="pass --data-dir with the benchmark files")
     for folder in (data_dir / subdir, data_dir):
         found = sorted({p for name in names for p in folder.glob(name) if p.is_file()})
         if found:
@@ -69,14 +71,15 @@ def build_teleqna(data_dir: Path, options: dict | None = None) -> Built:
             gold = int(answer.group(1)) - 1 if answer else -1
             if not 2 <= len(options) <= 5 or not 0 <= gold < len(options):
                 raise ValueError(f"answer {item.get('answer')!r} does not name one of {len(options)} options")
-            records.append({"id": key, "question": str(item["question"]).strip(), "choices": options, "gold": gold,
-                            "explanation": str(item.get("explanation") or "").strip(),
+            records.append({"id": key, "question": str(item["question"]).strip(), "choices": options,
+                            "gold": gold, "explanation": str(item.get("explanation") or "").strip(),
                             "category": str(item.get("category") or "unknown")})
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             malformed.append(Malformed(path.name, key, f"{type(exc).__name__}: {exc}"[:200]))
     if not records and not malformed:
         raise UserError(f"{path}: no TeleQnA questions found (expected keys like \"question 0\")")
-    splits = {f"{slug}.jsonl": [r for r in records if r["category"] == name] for name, slug in TELEQNA_CATEGORIES.items()}
+    splits = {f"{slug}.jsonl": [r for r in records if r["category"] == name]
+              for name, slug in TELEQNA_CATEGORIES.items()}
     splits["all.jsonl"] = records
     return Built(splits, [path], malformed)
 
@@ -139,8 +142,6 @@ def find_wireless_math(data_dir: Path, options: dict | None = None) -> list[Path
 
 def build_wireless_math(data_dir: Path, options: dict | None = None) -> Built:
     """`mcq.jsonl` (options A-D, scored by log-likelihood) and `fill.jsonl` (boxed equation answers)."""
-    from eval.metrics.equations import boxed_contents
-
     path = find_wireless_math(data_dir)[0]
     mcq, fill, malformed = [], [], []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -148,7 +149,8 @@ def build_wireless_math(data_dir: Path, options: dict | None = None) -> Built:
             continue
         try:
             row = json.loads(line)
-            kind, base = str(row["type"]), {"id": str(row.get("problem_id", number)), "category": str(row["type"])}
+            kind, base = str(row["type"]), {"id": str(row.get("problem_id", number)),
+                                            "category": str(row["type"])}
             context = f"{row['background']}\n\nQuestion: {row['question_text']}\nEquation: {row['equation']}"
             if kind.upper() == "MCQ":
                 letters = sorted(row["options"])

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from telecomgpt.errors import UserError
+from telecomgpt.paths import shared_dir
 
 SPEC_SUFFIXES = (".md", ".docx", ".zip")
 
 
 def corpus_dir() -> Path | None:
-    from telecomgpt.paths import shared_dir
-
     shared = shared_dir()
     return shared / "data" / "corpus" if shared else None
 
@@ -21,7 +20,8 @@ def specs_dir(options: dict | None) -> Path:
     chosen = (options or {}).get("specs_dir")
     folder = Path(chosen) if chosen else (corpus_dir() or Path("corpus")) / "3gpp" / "rel19-md"
     if not folder.is_dir():
-        raise UserError(f"3GPP spec folder not found: {folder}", hint="pass --specs-dir with .docx/.zip/.md specs")
+        raise UserError(f"3GPP spec folder not found: {folder}",
+                        hint="pass --specs-dir with .docx/.zip/.md specs")
     return folder
 
 

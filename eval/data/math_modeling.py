@@ -31,7 +31,8 @@ def _spec_sources(options: dict | None) -> list[Path]:
         folder = (corpus_dir() or Path("corpus")) / "3gpp" / "tr-library"
     if not folder.is_dir():
         raise UserError(f"3GPP markdown folder not found: {folder}", hint="pass --specs-dir")
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".md", ".docx", ".zip") and p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".md", ".docx", ".zip")
+                  and p.is_file())
 
 
 def _papers_file(options: dict | None) -> Path | None:
@@ -62,7 +63,8 @@ def _from_markdown(path: Path, text: str) -> list[dict]:
 
 def _from_papers(path: Path, malformed: list[Malformed]) -> list[dict]:
     items = []
-    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as handle:
+    opened = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
+    with opened as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)
@@ -74,8 +76,10 @@ def _from_papers(path: Path, malformed: list[Malformed]) -> list[dict]:
                 parts = split_equation(match.group(1))
                 if parts and re.search(r"[A-Za-z]", parts[0]) and not re.search(r"\d\.\d", parts[1]):
                     context = abstract[:match.start()] + f"${parts[0]} = <MASK>$" + abstract[match.end():]
-                    items.append({"id": f"arxiv:{record.get('id', number)}:{match.start()}", "context": context.strip(),
-                                  "target": parts[1], "source": f"arXiv {record.get('id', '')}", "category": "papers"})
+                    items.append({"id": f"arxiv:{record.get('id', number)}:{match.start()}",
+                                  "context": context.strip(),
+                                  "target": parts[1], "source": f"arXiv {record.get('id', '')}",
+                                  "category": "papers"})
                     break
     return items
 

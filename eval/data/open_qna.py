@@ -23,7 +23,8 @@ def find_inputs(data_dir: Path, options: dict | None = None) -> list[Path]:
 
 def build(data_dir: Path, options: dict | None = None) -> Built:
     teleqna = build_teleqna(data_dir)
-    items = [{"id": r["id"], "question": r["question"], "reference": r["explanation"], "category": r["category"]}
+    items = [{"id": r["id"], "question": r["question"], "reference": r["explanation"],
+              "category": r["category"]}
              for r in teleqna.splits["all.jsonl"] if len(r["explanation"]) >= MIN_REFERENCE_CHARS]
     items.sort(key=lambda item: stable_key(item["id"]))
     return Built({"test.jsonl": items[:MAX_ITEMS]}, teleqna.inputs, teleqna.malformed)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from telecomgpt.errors import UserError
+from telecomgpt.paths import home, shared_dir
 
 BuildFn = Callable[[Path], "Built"]
 
@@ -65,8 +66,6 @@ def _builder(source: str) -> tuple[BuildFn, Callable[[Path], list[Path]]]:
 
 def default_data_dir() -> Path:
     """`$TELECOMGPT_EVAL_DATA`, else the shared dev splits (`shared/data/benchmarks`)."""
-    from telecomgpt.paths import shared_dir
-
     if os.environ.get("TELECOMGPT_EVAL_DATA"):
         return Path(os.environ["TELECOMGPT_EVAL_DATA"])
     shared = shared_dir()
@@ -74,8 +73,6 @@ def default_data_dir() -> Path:
 
 
 def default_cache_dir() -> Path:
-    from telecomgpt.paths import home
-
     return home() / "cache" / "eval"
 
 

@@ -47,13 +47,15 @@ def build(data_dir: Path, options: dict | None = None) -> Built:
             malformed.append(Malformed(path.name, "file", f"{type(exc).__name__}: {exc}"[:200]))
             continue
         if not info.working_group:
-            malformed.append(Malformed(path.name, "file", f"no working group known for spec {info.spec or '?'}"))
+            malformed.append(Malformed(path.name, "file",
+                                       f"no working group known for spec {info.spec or '?'}"))
             continue
         usable = [c for c in clauses if _technical(c.number) and len(_excerpt(c.text)) >= 200]
         usable.sort(key=lambda c: stable_key(info.spec, c.number))
         for clause in usable[:PER_SPEC]:
             items.append({"id": f"{info.spec}:{clause.number}", "spec": info.spec, "clause": clause.number,
-                          "excerpt": _excerpt(clause.text), "label": info.working_group, "category": info.working_group})
+                          "excerpt": _excerpt(clause.text), "label": info.working_group,
+                          "category": info.working_group})
     labels = sorted({item["label"] for item in items})
     for item in items:
         item["choices"], item["gold"] = labels, labels.index(item["label"])

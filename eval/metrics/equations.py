@@ -36,7 +36,8 @@ def normalize_latex(expr: str) -> str:
     """A canonical spelling: no `$`, spacing commands, sizers, font wrappers or braces around one
     character; `\\dfrac` → `\\frac`. Applied to both sides, so it only has to be consistent."""
     expr = expr.strip().strip("$").strip()
-    expr = expr.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cdot", "*").replace("\\times", "*")
+    expr = (expr.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+            .replace("\\cdot", "*").replace("\\times", "*"))
     expr = _SPACING.sub("", expr)
     expr = _SIZERS.sub("", expr)
     expr = _WRAPPERS.sub("", expr)

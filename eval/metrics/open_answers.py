@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.embedder import embed
+
 SOURCES_BLOCK = re.compile(r"\n\s*Sources:\s*\n.*\Z", re.S)
 CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*[,;-]\s*\d+)*\]")
 ABSTENTION = re.compile(
@@ -41,10 +43,10 @@ ABSTENTION = re.compile(
 )
 WORD = re.compile(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*")
 STOP_WORDS = frozenset(
-    "a an the of to in on for by with and or is are was were be been being it its this that these those as at "
-    "from which what who whom whose when where why how not no all any each both none above below other than "
-    "can could may might must shall should will would do does did has have had into over under about between "
-    "only also such their there they them he she his her we you your our i".split()
+    "a an the of to in on for by with and or is are was were be been being it its this that these those as "
+    "at from which what who whom whose when where why how not no all any each both none above below other "
+    "than can could may might must shall should will would do does did has have had into over under about "
+    "between only also such their there they them he she his her we you your our i".split()
 )
 WORDS_PER_NGRAM_LOOP = 8
 
@@ -66,7 +68,8 @@ def words(text: str) -> list[str]:
     for token in WORD.findall(text.lower()):
         if token in STOP_WORDS:
             continue
-        out.append(token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token)
+        out.append(token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss")
+                   else token)
     return out
 
 
@@ -114,8 +117,6 @@ class OptionScorer:
 
     def semantic(self, options: list[str], answer: str) -> list[float]:
         """Per option: cosine of answer and option embeddings (MiniLM, unit vectors)."""
-        from app.embedder import embed
-
         vectors = embed([answer, *options])
         return [float(v) for v in np.clip(vectors[1:] @ vectors[0], -1.0, 1.0)]
 

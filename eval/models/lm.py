@@ -13,13 +13,15 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from tqdm import tqdm
 
+from app.retrieval import Retriever
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
 
 
 def open_backend(backend: str, model: str, adapter: str | None = None, base_url: str | None = None,
-                 api_key: str | None = None, max_model_len: int = 2048, kv_cache_gb: float = 2.0) -> LLMBackend:
+                 api_key: str | None = None, max_model_len: int = 2048,
+                 kv_cache_gb: float = 2.0) -> LLMBackend:
     """Build a project backend for evaluation; an unreachable endpoint is a one-line error."""
     if backend == "openai":
         if not base_url:
@@ -28,7 +30,8 @@ def open_backend(backend: str, model: str, adapter: str | None = None, base_url:
         llm.client.models()  # fails fast with "cannot reach the endpoint ..." when it is down
         return llm
     if backend == "vllm":
-        return get_backend("vllm", model=model, adapter=adapter, max_model_len=max_model_len, kv_cache_gb=kv_cache_gb)
+        return get_backend("vllm", model=model, adapter=adapter, max_model_len=max_model_len,
+                           kv_cache_gb=kv_cache_gb)
     if backend == "hf":
         return get_backend("hf", model=model, adapter=adapter, max_model_len=max_model_len)
     raise UserError(f"unknown backend {backend!r}; choose vllm, hf or openai")
@@ -135,9 +138,11 @@ class TelecomRAGLM(TelecomLM):
     """
 
     def __init__(self, index: str | None = None, passages: int = DEFAULT_PASSAGES,
-                 passage_chars: int = DEFAULT_PASSAGE_CHARS, retriever=None, reranker: str | None = None, **kwargs):
+                 passage_chars: int = DEFAULT_PASSAGE_CHARS, retriever=None, reranker: str | None = None,
+                 **kwargs):
         if passages < 1 or passage_chars < 1:
-            raise UserError(f"the RAG context budget must be positive (got {passages} passages of {passage_chars} chars)")
+            raise UserError(f"the RAG context budget must be positive (got {passages} passages of "
+                            f"{passage_chars} chars)")
         self.retriever = retriever or load_retriever(index, reranker)
         self.passages = passages
         self.passage_chars = passage_chars
@@ -187,8 +192,6 @@ def load_retriever(index: str | None, reranker: str | None = None):
     given), or a one-line error."""
     if not index:
         raise UserError("the RAG model needs --index DIR (build one with `telecomgpt index build`)")
-    from app.retrieval import Retriever
-
     try:
         return Retriever.load(index, reranker=reranker)
     except UserError:

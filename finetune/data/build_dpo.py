@@ -18,9 +18,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
 from finetune.data.records import normalize
+from finetune.training_data import iter_records, resolve_files
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.domain.keys import stable_hash
+from telecomgpt.errors import UserError
+from telecomgpt.llm import GenerationParams, get_backend
 
 
 @dataclass
@@ -86,12 +90,8 @@ def build_dpo(job: DPOBuild, policy=None) -> dict:
     """Sample the policy, judge, add corrupted-reference pairs; dedup/decontaminate; write dpo.jsonl.gz.
 
     `policy` is an already open `LLMBackend` to use instead of opening (and closing) `job.backend`."""
-    from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
-    from finetune.training_data import iter_records, resolve_files
-    from telecomgpt.errors import UserError
-    from telecomgpt.llm import GenerationParams, get_backend
-
-    rows = [r for f in resolve_files(job.sft) for r in iter_records(f) if r.get("prompt") and r.get("completion")]
+    rows = [r for f in resolve_files(job.sft) for r in iter_records(f) if r.get("prompt")
+            and r.get("completion")]
     if not rows:
         raise UserError(f"no prompt/completion records in {', '.join(job.sft)} (expected build-sft output)")
     rows.sort(key=lambda r: stable_hash(_text(r["prompt"])))

@@ -12,8 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finetune.data.code_tasks import code_examples
+from finetune.data.equations import equation_examples
+from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
+from finetune.data.glossary import glossary_examples, spec_files
+from finetune.data.passages import iter_documents, passages
 from finetune.data.records import Example
+from finetune.data.self_instruct import self_instruct_examples
 from telecomgpt.domain.keys import stable_hash
+from telecomgpt.domain.tgpp import to_markdown
+from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
@@ -43,25 +51,17 @@ def _capped(examples: list[Example], cap: int) -> list[Example]:
 
 
 def _spec_documents(paths: list[str], errors: list[dict]):
-    from finetune.data.glossary import spec_files
-    from telecomgpt.domain.tgpp import to_markdown
-
     for path in spec_files(paths):
         try:
             yield to_markdown(path), {"file": path.name}
         except Exception as exc:  # noqa: BLE001 - recorded once by the glossary builder too
-            errors.append({"file": str(path), "error": f"equations: {str(exc).splitlines()[0] if str(exc) else exc}"})
+            errors.append({"file": str(path),
+                           "error": f"equations: {str(exc).splitlines()[0] if str(exc) else exc}"})
 
 
 def build_sft(job: SFTBuild) -> dict:
-    """Run every builder that has inputs, then dedup, decontaminate and write `sft.jsonl.gz`; returns stats."""
-    from finetune.data.code_tasks import code_examples
-    from finetune.data.equations import equation_examples
-    from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
-    from finetune.data.glossary import glossary_examples
-    from finetune.data.passages import iter_documents
-    from telecomgpt.errors import UserError
-
+    """Run every builder that has inputs, then dedup, decontaminate and write `sft.jsonl.gz`; returns
+    stats."""
     if not (job.specs or job.code or job.text):
         raise UserError("nothing to build from: give --specs, --code and/or --text")
     for raw in [*job.specs, *job.code, *job.text]:
@@ -79,9 +79,6 @@ def build_sft(job: SFTBuild) -> dict:
     if job.self_instruct:
         if not job.base_url:
             raise UserError("--self-instruct needs --base-url (an OpenAI-compatible endpoint)")
-        from finetune.data.passages import passages
-        from finetune.data.self_instruct import self_instruct_examples
-
         pool = [(p, meta) for text, meta in iter_documents(job.text or job.specs) for p in passages(text)]
         pool = sorted(pool, key=lambda item: stable_hash(item[0]))[: job.self_instruct]
         accepted, rejected = self_instruct_examples(pool, job.base_url, job.model, api_key=job.api_key)

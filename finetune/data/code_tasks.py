@@ -59,12 +59,14 @@ def repo_functions(paths: list[str]) -> Iterator[Function]:
                     yield usable
 
 
-DOC_QUESTIONS = ("Write a concise documentation comment for this {lang} function from {repo}:\n```{lang}\n{code}\n```",
-                 "Explain what the following {lang} function from {repo} does, as a docstring:\n```{lang}\n{code}\n```")
+DOC_QUESTIONS = ("Write a concise documentation comment for this {lang} function from "
+                 "{repo}:\n```{lang}\n{code}\n```",
+                 "Explain what the following {lang} function from {repo} does, as a "
+                 "docstring:\n```{lang}\n{code}\n```")
 CODE_QUESTIONS = ("Write the {lang} function `{sig}` for {repo}. It should do the following:\n{doc}",
                   "Implement `{sig}` in {lang} ({repo}) according to this description:\n{doc}")
-INFILL_QUESTION = ("Fill in the code marked <FILL> in this {lang} function from {repo}. Answer with the missing "
-                   "line(s) only.\n```{lang}\n{code}\n```")
+INFILL_QUESTION = ("Fill in the code marked <FILL> in this {lang} function from {repo}. Answer with the "
+                   "missing line(s) only.\n```{lang}\n{code}\n```")
 
 
 def code_examples(paths: list[str]) -> Iterator[Example]:
@@ -73,8 +75,8 @@ def code_examples(paths: list[str]) -> Iterator[Example]:
         repo = fn.file.split("/")[0]
         meta = {"file": fn.file, "function": fn.name, "lang": fn.lang}
         fmt = {"lang": fn.lang, "repo": repo, "sig": fn.signature, "doc": fn.doc}
-        yield Example("code_docstring", pick(DOC_QUESTIONS, fn.full).format(code=fn.bare, **fmt), fn.doc, meta,
-                      key=f"doc:{stable_hash(fn.bare)}")
+        yield Example("code_docstring", pick(DOC_QUESTIONS, fn.full).format(code=fn.bare, **fmt), fn.doc,
+                      meta, key=f"doc:{stable_hash(fn.bare)}")
         yield Example("docstring_code", pick(CODE_QUESTIONS, fn.full).format(**fmt),
                       f"```{fn.lang}\n{fn.full if fn.lang == 'python' else fn.bare}\n```", meta,
                       key=f"code:{stable_hash(fn.full)}")
@@ -88,7 +90,8 @@ def code_examples(paths: list[str]) -> Iterator[Example]:
 def _infill(code: str) -> tuple[str, str] | None:
     """Mask 1-3 consecutive substantive lines in the body (chosen from the code's hash)."""
     lines = code.splitlines()
-    header = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def ", "func "))), 0)
+    header = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def ",
+                                                                                  "func "))), 0)
     candidates = [i for i in range(header + 1, len(lines) - 1)
                   if len(lines[i].strip()) >= 12 and not lines[i].strip().startswith(("#", "//"))]
     if not candidates:

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import orjson
 
+from data_pipeline.decontaminate import BenchmarkNgrams
+from eval.data.store import build_source
 from finetune.data.records import record_text
 from telecomgpt.errors import UserError
+from telecomgpt.paths import shared_dir
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
@@ -29,13 +32,9 @@ def default_benchmarks() -> list[Path]:
     """What to decontaminate against by default: the benchmark dev splits in ../shared, plus the items of
     the evaluation tasks built from the corpus itself (so SFT never trains on a function or equation that
     `telecomgpt eval` asks about)."""
-    from telecomgpt.paths import shared_dir
-
     shared = shared_dir()
     folder = shared / "data" / "benchmarks" if shared else None
     found = [folder] if folder and folder.is_dir() else []
-    from eval.data.store import build_source
-
     for task in CORPUS_EVAL_TASKS:
         try:
             found.append(Path(build_source(task)))
@@ -48,8 +47,6 @@ def load_benchmark_ngrams(paths: list[Path], n: int = 13):
     """The pipeline's `BenchmarkNgrams` over `paths`, or None when there is nothing to check against."""
     if not paths:
         return None
-    from data_pipeline.decontaminate import BenchmarkNgrams
-
     return BenchmarkNgrams.from_paths([str(p) for p in paths], n=n)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from finetune.data.records import Example, normalize, pick
+from telecomgpt.domain.tgpp import find_abbreviations, find_definitions, read_spec
 
 log = logging.getLogger("telecomgpt.finetune.data")
 SPEC_SUFFIXES = (".docx", ".zip", ".md")
@@ -48,13 +49,12 @@ def glossary_examples(paths: list[str], errors: list[dict]) -> Iterator[Example]
     """Examples from every spec under `paths`; unreadable specs are recorded in `errors` and skipped."""
     from tqdm import tqdm
 
-    from telecomgpt.domain.tgpp import find_abbreviations, find_definitions, read_spec
-
     for path in tqdm(spec_files(paths), desc="glossary", unit="spec"):
         try:
             info, clauses = read_spec(path)
         except (ValueError, OSError) as exc:  # SpecFileError is a ValueError; UserError for bad files
-            errors.append({"file": str(path), "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__})
+            errors.append({"file": str(path),
+                           "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__})
             continue
         except Exception as exc:  # noqa: BLE001 - one broken spec must not stop the build
             errors.append({"file": str(path), "error": f"{type(exc).__name__}: {exc}"})
@@ -74,8 +74,10 @@ def _abbreviations(table: dict[str, str], ref: str, meta: dict) -> Iterator[Exam
         yield Example("abbreviation", pick(ABBREVIATION_QUESTIONS, key).format(ref=ref, abbr=abbr),
                       f"In {ref}, {abbr} stands for {expansion}.", meta,
                       key=f"abbr:{abbr.lower()}:{normalize(expansion)}")
-        yield Example("abbreviation_reverse", pick(REVERSE_QUESTIONS, key).format(ref=ref, expansion=expansion),
-                      f"The abbreviation is {abbr}.", meta, key=f"abbr-rev:{normalize(expansion)}:{abbr.lower()}")
+        yield Example("abbreviation_reverse",
+                      pick(REVERSE_QUESTIONS, key).format(ref=ref, expansion=expansion),
+                      f"The abbreviation is {abbr}.", meta,
+                      key=f"abbr-rev:{normalize(expansion)}:{abbr.lower()}")
 
 
 def _definitions(table: dict[str, str], ref: str, meta: dict) -> Iterator[Example]:
@@ -83,5 +85,5 @@ def _definitions(table: dict[str, str], ref: str, meta: dict) -> Iterator[Exampl
         definition = " ".join(definition.split())
         if len(definition) < 20 or len(term) > 120:
             continue
-        yield Example("definition", pick(DEFINITION_QUESTIONS, term).format(ref=ref, term=term), definition, meta,
-                      key=f"def:{normalize(term)}:{normalize(definition)[:300]}")
+        yield Example("definition", pick(DEFINITION_QUESTIONS, term).format(ref=ref, term=term), definition,
+                      meta, key=f"def:{normalize(term)}:{normalize(definition)[:300]}")

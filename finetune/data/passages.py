@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from finetune.training_data import SUFFIXES, iter_records
+
 TEXT_SUFFIXES = (".md", ".txt", ".tex", ".py")
 
 
 def iter_documents(paths: list[str], text_field: str = "text") -> Iterator[tuple[str, dict]]:
-    """(text, meta) from .jsonl(.gz)/.parquet records (the pipeline's output) and plain text/markdown/code files."""
-    from finetune.training_data import SUFFIXES, iter_records
-
+    """(text, meta) from .jsonl(.gz)/.parquet records (the pipeline's output) and plain text/markdown/code
+    files."""
     for raw in paths:
         root = Path(raw)
         base = root / "data" if (root / "data").is_dir() else root

@@ -100,7 +100,8 @@ def mine_queries(records: list[dict], abbreviations_by_file: dict[str, dict[str,
             text = records[row]["text"]
             if "definition" in lowered:
                 for term in definition_terms(text):
-                    add("definition", rng.choice([term, f"What is {term}?", f"definition of {term}"]), [row], key)
+                    add("definition", rng.choice([term, f"What is {term}?", f"definition of {term}"]), [row],
+                        key)
             elif "abbreviation" in lowered:
                 for abbreviation, expansion in (abbreviations_by_file.get(source) or {}).items():
                     if f"{abbreviation}{expansion}" in text or f"{abbreviation} {expansion}" in text:

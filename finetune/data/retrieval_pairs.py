@@ -1,7 +1,8 @@
 """Retrieval training pairs mined from 3GPP specs (never from benchmarks), with BM25-mined hard negatives.
 
 Four kinds of (query, positive passage), all read from the specs' own structure:
-- `title`: a clause title -> the clause's first chunk (text only: with its heading the match would be trivial);
+- `title`: a clause title -> the clause's first chunk (text only: with its heading the match would be
+  trivial);
 - `definition`: a defined term -> its definition (`telecomgpt.domain.tgpp.find_definitions`);
 - `abbreviation`: an abbreviation -> its line in the Abbreviations clause ("RLF Radio Link Failure");
 - `heading_path`: "TS 38.321 MAC procedures; UL-SCH data transfer; Buffer Status Reporting" -> a paragraph
@@ -27,8 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+from app.index_store import bm25_text, bm25_tokens, import_bm25s
+from app.readers import SPEC_FILE, read_file
+from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
+from finetune.data.glossary import spec_files
 from finetune.data.records import normalize
 from telecomgpt.domain.keys import stable_hash
+from telecomgpt.domain.tgpp import find_definitions, read_spec
+from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
@@ -39,7 +46,8 @@ GENERIC_TITLES = {
     "change history", "definitions of terms, symbols and abbreviations", "definitions and abbreviations",
     "terms", "principles", "architecture", "functions", "parameters", "contents", "annex", "examples",
 }
-"""Titles shared by many clauses: as a query alone they name no clause (they get `heading_path` pairs only)."""
+"""Titles shared by many clauses: as a query alone they name no clause (they get `heading_path` pairs
+only)."""
 MIN_PASSAGE_CHARS = 120
 NEGATIVE_DEPTH = 30
 """BM25 candidates searched for a hard negative."""
@@ -80,11 +88,6 @@ def _read_specs(paths: list[str], errors: list[dict], max_chars: int):
     """(chunks of every spec, candidate pairs) in file order."""
     from tqdm import tqdm
 
-    from app.index_store import bm25_text
-    from app.readers import SPEC_FILE, read_file
-    from finetune.data.glossary import spec_files
-    from telecomgpt.domain.tgpp import find_definitions, read_spec
-
     chunks: list[_Chunk] = []
     candidates: list[dict] = []
     for path in tqdm(spec_files(paths), desc="mining pairs", unit="spec"):
@@ -95,13 +98,14 @@ def _read_specs(paths: list[str], errors: list[dict], max_chars: int):
             pieces, abbreviations = read_file(path, max_chars)
             info, clauses = read_spec(path)  # pandoc output is cached: the second read is cheap
         except Exception as exc:  # noqa: BLE001 - one broken spec must not stop the build
-            errors.append({"file": str(path), "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__})
+            errors.append({"file": str(path),
+                           "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__})
             continue
         first = len(chunks)
         for piece in pieces:
             record = {**piece.metadata(), "text": piece.text}
-            chunks.append(_Chunk(piece.text, (path.name, piece.clause), info.spec or path.stem, bm25_text(record),
-                                 piece.title.lower()))
+            chunks.append(_Chunk(piece.text, (path.name, piece.clause), info.spec or path.stem,
+                                 bm25_text(record), piece.title.lower()))
         ref = f"{info.kind or 'TS'} {info.spec}" if info.spec else path.stem
         candidates += _structure_pairs(pieces, clauses, ref, path.name, first)
         glossary = {"abbreviation": abbreviations, "definition": find_definitions(clauses)}
@@ -110,7 +114,8 @@ def _read_specs(paths: list[str], errors: list[dict], max_chars: int):
 
 
 def _structure_pairs(pieces, clauses, ref: str, file: str, first: int) -> Iterator[dict]:
-    """`title` and `heading_path` candidates of one spec; `row` counts from `first`, the spec's first chunk."""
+    """`title` and `heading_path` candidates of one spec; `row` counts from `first`, the spec's first
+    chunk."""
     titles = {c.number: _clean(c.title) for c in clauses if c.number}
     by_clause: dict[str, list[int]] = {}
     for i, piece in enumerate(pieces):
@@ -126,14 +131,17 @@ def _structure_pairs(pieces, clauses, ref: str, file: str, first: int) -> Iterat
             yield {"kind": "title", "query": title, "row": first + rows[0], "meta": meta}
         later = [r for r in rows if pieces[r].part > 0]
         if generic or later:
-            path = [titles.get(".".join(number.split(".")[:depth]), "") for depth in range(1, number.count(".") + 1)]
+            path = [titles.get(".".join(number.split(".")[:depth]), "")
+                    for depth in range(1, number.count(".") + 1)]
             query = "; ".join(p for p in [ref, *path, title] if p)
             row = (later or rows)[stable_hash(f"{file}:{number}") % len(later or rows)]
             yield {"kind": "heading_path", "query": query, "row": first + row, "meta": meta}
 
 
-def _glossary_pairs(glossary: dict[str, dict[str, str]], pieces, ref: str, file: str, first: int) -> Iterator[dict]:
-    """`definition` and `abbreviation` candidates: the passage is the entry itself; its chunk is the clause."""
+def _glossary_pairs(glossary: dict[str, dict[str, str]], pieces, ref: str, file: str,
+                    first: int) -> Iterator[dict]:
+    """`definition` and `abbreviation` candidates: the passage is the entry itself; its chunk is the
+    clause."""
     for kind, table in glossary.items():
         word = "definition" if kind == "definition" else "abbreviation"
         home = next((first + i for i, p in enumerate(pieces) if word in p.title.lower()), None)
@@ -141,16 +149,19 @@ def _glossary_pairs(glossary: dict[str, dict[str, str]], pieces, ref: str, file:
             value = _clean(value)
             if kind == "definition" and (len(value) < 30 or len(key) > 120):
                 continue
-            if kind == "abbreviation" and (not value or len(value) > 200 or normalize(key) == normalize(value)):
+            if kind == "abbreviation" and (not value or len(value) > 200
+                                           or normalize(key) == normalize(value)):
                 continue
             passage = value if kind == "definition" else f"{key} {value}"
             yield {"kind": kind, "query": key, "passage": passage, "home": home,
-                   "meta": {"file": file, "ref": ref, "clause": pieces[home - first].clause if home is not None
+                   "meta": {"file": file, "ref": ref,
+                            "clause": pieces[home - first].clause if home is not None
                             else ""}}
 
 
 def _balanced(candidates: list[dict], seed: int) -> list[dict]:
-    """Each kind in a seeded hash order, then interleaved (title, definition, abbreviation, heading_path, ...)."""
+    """Each kind in a seeded hash order, then interleaved (title, definition, abbreviation, heading_path,
+    ...)."""
     groups = {kind: sorted((c for c in candidates if c["kind"] == kind),
                            key=lambda c: stable_hash(f"{seed}:{c['kind']}:{c['query']}:{c['meta']['file']}"))
               for kind in KINDS}
@@ -164,8 +175,6 @@ class _NegativeMiner:
     """The best-scoring BM25 chunk from another clause that does not contain the positive."""
 
     def __init__(self, chunks: list[_Chunk], banned: set[int]):
-        from app.index_store import bm25_tokens, import_bm25s
-
         self.chunks, self.banned, self.tokens = chunks, banned, bm25_tokens
         self.bm25 = import_bm25s().BM25()
         self.bm25.index(bm25_tokens([c.bm25 for c in chunks]), show_progress=False)
@@ -191,7 +200,8 @@ class _NegativeMiner:
             if scores[row] <= 0 or row in self.banned or chunk.clause_key == home:
                 continue
             if kind in ("definition", "abbreviation") and kind in chunk.title:
-                continue  # another spec's glossary likely holds the same entry (Release-19 glues "BSRBuffer ...")
+                # another spec's glossary likely holds the same entry (Release-19 glues "BSRBuffer ...")
+                continue
             if target[:200] in self._norm(row) or self._norm(row) in target:
                 continue  # the same entry in another spec's glossary, or the positive itself: not a negative
             return chunk.text
@@ -199,10 +209,8 @@ class _NegativeMiner:
 
 
 def mine_pairs(job: PairMining, output: Path) -> dict:
-    """Mine, decontaminate, deduplicate and cap pairs; writes `pairs.jsonl.gz` etc. into `output`; returns stats."""
-    from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
-    from telecomgpt.errors import UserError
-
+    """Mine, decontaminate, deduplicate and cap pairs; writes `pairs.jsonl.gz` etc. into `output`; returns
+    stats."""
     for raw in job.corpus:
         if not Path(raw).exists():
             raise UserError(f"corpus not found: {raw}")
@@ -227,7 +235,8 @@ def mine_pairs(job: PairMining, output: Path) -> dict:
             positive, home = chunks[candidate["row"]].text, chunks[candidate["row"]].clause_key
         else:
             home_row = candidate["home"]
-            positive, home = candidate["passage"], chunks[home_row].clause_key if home_row is not None else None
+            positive = candidate["passage"]
+            home = chunks[home_row].clause_key if home_row is not None else None
         record = {"id": f"{kind}-{stable_hash(kind + query + positive):016x}", "source": kind, "query": query,
                   "positive": positive, "negative": None, "meta": candidate["meta"]}
         key = f"{kind}:{normalize(query)}:{normalize(positive)[:300]}"

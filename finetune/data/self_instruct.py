@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from finetune.data.records import Example, normalize
+from telecomgpt.llm.client import ChatClient
 
 SYSTEM = "You write exam questions for telecom engineers. Reply with JSON only."
 PROMPT = (
@@ -67,8 +68,6 @@ def self_instruct_examples(items: Iterable[tuple[str, dict]], base_url: str, mod
                            ) -> tuple[list[Example], list[dict]]:
     """(accepted examples, rejected [{passage meta, reason, reply}]) for (passage, meta) items."""
     from tqdm import tqdm
-
-    from telecomgpt.llm.client import ChatClient
 
     client = ChatClient(base_url, model, api_key=api_key)
     items = list(items)

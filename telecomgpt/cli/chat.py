@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from app.retrieval import Retriever
 from telecomgpt.cli.options import (
     ConfigOption,
     ModelOption,
@@ -21,21 +22,26 @@ from telecomgpt.cli.options import (
     ReleaseOption,
     RerankerOption,
 )
+from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
+from telecomgpt.llm.client import ChatClient
 
-SYSTEM_PROMPT = ("You are TelecomGPT, an assistant for telecom engineers. Answer precisely and concisely about "
-                 "3GPP specifications, wireless research and telecom software. Say so when you are not sure.")
+SYSTEM_PROMPT = ("You are TelecomGPT, an assistant for telecom engineers. Answer precisely and concisely "
+                 "about 3GPP specifications, wireless research and telecom software. Say so when you are not "
+                 "sure.")
 
 
 def _endpoint(settings):
     """Use the configured endpoint, or start a private vLLM server for this chat."""
     if settings.base_url:
         return contextlib.nullcontext(settings.base_url), settings.served_model_name
-    from telecomgpt.llm.server import VLLMServer
+    from telecomgpt.llm.server import VLLMServer  # lazy: httpx (keeps `telecomgpt --help` fast)
 
-    server = VLLMServer(settings.model, served_model_name=settings.served_model_name, host=settings.serve.host,
+    server = VLLMServer(settings.model, served_model_name=settings.served_model_name,
+                        host=settings.serve.host,
                         max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb)
-    typer.echo("starting vLLM for this chat (about a minute on CPU; use --base-url to reuse a server)", err=True)
+    typer.echo("starting vLLM for this chat (about a minute on CPU; use --base-url to reuse a server)",
+               err=True)
 
     @contextlib.contextmanager
     def running():
@@ -49,6 +55,7 @@ class _RAGClient:
     """The RAG pipeline behind ChatClient's `stream` signature; prints the checked answer."""
 
     def __init__(self, retriever, url: str, name: str, settings, release: int | None):
+        # lazy: langchain_core (keeps `telecomgpt --help` fast)
         from app.pipeline import RAGConfig, RAGPipeline
 
         config = RAGConfig.from_settings(settings, base_url=url, model=name, release=release)
@@ -69,8 +76,10 @@ def chat(
     model: str = ModelOption,
     base_url: str = typer.Option(None, "--base-url", help="An OpenAI-compatible endpoint to use instead of "
                                  "starting vLLM (e.g. http://127.0.0.1:8000/v1)."),
-    served_model: str = typer.Option(None, "--served-model", help="Model name at that endpoint [default: telecomgpt]."),
-    api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY", help="Bearer key for the endpoint."),
+    served_model: str = typer.Option(None, "--served-model",
+                                     help="Model name at that endpoint [default: telecomgpt]."),
+    api_key: str = typer.Option(None, "--api-key", envvar="TELECOMGPT_API_KEY",
+                                help="Bearer key for the endpoint."),
     max_tokens: int = typer.Option(None, "--max-tokens", help="Longest answer in tokens [default: 256; 128 "
                                    "with --index]."),
     temperature: float = typer.Option(None, "--temperature", help="Sampling temperature [default: 0.2; 0 "
@@ -84,10 +93,8 @@ def chat(
     config: str = ConfigOption,
 ) -> None:
     """Chat with the telecom model: one QUESTION, or an interactive session (/reset, /exit)."""
-    from telecomgpt.config import load_settings
-    from telecomgpt.llm.client import ChatClient
-
-    rag = {"passages": passages, "passage_chars": passage_chars, "max_tokens": max_tokens, "temperature": temperature}
+    rag = {"passages": passages, "passage_chars": passage_chars, "max_tokens": max_tokens,
+           "temperature": temperature}
     settings = load_settings(config, model=model, base_url=base_url, served_model_name=served_model,
                              api_key=api_key, max_tokens=max_tokens, temperature=temperature,
                              rag={k: v for k, v in rag.items() if v is not None})
@@ -95,8 +102,6 @@ def chat(
     if reranker is not None and index is None:
         raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if index is not None:
-        from app.retrieval import Retriever
-
         retriever = Retriever.load(index, reranker=reranker)  # fail fast, before starting vLLM
     endpoint, name = _endpoint(settings)
     with endpoint as url:
@@ -106,7 +111,8 @@ def chat(
         history = [{"role": "system", "content": SYSTEM_PROMPT}]
         if question:
             history.append({"role": "user", "content": question})
-            for piece in client.stream(history, max_tokens=settings.max_tokens, temperature=settings.temperature):
+            for piece in client.stream(history, max_tokens=settings.max_tokens,
+                                       temperature=settings.temperature):
                 typer.echo(piece, nl=False)
             typer.echo("")
             return
@@ -127,7 +133,8 @@ def chat(
             history.append({"role": "user", "content": line})
             typer.echo("telecomgpt> ", nl=False)
             answer = ""
-            for piece in client.stream(history, max_tokens=settings.max_tokens, temperature=settings.temperature):
+            for piece in client.stream(history, max_tokens=settings.max_tokens,
+                                       temperature=settings.temperature):
                 answer += piece
                 typer.echo(piece, nl=False)
             typer.echo("")

@@ -16,6 +16,11 @@ import typer
 # package's classes do not match, so a mistyped option escaped as a traceback.
 from typer._click.exceptions import ClickException
 
+from app.cli import index_app
+from data_pipeline import cli as pipeline_cli
+from eval.cli import eval_app
+from finetune.cli import train_app
+from finetune.data import cli as datasets_cli
 from telecomgpt.cli import chat as chat_cmd
 from telecomgpt.cli import models as models_cmd
 from telecomgpt.cli import serve as serve_cmd
@@ -36,13 +41,8 @@ app.command("chat")(chat_cmd.chat)
 
 def _register_capabilities() -> None:
     """Sub-commands owned by the other packages (data, index, train, eval)."""
-    from app.cli import index_app
-    from data_pipeline import cli as pipeline_cli
-    from eval.cli import eval_app
-    from finetune.cli import train_app
-    from finetune.data import cli as datasets_cli
-
-    data_app = typer.Typer(help="Build training corpora and datasets: clean, filter, deduplicate, decontaminate.",
+    data_app = typer.Typer(help="Build training corpora and datasets: clean, filter, deduplicate, "
+                                "decontaminate.",
                            no_args_is_help=True)
     data_commands = {"run": pipeline_cli.run, "stats": pipeline_cli.stats,
                      "build-sft": datasets_cli.build_sft, "build-dpo": datasets_cli.build_dpo}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from telecomgpt.cli.options import ConfigOption, ModelOption
+from telecomgpt.config import load_settings
+from telecomgpt.models import EMBEDDED_MODELS, list_prepared, prepare
 
 app = typer.Typer(help="Prepare and list local models (the embedded default needs no download).",
                   no_args_is_help=True)
@@ -15,9 +17,6 @@ def prepare_cmd(model: str = ModelOption, config: str = ConfigOption) -> None:
     """Make MODEL a local HF folder (converting a GGUF once, to bf16 safetensors) and print its path.
 
     A hub id downloads only with TELECOMGPT_ONLINE=1."""
-    from telecomgpt.config import load_settings
-    from telecomgpt.models import prepare
-
     typer.echo(str(prepare(load_settings(config, model=model).model)))
 
 
@@ -26,8 +25,6 @@ def list_cmd() -> None:
     """Show the models prepared in $TELECOMGPT_HOME/models, with their sizes."""
     from rich.console import Console
     from rich.table import Table
-
-    from telecomgpt.models import EMBEDDED_MODELS, list_prepared
 
     table = Table("name", "size", "path", "source")
     prepared = list_prepared()

@@ -19,7 +19,8 @@ AdapterOption = typer.Option(None, "--adapter", "-a", help="LoRA adapter to serv
 
 # The assistant's retrieval settings, shared by `serve --index` and `chat --index`.
 ReleaseOption = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release.")
-RerankerOption = typer.Option(None, "--reranker", help="With --index: rerank the top 20 retrieved chunks with "
+RerankerOption = typer.Option(None, "--reranker",
+                              help="With --index: rerank the top 20 retrieved chunks with "
                               "this cross-encoder (`telecomgpt train retriever` OUTPUT/reranker).")
 PassagesOption = typer.Option(None, "--passages", help="With --index: retrieved chunks put in the prompt "
                               "(default 3); fewer answer faster.")

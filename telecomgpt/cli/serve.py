@@ -1,9 +1,9 @@
 """`telecomgpt serve`: vLLM's OpenAI-compatible server, and with `--index` the RAG assistant in front of it.
 
 Without `--index`, vLLM listens on --port as before. Either way vLLM is supervised: if its process dies
-it is restarted on the same port with backoff (telecomgpt.llm.supervisor). With `--index DIR`, vLLM moves to a free loopback
-port and the assistant's FastAPI app takes --port: web chat at /, OpenAI-compatible API at /v1 (model
-`telecomgpt-rag` answers from the index with citations; the base model and adapters pass through).
+it is restarted on the same port with backoff (telecomgpt.llm.supervisor). With `--index DIR`, vLLM moves to a
+free loopback port and the assistant's FastAPI app takes --port: web chat at /, OpenAI-compatible API at /v1
+(model `telecomgpt-rag` answers from the index with citations; the base model and adapters pass through).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from app.retrieval import Retriever
 from telecomgpt.cli.options import (
     AdapterOption,
     ConfigOption,
@@ -23,11 +24,13 @@ from telecomgpt.cli.options import (
     RerankerOption,
     parse_adapters,
 )
+from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM both end in the `finally` that stops vLLM (a shell's `&` ignores SIGINT otherwise)."""
+    """Ctrl-C and SIGTERM both end in the `finally` that stops vLLM (a shell's `&` ignores SIGINT
+    otherwise)."""
     import signal
 
     def interrupt(signum, frame):
@@ -52,9 +55,11 @@ def serve(
     model: str = ModelOption,
     adapter: list[str] = AdapterOption,
     host: str = typer.Option(None, "--host", help="Address to bind [default: 127.0.0.1]."),
-    port: int = typer.Option(None, "--port", "-p", help="Port of the OpenAI-compatible API (the assistant's app "
+    port: int = typer.Option(None, "--port", "-p",
+                             help="Port of the OpenAI-compatible API (the assistant's app "
                              "when --index is given) [default: 8000]."),
-    max_model_len: int = typer.Option(None, "--max-model-len", help="Context length in tokens [default: 2048]."),
+    max_model_len: int = typer.Option(None, "--max-model-len",
+                                      help="Context length in tokens [default: 2048]."),
     kv_cache_gb: float = typer.Option(None, "--kv-cache-gb", help="KV cache size in GiB [default: 2]."),
     index: Path = typer.Option(None, "--index", "-i", help="Serve the RAG assistant over this index "
                                "(made by `telecomgpt index build`)."),
@@ -64,12 +69,15 @@ def serve(
     reranker: Path = RerankerOption,
     passages: int = PassagesOption,
     passage_chars: int = PassageCharsOption,
-    tensor_parallel_size: int = typer.Option(1, "--tensor-parallel-size", "--tp", help="GPUs to shard the model "
+    tensor_parallel_size: int = typer.Option(1, "--tensor-parallel-size", "--tp",
+                                             help="GPUs to shard the model "
                                              "over (vLLM tensor parallelism)."),
-    data_parallel_size: int = typer.Option(1, "--data-parallel-size", "--dp", help="vLLM engine replicas, one per "
+    data_parallel_size: int = typer.Option(1, "--data-parallel-size", "--dp",
+                                           help="vLLM engine replicas, one per "
                                            "GPU group (data parallelism: more requests per second)."),
     vllm_arg: list[str] = typer.Option([], "--vllm-arg", help="More vLLM engine arguments, passed through as "
-                                       "written, e.g. --vllm-arg \"--gpu-memory-utilization 0.9\" (repeatable)."),
+                                       "written, e.g. --vllm-arg \"--gpu-memory-utilization 0.9\" "
+                                       "(repeatable)."),
     config: str = ConfigOption,
 ) -> None:
     """Serve MODEL through vLLM's OpenAI-compatible API until Ctrl-C; with --index, also the assistant.
@@ -77,7 +85,7 @@ def serve(
     Any OpenAI client can then talk to it: base URL http://HOST:PORT/v1, model `telecomgpt`
     (or an adapter's NAME), and with --index the model `telecomgpt-rag` and a web chat at http://HOST:PORT/.
     """
-    from telecomgpt.config import load_settings
+    # lazy: httpx, fastapi, uvicorn, langchain_core (keeps `telecomgpt --help` fast)
     from telecomgpt.llm.server import VLLMServer, ensure_port_free
     from telecomgpt.llm.supervisor import VLLMSupervisor
 
@@ -89,8 +97,6 @@ def serve(
     if reranker is not None and index is None:
         raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if index is not None:
-        from app.retrieval import Retriever
-
         Retriever.load(index, reranker=reranker)  # fail fast, before the minute vLLM takes to start
         ensure_port_free(settings.serve.host, settings.serve.port)
     server = VLLMServer(
@@ -107,7 +113,8 @@ def serve(
     try:
         supervisor.start()
         names = [settings.served_model_name, *server.adapters]
-        typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log {server.log_file})")
+        typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log "
+                   f"{server.log_file})")
         if index is not None:
             from app.pipeline import RAGConfig
             from app.server.run import BackgroundServer, build_app
@@ -116,7 +123,8 @@ def serve(
             app = build_app(index, rag, api_key=settings.api_key, model_label=Path(str(settings.model)).name,
                             llm_status=supervisor.status, reranker=reranker)
             web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
-            typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model telecomgpt-rag)"
+            typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model "
+                       "telecomgpt-rag)"
                        + ("  ·  bearer key required" if settings.api_key else ""))
         typer.echo("press Ctrl-C to stop")
         shown = supervisor.state

@@ -13,8 +13,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyzipper
-
 from telecomgpt.errors import UserError
 
 TEXT_SUFFIXES = (".json", ".jsonl", ".txt")
@@ -34,6 +32,8 @@ def zip_password(path: str | Path) -> bytes | None:
 def zip_texts(path: str | Path, suffixes: tuple[str, ...] = TEXT_SUFFIXES) -> Iterator[tuple[str, str]]:
     """(member name, UTF-8 text) of every member whose name ends in `suffixes`, in archive order,
     decrypted with `zip_password`; an unreadable archive or a wrong password is a one-line UserError."""
+    import pyzipper  # lazy: pyzipper + pycryptodome, ~30 ms (keeps `telecomgpt --help` fast)
+
     path = Path(path)
     try:
         archive = pyzipper.AESZipFile(path)

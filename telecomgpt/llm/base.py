@@ -42,7 +42,8 @@ class LLMBackend(ABC):
     def generate(self, prompts: Sequence[str], params: GenerationParams | None = None) -> list[str]:
         """Continue each raw prompt; returns only the new text."""
 
-    def chat(self, conversations: Sequence[Sequence[Message]], params: GenerationParams | None = None) -> list[str]:
+    def chat(self, conversations: Sequence[Sequence[Message]],
+             params: GenerationParams | None = None) -> list[str]:
         """Answer each conversation; the default applies the model's chat template and calls generate."""
         prompts = [self.apply_chat_template(conv) for conv in conversations]
         return self.generate(prompts, params)

@@ -35,7 +35,8 @@ class ChatClient:
         except self._openai.AuthenticationError:
             raise UserError(f"the endpoint {self.base_url} refused the API key") from None
         except self._openai.NotFoundError as exc:
-            raise UserError(f"the endpoint {self.base_url} does not know model {self.model!r}: {exc.message}") from None
+            raise UserError(f"the endpoint {self.base_url} does not know model {self.model!r}: "
+                            f"{exc.message}") from None
         except self._openai.BadRequestError as exc:
             raise UserError(f"the endpoint rejected the request: {exc.message}") from None
 

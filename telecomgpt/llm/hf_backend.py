@@ -43,14 +43,16 @@ class HFBackend(LLMBackend):
         self.tokenizer.padding_side = "left"
         outputs: list[str] = []
         for start in range(0, len(prompts), self.batch_size):
-            batch = self.tokenizer(list(prompts[start:start + self.batch_size]), return_tensors="pt", padding=True,
+            batch = self.tokenizer(list(prompts[start:start + self.batch_size]), return_tensors="pt",
+                                   padding=True,
                                    truncation=True, max_length=self.max_model_len - params.max_tokens,
                                    add_special_tokens=False).to(self.device)
             sample = params.temperature > 0
             with self.torch.no_grad():
                 generated = self.model.generate(
                     **batch, max_new_tokens=params.max_tokens, do_sample=sample,
-                    temperature=params.temperature if sample else None, top_p=params.top_p if sample else None,
+                    temperature=params.temperature if sample else None,
+                                                top_p=params.top_p if sample else None,
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             for row in generated[:, batch["input_ids"].shape[1]:]:
@@ -65,7 +67,8 @@ class HFBackend(LLMBackend):
         results: list[tuple[float, bool]] = []
         for context, continuation in requests:
             ctx = self.tokenizer(context, add_special_tokens=False)["input_ids"]
-            cont = self.tokenizer(continuation, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
+            cont = (self.tokenizer(continuation, add_special_tokens=False)["input_ids"]
+                    or [self.tokenizer.eos_token_id])
             ids = (ctx + cont)[-self.max_model_len:]
             n_cont = min(len(cont), len(ids) - 1)
             with torch.no_grad():

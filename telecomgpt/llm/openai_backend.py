@@ -41,7 +41,8 @@ class OpenAIBackend(LLMBackend):
 
         return self._map(one, prompts)
 
-    def chat(self, conversations: Sequence[Sequence[Message]], params: GenerationParams | None = None) -> list[str]:
+    def chat(self, conversations: Sequence[Sequence[Message]],
+             params: GenerationParams | None = None) -> list[str]:
         params = params or GenerationParams()
         return self._map(
             lambda conv: self.client.chat(conv, max_tokens=params.max_tokens, temperature=params.temperature,
@@ -50,7 +51,8 @@ class OpenAIBackend(LLMBackend):
         )
 
     def apply_chat_template(self, messages: Sequence[Message]) -> str:
-        raise UserError("the openai backend sends messages to the endpoint, which applies its own chat template")
+        raise UserError("the openai backend sends messages to the endpoint, which applies its own chat "
+                        "template")
 
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, bool]]:
         """Score each (context, continuation) from the prompt log-probabilities the endpoint echoes back.
@@ -62,14 +64,16 @@ class OpenAIBackend(LLMBackend):
         def one(request: tuple[str, str]) -> tuple[float, bool]:
             context, continuation = request
             response = self.client._call(
-                self.client._client.completions.create, model=self.client.model, prompt=context + continuation,
+                self.client._client.completions.create, model=self.client.model,
+                                         prompt=context + continuation,
                 max_tokens=1, temperature=0.0, echo=True, logprobs=1,
             )
             logprobs = response.choices[0].logprobs
             if logprobs is None or not logprobs.token_logprobs:
                 raise UserError("the endpoint returns no prompt log-probabilities; use a generate-style task")
             total, greedy = 0.0, True
-            for offset, token, logprob, top in zip(logprobs.text_offset, logprobs.tokens, logprobs.token_logprobs,
+            for offset, token, logprob, top in zip(logprobs.text_offset, logprobs.tokens,
+                                                   logprobs.token_logprobs,
                                                    logprobs.top_logprobs, strict=False):
                 if offset < len(context) or logprob is None:
                     continue

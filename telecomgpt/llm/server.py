@@ -46,7 +46,8 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError:
-            raise UserError(f"port {port} on {host} is already in use", hint="pick another with --port") from None
+            raise UserError(f"port {port} on {host} is already in use",
+                            hint="pick another with --port") from None
 
 
 def _validate_adapter(name: str, path: Path) -> Path:
@@ -83,7 +84,8 @@ class VLLMServer:
         self.max_lora_rank = max_lora_rank
         self.log_file = Path(log_file) if log_file else None
         self.extra_args = extra_args or []
-        """More vLLM engine arguments, appended last (so they win over the defaults above for valued options)."""
+        """More vLLM engine arguments, appended last (so they win over the defaults above for valued
+        options)."""
         if tensor_parallel_size < 1 or data_parallel_size < 1:
             raise UserError("--tensor-parallel-size and --data-parallel-size must be at least 1")
         self.tensor_parallel_size = tensor_parallel_size

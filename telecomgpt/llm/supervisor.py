@@ -48,7 +48,8 @@ class VLLMSupervisor:
     def status(self) -> dict:
         """What /health shows about the model server."""
         return {"state": self.state, "ready": self.state == "ready", "pid": self.server.pid,
-                "restarts": self.restarts, "last_exit_code": self.last_exit_code, "last_error": self.last_error}
+                "restarts": self.restarts, "last_exit_code": self.last_exit_code,
+                "last_error": self.last_error}
 
     def _watch(self) -> None:
         attempt = 0

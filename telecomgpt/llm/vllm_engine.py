@@ -84,9 +84,11 @@ class VLLMEngineBackend(LLMBackend):
 
         params = params or GenerationParams()
         sampling = SamplingParams(max_tokens=params.max_tokens, temperature=params.temperature,
-                                  top_p=params.top_p, stop=params.stop or None, seed=self._request_seed(params))
+                                  top_p=params.top_p, stop=params.stop or None,
+                                  seed=self._request_seed(params))
         batch = [self._prompt(p, params.max_tokens) for p in prompts]
-        outputs = self.llm.generate(batch, sampling, lora_request=self._lora_request(), use_tqdm=len(batch) > 32)
+        outputs = self.llm.generate(batch, sampling, lora_request=self._lora_request(),
+                                    use_tqdm=len(batch) > 32)
         return [out.outputs[0].text for out in outputs]
 
     @staticmethod
@@ -114,7 +116,8 @@ class VLLMEngineBackend(LLMBackend):
         was itself cached (an identical option prefix filled a whole block) is re-scored uncached.
         """
         context_ids = {c: self.tokenizer(c, add_special_tokens=False)["input_ids"] for c, _ in requests}
-        continuations = [self.tokenizer(c, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
+        continuations = [self.tokenizer(c, add_special_tokens=False)["input_ids"]
+                         or [self.tokenizer.eos_token_id]
                          for _, c in requests]
         longest: dict[str, int] = {}
         for (context, _), cont in zip(requests, continuations, strict=True):
@@ -138,7 +141,8 @@ class VLLMEngineBackend(LLMBackend):
         self._score(missing, prompts, spans, results, read_cache=False)
         return results  # type: ignore[return-value]
 
-    def _shared_context_chunks(self, prompts: list[list[int]], spans: list[int]) -> list[tuple[list, list[int]]]:
+    def _shared_context_chunks(self, prompts: list[list[int]],
+                               spans: list[int]) -> list[tuple[list, list[int]]]:
         """(distinct contexts, indices of the requests that share them), in chunks whose contexts take at
         most a quarter of the KV cache (they must stay cached until scored)."""
         by_context: dict[tuple[int, ...], list[int]] = {}

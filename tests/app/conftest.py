@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from app.indexer import update_index
+from app.retrieval import Retriever
+
 SPEC_FILES = ["rel18-docx/38304-i00.docx", "rel18-docx/38322-i00.docx", "rel18-docx/38323-i00.docx",
               "21905-h20.docx"]
 INJECTION_NOTE = """---
@@ -47,8 +50,6 @@ def planted_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def spec_index(spec_files: list[Path], planted_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index over the spec subset + the planted note (read-only for tests: copy it to modify)."""
-    from app.indexer import update_index
-
     out = tmp_path_factory.mktemp("index") / "specs"
     report = update_index(out, [*spec_files, planted_dir], prune=True, progress=False)
     assert not report.errors, report.errors
@@ -57,13 +58,12 @@ def spec_index(spec_files: list[Path], planted_dir: Path, tmp_path_factory: pyte
 
 @pytest.fixture(scope="session")
 def retriever(spec_index: Path):
-    from app.retrieval import Retriever
-
     return Retriever.load(spec_index)
 
 
 @pytest.fixture(scope="session")
 def rag_pipeline(retriever, vllm_server):
+    # lazy: langchain_core (keeps collecting the fast tests quick)
     from app.pipeline import RAGConfig, RAGPipeline
 
     config = RAGConfig(base_url=vllm_server.base_url, model="telecomgpt", max_tokens=24, temperature=0.0,
@@ -74,16 +74,19 @@ def rag_pipeline(retriever, vllm_server):
 @pytest.fixture(scope="session")
 def rag_server(rag_pipeline):
     """The assistant's FastAPI app on a free loopback port, without auth."""
+    # lazy: fastapi, langchain_core (keeps collecting the fast tests quick)
     from app.server.api import ServerConfig, create_app
     from app.server.run import BackgroundServer
 
-    with BackgroundServer(create_app(rag_pipeline, ServerConfig(model_label="smollm2-135m-instruct"))) as server:
+    with BackgroundServer(create_app(rag_pipeline,
+                                     ServerConfig(model_label="smollm2-135m-instruct"))) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def rag_server_with_key(rag_pipeline):
     """The same app with bearer-key auth and a small body limit."""
+    # lazy: fastapi, langchain_core (keeps collecting the fast tests quick)
     from app.server.api import ServerConfig, create_app
     from app.server.run import BackgroundServer
 
@@ -98,8 +101,6 @@ KNOWLEDGE = Path(__file__).resolve().parents[2] / "app" / "knowledge"
 @pytest.fixture(scope="session")
 def starter_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The starter knowledge of `make demo` (app/knowledge), indexed with update_index."""
-    from app.indexer import update_index
-
     out = tmp_path_factory.mktemp("index") / "starter"
     report = update_index(out, [KNOWLEDGE], prune=True, progress=False)
     assert not report.errors, report.errors
@@ -108,14 +109,13 @@ def starter_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def starter_retriever(starter_index: Path):
-    from app.retrieval import Retriever
-
     return Retriever.load(starter_index)
 
 
 @pytest.fixture(scope="session")
 def starter_pipeline(starter_retriever, vllm_server):
     """The assistant over the starter index with its default settings (as `make demo` serves it)."""
+    # lazy: langchain_core (keeps collecting the fast tests quick)
     from app.pipeline import RAGConfig, RAGPipeline
 
     return RAGPipeline(starter_retriever, RAGConfig(base_url=vllm_server.base_url, model="telecomgpt"))

@@ -12,6 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.embedder import embedder_of_index, get_embedder
+from app.index_store import document_text
+from app.indexer import update_index
+from app.readers import read_file
+from app.retrieval import Retriever
 from telecomgpt.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,10 +29,6 @@ def rlc_spec(shared_dir: Path) -> Path:
 
 
 def test_openvino_int8_vectors_agree_with_torch_on_real_chunks(rlc_spec: Path):
-    from app.embedder import get_embedder
-    from app.index_store import document_text
-    from app.readers import read_file
-
     chunks, _ = read_file(rlc_spec)
     texts = [document_text(dict(c.metadata(), text=c.text)) for c in chunks][:80]
     fast, reference = get_embedder(backend="openvino-int8"), get_embedder(backend="torch-bf16")
@@ -48,15 +49,14 @@ def test_index_records_its_embedder_and_queries_use_it(spec_index: Path, retriev
 
 
 def test_older_index_without_a_backend_keeps_torch_queries():
-    from app.embedder import embedder_of_index
-
     old = embedder_of_index({"format": 1, "embedder": "all-MiniLM-L6-v2", "files": {}})
     assert (old.name, old.backend) == ("all-MiniLM-L6-v2", "torch-bf16")
 
 
 def test_dense_off_gives_a_working_bm25_index(run_cli, rlc_spec: Path, tmp_path: Path):
     index = tmp_path / "bm25-index"
-    build = run_cli("index", "build", "--input", str(rlc_spec), "--output", str(index), "--dense", "off", "-q")
+    build = run_cli("index", "build", "--input", str(rlc_spec), "--output", str(index), "--dense", "off",
+                    "-q")
     assert build.returncode == 0, build.stderr
     manifest = json.loads((index / "manifest.json").read_text())
     assert manifest["dense"] is False and manifest["embedder"] is None and manifest["chunks"] > 50
@@ -79,8 +79,6 @@ def test_dense_off_gives_a_working_bm25_index(run_cli, rlc_spec: Path, tmp_path:
     note.write_text("# Okapi counter\nSpec: TS 38.331 §9.1.2\n\nThe okapi counter counts forest visits.\n")
     added = run_cli("index", "add", str(note), "--index", str(index), "-q")
     assert added.returncode == 0, added.stderr
-    from app.retrieval import Retriever
-
     retriever = Retriever.load(index)
     assert retriever.dense is None
     assert retriever.search("okapi counter forest visits", k=1)[0].citation == "TS 38.331 §9.1.2"
@@ -89,7 +87,8 @@ def test_dense_off_gives_a_working_bm25_index(run_cli, rlc_spec: Path, tmp_path:
 @pytest.mark.parametrize("kind", ["missing", "corrupt"])
 def test_bad_embedder_folder_is_a_one_line_error(run_cli, assert_one_line_error, kind: str, tmp_path: Path):
     folder = tmp_path / "embedder"
-    if kind == "corrupt":  # what an interrupted copy of a trained model leaves: configs without usable weights
+    # what an interrupted copy of a trained model leaves: configs without usable weights
+    if kind == "corrupt":
         folder.mkdir()
         (folder / "modules.json").write_text("[{not json")
         (folder / "config.json").write_text("{}")
@@ -101,8 +100,6 @@ def test_bad_embedder_folder_is_a_one_line_error(run_cli, assert_one_line_error,
 
 
 def test_settings_of_an_existing_index_cannot_change(tmp_path: Path):
-    from app.indexer import update_index
-
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "note.md").write_text("# HARQ\n\nHARQ combines FEC with retransmission.\n")
@@ -127,7 +124,8 @@ def test_index_speed_bench_runs_on_a_tiny_subset(rlc_spec: Path, tmp_path: Path)
     assert run.returncode == 0, run.stderr[-3000:]
     text = output.read_text()
     assert "<!-- bench:index_speed -->" in text and "<!-- /bench:index_speed -->" in text
-    for label in ("today: torch bf16, one encode per file", "new: openvino-int8", "`index build --dense off`"):
+    for label in ("today: torch bf16, one encode per file", "new: openvino-int8",
+                  "`index build --dense off`"):
         assert label in text, label
     new_row = next(line for line in text.splitlines() if "new: openvino-int8" in line)
     cosine_min, cosine_mean = (float(v) for v in new_row.split("|")[5].split("/"))

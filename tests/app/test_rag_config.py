@@ -1,10 +1,14 @@
-"""`RAGConfig.from_settings`: the one place TelecomGPT settings become the assistant's config (serve and chat)."""
+"""`RAGConfig.from_settings`: the one place TelecomGPT settings become the assistant's config (serve and
+chat)."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.pipeline import RAGConfig
+from app.retrieval import Retriever
+from app.server.run import build_app
+from telecomgpt.cli.chat import _RAGClient
 from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
 
@@ -12,7 +16,8 @@ from telecomgpt.errors import UserError
 def test_every_setting_reaches_the_config(monkeypatch, tmp_path):
     config = tmp_path / "settings.yaml"
     config.write_text("served_model_name: tg\nrequest_timeout_s: 7\nserve: {max_model_len: 4096}\n"
-                      "rag: {passages: 5, passage_chars: 300, max_tokens: 64, temperature: 0.3, unsupported: mark}\n")
+                      "rag: {passages: 5, passage_chars: 300, max_tokens: 64, temperature: 0.3, unsupported: "
+                      "mark}\n")
     monkeypatch.setenv("TELECOMGPT_API_KEY", "k")
     rag = RAGConfig.from_settings(load_settings(config), base_url="http://127.0.0.1:9/v1", release=18)
     assert (rag.base_url, rag.model, rag.api_key, rag.release) == ("http://127.0.0.1:9/v1", "tg", "k", 18)
@@ -43,10 +48,6 @@ def test_no_endpoint_is_a_user_error(monkeypatch, tmp_path):
 def test_serve_and_chat_build_the_same_assistant(starter_index, tmp_path):
     """`serve --index` and `chat --index` both go through RAGConfig.from_settings (they once differed in
     timeout_s): the same settings reach both running pipelines."""
-    from app.retrieval import Retriever
-    from app.server.run import build_app
-    from telecomgpt.cli.chat import _RAGClient
-
     config = tmp_path / "settings.yaml"
     config.write_text("request_timeout_s: 9\nrag: {passages: 2, unsupported: mark}\n")
     settings = load_settings(config)

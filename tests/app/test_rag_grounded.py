@@ -46,9 +46,10 @@ def test_starter_questions_show_only_sentences_the_right_clause_supports(starter
 def test_streaming_and_non_streaming_give_the_same_checked_answer(rag_server):
     client = _client(rag_server)
     messages = [{"role": "user", "content": QUESTION}]
-    whole = client.chat.completions.create(model="telecomgpt-rag", messages=messages, max_tokens=64, temperature=0)
-    stream = client.chat.completions.create(model="telecomgpt-rag", messages=messages, max_tokens=64, temperature=0,
-                                            stream=True)
+    whole = client.chat.completions.create(model="telecomgpt-rag", messages=messages, max_tokens=64,
+                                           temperature=0)
+    stream = client.chat.completions.create(model="telecomgpt-rag", messages=messages, max_tokens=64,
+                                            temperature=0, stream=True)
     pieces, grounding = [], None
     for chunk in stream:
         if chunk.choices and chunk.choices[0].delta.content:
@@ -66,7 +67,8 @@ def test_streaming_and_non_streaming_give_the_same_checked_answer(rag_server):
 def test_lead_quote_is_streamed_first_and_marked_as_evidence(rag_server, retriever):
     """The lead is sent on its own before any generated text, quoted verbatim from the top source, marked."""
     stream = _client(rag_server).chat.completions.create(
-        model="telecomgpt-rag", messages=[{"role": "user", "content": QUESTION}], max_tokens=64, temperature=0,
+        model="telecomgpt-rag", messages=[{"role": "user", "content": QUESTION}], max_tokens=64,
+                                                         temperature=0,
         stream=True)
     pieces, extra = [], {}
     for chunk in stream:
@@ -76,22 +78,26 @@ def test_lead_quote_is_streamed_first_and_marked_as_evidence(rag_server, retriev
     lead, *rest = extra["grounding"]["sentences"]
     assert lead["origin"] == "lead" and lead["citations"] == [1] and pieces[0] == lead["text"]
     top = " ".join(retriever.chunk(extra["sources"][0]["chunk_id"])["text"].split())
-    assert strip_citations(lead["text"]) in top and lead["evidence"]["sentence"] == strip_citations(lead["text"])
+    assert (strip_citations(lead["text"]) in top
+            and lead["evidence"]["sentence"] == strip_citations(lead["text"]))
     assert all(s["origin"] in ("generated", "extractive") for s in rest)
     assert "".join(pieces).startswith(" ".join(s["text"] for s in extra["grounding"]["sentences"]))
 
 
 def test_out_of_scope_question_still_says_it_does_not_know(rag_server):
     reply = _client(rag_server).chat.completions.create(
-        model="telecomgpt-rag", messages=[{"role": "user", "content": "How do I bake sourdough bread at home?"}])
+        model="telecomgpt-rag", messages=[{"role": "user",
+                                           "content": "How do I bake sourdough bread at home?"}])
     assert reply.choices[0].message.content.startswith("I don't know")
-    assert reply.model_extra["grounding"] == {"mode": "idk", "threshold": reply.model_extra["grounding"]["threshold"],
+    assert reply.model_extra["grounding"] == {"mode": "idk",
+                                              "threshold": reply.model_extra["grounding"]["threshold"],
                                               "unsupported": "drop", "sentences": [], "dropped": []}
 
 
 def test_extractive_mode_quotes_the_cited_chunk_verbatim(rag_server, retriever):
     reply = _client(rag_server).chat.completions.create(
-        model="telecomgpt-rag", messages=[{"role": "user", "content": QUESTION}], extra_body={"grounding": "extractive"})
+        model="telecomgpt-rag", messages=[{"role": "user", "content": QUESTION}],
+                                                        extra_body={"grounding": "extractive"})
     grounding, sources = reply.model_extra["grounding"], reply.model_extra["sources"]
     assert grounding["mode"] == "extractive" and grounding["sentences"]
     for sentence in grounding["sentences"]:

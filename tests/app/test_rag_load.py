@@ -51,8 +51,10 @@ def test_sixteen_concurrent_chats(rag_server, artifacts_dir):
     latencies = np.array([r[0] for r in results])
     assert len(results) == CONCURRENT
     assert all("Sources:" in text and sources for _, text, sources in results)
-    report = {"chats": CONCURRENT, "wall_s": round(wall, 2), "p50_s": round(float(np.percentile(latencies, 50)), 2),
-              "p95_s": round(float(np.percentile(latencies, 95)), 2), "max_s": round(float(latencies.max()), 2)}
+    report = {"chats": CONCURRENT, "wall_s": round(wall, 2),
+              "p50_s": round(float(np.percentile(latencies, 50)), 2),
+              "p95_s": round(float(np.percentile(latencies, 95)), 2),
+              "max_s": round(float(latencies.max()), 2)}
     (artifacts_dir / "rag_load.json").write_text(json.dumps(report, indent=1))
     print(f"\n16 concurrent chats: {report}")
     assert wall < 240
@@ -119,7 +121,8 @@ def test_sustained_load_loses_nothing(rag_server, artifacts_dir):
     failed = [r for r in results if r.get("error") or not r.get("done")]
     ttft = np.array([r["ttft_s"] for r in results if r.get("ttft_s") is not None])
     total = np.array([r["total_s"] for r in results if "total_s" in r])
-    report = {"concurrent": CONCURRENT, "sustain_s": SUSTAIN_S, "wall_s": round(wall, 1), "requests": requested,
+    report = {"concurrent": CONCURRENT, "sustain_s": SUSTAIN_S, "wall_s": round(wall, 1),
+              "requests": requested,
               "completed": len(results) - len(failed), "failed": len(failed), "failures": failed[:5],
               "ttft_p50_s": round(float(np.percentile(ttft, 50)), 2) if len(ttft) else None,
               "ttft_p95_s": round(float(np.percentile(ttft, 95)), 2) if len(ttft) else None,

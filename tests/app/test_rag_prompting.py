@@ -9,8 +9,9 @@ import pytest
 
 from app.chunks import citation_of, split_text
 from app.markdown_notes import markdown_chunks, note_abbreviations
-from app.prompting import REMOVED, estimate_tokens, pack_context, sanitize
+from app.prompting import compact_passage, estimate_tokens, pack_context
 from app.retrieval import Hit
+from app.sanitize import REMOVED, sanitize
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "app" / "knowledge"
 
@@ -36,7 +37,8 @@ def test_sanitize_strips_chat_template_tokens_and_keeps_normal_text():
 
 def _hit(n: int, size: int) -> Hit:
     return Hit(text=f"chunk {n} " + "x" * size, score=1.0 / (n + 1),
-               metadata={"spec": "38.331", "kind": "TS", "clause": f"5.3.{n}", "title": f"T{n}", "source": "/a/b.docx"})
+               metadata={"spec": "38.331", "kind": "TS", "clause": f"5.3.{n}", "title": f"T{n}",
+                         "source": "/a/b.docx"})
 
 
 def test_pack_context_respects_budget_and_keeps_rank_order():
@@ -70,13 +72,13 @@ def test_starter_notes_cite_spec_clauses():
     assert not any(c.text.startswith("Spec:") for c in chunks)
     every = [c for f in sorted(KNOWLEDGE.glob("*.md")) if f.name != "README.md"
              for c in markdown_chunks(f.read_text(), f.name)]
-    assert len(every) > 30 and all(c.spec and c.clause for c in every), [c.title for c in every if not c.clause]
-    assert note_abbreviations((KNOWLEDGE / "abbreviations.md").read_text())["HARQ"] == "Hybrid Automatic Repeat Request"
+    assert len(every) > 30 and all(c.spec and c.clause for c in every), [c.title for c in every
+                                                                         if not c.clause]
+    assert note_abbreviations((KNOWLEDGE / "abbreviations.md").read_text())["HARQ"] == ("Hybrid Automatic "
+                                                                                        "Repeat Request")
 
 
 def test_compact_passage_keeps_first_and_question_sentences_in_order():
-    from app.prompting import compact_passage
-
     chunks = markdown_chunks((KNOWLEDGE / "rrc.md").read_text(), "rrc.md")
     text = next(c.text for c in chunks if c.title == "RRC connection re-establishment")
     flat = " ".join(text.split())

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture()
 def supervised(embedded_model_dir, retriever, artifacts_dir):
+    # lazy: langchain_core, fastapi (keeps collecting the fast tests quick)
     from app.pipeline import RAGConfig, RAGPipeline
     from app.server.api import ServerConfig, create_app
     from app.server.run import BackgroundServer

@@ -12,14 +12,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from app.indexer import update_index
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC = "rel18-docx/38201-i00.docx"  # TS 38.201, NR physical layer general description: small, real
 
 
 @pytest.fixture(scope="module")
 def tiny_index(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from app.indexer import update_index
-
     out = tmp_path_factory.mktemp("answers-index") / "index"
     report = update_index(out, [shared_dir / "data" / "corpus" / "3gpp" / SPEC], prune=True, progress=False)
     assert not report.errors, report.errors
@@ -53,7 +53,8 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
     by_row: dict[str, list[dict]] = {}
     for answer in answers:
         by_row.setdefault(answer["row"], []).append(answer)
-    assert {row: len(rows) for row, rows in by_row.items()} == {"bare": 3, "rag": 3, "grounded": 3, "extractive": 3}
+    assert {row: len(rows) for row, rows in by_row.items()} == {"bare": 3, "rag": 3, "grounded": 3,
+                                                                "extractive": 3}
     for answer in answers:
         assert answer["error"] is None, answer["error"]
         assert answer["text"].strip() and 0 < answer["ttft_s"] <= answer["total_s"]
@@ -69,7 +70,8 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
             assert answer["grounding"]["sentences"][0]["origin"] == "lead"
         generated = [s for s in answer["grounding"]["sentences"] if s["origin"] == "generated"]
         assert (answer["ttft_generated_s"] is None) == (not generated)
-        assert answer["ttft_generated_s"] is None or answer["ttft_s"] < answer["ttft_generated_s"] <= answer["total_s"]
+        assert (answer["ttft_generated_s"] is None
+                or answer["ttft_s"] < answer["ttft_generated_s"] <= answer["total_s"])
     assert all(a["ttft_generated_s"] is None for a in by_row["extractive"])
     # Quotes are supported by the chunk they cite: the offline checker must agree with the server (a quote
     # that repeats an 8-gram of an earlier one is a loop, and the checker counts it as unsupported).

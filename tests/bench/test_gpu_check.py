@@ -1,4 +1,5 @@
-"""`bench/gpu_check.sh --dry-run`: the GPU check's exact stage commands, on CPU with 2 steps and a 2-layer model."""
+"""`bench/gpu_check.sh --dry-run`: the GPU check's exact stage commands, on CPU with 2 steps and a 2-layer
+model."""
 
 from __future__ import annotations
 
@@ -29,4 +30,5 @@ def test_gpu_check_dry_run_trains_every_stage(tmp_path: Path, embedded_model_dir
     # CPT: 2 steps x 2 wrapped rows x 64 tokens; 2-layer model: N = 2 x 3,538,944 + 49,152 x 576 = 35,389,440
     assert results["cpt"]["tokens"] == 256
     assert results["cpt"]["flops_per_token"] == 6 * 35_389_440 + 12 * 2 * 576 * 64
-    assert (out / "sft-qlora" / "adapter_config.json").is_file() and (out / "dpo" / "adapter_config.json").is_file()
+    assert ((out / "sft-qlora" / "adapter_config.json").is_file()
+            and (out / "dpo" / "adapter_config.json").is_file())

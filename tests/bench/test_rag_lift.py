@@ -1,4 +1,5 @@
-"""bench/rag_lift.py end to end on a tiny index and two questions per category, through the session's engine."""
+"""bench/rag_lift.py end to end on a tiny index and two questions per category, through the session's
+engine."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from app.indexer import update_index
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "app" / "knowledge"
@@ -24,28 +27,29 @@ def _load_bench():
 @pytest.mark.slow
 def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engine, shared_dir: Path,
                                                                       tmp_path: Path):
-    from app.indexer import update_index
-
     index = tmp_path / "index"
     update_index(index, sorted(KNOWLEDGE.glob("*.md")), progress=False)
     report, plot, runs = tmp_path / "benchmarks.md", tmp_path / "plots" / "rag_lift.png", tmp_path / "runs"
     results = _load_bench().main(["--index", str(index), "--limit", "2", "--budgets", "1x300,3x800",
-                                  "--data-dir", str(shared_dir / "data" / "benchmarks"), "--report", str(report),
-                                  "--plot", str(plot), "--output", str(runs)], llm=vllm_engine)
+                                  "--data-dir", str(shared_dir / "data" / "benchmarks"), "--report",
+                                  str(report), "--plot", str(plot), "--output", str(runs)], llm=vllm_engine)
     names = [r.name for r in results]
-    assert names[:5] == ["bare model, options listed", "bare model, cloze", "naive: bm25s top 3 x 1200, cloze",
+    assert names[:5] == ["bare model, options listed", "bare model, cloze",
+                         "naive: bm25s top 3 x 1200, cloze",
                          "project retrieval 3 x 800, cloze", "project retrieval 3 x 800, options listed"]
     assert len(names) == 6 and names[5].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
     for result in results:
-        assert result.n == 6 and set(result.per_category) == {"Standards overview", "Standards specifications",
-                                                              "Lexicon"}
+        assert result.n == 6 and set(result.per_category) == {"Standards overview",
+                                                              "Standards specifications", "Lexicon"}
         assert 0 <= result.metric("acc") <= 1 and 0 <= result.metric("acc_norm") <= 1 and result.seconds > 0
     naive = [json.loads(line) for line in (runs / "naive-bm25s-top-3-x-1200-cloze" / "samples"
                                            / "teleqna_cloze_lexicon.jsonl").read_text().splitlines()]
-    for row in naive:  # "Context: p1\n\np2\n\np3\n\nQuestion: q\nAnswer:", each passage at most 1,200 characters
+    # "Context: p1\n\np2\n\np3\n\nQuestion: q\nAnswer:", each passage at most 1,200 characters
+    for row in naive:
         context, question = row["prompt"].removeprefix("Context: ").split("\n\nQuestion: ")
         assert row["prompt"].startswith("Context: ") and question.endswith("\nAnswer:")
         assert len(context) <= 3 * 1200 + 4 and "Options:" not in question
     text = report.read_text()
-    assert "<!-- bench:rag_lift -->" in text and "](plots/rag_lift.png)" in text and plot.stat().st_size > 1000
+    assert ("<!-- bench:rag_lift -->" in text and "](plots/rag_lift.png)" in text
+            and plot.stat().st_size > 1000)
     assert "| naive: bm25s top 3 x 1200, cloze |" in text and "over the naive baseline" in text

@@ -1,4 +1,5 @@
-"""bench/retrieval.py end to end on a tiny index: every configuration on all three query sets, and the sweep."""
+"""bench/retrieval.py end to end on a tiny index: every configuration on all three query sets, and the
+sweep."""
 
 from __future__ import annotations
 

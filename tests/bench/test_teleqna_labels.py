@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from bench.label_teleqna import LABELS_PATH, build_labels, load_questions, read_labels
+from telecomgpt.domain.tgpp import read_spec
 
-SUBSET = ["38.300_NG-RAN_Overall_j20.md", "38.401_NG-RAN_Architecture_j20.md", "37.340_Multi_Connectivity_j20.md"]
+SUBSET = ["38.300_NG-RAN_Overall_j20.md", "38.401_NG-RAN_Architecture_j20.md",
+          "37.340_Multi_Connectivity_j20.md"]
 """Release-19 markdown specs that are in the corpus once (no second release), so a label of theirs computed
 on the whole corpus must come out the same on this subset (see the test)."""
-FIELDS = {"id", "category", "spec", "clause", "title", "files", "containment", "margin", "pairs", "alternatives"}
+FIELDS = {"id", "category", "spec", "clause", "title", "files", "containment", "margin", "pairs",
+          "alternatives"}
 
 
 def test_labels_hold_ids_and_clauses_only(shared_dir: Path):
@@ -28,7 +31,8 @@ def test_labels_hold_ids_and_clauses_only(shared_dir: Path):
         assert questions[label["id"]]["category"] == label["category"]
     for question in questions.values():
         for field in ("question", "explanation"):
-            assert question[field][:60] not in text, f"{question['id']} {field} leaked into {LABELS_PATH.name}"
+            assert question[field][:60] not in text, (f"{question['id']} {field} leaked into "
+                                                      f"{LABELS_PATH.name}")
 
 
 @pytest.mark.slow
@@ -53,8 +57,6 @@ def test_committed_labels_match_a_rebuild_on_a_subset(shared_dir: Path, tmp_path
 @pytest.mark.slow
 def test_every_label_points_at_a_clause_of_the_corpus(shared_dir: Path):
     """Each labelled (and alternative) clause is in every spec file the label names, with the same title."""
-    from telecomgpt.domain.tgpp import read_spec
-
     corpus = shared_dir / "data" / "corpus" / "3gpp"
     paths = {p.name: p for p in corpus.rglob("*") if p.is_file()}
     clauses: dict[str, tuple[str, dict[str, str]]] = {}
@@ -67,5 +69,6 @@ def test_every_label_points_at_a_clause_of_the_corpus(shared_dir: Path):
                     clauses[name] = (info.spec, {c.number: c.title for c in parsed if c.number})
                 spec, titles = clauses[name]
                 assert spec == target["spec"], f"{label['id']}: {name} is {spec}, not {target['spec']}"
-                assert titles.get(target["clause"]) is not None, f"{label['id']}: no clause {target['clause']} in {name}"
+                assert titles.get(target["clause"]) is not None, (f"{label['id']}: no clause "
+                                                                  f"{target['clause']} in {name}")
         assert label["title"] in {clauses[name][1][label["clause"]] for name in label["files"]}

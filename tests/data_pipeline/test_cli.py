@@ -22,7 +22,8 @@ def test_every_shipped_config_loads():
     ("args", "message"),
     [
         (["run", "--input", "/nonexistent/specs", "--output", "{tmp}/out"], "input not found"),
-        (["run", "--input", "{tmp}", "--output", "{tmp}/out", "--config", "{tmp}/bad.yaml"], "invalid setting"),
+        (["run", "--input", "{tmp}", "--output", "{tmp}/out", "--config", "{tmp}/bad.yaml"],
+         "invalid setting"),
         (["run", "--input", "{tmp}", "--output", "{tmp}/out", "--executor", "slurm"], "unknown executor"),
         (["stats", "{tmp}/nothing"], "no report.md"),
     ],

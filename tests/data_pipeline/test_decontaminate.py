@@ -30,9 +30,11 @@ def test_reads_every_official_format(benchmarks):
 
 def test_matches_planted_benchmark_text_only(benchmarks, shared_dir):
     key, item = next(iter(_teleqna_items(shared_dir).items()))
-    planted = "An unrelated introduction about radio networks. " + item["question"] + " " + item["explanation"]
+    planted = ("An unrelated introduction about radio networks. " + item["question"] + " "
+               + item["explanation"])
     assert f"TeleQnA:{key}" in benchmarks.matches(planted)
-    assert f"TeleQnA:{key}" in benchmarks.matches(planted.upper().replace(",", " ,"))  # case/punctuation-insensitive
+    # case/punctuation-insensitive
+    assert f"TeleQnA:{key}" in benchmarks.matches(planted.upper().replace(",", " ,"))
     clean = (shared_dir / "data/corpus/3gpp/rel19-md/37.340_Multi_Connectivity_j20.md").read_text()[:4000]
     assert benchmarks.matches(clean) == []
 

@@ -6,8 +6,8 @@ from data_pipeline.filters import BoilerplateClauseFilter
 from data_pipeline.line_rules import LineRules, clean_text, line_problem
 from data_pipeline.readers.tgpp import read_3gpp
 
-SPECS = ["rel19-md/38.211_PHY-Channels_j30.md", "rel19-md/38.321_MAC_j20.md", "rel19-md/37.340_Multi_Connectivity_j20.md",
-         "rel18-docx/38202-i10.docx"]
+SPECS = ["rel19-md/38.211_PHY-Channels_j30.md", "rel19-md/38.321_MAC_j20.md",
+         "rel19-md/37.340_Multi_Connectivity_j20.md", "rel18-docx/38202-i10.docx"]
 
 
 def test_clause_text_survives_and_boilerplate_goes(shared_dir):
@@ -35,7 +35,8 @@ def test_cover_page_lines_are_dropped_even_inside_documents(shared_dir):
 def test_tables_asn1_and_math_are_not_prose():
     rules = LineRules()
     kept = ["| 0 | 15 | Normal |", "RRCSetupRequest ::= SEQUENCE {", "    ue-Identity  InitialUE-Identity,",
-            "$N_{\\text{symb}}^{\\text{slot}} = 14$", "-- ASN1STOP", "# 5.3.7 RRC connection re-establishment"]
+            "$N_{\\text{symb}}^{\\text{slot}} = 14$", "-- ASN1STOP",
+            "# 5.3.7 RRC connection re-establishment"]
     assert [clean_text(line, rules)[0] for line in kept] == [line.strip() for line in kept]
     assert line_problem("Contact: john.doe@example.com for details", rules) == "contact"
     assert line_problem("VALBONNE - FRANCE SOPHIA ANTIPOLIS CEDEX TELECOM", rules) == "uppercase"

@@ -13,6 +13,7 @@ import pytest
 import pyzipper
 
 from data_pipeline.config import load_config
+from data_pipeline.pipeline import build_stages
 from data_pipeline.run import run_pipeline
 from data_pipeline.stats import read_stats
 
@@ -27,13 +28,15 @@ def _planted_inputs(shared_dir: Path, folder: Path) -> dict:
     docx = (shared_dir / "data/corpus/3gpp/rel18-docx/38202-i10.docx").read_bytes()
     (folder / "38202-i10-truncated.docx").write_bytes(docx[: len(docx) // 2])
     (folder / "38999-i00.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    (folder / "latin1-notes.tex").write_bytes("\\begin{document}R\xe9seau \\'etendu\\end{document}".encode("latin-1"))
+    latin1 = "\\begin{document}R\xe9seau \\'etendu\\end{document}".encode("latin-1")
+    (folder / "latin1-notes.tex").write_bytes(latin1)
     with open(folder / "one-line.tex", "wb") as handle:  # a 100 MB file without a newline
         handle.write(b"x" * (100 << 20))
     with pyzipper.AESZipFile(shared_dir / "data/benchmarks/teleqna/TeleQnA.zip") as archive:
         archive.setpassword(b"teleqnadataset")
         key, item = next(iter(json.loads(archive.read("TeleQnA.txt")).items()))
-    quoted = f"\\begin{{document}}We study channel models for aerial links. {item['question']} {item['explanation']}" \
+    quoted = f"\\begin{{document}}We study channel models for aerial links. {item['question']} " \
+             f"{item['explanation']}" \
              " Our measurements extend this view with new data from several campaigns.\\end{document}"
     buffer = io.BytesIO(quoted.encode())
     with tarfile.open(folder / "2401.00001.tar.gz", "w:gz") as tar:
@@ -97,7 +100,8 @@ def test_filters_and_dedup_each_leave_an_audit_trail(run):
     assert _ids(excluded / "boilerplate/front_matter") and _ids(excluded / "boilerplate/change_history")
     assert "arxiv-latex/french.tex" in _ids(excluded / "language/not_english")
     assert "arxiv-latex/2401.00001.tar.gz" in _ids(excluded / "decontamination/benchmark_overlap")
-    records = [json.loads(line) for f in (excluded / "decontamination").rglob("*.gz") for line in gzip.open(f, "rt")]
+    records = [json.loads(line) for f in (excluded / "decontamination").rglob("*.gz")
+               for line in gzip.open(f, "rt")]
     planted_record = next(r for r in records if r["id"] == "arxiv-latex/2401.00001.tar.gz")
     assert planted["teleqna_id"] in planted_record["metadata"]["benchmark_hits"]
     assert len(_ids(excluded / "exact_dedup")) >= 20  # the repeated abstracts (and identical clauses)
@@ -118,7 +122,8 @@ def test_output_loads_with_datasets_and_split_is_deterministic(run):
 
     out = run[0]
     train = datasets.load_dataset("json", data_files=str(out / "data/train/*.jsonl.gz"), split="train")
-    validation = datasets.load_dataset("json", data_files=str(out / "data/validation/*.jsonl.gz"), split="train")
+    validation = datasets.load_dataset("json", data_files=str(out / "data/validation/*.jsonl.gz"),
+                                       split="train")
     assert len(train) > 20 * len(validation) > 0
     assert {"text", "id", "metadata"} <= set(train.column_names)
     assert not set(train["id"]) & set(validation["id"])
@@ -126,8 +131,6 @@ def test_output_loads_with_datasets_and_split_is_deterministic(run):
 
 def test_every_block_has_a_real_name_in_the_logs(tmp_path, shared_dir):
     """datatrove logs each block as "type: name"; a block without either printed "None" in `data run`."""
-    from data_pipeline.pipeline import build_stages
-
     config = load_config(Path(__file__).resolve().parents[2] / "configs" / "data" / "telecom.yaml")
     stages = build_stages(config, [str(shared_dir / "data" / "corpus" / "3gpp" / "tr-library")], tmp_path,
                           [str(shared_dir / "data" / "benchmarks")])

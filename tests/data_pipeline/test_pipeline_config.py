@@ -42,9 +42,11 @@ def test_missing_pipeline_yaml(run_cli, assert_one_line_error, tmp_path):
 
 def test_yaml_values_reach_the_model_and_unnamed_sources_keep_their_rules(tmp_path):
     config = tmp_path / "pipeline.yaml"
-    config.write_text("tasks: 3\nclause_mode: document\nminhash: {rows: 4}\nline_rules:\n  arxiv: {max_digits: 0.2}\n")
+    config.write_text("tasks: 3\nclause_mode: document\nminhash: {rows: 4}\nline_rules:\n  arxiv: "
+                      "{max_digits: 0.2}\n")
     loaded = load_config(config)
-    assert (loaded.tasks, loaded.clause_mode, loaded.minhash.rows, loaded.minhash.buckets) == (3, "document", 4, 14)
+    assert (loaded.tasks, loaded.clause_mode, loaded.minhash.rows, loaded.minhash.buckets) == (3, "document",
+                                                                                               4, 14)
     assert loaded.line_rules["arxiv"].max_digits == 0.2
     assert loaded.line_rules["code"].enabled is False  # not named in the YAML: the built-in rules stay
     assert load_config(None) == PipelineConfig()

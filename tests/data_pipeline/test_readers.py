@@ -30,7 +30,8 @@ def test_code_files_carry_language_and_license_and_skips_have_reasons(shared_dir
     assert repo_license(str(repo)) == "Apache-2.0"
     assert repo_license(str(shared_dir / "data/corpus/code/sionna")) == "Apache-2.0"
     doc = read_code(str(repo / "nas.go"), str(repo))
-    assert doc.metadata["language"] == "Go" and doc.metadata["repo"] == "free5gc-nas" and "package nas" in doc.text
+    assert (doc.metadata["language"] == "Go" and doc.metadata["repo"] == "free5gc-nas"
+            and "package nas" in doc.text)
     reasons = Counter()
     for path in sorted(repo.rglob("*")):
         if path.is_file():
@@ -75,8 +76,8 @@ def test_stackexchange_posts_keep_accepted_answers(tmp_path):
     posts = tmp_path / "Posts.xml"
     posts.write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
-        '<row Id="1" PostTypeId="1" AcceptedAnswerId="3" Title="What is a PRB?" Body="&lt;p&gt;In NR?&lt;/p&gt;" Tags="&lt;5g&gt;" />\n'
-        '<row Id="2" PostTypeId="1" Title="Unanswered" Body="x" />\n'
+        '<row Id="1" PostTypeId="1" AcceptedAnswerId="3" Title="What is a PRB?" Body="&lt;p&gt;In '
+        'NR?&lt;/p&gt;" Tags="&lt;5g&gt;" />\n<row Id="2" PostTypeId="1" Title="Unanswered" Body="x" />\n'
         '<row Id="3" PostTypeId="2" ParentId="1" Body="&lt;p&gt;12 subcarriers.&lt;/p&gt;" />\n</posts>\n')
     docs = list(read_posts(str(posts)))
     assert [d.id for d in docs] == ["stackexchange/1"]
@@ -85,7 +86,8 @@ def test_stackexchange_posts_keep_accepted_answers(tmp_path):
 
 @pytest.mark.parametrize("rank", [0, 1])
 def test_corpus_reader_shards_units_by_rank(shared_dir, tmp_path, rank):
-    reader = CorpusReader([str(shared_dir / "data/corpus/3gpp/rel19-md")], str(tmp_path / "e"), str(tmp_path / "x"))
+    reader = CorpusReader([str(shared_dir / "data/corpus/3gpp/rel19-md")], str(tmp_path / "e"),
+                          str(tmp_path / "x"))
     specs = {doc.metadata["spec"] for doc in reader.run(rank=rank, world_size=2)}
     expected = [u.path for u in discover([shared_dir / "data/corpus/3gpp/rel19-md"])][rank::2]
     assert len(specs) == len(expected)

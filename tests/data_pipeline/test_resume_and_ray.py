@@ -34,7 +34,8 @@ def config(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("config") / "fast.yaml"
     # no token counts, and 4 LSH bands instead of 14: fewer Ray tasks; both runs compared use this config
     text = (REPO / "configs/data/telecom.yaml").read_text()
-    path.write_text(text.replace("tokenizer: default", "tokenizer: none").replace("buckets: 14", "buckets: 4"))
+    path.write_text(text.replace("tokenizer: default", "tokenizer: none").replace("buckets: 14",
+                                                                                  "buckets: 4"))
     return path
 
 
@@ -62,14 +63,16 @@ def test_killed_run_resumes_to_identical_output(shared_dir, config, reference, t
     assert not (out / "stats.json").exists()  # really interrupted
     resumed = subprocess.run(_command(shared_dir, out, config), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "Skipping 1 already completed tasks" in resumed.stderr or "already been completed" in resumed.stderr
+    assert ("Skipping 1 already completed tasks" in resumed.stderr
+            or "already been completed" in resumed.stderr)
     assert _data(out) == reference
 
 
 @pytest.mark.slow
 def test_ray_executor_gives_identical_output(shared_dir, config, reference, tmp_path):
     out = tmp_path / "ray"
-    command = _command(shared_dir, out, config, "--executor", "ray", "--workers", "2")  # the last --workers wins
+    # the last --workers wins
+    command = _command(shared_dir, out, config, "--executor", "ray", "--workers", "2")
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert _data(out) == reference

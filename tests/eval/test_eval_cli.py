@@ -9,8 +9,8 @@ from pathlib import Path
 def test_list_shows_every_task(run_cli):
     result = run_cli("eval", "list")
     assert result.returncode == 0
-    for name in ("teleqna", "teleqna_cloze", "oran_bench", "srsran_bench", "wireless_math", "tgpp_wg_classification",
-                 "telecom_math_modeling", "telecom_open_qna", "telecom_code"):
+    for name in ("teleqna", "teleqna_cloze", "oran_bench", "srsran_bench", "wireless_math",
+                 "tgpp_wg_classification", "telecom_math_modeling", "telecom_open_qna", "telecom_code"):
         assert name in result.stdout
 
 
@@ -32,7 +32,7 @@ def test_endpoint_down_is_a_clear_error(run_cli, assert_one_line_error, tmp_path
     with socket.socket() as probe:  # a loopback port with nothing listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run_cli("eval", "run", "--tasks", "srsran_bench", "--data-dir", str(bench_dir), "--backend", "openai",
-                     "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "telecomgpt",
+    result = run_cli("eval", "run", "--tasks", "srsran_bench", "--data-dir", str(bench_dir), "--backend",
+                     "openai", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "telecomgpt",
                      "--output", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "cache"))
     assert_one_line_error(result, "cannot reach the endpoint")

@@ -18,7 +18,8 @@ def test_teleqna_zip_is_decrypted_and_split_by_category(bench_dir: Path):
     counts = {name: len(rows) for name, rows in built.splits.items()}
     assert counts["all.jsonl"] == 1000 and built.malformed == []
     assert counts == {"lexicon.jsonl": 50, "research_overview.jsonl": 200, "research_publications.jsonl": 450,
-                      "standards_overview.jsonl": 100, "standards_specifications.jsonl": 200, "all.jsonl": 1000}
+                      "standards_overview.jsonl": 100, "standards_specifications.jsonl": 200,
+                      "all.jsonl": 1000}
     for row in built.splits["all.jsonl"]:
         assert 2 <= len(row["choices"]) <= 5 and 0 <= row["gold"] < len(row["choices"])
 
@@ -60,7 +61,8 @@ def test_teleqna_txt_directly_in_data_dir_and_a_broken_entry(bench_dir: Path, tm
     assert len(built.splits["all.jsonl"]) == 3 and [m.where for m in built.malformed] == [broken_key]
 
 
-def test_wrong_zip_password_is_a_one_line_error(bench_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_wrong_zip_password_is_a_one_line_error(bench_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TELEQNA_PASSWORD", "not-the-password")
     with pytest.raises(UserError, match="cannot decrypt"):
         build_teleqna(bench_dir)

@@ -26,18 +26,21 @@ def test_the_judge_is_bound_to_the_scorer(bench_dir: Path, eval_cache: Path, tmp
 
 
 def test_no_judge_endpoint_fails_before_any_model_loads(bench_dir: Path, eval_cache: Path, tmp_path: Path):
-    request = EvalRequest(tasks=["telecom_open_qna_judge"], data_dir=bench_dir, cache_dir=eval_cache, output=tmp_path)
+    request = EvalRequest(tasks=["telecom_open_qna_judge"], data_dir=bench_dir, cache_dir=eval_cache,
+                          output=tmp_path)
     with pytest.raises(UserError, match="telecom_open_qna_judge needs an LLM judge endpoint"):
         load_tasks(request)
 
 
 def test_judge_flags_and_env_reach_the_task(run_cli, assert_one_line_error, monkeypatch, bench_dir: Path,
                                             tmp_path: Path):
-    """Through the CLI: TELECOMGPT_JUDGE_URL is honoured (the run then stops at the missing model, not the judge)."""
+    """Through the CLI: TELECOMGPT_JUDGE_URL is honoured (the run then stops at the missing model, not the
+    judge)."""
     monkeypatch.delenv("TELECOMGPT_JUDGE_URL", raising=False)
     args = ["eval", "run", "--tasks", "telecom_open_qna_judge", "--data-dir", str(bench_dir), "--limit", "1",
             "--output", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
             "--model", str(tmp_path / "no-model")]
     assert_one_line_error(run_cli(*args), "needs an LLM judge endpoint")
-    assert_one_line_error(run_cli(*args, env={"TELECOMGPT_JUDGE_URL": "http://127.0.0.1:9/v1"}), "unknown model")
+    assert_one_line_error(run_cli(*args, env={"TELECOMGPT_JUDGE_URL": "http://127.0.0.1:9/v1"}),
+                          "unknown model")
     assert_one_line_error(run_cli(*args, "--judge-url", "http://127.0.0.1:9/v1"), "unknown model")

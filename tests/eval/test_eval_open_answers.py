@@ -1,5 +1,5 @@
-"""The open-answer scorer (eval.metrics.open_answers) on real TeleQnA dev items and the assistant's real texts,
-and the `teleqna_open` task end to end against a real OpenAI endpoint (the shared vLLM server)."""
+"""The open-answer scorer (eval.metrics.open_answers) on real TeleQnA dev items and the assistant's real
+texts, and the `teleqna_open` task end to end against a real OpenAI endpoint (the shared vLLM server)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from app.prompting import IDK_ANSWER
+from eval.data.store import build_source
 from eval.metrics.open_answers import OptionScorer, clean_answer, has_loop, is_abstention
+from eval.runner import EvalRequest, run
 
 
 @pytest.fixture(scope="module")
 def lexicon(bench_dir: Path, eval_cache: Path) -> list[dict]:
-    from eval.data.store import build_source
-
     folder = build_source("teleqna", bench_dir, eval_cache)
     return [json.loads(line) for line in (folder / "lexicon.jsonl").read_text().splitlines()][:20]
 
 
 def test_the_assistants_idk_answer_and_sources_list_are_recognised():
-    from app.prompting import IDK_ANSWER
-
-    assert is_abstention(IDK_ANSWER) and is_abstention("  ") and is_abstention("[1]\n\nSources:\n[1] TS 38.300 §4")
+    assert is_abstention(IDK_ANSWER) and is_abstention("  ") and is_abstention("[1]\n\nSources:\n[1] TS "
+                                                                               "38.300 §4")
     assert not is_abstention("RRC_IDLE, RRC_INACTIVE and RRC_CONNECTED [1].")
-    answer = "The UE has three RRC states [1, 2]. They are RRC_IDLE [2].\n\nSources:\n[1] TS 38.331 §4.2.1 RRC states"
+    answer = ("The UE has three RRC states [1, 2]. They are RRC_IDLE [2].\n\nSources:\n[1] TS 38.331 §4.2.1 "
+              "RRC states")
     assert clean_answer(answer) == "The UE has three RRC states. They are RRC_IDLE."
 
 
@@ -51,10 +52,10 @@ def test_numbers_decide_between_options_that_differ_only_in_a_number():
 
 
 @pytest.mark.slow
-def test_teleqna_open_scores_a_real_openai_endpoint(vllm_server, bench_dir: Path, eval_cache: Path, tmp_path: Path):
-    from eval.runner import EvalRequest, run
-
-    request = EvalRequest(model="telecomgpt", tasks=["teleqna_open"], backend="openai", base_url=vllm_server.base_url,
+def test_teleqna_open_scores_a_real_openai_endpoint(vllm_server, bench_dir: Path, eval_cache: Path,
+                                                    tmp_path: Path):
+    request = EvalRequest(model="telecomgpt", tasks=["teleqna_open"], backend="openai",
+                          base_url=vllm_server.base_url,
                           data_dir=bench_dir, output=tmp_path, limit=1, cache_dir=eval_cache, max_gen_toks=48)
     summary = run(request)
     task = summary["tasks"]["teleqna_open"]

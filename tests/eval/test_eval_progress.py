@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 def test_loglikelihood_reports_questions_done(vllm_engine, capsys):
     from lm_eval.api.instance import Instance
 
-    from eval.models.lm import TelecomLM
+    from eval.models.lm import TelecomLM  # lazy: lm_eval (keeps collecting the fast tests quick)
 
     lm = TelecomLM(llm=vllm_engine)
     questions = [f"Question: Which layer handles function {n} in NR?\nAnswer:" for n in range(5)]

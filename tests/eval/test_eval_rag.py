@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.indexer import update_index
+from app.retrieval import Retriever
 from eval.models.lm import TelecomRAGLM, clip, load_retriever
 from eval.runner import EvalRequest, run
 from telecomgpt.errors import UserError
@@ -18,22 +20,23 @@ KNOWLEDGE = Path(__file__).resolve().parents[2] / "app" / "knowledge"
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real index over the assistant's knowledge notes (a few hundred chunks)."""
-    from app.indexer import update_index
-
     folder = tmp_path_factory.mktemp("rag") / "index"
     update_index(folder, sorted(KNOWLEDGE.glob("*.md")), progress=False)
     return folder
 
 
 @pytest.mark.slow
-def test_rag_model_puts_retrieved_context_before_the_same_prompt(vllm_engine, bench_dir: Path, eval_cache: Path,
+def test_rag_model_puts_retrieved_context_before_the_same_prompt(vllm_engine, bench_dir: Path,
+                                                                 eval_cache: Path,
                                                                   tmp_path: Path, index: Path):
-    request = EvalRequest(tasks=["teleqna_standards_specifications"], data_dir=bench_dir, output=tmp_path / "out",
-                          limit=2, cache_dir=eval_cache, index=str(index))
+    request = EvalRequest(tasks=["teleqna_standards_specifications"], data_dir=bench_dir,
+                          output=tmp_path / "out", limit=2, cache_dir=eval_cache, index=str(index))
     # log-likelihood requests of one question share a context, so retrieval runs once per question
     summary = run(request, llm=vllm_engine)
-    assert summary["rag_index"] == str(index) and summary["tasks"]["teleqna_standards_specifications"]["n"] == 2
-    rows = [json.loads(line) for line in (tmp_path / "out" / "samples" / "teleqna_standards_specifications.jsonl")
+    assert (summary["rag_index"] == str(index)
+            and summary["tasks"]["teleqna_standards_specifications"]["n"] == 2)
+    rows = [json.loads(line)
+            for line in (tmp_path / "out" / "samples" / "teleqna_standards_specifications.jsonl")
             .read_text().splitlines()]
     augmented = [row for row in rows if row["prompt"].startswith("Context from the 3GPP index:\n[1] ")]
     assert augmented, "no retrieved context in any prompt"
@@ -46,13 +49,14 @@ def test_context_budget_reaches_the_prompt(vllm_engine, bench_dir: Path, eval_ca
                                            index: Path):
     """`eval run --passages 2 --passage-chars 200` on the cloze task: at most 2 passages of at most 200
     characters (plus their citation) before the question, and results.json records the budget."""
-    request = EvalRequest(tasks=["teleqna_cloze_lexicon"], data_dir=bench_dir, output=tmp_path / "out", limit=3,
-                          cache_dir=eval_cache, index=str(index), passages=2, passage_chars=200)
+    request = EvalRequest(tasks=["teleqna_cloze_lexicon"], data_dir=bench_dir, output=tmp_path / "out",
+                          limit=3, cache_dir=eval_cache, index=str(index), passages=2, passage_chars=200)
     summary = run(request, llm=vllm_engine)
     assert summary["rag_budget"] == {"passages": 2, "passage_chars": 200}
     rows = [json.loads(line) for line in (tmp_path / "out" / "samples" / "teleqna_cloze_lexicon.jsonl")
             .read_text().splitlines()]
-    augmented = [row["prompt"] for row in rows if row["prompt"].startswith("Context from the 3GPP index:\n[1] ")]
+    augmented = [row["prompt"] for row in rows if row["prompt"].startswith("Context from the 3GPP "
+                                                                           "index:\n[1] ")]
     assert augmented, "no retrieved context in any prompt"
     for prompt in augmented:
         context, question = prompt.removeprefix("Context from the 3GPP index:\n").split("\n\nQuestion: ")
@@ -67,8 +71,6 @@ def test_context_budget_reaches_the_prompt(vllm_engine, bench_dir: Path, eval_ca
 def test_multiple_choice_query_carries_the_options(vllm_engine, index: Path):
     """A cloze prompt does not list the options, so the options scored after it join the query, and every
     option of a question gets the same context."""
-    from app.retrieval import Retriever
-
     lm = TelecomRAGLM(retriever=Retriever.load(index), passages=1, passage_chars=300, llm=vllm_engine)
     context = "Question: Which procedure does the UE start after a radio link failure?\nAnswer:"
     options = [" RRC connection re-establishment", " Paging", " Cell reselection"]

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from eval.catalog import TASKS
+from eval.compare import compare_runs
 from eval.runner import EvalRequest, run
 
 LIMIT = 1  # one item per (sub)task: 29 real items; keeps the package within its CI budget on 2 cores
-EXPECTED_N = {"teleqna": 5, "teleqna_cloze": 5, "teleqna_gen": 5, "oran_bench": 3, "srsran_bench": 1, "wireless_math": 2,
-              "teleqna_open": 3, "tgpp_wg_classification": 1, "telecom_math_modeling": 1, "telecom_open_qna": 1,
-              "telecom_code": 2}
+EXPECTED_N = {"teleqna": 5, "teleqna_cloze": 5, "teleqna_gen": 5, "oran_bench": 3, "srsran_bench": 1,
+              "wireless_math": 2, "teleqna_open": 3, "tgpp_wg_classification": 1, "telecom_math_modeling": 1,
+              "telecom_open_qna": 1, "telecom_code": 2}
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +50,13 @@ def test_samples_keep_every_prompt_answer_and_score(full_run):
         assert len(rows) == LIMIT, path.name
         for row in rows:
             assert row["prompt"] and row["response"] is not None and row["scores"], path.name
-    fill = [json.loads(line) for line in (out / "samples" / "wireless_math_fill.jsonl").read_text().splitlines()]
+    fill = [json.loads(line)
+            for line in (out / "samples" / "wireless_math_fill.jsonl").read_text().splitlines()]
     assert all(isinstance(r["response"][0], str) for r in fill)
 
 
 @pytest.mark.slow
 def test_report_plots_and_compare(full_run, tmp_path: Path):
-    from eval.compare import compare_runs
-
     _, out = full_run
     report = (out / "report.md").read_text()
     for name in TASKS:

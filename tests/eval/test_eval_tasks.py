@@ -53,14 +53,15 @@ def test_every_task_builds_and_renders_its_items(loaded):
 def test_groups_aggregate_their_categories(loaded):
     _, result = loaded
     groups = {g.name: g.child_names for g in result["groups"].values()}
-    assert groups["teleqna"] == ["teleqna_lexicon", "teleqna_research_overview", "teleqna_research_publications",
+    assert groups["teleqna"] == ["teleqna_lexicon", "teleqna_research_overview",
+                                 "teleqna_research_publications",
                                  "teleqna_standards_overview", "teleqna_standards_specifications"]
     assert groups["oran_bench"] == ["oran_bench_easy", "oran_bench_medium", "oran_bench_hard"]
     assert groups["teleqna_cloze"] == [n.replace("teleqna_", "teleqna_cloze_") for n in groups["teleqna"]]
     assert groups["teleqna_open"] == ["teleqna_open_lexicon", "teleqna_open_standards_overview",
                                       "teleqna_open_standards_specifications"]
-    assert set(groups) == {"teleqna", "teleqna_cloze", "teleqna_gen", "teleqna_open", "oran_bench", "wireless_math",
-                           "telecom_code"}
+    assert set(groups) == {"teleqna", "teleqna_cloze", "teleqna_gen", "teleqna_open", "oran_bench",
+                           "wireless_math", "telecom_code"}
 
 
 def test_cloze_tasks_ask_the_question_alone_and_score_the_same_options(loaded):
@@ -77,7 +78,8 @@ def test_cloze_tasks_ask_the_question_alone_and_score_the_same_options(loaded):
             text, choices = cloze.doc_to_text(doc), cloze.doc_to_choice(doc)
             assert text == f"Question: {doc['question']}\nAnswer:", slug
             assert "Options:" in listed.doc_to_text(same) and "Options:" not in text
-            assert choices == listed.doc_to_choice(same) and cloze.doc_to_target(doc) == listed.doc_to_target(same)
+            assert (choices == listed.doc_to_choice(same)
+                    and cloze.doc_to_target(doc) == listed.doc_to_target(same))
             assert all(choice in listed.doc_to_text(same) for choice in choices)
 
 
@@ -88,7 +90,8 @@ def test_open_tasks_ask_the_question_alone_and_map_answers_to_options(loaded):
     tasks = result["tasks"]
     for slug in ("lexicon", "standards_overview", "standards_specifications"):
         task, listed = tasks[f"teleqna_open_{slug}"], tasks[f"teleqna_{slug}"]
-        assert task.OUTPUT_TYPE == "generate_until" and len(task.eval_docs) == len(listed.eval_docs) >= 50, slug
+        assert (task.OUTPUT_TYPE == "generate_until"
+                and len(task.eval_docs) == len(listed.eval_docs) >= 50), slug
         for doc in list(task.eval_docs)[:5]:
             assert task.doc_to_text(doc) == doc["question"], slug
             assert task.doc_to_target(doc) == doc["choices"][doc["gold"]]

@@ -1,4 +1,5 @@
-"""Faults: bad datasets, NaN loss (stop, keep the last good checkpoint), Ctrl-C then resume in the same order."""
+"""Faults: bad datasets, NaN loss (stop, keep the last good checkpoint), Ctrl-C then resume in the same
+order."""
 
 from __future__ import annotations
 
@@ -59,10 +60,11 @@ class PoisonWeights(TrainerCallback):
 
 
 @pytest.mark.slow
-def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(cpt_corpus, embedded_model_dir, tmp_path):
+def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(cpt_corpus, embedded_model_dir,
+                                                                        tmp_path):
     overrides = ["--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(cpt_corpus),
-                 "--output_dir", str(tmp_path), "--max_steps", "6", "--max_train_samples", "8", "--eval_fraction", "0",
-                 *FAST]
+                 "--output_dir", str(tmp_path), "--max_steps", "6", "--max_train_samples", "8",
+                 "--eval_fraction", "0", *FAST]
     with pytest.raises(TrainingDiverged, match="diverged at step 3 .*checkpoint-2"):
         run_stage("cpt", CONFIGS / "cpt.yaml", overrides, callbacks=[PoisonWeights(at=2)])
     assert last_checkpoint(tmp_path).name == "checkpoint-2"
@@ -70,8 +72,10 @@ def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(cpt_corp
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_and_resume_continues_in_the_same_order(run_cli, cpt_corpus, embedded_model_dir, tmp_path):
-    args = ["train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--model_name_or_path", str(embedded_model_dir),
+def test_ctrl_c_saves_and_resume_continues_in_the_same_order(run_cli, cpt_corpus, embedded_model_dir,
+                                                             tmp_path):
+    args = ["train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--model_name_or_path",
+            str(embedded_model_dir),
             "--dataset_path", str(cpt_corpus), "--max_steps", "4", "--max_train_samples", "12",
             "--save_steps", "100", "--eval_fraction", "0", *FAST[:-4]]
     run = [sys.executable, "-m", "telecomgpt.cli.main", *args]

@@ -1,4 +1,5 @@
-"""The compact LM head on CPU (finetune/lm_head.py): same loss and gradients as TRL's default, fewer positions.
+"""The compact LM head on CPU (finetune/lm_head.py): same loss and gradients as TRL's default, fewer
+positions.
 
 A real batch from build-sft output, the embedded model, TRL's own fused head: once projecting every position
 (TRL's CPU default) and once only the positions with a label. If a TRL upgrade renames the switch, the
@@ -18,7 +19,8 @@ from finetune.lm_head import score_label_positions_only
 
 @pytest.fixture(scope="module")
 def batch(sft_dir: Path, embedded_model_dir: Path) -> dict:
-    """Four prompt/completion rows, padded; labels only on the completions (as completion-only SFT has them)."""
+    """Four prompt/completion rows, padded; labels only on the completions (as completion-only SFT has
+    them)."""
     import torch
     from transformers import AutoTokenizer
 

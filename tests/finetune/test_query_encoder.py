@@ -1,4 +1,5 @@
-"""`telecomgpt train query-encoder`: queries mined from a real spec index, a short training through the CLI, and its use.
+"""`telecomgpt train query-encoder`: queries mined from a real spec index, a short training through the CLI,
+and its use.
 
 The index holds the real TS 38.321 (Release 19 markdown) cut to its first 120,000 characters (definitions,
 abbreviations and the first MAC procedures); 30 steps of 8 queries train in well under a minute on 2 cores.
@@ -13,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.indexer import update_index
+from app.retrieval import Retriever
 from finetune.data.query_pairs import KINDS, held_out, mine_queries
 
 SPEC = "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md"
@@ -27,8 +30,6 @@ def spec_dir(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="session")
 def spec_index(spec_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from app.indexer import update_index
-
     index = tmp_path_factory.mktemp("qe-index") / "index"
     report = update_index(index, [spec_dir], prune=True, progress=False)
     assert not report.errors and report.total_chunks > 50
@@ -71,8 +72,6 @@ def test_queries_come_from_the_specs_and_never_from_held_out_clauses(spec_index:
 
 
 def test_trained_query_encoder_is_installed_and_changes_the_ranking(trained_index: tuple[Path, str]):
-    from app.retrieval import Retriever
-
     index, stdout = trained_index
     assert "held-out clause titles, dense recall@5" in stdout, stdout
     manifest = json.loads((index / "manifest.json").read_text())
@@ -83,7 +82,8 @@ def test_trained_query_encoder_is_installed_and_changes_the_ranking(trained_inde
     assert tuned.query_embedder is not base.query_embedder
     query = "Which MAC entity procedure reports the amount of data waiting in the UL buffers?"
     vector_tuned, vector_base = tuned.embed_query(query), base.embed_query(query)
-    assert float((vector_tuned @ vector_base.T).item()) < 0.9999  # a different encoder, not the same one reloaded
+    # a different encoder, not the same one reloaded
+    assert float((vector_tuned @ vector_base.T).item()) < 0.9999
     rankings = [[h.metadata["chunk_id"] for h in r.search(query, k=10, mode="dense")] for r in (tuned, base)]
     assert rankings[0] != rankings[1]
     assert np.isclose(np.linalg.norm(vector_tuned), 1.0, atol=1e-3)
@@ -93,8 +93,8 @@ def test_index_search_can_turn_the_query_encoder_off(run_cli, trained_index: tup
     index, _ = trained_index
     outputs = []
     for setting in ("on", "off"):
-        result = run_cli("index", "search", "buffer status reporting", "--index", str(index), "--mode", "dense",
-                         "--json", "--query-encoder", setting)
+        result = run_cli("index", "search", "buffer status reporting", "--index", str(index), "--mode",
+                         "dense", "--json", "--query-encoder", setting)
         assert result.returncode == 0, result.stderr[-2000:]
         outputs.append([hit["metadata"]["chunk_id"] for hit in json.loads(result.stdout)["hits"]])
     assert all(outputs)
@@ -110,10 +110,13 @@ def test_bad_inputs_are_one_line_errors(run_cli, assert_one_line_error, spec_dir
     assert_one_line_error(run_cli("train", "query-encoder", "--index", str(bm25_only)), "BM25 only")
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text("steps: [1, 2\n")
-    assert_one_line_error(run_cli("train", "query-encoder", "--index", str(spec_index), "--config", str(recipe)),
+    assert_one_line_error(run_cli("train", "query-encoder", "--index", str(spec_index), "--config",
+                                  str(recipe)),
                           "not valid YAML")
     recipe.write_text("stepz: 3\n")
-    assert_one_line_error(run_cli("train", "query-encoder", "--index", str(spec_index), "--config", str(recipe)),
+    assert_one_line_error(run_cli("train", "query-encoder", "--index", str(spec_index), "--config",
+                                  str(recipe)),
                           "unknown query-encoder settings")
-    assert_one_line_error(run_cli("index", "search", "x", "--index", str(spec_index), "--query-encoder", "maybe"),
+    assert_one_line_error(run_cli("index", "search", "x", "--index", str(spec_index), "--query-encoder",
+                                  "maybe"),
                           "--query-encoder")

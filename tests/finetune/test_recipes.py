@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from finetune.modeling import lora_config
 from finetune.recipes import STAGES, parse_recipe
 from telecomgpt.errors import UserError
 
@@ -25,7 +26,8 @@ def test_every_model_has_all_three_stages():
 
 def test_gpu_recipes_cover_the_embedded_model_and_a_7b_model():
     names = {f"{p.parents[1].name}/{p.stem}" for p in GPU_RECIPES}
-    assert {"smollm2-135m/cpt", "smollm2-135m/sft", "smollm2-135m/dpo", "qwen2.5-7b/sft", "qwen2.5-7b/dpo"} <= names
+    assert {"smollm2-135m/cpt", "smollm2-135m/sft", "smollm2-135m/dpo", "qwen2.5-7b/sft",
+            "qwen2.5-7b/dpo"} <= names
 
 
 def _model_of(recipe: Path) -> str:
@@ -82,7 +84,8 @@ def test_accelerate_config_loads_in_accelerate(config: Path):
 def test_accelerate_configs_cover_ddp_fsdp_and_zero3(tmp_path: Path):
     from accelerate.commands.config.config_args import ClusterConfig
 
-    assert {c.stem for c in (CONFIGS / "accelerate").glob("*.yaml")} >= {"multi_gpu", "fsdp", "deepspeed_zero3"}
+    assert {c.stem for c in (CONFIGS / "accelerate").glob("*.yaml")} >= {"multi_gpu", "fsdp",
+                                                                         "deepspeed_zero3"}
     typo = tmp_path / "typo.yaml"
     typo.write_text((CONFIGS / "accelerate/fsdp.yaml").read_text() + "num_proceses: 2\n")
     with pytest.raises(ValueError, match="num_proceses"):  # so the test above would catch a misspelt key
@@ -127,11 +130,12 @@ def test_7b_qlora_recipe_builds_without_weights():
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM, Qwen2Config
 
-    from finetune.modeling import lora_config
+    # lazy: torch (keeps collecting the fast tests quick)
     from finetune.throughput import matmul_params_from_config
 
     recipe = parse_recipe("sft", CONFIGS / "qwen2.5-7b/gpu/sft.yaml", ["--use_cpu", "true"])
-    config = Qwen2Config(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+    config = Qwen2Config(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
+                         num_attention_heads=28,
                          num_key_value_heads=4, vocab_size=152064, tie_word_embeddings=False)
     with torch.device("meta"):
         model = get_peft_model(AutoModelForCausalLM.from_config(config), lora_config(recipe.lora))

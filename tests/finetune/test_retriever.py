@@ -1,8 +1,9 @@
-"""`telecomgpt train retriever`: pairs mined from a real spec, a tiny trained embedder and reranker, and their use.
+"""`telecomgpt train retriever`: pairs mined from a real spec, a tiny trained embedder and reranker, and their
+use.
 
 The tiny corpus is the first 80,000 characters of the real TS 38.321 (Release 19 markdown): its definitions,
-abbreviations and the first MAC procedures, about 100 chunks. The tiny retriever is trained on 64 pairs with short
-lengths and a 1-layer reranker, so that it trains in a minute or two on 2 cores.
+abbreviations and the first MAC procedures, about 100 chunks. The tiny retriever is trained on 64 pairs with
+short lengths and a 1-layer reranker, so that it trains in a minute or two on 2 cores.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from app.indexer import update_index
+from app.readers import read_file
+from app.reranker import Reranker
+from app.retrieval import Hit, Retriever
+from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.retrieval_pairs import KINDS, PairMining, mine_pairs, read_pairs
 
 SPEC = "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md"
@@ -40,17 +46,20 @@ def mined(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
 
 @pytest.fixture(scope="session")
 def trained(run_cli, tiny_spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A retriever trained through the CLI on the tiny corpus: 64 pairs, short lengths, a 1-layer reranker trained
-    for 12 epochs (96 steps)."""
+    """A retriever trained through the CLI on the tiny corpus: 64 pairs, short lengths, a 1-layer reranker
+    trained for 12 epochs (96 steps)."""
     out = tmp_path_factory.mktemp("retriever") / "run"
-    result = run_cli("train", "retriever", "--corpus", str(tiny_spec), "--output", str(out), "--max-pairs", "64",
-                     "--epochs", "2", "--reranker-epochs", "12", "--batch-size", "16", "--max-seq-length", "32", "--reranker-layers", "1",
+    result = run_cli("train", "retriever", "--corpus", str(tiny_spec), "--output", str(out), "--max-pairs",
+                     "64",
+                     "--epochs", "2", "--reranker-epochs", "12", "--batch-size", "16", "--max-seq-length",
+                     "32", "--reranker-layers", "1",
                      "--reranker-batch-size", "16", "--reranker-max-length", "96", timeout=1500)
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 
 
-# --- pair mining ---------------------------------------------------------------------------------------------
+# --- pair mining
+# ---------------------------------------------------------------------------------------------
 def test_mining_a_real_spec_gives_all_four_kinds_with_hard_negatives(mined):
     stats, pairs = mined
     kinds = {p["source"] for p in pairs}
@@ -68,8 +77,6 @@ def test_mining_a_real_spec_gives_all_four_kinds_with_hard_negatives(mined):
 
 
 def test_no_mined_pair_overlaps_a_benchmark_item(mined):
-    from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
-
     ngrams = load_benchmark_ngrams(default_benchmarks())
     assert ngrams is not None and len(ngrams) > 1000  # the real benchmarks were read
     _, pairs = mined
@@ -82,7 +89,8 @@ def test_a_pair_quoting_a_benchmark_is_excluded(tiny_spec, tmp_path):
     mine_pairs(PairMining(corpus=[str(tiny_spec)], benchmarks=[str(_empty_benchmark(tmp_path))]), clean)
     victim = next(p for p in read_pairs(clean) if p["source"] == "title" and len(p["positive"].split()) > 30)
     bench = tmp_path / "planted.jsonl"
-    bench.write_text(json.dumps({"id": "q1", "question": "Which clause says: " + victim["positive"][:400]}) + "\n")
+    bench.write_text(json.dumps({"id": "q1",
+                                 "question": "Which clause says: " + victim["positive"][:400]}) + "\n")
     out = tmp_path / "decontaminated"
     stats = mine_pairs(PairMining(corpus=[str(tiny_spec)], benchmarks=[str(bench)]), out)
     assert stats["excluded"].get("contaminated", 0) >= 1
@@ -91,10 +99,9 @@ def test_a_pair_quoting_a_benchmark_is_excluded(tiny_spec, tmp_path):
 
 def test_passages_come_from_the_clause_they_are_paired_with(tiny_spec, shared_dir, tmp_path):
     """Two specs in one run: every title/heading-path positive is a chunk of the clause its metadata names."""
-    from app.readers import read_file
-
     specs = [shared_dir / "data/corpus/3gpp/rel19-md/38.211_PHY-Channels_j30.md", tiny_spec]
-    mine_pairs(PairMining(corpus=[str(s) for s in specs], benchmarks=[str(_empty_benchmark(tmp_path))]), tmp_path)
+    mine_pairs(PairMining(corpus=[str(s) for s in specs], benchmarks=[str(_empty_benchmark(tmp_path))]),
+               tmp_path)
     chunks = {(spec.name, c.clause): set() for spec in specs for c in read_file(spec)[0]}
     for spec in specs:
         for chunk in read_file(spec)[0]:
@@ -107,7 +114,8 @@ def test_passages_come_from_the_clause_they_are_paired_with(tiny_spec, shared_di
 
 def test_mining_is_deterministic_and_the_seed_picks_the_subset(tiny_spec, tmp_path):
     bench = str(_empty_benchmark(tmp_path))
-    runs = [read_pairs(_mine(tiny_spec, tmp_path / f"run{i}", seed, bench)) for i, seed in enumerate((0, 0, 1))]
+    runs = [read_pairs(_mine(tiny_spec, tmp_path / f"run{i}", seed, bench))
+            for i, seed in enumerate((0, 0, 1))]
     assert runs[0] == runs[1]
     assert [p["id"] for p in runs[0]] != [p["id"] for p in runs[2]]
     assert len(runs[0]) == 40 and len({p["id"] for p in runs[0]}) == 40
@@ -125,22 +133,21 @@ def _empty_benchmark(folder: Path) -> Path:
     return path
 
 
-# --- training and use ----------------------------------------------------------------------------------------
+# --- training and use
+# ----------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_training_writes_both_models_and_a_summary(trained):
     summary = json.loads((trained / "retriever_summary.json").read_text())
     assert summary["pairs"]["kept"] == 64 and set(summary["pairs"]["kept_by_kind"]) == set(KINDS)
     assert summary["embedder"]["steps"] >= 6 and summary["reranker"]["steps"] >= 90
     assert summary["reranker"]["last_loss"] < summary["reranker"]["first_loss"]
-    assert (trained / "embedder" / "modules.json").is_file() and (trained / "reranker" / "config.json").is_file()
+    assert ((trained / "embedder" / "modules.json").is_file()
+            and (trained / "reranker" / "config.json").is_file())
     assert not trained.with_name(trained.name + ".partial").exists()
 
 
 @pytest.mark.slow
 def test_the_trained_embedder_changes_the_ranking(trained, tiny_spec, tmp_path):
-    from app.indexer import update_index
-    from app.retrieval import Retriever
-
     rankings = {}
     for name, embedder in (("default", None), ("trained", trained / "embedder")):
         update_index(tmp_path / name, [tiny_spec], prune=True, progress=False, embedder=embedder,
@@ -158,9 +165,6 @@ def test_the_trained_reranker_puts_the_right_clause_first(trained):
     """Planted cases: the hit list as BM25 would give it (the BM25-mined distractor first, the right passage
     second, then two more distractors); the reranker must move the right one to the top in two cases of three.
     A random scoring head gets about one in four right."""
-    from app.reranker import Reranker
-    from app.retrieval import Hit
-
     pairs = read_pairs(trained / "pairs")
     reranker = Reranker.load(trained / "reranker", max_length=96)
     cases = pairs[:24]
@@ -178,9 +182,6 @@ def test_the_trained_reranker_puts_the_right_clause_first(trained):
 
 @pytest.mark.slow
 def test_retriever_search_reranks_with_a_loaded_reranker(trained, tiny_spec, tmp_path):
-    from app.indexer import update_index
-    from app.retrieval import Retriever
-
     update_index(tmp_path / "index", [tiny_spec], prune=True, progress=False, backend="torch-bf16")
     plain = Retriever.load(tmp_path / "index")
     reranked = Retriever.load(tmp_path / "index", reranker=trained / "reranker")
@@ -190,21 +191,21 @@ def test_retriever_search_reranks_with_a_loaded_reranker(trained, tiny_spec, tmp
     hits = reranked.search(query, k=3, rerank_top=20)
     scores = [h.metadata["rerank_score"] for h in hits]
     assert len(hits) == 3 and scores == sorted(scores, reverse=True)
-    assert {h.metadata["chunk_id"] for h in hits} <= set(pool)  # it reorders the fused candidates, nothing else
+    # it reorders the fused candidates, nothing else
+    assert {h.metadata["chunk_id"] for h in hits} <= set(pool)
     assert [h.metadata["chunk_id"] for h in plain.search(query, k=3)] == pool[:3]  # without it: fused order
 
 
-# --- user mistakes -------------------------------------------------------------------------------------------
+# --- user mistakes
+# -------------------------------------------------------------------------------------------
 def test_missing_corpus_is_one_line(run_cli, assert_one_line_error, tmp_path):
     assert_one_line_error(run_cli("train", "retriever", "--corpus", str(tmp_path / "nope"), "--output",
                                   str(tmp_path / "out")), "corpus not found")
 
 
 @pytest.mark.slow
-def test_bad_reranker_or_embedder_folders_are_one_line_errors(run_cli, assert_one_line_error, trained, tiny_spec,
-                                                              tmp_path):
-    from app.indexer import update_index
-
+def test_bad_reranker_or_embedder_folders_are_one_line_errors(run_cli, assert_one_line_error, trained,
+                                                              tiny_spec, tmp_path):
     index = tmp_path / "index"
     update_index(index, [tiny_spec], prune=True, progress=False, dense=False)
     corrupt = tmp_path / "corrupt"
@@ -213,7 +214,8 @@ def test_bad_reranker_or_embedder_folders_are_one_line_errors(run_cli, assert_on
     (corrupt / "model.safetensors").write_bytes(b"garbage")
     for folder, needle in ((tmp_path / "missing", "no reranker"), (corrupt, "cannot load the reranker"),
                            (trained / "embedder", "not a cross-encoder")):
-        assert_one_line_error(run_cli("chat", "--index", str(index), "--reranker", str(folder), "hello"), needle)
+        assert_one_line_error(run_cli("chat", "--index", str(index), "--reranker", str(folder), "hello"),
+                              needle)
     assert_one_line_error(run_cli("eval", "run", "--tasks", "teleqna", "--limit", "1", "--index", str(index),
                                   "--reranker", str(corrupt), "--output", str(tmp_path / "eval")),
                           "cannot load the reranker")
@@ -230,13 +232,15 @@ def test_ctrl_c_during_training_writes_nothing(tiny_spec, tmp_path):
 
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    process = subprocess.Popen([*TELECOMGPT, "train", "retriever", "--corpus", str(tiny_spec), "--output", str(out),
-                                "--max-pairs", "64", "--batch-size", "8", "--max-seq-length", "64"],
+    process = subprocess.Popen([*TELECOMGPT, "train", "retriever", "--corpus", str(tiny_spec), "--output",
+                                str(out), "--max-pairs", "64", "--batch-size", "8", "--max-seq-length", "64"],
                                stderr=subprocess.PIPE, text=True, env=env,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # `&` ignores it
+                               # `&` ignores it
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     partial = out.with_name("run.partial")
     deadline = time.monotonic() + 300
-    while not (partial / "pairs" / "stats.json").is_file() and process.poll() is None and time.monotonic() < deadline:
+    while (not (partial / "pairs" / "stats.json").is_file() and process.poll() is None
+           and time.monotonic() < deadline):
         time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=600)

@@ -1,4 +1,5 @@
-"""Model FLOPs per token against a hand computation, token counting on TRL's real collators, the GPU peak table."""
+"""Model FLOPs per token against a hand computation, token counting on TRL's real collators, the GPU peak
+table."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from finetune.throughput import (
     matmul_params_from_config,
     sequence_lengths,
 )
+from finetune.train import run_stage
 
 # SmolLM2-135M (the embedded model's config.json): 30 layers, hidden 576, 9 heads x 64, 3 KV heads, MLP 1536,
 # vocabulary 49,152 with tied embeddings. By hand, per layer: q and o 576 x 576 = 331,776 each; k and v
@@ -35,14 +37,16 @@ def test_matmul_parameters_of_smollm2_by_hand(smollm2_config):
 
 
 def test_the_formula_matches_the_real_architecture(smollm2_config):
-    """Every nn.Linear of the model built from the config (on the meta device: no memory), plus the tied head."""
+    """Every nn.Linear of the model built from the config (on the meta device: no memory), plus the tied
+    head."""
     import torch
     from transformers import AutoModelForCausalLM
 
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(smollm2_config)
     linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
-    assert smollm2_config.tie_word_embeddings and linear == SMOLLM2_N  # lm_head is an nn.Linear sharing the weight
+    # lm_head is an nn.Linear sharing the weight
+    assert smollm2_config.tie_word_embeddings and linear == SMOLLM2_N
 
 
 def test_flops_per_token_full_lora_and_dpo():
@@ -98,12 +102,11 @@ def test_a_two_step_cpu_run_writes_tokens_per_second_and_mfu(cpt_corpus: Path, e
                                                              tmp_path: Path):
     from finetune_helpers import FAST
 
-    from finetune.train import run_stage
-
     config = Path(__file__).resolve().parents[2] / "configs/finetune/smollm2-135m/cpt.yaml"
     summary = run_stage("cpt", config, [
         "--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(cpt_corpus),
-        "--output_dir", str(tmp_path), "--max_steps", "2", "--peak_tflops", "2.0", "--eval_fraction", "0", *FAST,
+        "--output_dir", str(tmp_path), "--max_steps", "2", "--peak_tflops", "2.0", "--eval_fraction", "0",
+                                        *FAST,
         "--max_length", "64"])
     written = json.loads((tmp_path / "run_summary.json").read_text())["throughput"]
     assert written == summary["throughput"]
@@ -111,7 +114,8 @@ def test_a_two_step_cpu_run_writes_tokens_per_second_and_mfu(cpt_corpus: Path, e
     assert written["tokens"] == 256 and written["timed_steps"] == 1 and written["tokens_per_second"] > 0
     flops = written["flops_per_token"]
     assert flops == 6 * SMOLLM2_N + 12 * 30 * 576 * 64  # full fine-tuning, 64-token rows
-    assert written["model_tflops_per_second"] == pytest.approx(written["tokens_per_second"] * flops / 1e12, rel=0.05)
+    assert written["model_tflops_per_second"] == pytest.approx(written["tokens_per_second"] * flops / 1e12,
+                                                               rel=0.05)
     assert written["mfu"] == pytest.approx(written["model_tflops_per_second"] / 2.0, rel=0.01)
     logged = [h for h in json.loads((tmp_path / "checkpoint-2/trainer_state.json").read_text())["log_history"]
               if "loss" in h]

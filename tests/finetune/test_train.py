@@ -22,8 +22,10 @@ pytestmark = pytest.mark.slow
 def sft_run(sft_dir: Path, embedded_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("sft-run")
     return run_stage("sft", CONFIGS / "sft.yaml", [
-        "--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(sft_dir), "--output_dir", str(out),
-        "--max_steps", "4", "--learning_rate", "5e-4", "--max_train_samples", "16", "--eval_path", str(sft_dir),
+        "--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(sft_dir), "--output_dir",
+                                                   str(out),
+        "--max_steps", "4", "--learning_rate", "5e-4", "--max_train_samples", "16", "--eval_path",
+                                                   str(sft_dir),
         "--max_eval_samples", "4", *FAST, "--max_length", "192"])
 
 
@@ -53,7 +55,8 @@ def test_qlora_sft_learns_and_trains_about_two_percent(sft_run: dict):
 def test_dpo_on_preference_pairs_lowers_loss(dpo_dir: Path, embedded_model_dir: Path, tmp_path: Path):
     summary = run_stage("dpo", CONFIGS / "dpo.yaml", [
         "--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(dpo_dir),
-        "--output_dir", str(tmp_path), "--max_steps", "3", "--learning_rate", "5e-4", "--max_train_samples", "6",
+        "--output_dir", str(tmp_path), "--max_steps", "3", "--learning_rate", "5e-4", "--max_train_samples",
+                                                      "6",
         "--eval_path", str(dpo_dir), "--max_eval_samples", "4", *FAST])
     assert summary["eval_loss"]["before"] == pytest.approx(0.6931, abs=0.01)  # policy == reference at start
     assert summary["eval_loss"]["after"] < summary["eval_loss"]["before"]

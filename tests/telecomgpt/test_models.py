@@ -14,7 +14,8 @@ def test_converted_folder_has_everything_vllm_needs(embedded_model_dir):
     assert config["model_type"] == "llama"
     assert (embedded_model_dir / "model.safetensors").stat().st_size > 200 * 2**20  # bf16, not 4-bit
     tokenizer_config = json.loads((embedded_model_dir / "tokenizer_config.json").read_text())
-    template = tokenizer_config.get("chat_template") or (embedded_model_dir / "chat_template.jinja").read_text()
+    template = (tokenizer_config.get("chat_template")
+                or (embedded_model_dir / "chat_template.jinja").read_text())
     assert "im_start" in template
 
 

@@ -21,7 +21,8 @@ def _value(cmd: list[str], flag: str) -> str:
 
 def test_command_carries_parallelism_and_engine_arguments(embedded_model_dir: Path):
     extra = _split_vllm_args(["--gpu-memory-utilization 0.9", "--max-num-seqs 512 --enable-prefix-caching"])
-    server = VLLMServer(embedded_model_dir, port=8123, tensor_parallel_size=2, data_parallel_size=4, extra_args=extra)
+    server = VLLMServer(embedded_model_dir, port=8123, tensor_parallel_size=2, data_parallel_size=4,
+                        extra_args=extra)
     cmd = server.command()
     assert _value(cmd, "--tensor-parallel-size") == "2" and _value(cmd, "--data-parallel-size") == "4"
     assert cmd[-5:] == ["--gpu-memory-utilization", "0.9", "--max-num-seqs", "512", "--enable-prefix-caching"]
@@ -43,7 +44,8 @@ def test_bad_parallelism_and_bare_words_are_one_line_errors(embedded_model_dir: 
 
 
 def test_serve_cli_accepts_dash_values_and_rejects_bad_sizes_in_one_line(run_cli, assert_one_line_error):
-    """The options reach VLLMServer (its check fires) and a `--`-leading --vllm-arg value is not taken for a flag."""
+    """The options reach VLLMServer (its check fires) and a `--`-leading --vllm-arg value is not taken for a
+    flag."""
     result = run_cli("serve", "--vllm-arg", "--gpu-memory-utilization 0.9", "--tensor-parallel-size", "0",
                      timeout=120)
     assert_one_line_error(result, "must be at least 1")

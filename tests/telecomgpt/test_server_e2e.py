@@ -4,6 +4,7 @@ import httpx
 import psutil
 import pytest
 
+from telecomgpt.errors import UserError
 from telecomgpt.llm.client import ChatClient
 from telecomgpt.llm.server import VLLMServer
 
@@ -27,15 +28,14 @@ def test_chat_with_base_and_adapter(vllm_server):
 
 
 def test_streaming_yields_pieces(vllm_server):
-    pieces = list(ChatClient(vllm_server.base_url, "telecomgpt").stream(QUESTION, max_tokens=24, temperature=0))
+    pieces = list(ChatClient(vllm_server.base_url, "telecomgpt").stream(QUESTION, max_tokens=24,
+                                                                        temperature=0))
     assert len(pieces) > 3
     assert "".join(pieces) == ChatClient(vllm_server.base_url, "telecomgpt").chat(QUESTION, max_tokens=24,
                                                                                   temperature=0)
 
 
 def test_unknown_served_model_is_clear(vllm_server):
-    from telecomgpt.errors import UserError
-
     with pytest.raises(UserError, match="does not know model"):
         ChatClient(vllm_server.base_url, "gpt-17").chat(QUESTION, max_tokens=4)
 
@@ -54,8 +54,6 @@ def test_stop_leaves_no_process(embedded_model_dir, tmp_path):
 
 def test_out_of_memory_start_is_one_line(embedded_model_dir, tmp_path):
     """Asking for a KV cache larger than the machine fails fast with a clear reason, and cleans up."""
-    from telecomgpt.errors import UserError
-
     server = VLLMServer(embedded_model_dir, kv_cache_gb=5000, max_model_len=512, log_file=tmp_path / "log")
     with pytest.raises(UserError, match="ran out of memory"):
         server.start(timeout_s=600)

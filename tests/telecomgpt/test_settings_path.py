@@ -1,4 +1,5 @@
-"""One settings path: `eval run`, `train`, `data build-dpo|build-sft` resolve the model like `serve` and `chat`.
+"""One settings path: `eval run`, `train`, `data build-dpo|build-sft` resolve the model like `serve` and
+`chat`.
 
 Precedence everywhere: flag > TELECOMGPT_* environment > YAML (`--config`, or a training recipe) > default.
 Each case names a model that does not exist, so the command stops early with a one-line error that names
@@ -12,6 +13,8 @@ import sys
 
 import pytest
 
+from telecomgpt.cli.main import main
+
 RECIPE = "configs/finetune/smollm2-135m/sft.yaml"
 SETTINGS_COMMANDS = [("serve",), ("chat",), ("models", "prepare"), ("eval", "run"), ("data", "build-sft"),
                      ("data", "build-dpo")]
@@ -19,8 +22,6 @@ SETTINGS_COMMANDS = [("serve",), ("chat",), ("models", "prepare"), ("eval", "run
 
 @pytest.mark.parametrize("command", [*SETTINGS_COMMANDS, ("train", "sft")])
 def test_commands_accept_config(command, monkeypatch, capsys):
-    from telecomgpt.cli.main import main
-
     monkeypatch.setattr(sys, "argv", ["telecomgpt", *command, "--help"])
     try:
         main()  # prints the help and returns (the CLI runs click outside standalone mode)
@@ -47,8 +48,8 @@ CASES = [  # (flag given, env given, --config given) -> the source that wins
 
 
 @pytest.mark.parametrize(("flag", "env", "yaml", "winner"), CASES)
-def test_eval_run_resolves_the_model_like_serve(run_cli, assert_one_line_error, monkeypatch, tmp_path, shared_dir,
-                                                flag, env, yaml, winner):
+def test_eval_run_resolves_the_model_like_serve(run_cli, assert_one_line_error, monkeypatch, tmp_path,
+                                                shared_dir, flag, env, yaml, winner):
     monkeypatch.delenv("TELECOMGPT_MODEL", raising=False)
     models = _models(tmp_path)
     bench_dir = shared_dir / "data" / "benchmarks"
@@ -65,7 +66,8 @@ def test_models_prepare_takes_the_configured_model(run_cli, assert_one_line_erro
     models = _models(tmp_path)
     done = run_cli("models", "prepare", "--config", str(tmp_path / "settings.yaml"))
     assert_one_line_error(done, f"unknown model '{models['yaml']}'")
-    done = run_cli("models", "prepare", "--config", str(tmp_path / "settings.yaml"), env={"TELECOMGPT_MODEL": models["env"]})
+    done = run_cli("models", "prepare", "--config", str(tmp_path / "settings.yaml"),
+                   env={"TELECOMGPT_MODEL": models["env"]})
     assert_one_line_error(done, f"unknown model '{models['env']}'")
 
 
@@ -83,7 +85,8 @@ def test_build_dpo_resolves_the_policy_model(run_cli, assert_one_line_error, mon
                                              flag, env, yaml, winner):
     monkeypatch.delenv("TELECOMGPT_MODEL", raising=False)
     models = _models(tmp_path)
-    args = ["data", "build-dpo", "--sft", str(sft_file), "--output", str(tmp_path / "dpo"), "--no-decontaminate"]
+    args = ["data", "build-dpo", "--sft", str(sft_file), "--output", str(tmp_path / "dpo"),
+            "--no-decontaminate"]
     args += ["--config", str(tmp_path / "settings.yaml")] if yaml else []
     done = run_cli(*args, env={"TELECOMGPT_MODEL": models["env"]} if env else {})
     assert_one_line_error(done, f"unknown model '{models[winner]}'")
@@ -92,9 +95,11 @@ def test_build_dpo_resolves_the_policy_model(run_cli, assert_one_line_error, mon
 
 def test_train_takes_the_model_from_env_over_the_recipe_and_the_flag_over_both(run_cli, assert_one_line_error,
                                                                                tmp_path, sft_file):
-    """For `train` the recipe is the YAML layer: TELECOMGPT_MODEL beats its model_name_or_path, the flag beats both."""
+    """For `train` the recipe is the YAML layer: TELECOMGPT_MODEL beats its model_name_or_path, the flag beats
+    both."""
     models = _models(tmp_path)
-    args = ["train", "sft", "--config", RECIPE, "--dataset_path", str(sft_file), "--output_dir", str(tmp_path / "run")]
+    args = ["train", "sft", "--config", RECIPE, "--dataset_path", str(sft_file), "--output_dir",
+            str(tmp_path / "run")]
     done = run_cli(*args, env={"TELECOMGPT_MODEL": models["env"]})
     assert_one_line_error(done, f"unknown model '{models['env']}'")
     done = run_cli(*args, "--model_name_or_path", models["flag"], env={"TELECOMGPT_MODEL": models["env"]})

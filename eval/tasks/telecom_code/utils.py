@@ -10,12 +10,13 @@ def summarize_prompt(doc: dict) -> str:
 
 
 def infill_prompt(doc: dict) -> str:
-    return (f"One line of this {doc['language']} function was replaced by <MASK>. Reply with the missing line "
-            f"only.\n\n```{doc['language']}\n{doc['code']}\n```")
+    return (f"One line of this {doc['language']} function was replaced by <MASK>. Reply with the missing "
+            f"line only.\n\n```{doc['language']}\n{doc['code']}\n```")
 
 
 def _first_code_line(answer: str) -> str:
-    lines = [line for line in answer.strip().splitlines() if line.strip() and not line.strip().startswith("```")]
+    lines = [line for line in answer.strip().splitlines() if line.strip()
+             and not line.strip().startswith("```")]
     return lines[0].strip() if lines else ""
 
 
@@ -29,4 +30,5 @@ def score_infill(doc: dict, results: list[str]) -> dict:
     """`score` (= edit similarity here) is what the telecom_code group averages over both subtasks."""
     line = _first_code_line(results[0])
     similarity = edit_similarity(line, doc["reference"])
-    return {"score": similarity, "exact_match": exact_match(line, doc["reference"]), "edit_similarity": similarity}
+    return {"score": similarity, "exact_match": exact_match(line, doc["reference"]),
+            "edit_similarity": similarity}

@@ -7,8 +7,9 @@ from eval.metrics.equations import boxed_contents, equations_match, normalize_la
 
 
 def prompt(doc: dict) -> str:
-    return ("The following system-model text from telecommunications literature has one expression replaced by "
-            f"<MASK>.\n\n{doc['context']}\n\nWrite the LaTeX expression that <MASK> stands for, as \\boxed{{...}}.")
+    return ("The following system-model text from telecommunications literature has one expression replaced "
+            f"by <MASK>.\n\n{doc['context']}\n\nWrite the LaTeX expression that <MASK> stands for, as "
+            f"\\boxed{{...}}.")
 
 
 def extract(answer: str) -> str:
@@ -27,4 +28,5 @@ def score(doc: dict, results: list[str]) -> dict:
         return {"exact_match": 0.0, "similarity": 0.0, "extraction_failure": 1.0}
     a, b = normalize_latex(predicted), normalize_latex(doc["target"])
     return {"exact_match": float(equations_match(predicted, doc["target"])),
-            "similarity": difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), "extraction_failure": 0.0}
+            "similarity": difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(),
+            "extraction_failure": 0.0}

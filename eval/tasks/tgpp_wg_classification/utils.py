@@ -5,5 +5,6 @@ from eval.data.store import load_split as load_dataset  # noqa: F401  (the YAML'
 
 def prompt(doc: dict) -> str:
     groups = ", ".join(doc["choices"])
-    return (f"The following excerpt comes from a 3GPP technical specification.\n\nExcerpt: {doc['excerpt']}\n\n"
-            f"Which 3GPP working group ({groups}) is responsible for this specification?\nWorking group:")
+    return ("The following excerpt comes from a 3GPP technical specification.\n\nExcerpt: "
+            f"{doc['excerpt']}\n\nWhich 3GPP working group ({groups}) is responsible for this "
+            "specification?\nWorking group:")

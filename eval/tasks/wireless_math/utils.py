@@ -5,7 +5,8 @@ from eval.metrics.equations import boxed_contents, equations_match
 
 
 def mcq_prompt(doc: dict) -> str:
-    options = "\n".join(f"{letter}. {choice}" for letter, choice in zip(doc["letters"], doc["choices"], strict=True))
+    options = "\n".join(f"{letter}. {choice}" for letter, choice in zip(doc["letters"], doc["choices"],
+                                                                        strict=True))
     return f"{doc['context']}\nOptions:\n{options}\nAnswer:"
 
 
@@ -15,7 +16,8 @@ def fill_prompt(doc: dict) -> str:
 
 
 def score_fill(doc: dict, results: list[str]) -> dict:
-    """Correct when every blank's answer matches (normalized, or sympy-equivalent); no \\boxed{} = extraction failure."""
+    """Correct when every blank's answer matches (normalized, or sympy-equivalent); no \\boxed{} = extraction
+    failure."""
     boxes = boxed_contents(results[0])
     expected = doc["answers"]
     if len(boxes) < len(expected):
