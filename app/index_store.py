@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from telecomgpt.errors import UserError
+
 FORMAT_VERSION = 1
 LEGACY_DIM = 384
 """The vector width of indexes whose manifest records none (all-MiniLM-L6-v2, the only embedder then)."""
@@ -93,6 +95,20 @@ def bm25_text(record: dict) -> str:
     """What BM25 indexes: the heading counts twice (3GPP clause titles name their topic precisely)."""
     heading = heading_of(record)
     return f"{heading}\n{heading}\n{record['text']}" if heading else record["text"]
+
+
+def read_built_index(index_dir: Path) -> tuple[dict, list[dict]]:
+    """(manifest, chunk records) of a complete index folder; a missing or interrupted one is a UserError."""
+    manifest_path = Path(index_dir) / "manifest.json"
+    if not manifest_path.is_file():
+        raise UserError(f"no index at {index_dir}", hint="build one with `telecomgpt index build`")
+    manifest = json.loads(manifest_path.read_text())
+    if not manifest.get("complete"):
+        raise UserError(f"index at {index_dir} is incomplete (interrupted build)",
+                        hint="rerun `telecomgpt index build` with the same inputs to resume")
+    with open(Path(index_dir) / "chunks.jsonl", "rb") as handle:
+        records = [orjson.loads(line) for line in handle if line.strip()]
+    return manifest, records
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

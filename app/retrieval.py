@@ -4,6 +4,9 @@ The query is first expanded with the abbreviations the indexed specs define (as 
 e.g. "RLF" -> "RLF (Radio Link Failure)". Each fused candidate is then checked against a minimum
 cosine similarity to the query, so an unrelated question returns no hits and the assistant can say
 it does not know.
+
+An index may carry its own query encoder (`telecomgpt train query-encoder`): queries are then embedded by it
+for the dense ranking, while the cosine floor stays measured with the chunks' own embedder.
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 from app.chunks import citation_of
 from app.embedder import embedder_of_index, get_embedder, query_embedder_of_index
 from app.expansion import expand_query
-from app.index_store import bm25_tokens, import_bm25s
+from app.index_store import bm25_tokens, import_bm25s, read_built_index
 from app.reranker import Reranker
 from telecomgpt.errors import UserError
 
@@ -34,23 +36,22 @@ how it was chosen and what it measured on the whole corpus)."""
 BM25_WEIGHT = 1.0
 """FUSION: weight of the BM25 ranking in weighted reciprocal-rank fusion, weight / (RRF_K + rank).
 
-BM25_WEIGHT, DENSE_WEIGHT and CANDIDATES were chosen with `bench/retrieval.py --sweep` on the
-clause-title and definition query sets ONLY (the TeleQnA-labelled set is checked, never tuned on):
-dense weight 1.0 / 0.7 / 0.5 / 0.3 / 0.2 x candidates 20 / 50 / 100, best by mean recall@5, ties by
-MRR@10. On a 4,373-chunk index (TS 38.300, 38.321, 37.340, 38.401, 38.211 Rel-19 + TR 21.905; 150 + 150
-queries, 2026-11-30) equal weights (the old fusion) scored mean R@5 0.863 (MRR 0.735), BM25 alone 0.867
-(0.749), dense alone 0.797 (0.630), and BM25 1 / dense 0.2 with 100 candidates 0.877 (0.756), the best.
-Dense retrieval with MiniLM is the weaker ranking on 3GPP text, so it breaks BM25's ties and adds the
-clauses BM25 misses, without outvoting it. The differences are a few queries.
+BM25_WEIGHT, DENSE_WEIGHT and CANDIDATES were chosen with `bench/retrieval.py --sweep` on the clause-title and
+definition query sets ONLY (the TeleQnA-labelled set is checked, never tuned on): dense weight 1.0 / 0.7 / 0.5
+/ 0.3 / 0.2 x candidates 20 / 50 / 100, best by mean recall@5, ties by MRR@10. On the whole shared corpus
+(100,453 chunks with 128-word-piece vectors and the index's trained query encoder, 150 + 150 queries from
+held-out clauses, 2026-11-30; docs/benchmarks.md sections retrieval_sweep and retrieval) BM25 1 / dense 0.2
+with 20 candidates scored mean R@5 0.880, BM25 alone 0.837, equal weights 0.877 (20 candidates) to 0.823
+(100).
 
-On the whole shared corpus (100,453 chunks, docs/benchmarks.md section retrieval) this default and BM25 alone
-are within one query on the tuning sets (mean R@5 0.887 vs 0.890) and tie on the TeleQnA-labelled check set
-(R@5 0.452), where dense alone (0.607) and equal weights (0.571) do better: the constructed title/definition
-queries favour BM25, so weights tuned on them under-use the dense ranking on real questions. Not re-tuned on
-the check set (it is never tuned on); the trained embedder is the intended lever."""
+Checked on the TeleQnA-labelled set with the trained query encoder: R@5 0.488 against 0.452 for BM25 alone
+(+0.036), while equal weights reach 0.679 there but lose one definition query to BM25. Dense retrieval is the
+stronger ranking on real questions and the weaker one on the constructed title/definition queries (which
+favour BM25 by construction); the weights stay what the tuning sets chose."""
 DENSE_WEIGHT = 0.2
-"""FUSION: weight of the dense (MiniLM) ranking; see BM25_WEIGHT."""
-CANDIDATES = 100
+"""FUSION: weight of the dense (MiniLM; the index's trained query encoder when it has one) ranking; see
+BM25_WEIGHT."""
+CANDIDATES = 20
 """FUSION: how deep each ranking is read before fusing; see BM25_WEIGHT."""
 RERANK_TOP = 20
 """With a reranker loaded (`--reranker`), the fused hits it reorders: 20 keep reranking near 150 ms on 2 cores
@@ -92,6 +93,9 @@ class Retriever:
         self.abbreviations = abbreviations
         self.min_similarity = min_similarity
         self._releases = np.array([r.get("release") or 0 for r in records], dtype=np.int32)
+        # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25)
+        self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
+                                  dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
         self._embed_lock = threading.Lock()
         self.file_count = len({r["source"] for r in records})
@@ -110,15 +114,7 @@ class Retriever:
 
         bm25s = import_bm25s()
         index_dir = Path(index_dir)
-        manifest_path = index_dir / "manifest.json"
-        if not manifest_path.is_file():
-            raise UserError(f"no index at {index_dir}", hint="build one with `telecomgpt index build`")
-        manifest = json.loads(manifest_path.read_text())
-        if not manifest.get("complete"):
-            raise UserError(f"index at {index_dir} is incomplete (interrupted build)",
-                            hint="rerun `telecomgpt index build` with the same inputs to resume")
-        with open(index_dir / "chunks.jsonl", "rb") as handle:
-            records = [orjson.loads(line) for line in handle if line.strip()]
+        manifest, records = read_built_index(index_dir)
         vectors = dense = None  # a BM25-only index (`index build --dense off`) has neither
         if manifest.get("dense", True):
             vectors = np.load(index_dir / "vectors.npy", mmap_mode="r")
@@ -197,15 +193,19 @@ class Retriever:
         mask = (self._releases == release) if release is not None else None
         if mask is not None and not mask.any():
             return []
-        query_vector = None
+        query_vector = floor_vector = None
         if self.dense is not None:
             with self._embed_lock:  # one forward pass at a time; concurrent ones only contend for 2 cores
-                query_vector = self.embed_query(text)
+                query_vector = floor_vector = self.embed_query(text)
+                if self.manifest and self.query_embedder is not self.embedder:
+                    # The cosine floor keeps the meaning it was set with: similarity under the chunks' own
+                    # embedder. A trained query encoder moves queries to rank better, not to score alike.
+                    floor_vector = self.embedder.embed_query(text)
         ranked: dict[str, list[int]] = {}
         if mode in ("hybrid", "dense"):
             ranked["dense"] = self._dense(query_vector, candidates, mask)
         if mode in ("hybrid", "bm25"):
-            ranked["bm25"] = self._bm25(text, candidates, mask)
+            ranked["bm25"] = self._bm25(text, candidates, mask, typed=query)
         fused: dict[int, float] = {}
         weights = {"bm25": bm25_weight, "dense": dense_weight} if mode == "hybrid" else {}
         for name, ids in ranked.items():
@@ -217,7 +217,7 @@ class Retriever:
         if query_vector is None:
             similarity = np.full(len(rows), np.nan)
         else:
-            similarity = np.asarray(self.vectors[rows]) @ query_vector[0] if rows else np.zeros(0)
+            similarity = np.asarray(self.vectors[rows]) @ floor_vector[0] if rows else np.zeros(0)
         hits = []
         per_clause: dict[tuple, int] = {}
         for row, sim in zip(rows, similarity, strict=True):
@@ -248,7 +248,15 @@ class Retriever:
         _, ids = self.dense.search(query_vector, min(n, len(self.records)), params=params)
         return [int(i) for i in ids[0] if i >= 0]
 
-    def _bm25(self, text: str, n: int, mask: np.ndarray | None) -> list[int]:
+    def _bm25(self, text: str, n: int, mask: np.ndarray | None, typed: str | None = None) -> list[int]:
+        """Top `n` rows by BM25 for the (expanded) `text`; Abbreviations-clause chunks are scored on `typed`,
+        the query before expansion.
+
+        The expansion ("AMF" -> "AMF (Access and Mobility Management Function)") is read from those very
+        lists, so matching it back against them is circular: every question that names an abbreviation
+        would rank a glossary above the clauses about it (on the starter notes, TR 21.905 §3 outranked
+        TS 23.501 §4.2.3 for "What does the AMF do in the 5G core?" and entered the top 3 for "Which RRC
+        states does a UE have in NR?"). The expansion still helps every other chunk match the long form."""
         if self.bm25 is None:
             return []
         vocab = self.bm25.vocab_dict
@@ -257,6 +265,11 @@ class Retriever:
             return []
         weights = mask.astype(np.float32) if mask is not None else None
         scores = self.bm25.get_scores(tokens, weight_mask=weights)
+        if typed is not None and typed != text and self._glossary.any():
+            plain = [t for t in bm25_tokens([typed])[0] if t in vocab]
+            plain_scores = (self.bm25.get_scores(plain, weight_mask=weights) if plain
+                            else np.zeros_like(scores))
+            scores = np.where(self._glossary, plain_scores, scores)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top])]

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 from app.embedder import cpu_threads, resolve_embedder
 from app.expansion import expand_query
+from app.index_store import read_built_index
 from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.query_pairs import balanced_stream, held_out, mine_queries
 from finetune.data.retrieval_pairs import GENERIC_TITLES
@@ -103,18 +103,10 @@ def load_settings(path: Path | None, overrides: dict) -> QueryEncoderTraining:
 
 
 def _read_index(index: Path) -> tuple[dict, list[dict], np.ndarray, dict]:
-    manifest_path = index / "manifest.json"
-    if not manifest_path.is_file():
-        raise UserError(f"no index at {index}", hint="build one with `telecomgpt index build`")
-    manifest = json.loads(manifest_path.read_text())
-    if not manifest.get("complete"):
-        raise UserError(f"index at {index} is incomplete (interrupted build)",
-                        hint="rerun `telecomgpt index build`")
+    manifest, records = read_built_index(index)
     if not manifest.get("dense", True):
         raise UserError(f"index {index} is BM25 only (--dense off): it has no vectors to train queries "
                         "against")
-    with open(index / "chunks.jsonl", "rb") as handle:
-        records = [orjson.loads(line) for line in handle if line.strip()]
     vectors = np.load(index / "vectors.npy")
     abbreviations = json.loads((index / "abbreviations.json").read_text())
     return manifest, records, vectors, abbreviations

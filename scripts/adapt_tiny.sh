@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end on one CPU machine: pipeline output -> CPT -> SFT (QLoRA) -> DPO (QLoRA) -> merge -> eval,
-# then the retriever (embedder + reranker) trained on pairs mined from the same specs,
+# then the retriever (embedder + reranker) trained on pairs mined from the same specs, and an index of those
+# specs with its own trained query encoder,
 # for the embedded SmolLM2-135M-Instruct on the shared corpus. 22 minutes on 2 quiet cores (measured 2026-11-23).
 #
 #   bash scripts/adapt_tiny.sh            # or: make adapt
@@ -18,6 +19,7 @@ SFT_STEPS=${SFT_STEPS:-30}
 DPO_STEPS=${DPO_STEPS:-15}
 EVAL_LIMIT=${EVAL_LIMIT:-40}
 RETRIEVER_PAIRS=${RETRIEVER_PAIRS:-256}
+QUERY_ENCODER_STEPS=${QUERY_ENCODER_STEPS:-100}
 EVAL_TASKS=${EVAL_TASKS:-teleqna,oran_bench,telecom_code,telecom_math_modeling}
 TG=${TG:-.venv/bin/telecomgpt}
 RECIPES=configs/finetune/smollm2-135m
@@ -29,39 +31,39 @@ mkdir -p "$RUN"
 step() { printf '\n=== %s  [%s]\n' "$1" "$(date +%H:%M:%S)"; }
 START=$(date +%s)
 
-step "1/9 data pipeline: clean, dedup, decontaminate (training corpus + one held-out spec)"
+step "1/10 data pipeline: clean, dedup, decontaminate (training corpus + one held-out spec)"
 $TG data run --input "$SPECS/38.211_PHY-Channels_j30.md" --input "$SPECS/38.321_MAC_j20.md" \
   --input "$SPECS/37.340_Multi_Connectivity_j20.md" --input "$CORPUS/code/free5gc-nas" --output "$RUN/corpus"
 $TG data run --input "$SPECS/38.300_NG-RAN_Overall_j20.md" --output "$RUN/heldout"
 
-step "2/9 continual pretraining (all parameters, lr 2e-5 constant, packed)"
+step "2/10 continual pretraining (all parameters, lr 2e-5 constant, packed)"
 $TG train cpt --config $RECIPES/cpt.yaml --dataset_path "$RUN/corpus" --output_dir "$RUN/cpt" \
   --eval_path "$RUN/heldout" --max_eval_samples 24 --max_steps "$CPT_STEPS" --max_length 256
 
-step "3/9 instruction data (abbreviations, definitions, code, equations; dedup + decontamination)"
+step "3/10 instruction data (abbreviations, definitions, code, equations; dedup + decontamination)"
 $TG data build-sft --output "$RUN/sft-data" --specs "$SPECS" --code "$CORPUS/code" \
   --text "$CORPUS/3gpp/tr-library" --max-per-builder 150
 
-step "4/9 QLoRA SFT on the CPT model, then merge"
+step "4/10 QLoRA SFT on the CPT model, then merge"
 $TG train sft --config $RECIPES/sft.yaml --model_name_or_path "$RUN/cpt" --dataset_path "$RUN/sft-data" \
   --output_dir "$RUN/sft" --max_steps "$SFT_STEPS" --max_length 256 --per_device_train_batch_size 4
 $TG train merge --base "$RUN/cpt" --adapter "$RUN/sft" --output "$RUN/sft-merged"
 
-step "5/9 preference pairs: the SFT model's own wrong answers (vLLM) + corrupted references"
+step "5/10 preference pairs: the SFT model's own wrong answers (vLLM) + corrupted references"
 $TG data build-dpo --sft "$RUN/sft-data" --model "$RUN/sft-merged" --output "$RUN/dpo-data" --max-prompts 96
 
-step "6/9 QLoRA DPO on the SFT model, then merge"
+step "6/10 QLoRA DPO on the SFT model, then merge"
 $TG train dpo --config $RECIPES/dpo.yaml --model_name_or_path "$RUN/sft-merged" --dataset_path "$RUN/dpo-data" \
   --output_dir "$RUN/dpo" --max_steps "$DPO_STEPS" --max_length 256 --per_device_train_batch_size 2
 $TG train merge --base "$RUN/sft-merged" --adapter "$RUN/dpo" --output "$RUN/dpo-merged"
 
-step "7/9 held-out spec perplexity (TS 38.300, never trained on)"
+step "7/10 held-out spec perplexity (TS 38.300, never trained on)"
 for model in base cpt; do
   path=$([ $model = base ] && echo smollm2-135m-instruct || echo "$RUN/cpt")
   printf '%-5s ' $model; $TG train perplexity --model "$path" --data "$RUN/heldout" --max-docs 24 --max-length 256
 done | tee "$RUN/perplexity.txt"
 
-step "8/9 evaluation: base / CPT / SFT / DPO side by side"
+step "8/10 evaluation: base / CPT / SFT / DPO side by side"
 for model in base cpt sft dpo; do
   case $model in base) path=smollm2-135m-instruct ;; cpt) path="$RUN/cpt" ;; *) path="$RUN/$model-merged" ;; esac
   [ -f "$RUN/eval/$model/results.json" ] || \
@@ -70,8 +72,14 @@ done
 $TG eval compare "$RUN/eval/base" "$RUN/eval/cpt" "$RUN/eval/sft" "$RUN/eval/dpo" --plot "$RUN/compare.png" \
   | tee "$RUN/compare.txt"
 
-step "9/9 retriever: fine-tuned MiniLM embedder + cross-encoder reranker on pairs mined from the specs"
+step "9/10 retriever: fine-tuned MiniLM embedder + cross-encoder reranker on pairs mined from the specs"
 [ -f "$RUN/retriever/retriever_summary.json" ] || \
   $TG train retriever --corpus "$SPECS" --output "$RUN/retriever" --max-pairs "$RETRIEVER_PAIRS"
 echo "use it: $TG index build --embedder $RUN/retriever/embedder ... ; serve/chat/eval run --reranker $RUN/retriever/reranker"
+
+step "10/10 index of the specs, and a query encoder trained for it (queries mined from the index, chunk vectors kept)"
+$TG index build --input "$SPECS" --output "$RUN/index" --quiet
+[ -d "$RUN/index/query_encoder" ] || \
+  $TG train query-encoder --index "$RUN/index" --steps "$QUERY_ENCODER_STEPS" --quiet
+echo "use it: $TG chat --index $RUN/index ... (the index's query encoder is used by every command)"
 echo "done in $(( ($(date +%s) - START) / 60 )) min; loss curves: $RUN/*/loss_curve.png; comparison: $RUN/compare.png"

@@ -130,3 +130,20 @@ def test_index_speed_bench_runs_on_a_tiny_subset(rlc_spec: Path, tmp_path: Path)
     new_row = next(line for line in text.splitlines() if "new: openvino-int8" in line)
     cosine_min, cosine_mean = (float(v) for v in new_row.split("|")[5].split("/"))
     assert cosine_min > 0.95 and cosine_mean > 0.99, new_row
+
+
+def test_embed_tokens_are_recorded_and_checked(tmp_path: Path):
+    """A new index reads 128 word pieces per chunk unless told otherwise; the manifest records it, queries use
+    it, and resuming with another value is a one-line error."""
+    docs = Path(__file__).resolve().parents[2] / "app" / "knowledge"
+    update_index(tmp_path / "default", [docs / "rrc.md"], progress=False)
+    manifest = json.loads((tmp_path / "default" / "manifest.json").read_text())
+    assert manifest["embedder_max_tokens"] == 128
+    assert Retriever.load(tmp_path / "default").query_embedder.max_tokens == 128
+    update_index(tmp_path / "long", [docs / "rrc.md"], progress=False, embed_tokens=256)
+    long = Retriever.load(tmp_path / "long")
+    assert long.embedder.max_tokens == 256
+    assert long.embedder is not Retriever.load(tmp_path / "default").embedder
+    with pytest.raises(UserError, match="embedded with --embed-tokens 128"):
+        update_index(tmp_path / "default", [docs / "rrc.md", docs / "mac.md"], progress=False,
+                     embed_tokens=64)
