@@ -382,7 +382,14 @@ class GroundingSession:
         return self._ranked
 
     def _quotable(self, n: int) -> list[str]:
-        return [s for s in self.sentences_of(n) if not s.endswith(":")]  # no lead-ins
+        """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), and none that repeats one of
+        its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one)."""
+        quotable = []
+        for sentence in self.sentences_of(n):
+            grams = ngrams(sentence, self.config.ngram)
+            if not sentence.endswith(":") and len(set(grams)) == len(grams):
+                quotable.append(sentence)
+        return quotable
 
     def _names_list(self, n: int) -> bool:
         """Whether chunk n is a list of names (abbreviations, short definitions): most of its sentences

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import typer
 
+from finetune.merge import merge_adapter, verify_with_vllm
+from finetune.perplexity import perplexity as compute
 from finetune.query_encoder import load_settings, train_query_encoder
 from finetune.retriever import train_retriever
 from finetune.retriever_config import load_recipe
+from finetune.train import run_stage
 
 train_app = typer.Typer(help="Adapt a model: continual pretraining, QLoRA SFT, DPO, merge.",
                         no_args_is_help=True)
@@ -26,14 +29,12 @@ _RECIPE_HELP = (
 
 
 def _run(stage: str, config: Path, ctx: typer.Context) -> None:
-    from finetune.train import run_stage
-
     summary = run_stage(stage, config, ctx.args)
     line = f"{stage} done: {summary['steps']} steps, train loss {summary['train_loss']:.4f}"
     if "perplexity" in summary:
         ppl = summary["perplexity"]
         line += f", held-out perplexity {ppl.get('before', float('nan')):.2f} -> {ppl['after']:.2f}"
-    from finetune.throughput import describe
+    from finetune.throughput import describe  # lazy: torch (keeps `telecomgpt --help` fast)
 
     typer.echo(f"{line}, {describe(summary.get('throughput'))}; saved to {summary['output_dir']}")
 
@@ -73,8 +74,6 @@ def merge(
                                 help="Load the merged model in vLLM and generate one answer."),
 ) -> None:
     """Merge a LoRA adapter into its base model, writing a folder vLLM serves."""
-    from finetune.merge import merge_adapter, verify_with_vllm
-
     path = merge_adapter(base, adapter, output, dtype=dtype)
     typer.echo(f"merged model written to {path}")
     if verify:
@@ -91,8 +90,6 @@ def perplexity(
     max_length: int = typer.Option(512, help="Tokens per document (longer ones are truncated)."),
 ) -> None:
     """Perplexity of a model on held-out text (e.g. spec clauses kept out of CPT)."""
-    from finetune.perplexity import perplexity as compute
-
     result = compute(model, data, adapter=adapter, max_docs=max_docs, max_length=max_length)
     typer.echo(f"perplexity {result['perplexity']:.3f} over {result['tokens']} tokens in {result['docs']} "
                "documents")

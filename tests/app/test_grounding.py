@@ -191,3 +191,19 @@ def test_a_glossary_ranked_first_does_not_become_the_lead_when_the_next_clause_a
     assert session.shown[0].evidence.chunk_id == clause["chunk_id"] and "AMF" in lead and lead.endswith("[2]")
     alone = GroundingSession(question, hits[:1])  # the glossary alone: it still gives the lead
     assert alone.lead().endswith("[1]") and alone.shown[0].evidence.chunk_id == glossary["chunk_id"]
+
+
+def test_lead_never_quotes_a_sentence_that_repeats_itself():
+    """A spec sentence that repeats one of its own 8-grams would show as a loop: the lead takes the next
+    one."""
+    looping = ("Requirements were added for MPS for MMTEL voice calls for an authorized Service User using a "
+               "UE and for MPS for MMTEL voice calls for an authorized Service User using a UE without a "
+               "subscription.")
+    plain = "The corresponding extensions were also added for MPS for MMTEL video calls of a Service User."
+    hits = [Hit(text=f"{looping}\n{plain}", score=1.0,
+                metadata={"chunk_id": "c0", "spec": "21.917", "kind": "TR", "clause": "6.3.2.9"})]
+    session = GroundingSession("What was added for MPS for MMTEL voice calls?", hits)
+    lead = session.lead()
+    assert lead and strip_citations(lead) == plain and not has_loop(lead)
+    shown = lead + session.check_all("PWNED.")
+    assert looping not in shown and not has_loop(shown), shown

@@ -71,6 +71,7 @@ def test_queries_come_from_the_specs_and_never_from_held_out_clauses(spec_index:
     assert [q["query"] for q in again] == [q["query"] for q in queries]
 
 
+@pytest.mark.slow
 def test_trained_query_encoder_is_installed_and_changes_the_ranking(trained_index: tuple[Path, str]):
     index, stdout = trained_index
     assert "held-out clause titles, dense recall@5" in stdout, stdout
@@ -89,6 +90,7 @@ def test_trained_query_encoder_is_installed_and_changes_the_ranking(trained_inde
     assert np.isclose(np.linalg.norm(vector_tuned), 1.0, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_index_search_can_turn_the_query_encoder_off(run_cli, trained_index: tuple[Path, str]):
     index, _ = trained_index
     outputs = []
@@ -100,6 +102,7 @@ def test_index_search_can_turn_the_query_encoder_off(run_cli, trained_index: tup
     assert all(outputs)
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_one_line_errors(run_cli, assert_one_line_error, spec_dir: Path, spec_index: Path,
                                         tmp_path: Path):
     assert_one_line_error(run_cli("train", "query-encoder", "--index", str(tmp_path / "missing")), "no index")
