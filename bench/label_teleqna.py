@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/label_teleqna.py [--corpus ../shared/data/corpus/3gpp] [--data-dir
     ../shared/data/benchmarks]
-                                           [--output bench/data/teleqna_clause_labels.jsonl]
+                                           [--output ~/.cache/telecomgpt/bench/teleqna_clause_labels.jsonl]
 
 TeleQnA questions of the categories Standards overview, Standards specifications and Lexicon come with an
 explanation that often quotes or closely paraphrases a specification. Each explanation is matched against
@@ -53,7 +53,9 @@ from eval.data.benchmarks import build_teleqna  # noqa: E402
 from telecomgpt import paths  # noqa: E402
 from telecomgpt.domain.tgpp import SpecFileError, read_spec  # noqa: E402
 
-LABELS_PATH = REPO / "bench" / "data" / "teleqna_clause_labels.jsonl"
+LABELS_PATH = paths.home() / "bench" / "teleqna_clause_labels.jsonl"
+"""Where the labels live: the user's cache, never the repository (they are derived from benchmark data and
+rebuilt from ../shared on first use, see `labels_at`)."""
 CATEGORIES = ("Standards overview", "Standards specifications", "Lexicon")
 MIN_CONTAINMENT = 0.6
 """Share of the explanation's word pairs the clause must contain (by hand, 0.5-0.6 held about one wrong
@@ -199,8 +201,15 @@ def build_labels(corpus: Path, data_dir: Path, progress: bool = False) -> tuple[
 
 
 def read_labels(path: Path = LABELS_PATH) -> list[dict]:
-    """The committed labels."""
+    """The labels stored at `path`."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def labels_at(path: Path, corpus: Path, data_dir: Path) -> list[dict]:
+    """The labels at `path`, built from `corpus` and the TeleQnA file in `data_dir` first if absent."""
+    if not path.is_file():
+        write_labels(build_labels(corpus, data_dir, progress=True)[0], path)
+    return read_labels(path)
 
 
 def write_labels(labels: list[dict], path: Path) -> None:

@@ -11,8 +11,9 @@ The index (default: $TELECOMGPT_HOME/bench/retrieval-index) is built or resumed 
   - title: a paraphrase of a clause title that is unique in the index (synonym swaps, question form)
     -> that spec and clause;
   - teleqna: TeleQnA dev questions (Standards overview/specifications, Lexicon), the question text as asked,
-    -> the chunk of the clause its explanation was written from (bench/data/teleqna_clause_labels.jsonl,
-    built by bench/label_teleqna.py; the questions are read from ../shared at run time; see
+    -> the chunk of the clause its explanation was written from (labels in the user's cache,
+    $TELECOMGPT_HOME/bench/teleqna_clause_labels.jsonl, built from ../shared by bench/label_teleqna.py on
+    first use, never stored in the repository; the questions are read from ../shared at run time; see
     CHUNK_CONTAINMENT). Only labels whose clause is in the index count. Not built from the index and
     labelled without any retriever, so it checks what the first two sets (built from titles and terms,
     which favour BM25) may flatter.
@@ -43,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import retrieval
 from app.indexer import update_index
 from app.retrieval import Retriever
-from bench.label_teleqna import LABELS_PATH, load_questions, pairs, read_labels  # noqa: E402
+from bench.label_teleqna import LABELS_PATH, labels_at, load_questions, pairs  # noqa: E402
 from bench.report import machine_line, write_section  # noqa: E402
 from finetune.data.query_pairs import held_out
 from telecomgpt import paths
@@ -127,12 +128,13 @@ def build_queries(records: list[dict], max_queries: int, seed: int = 0) -> list[
     return definitions[:max_queries] + title_queries[:max_queries]
 
 
-def teleqna_queries(records: list[dict], data_dir: Path, labels_path: Path, max_queries: int) -> list[dict]:
+def teleqna_queries(records: list[dict], data_dir: Path, labels: list[dict],
+                    max_queries: int) -> list[dict]:
     """The TeleQnA-labelled queries whose labelled clause (or an alternative) is in the index."""
     indexed = {(r.get("spec"), r.get("clause")) for r in records if r.get("spec") and r.get("clause")}
     questions = {q["id"]: q for q in load_questions(data_dir)}
     queries = []
-    for label in read_labels(labels_path):
+    for label in labels:
         targets = {(label["spec"], label["clause"])} | {(a["spec"], a["clause"])
                                                         for a in label["alternatives"]}
         question = questions.get(label["id"])
@@ -321,7 +323,8 @@ def main() -> None:
             write_section("retrieval_sweep", body)
         print(body)
         return
-    queries += teleqna_queries(retriever.records, args.data_dir, args.labels, args.max_queries)
+    labels = labels_at(args.labels, args.data_dir.parent / "corpus" / "3gpp", args.data_dir)
+    queries += teleqna_queries(retriever.records, args.data_dir, labels, args.max_queries)
     default_options = {"mode": retrieval.DEFAULT_MODE, "bm25_weight": retrieval.BM25_WEIGHT,
                        "dense_weight": retrieval.DENSE_WEIGHT, "candidates": retrieval.CANDIDATES,
                        "rrf_k": retrieval.RRF_K}
@@ -339,7 +342,7 @@ def main() -> None:
     kinds = Counter(q["kind"] for q in queries)
     lines = [index_line
              + f" Queries: {kinds['definition']} definition, {kinds['title']} clause-title paraphrase, "
-             f"{kinds['teleqna']} TeleQnA-labelled (of {len(read_labels(args.labels))} labels; the rest "
+             f"{kinds['teleqna']} TeleQnA-labelled (of {len(labels)} labels; the rest "
              f"point at clauses outside this index). Each search returns 10 hits.", "",
              "| configuration | R@5 definition | R@5 title | R@5 TeleQnA | latency p50 | latency p95 |",
              "|---|---|---|---|---|---|"]

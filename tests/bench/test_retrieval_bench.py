@@ -37,10 +37,10 @@ def rows(table_output: str, heading: str) -> dict[str, list[float]]:
 
 
 @pytest.mark.slow
-def test_retrieval_bench_runs_on_a_tiny_index(shared_dir: Path, tmp_path: Path):
+def test_retrieval_bench_runs_on_a_tiny_index(shared_dir: Path, subset_labels: Path, tmp_path: Path):
     index = tmp_path / "index"
     out = run_bench("--corpus", *[str(shared_dir / "data" / "corpus" / "3gpp" / spec) for spec in SPECS],
-                    "--index", str(index), "--max-queries", "20")
+                    "--index", str(index), "--max-queries", "20", "--labels", str(subset_labels))
     assert (index / "manifest.json").is_file()
     for heading in ("Definition queries:", "Clause-title paraphrases:", "TeleQnA-labelled questions"):
         table = rows(out, heading)
