@@ -36,6 +36,7 @@ from app.index_store import read_built_index
 from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.query_pairs import balanced_stream, held_out, mine_queries
 from finetune.data.retrieval_pairs import GENERIC_TITLES
+from telecomgpt.config import read_yaml
 from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune")
@@ -78,19 +79,7 @@ class QueryEncoderTraining:
 
 def load_settings(path: Path | None, overrides: dict) -> QueryEncoderTraining:
     """Defaults, then the YAML recipe at `path`, then the flags that were given."""
-    import yaml
-
-    values: dict = {}
-    if path is not None:
-        if not Path(path).is_file():
-            raise UserError(f"recipe not found: {path}",
-                            hint="see configs/finetune/minilm/query_encoder.yaml")
-        try:
-            values = yaml.safe_load(Path(path).read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise UserError(f"recipe {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-        if not isinstance(values, dict):
-            raise UserError(f"recipe {path} must be a YAML mapping of settings")
+    values: dict = dict(read_yaml(path)) if path is not None else {}
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in dataclasses.fields(QueryEncoderTraining)}
     unknown = sorted(set(values) - known)

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from telecomgpt.config import read_yaml
 from telecomgpt.errors import UserError
 
 
@@ -87,15 +88,7 @@ class RetrieverTraining:
 
 def load_recipe(path: Path | None, overrides: dict) -> RetrieverTraining:
     """Defaults, then the YAML recipe at `path`, then `overrides` (flags that were given)."""
-    import yaml
-
-    values: dict = {}
-    if path is not None:
-        if not Path(path).is_file():
-            raise UserError(f"recipe not found: {path}", hint="see configs/finetune/minilm/retriever.yaml")
-        values = yaml.safe_load(Path(path).read_text()) or {}
-        if not isinstance(values, dict):
-            raise UserError(f"recipe {path} must be a YAML mapping of settings")
+    values: dict = dict(read_yaml(path)) if path is not None else {}
     values.update({k: v for k, v in overrides.items() if v not in (None, [], ())})
     known = {f.name for f in dataclasses.fields(RetrieverTraining)}
     unknown = sorted(set(values) - known)
