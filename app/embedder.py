@@ -79,6 +79,10 @@ def cpu_threads() -> int:
 class Embedder:
     """One sentence-transformers model on one backend: unit float32 vectors, one row per text."""
 
+    bulk_streams = True
+    """Bulk OpenVINO embedding runs throughput streams side by side (`_embed_bulk`); False runs one request at
+    a time on all cores (the earlier path, which bench/index_speed.py compares against)."""
+
     def __init__(self, name: str, path: Path, backend: str, max_tokens: int | None = None):
         if backend not in BACKENDS:
             raise UserError(f"unknown embedder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -88,7 +92,7 @@ class Embedder:
             self.model.max_seq_length = min(int(max_tokens), self.model.max_seq_length or max_tokens)
         self.max_tokens = int(self.model.max_seq_length or 0)
         self.dim = int(self.model.get_embedding_dimension())
-        self._sessions: dict[int, object] = {}  # compiled OpenVINO models by thread count
+        self._sessions: dict[tuple[int, str], object] = {}  # compiled OpenVINO models by (threads, hint)
         self._lock = threading.Lock()
         if backend == "torch-bf16":
             import torch
@@ -138,16 +142,18 @@ class Embedder:
             torch.set_num_threads(threads)
 
     # --- internals -----------------------------------------------------------------------------
-    def _session(self, threads: int):
-        """The OpenVINO model compiled for `threads` threads (one for queries, all cores for batches)."""
+    def _session(self, threads: int, hint: str = "LATENCY"):
+        """The OpenVINO model compiled for `threads` threads: "LATENCY" runs one request on all of them (a
+        query, a small batch), "THROUGHPUT" splits them into streams that run requests side by side (bulk
+        embedding, see `_embed_bulk`)."""
         with self._lock:
-            if threads not in self._sessions:
+            if (threads, hint) not in self._sessions:
                 import openvino as ov
 
                 core = ov.Core()
-                self._sessions[threads] = core.compile_model(str(self._ir_path), "CPU", {
-                    "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"})
-            return self._sessions[threads]
+                self._sessions[threads, hint] = core.compile_model(str(self._ir_path), "CPU", {
+                    "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": hint})
+            return self._sessions[threads, hint]
 
     def _forward(self, batch: list[str], threads: int) -> np.ndarray:
         import torch
@@ -159,17 +165,62 @@ class Embedder:
                 out = self.model(features)["sentence_embedding"]
             return out.float().numpy()
         compiled = self._session(threads)
+        return self._pool(features, compiled(self._feeds(compiled, features))[0])
+
+    @staticmethod
+    def _feeds(compiled, features: dict) -> dict[str, np.ndarray]:
+        """The tokenizer's output as the exported model's int64 inputs."""
         wanted = {name for port in compiled.inputs for name in port.get_names()}
         feeds = {k: v.numpy().astype(np.int64) for k, v in features.items() if k in wanted}
         if "token_type_ids" in wanted and "token_type_ids" not in feeds:
             feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
-        token_embeddings = np.asarray(compiled(feeds)[0], dtype=np.float32)
+        return feeds
+
+    def _pool(self, features: dict, token_embeddings) -> np.ndarray:
+        """Sentence vectors from the transformer's token embeddings, by the model's own modules."""
+        import torch
+
         features = {k: v for k, v in features.items() if isinstance(v, torch.Tensor)}
-        features["token_embeddings"] = torch.from_numpy(token_embeddings)
+        features["token_embeddings"] = torch.from_numpy(np.asarray(token_embeddings, dtype=np.float32))
         with torch.inference_mode():
             for module in list(self.model)[1:]:  # pooling, dense, normalize: cheap, and exactly the model's
                 features = module(features)
         return features["sentence_embedding"].float().numpy()
+
+    def _embed_bulk(self, batches, threads: int, done: Callable[[np.ndarray, np.ndarray], None]) -> None:
+        """Embed (rows, texts) batches with OpenVINO's throughput streams: while one stream runs a batch the
+        others run the next ones and this thread tokenizes ahead, so no core waits for another (one
+        request on all threads synchronises them at every layer). `done(rows, vectors)` gets each result.
+
+        Hand-written rather than sentence-transformers' `encode`: it drives the exported int8 model through
+        OpenVINO's `AsyncInferQueue`, which that library's OpenVINO path (optimum-intel) cannot be installed
+        here to provide."""
+        import openvino as ov
+
+        compiled = self._session(threads, "THROUGHPUT")
+        requests = max(2, compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        queue = ov.AsyncInferQueue(compiled, requests)
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+
+        def finished(request, userdata) -> None:
+            rows, features = userdata
+            try:
+                vectors = self._pool(features, request.get_output_tensor(0).data)
+                with lock:
+                    done(rows, vectors)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread below
+                failures.append(exc)
+
+        queue.set_callback(finished)
+        for rows, texts in batches:
+            if failures:
+                break
+            features = self.model.preprocess(texts)
+            queue.start_async(self._feeds(compiled, features), (rows, features))
+        queue.wait_all()
+        if failures:
+            raise failures[0]
 
     def _embed_batches(self, texts: list[str], batch_size: int, progress: bool,
                        on_batch: Callable[[int], None] | None, threads: int) -> np.ndarray:
@@ -178,12 +229,20 @@ class Embedder:
         order = np.argsort([-len(t) for t in texts], kind="stable")  # length buckets: little padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         bar = tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress, dynamic_ncols=True)
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            out[rows] = self._forward([texts[i] for i in rows], threads)
+
+        def done(rows: np.ndarray, vectors: np.ndarray) -> None:
+            out[rows] = vectors
             bar.update(len(rows))
             if on_batch is not None:
                 on_batch(len(rows))
+
+        batches = ((order[start:start + batch_size], [texts[i] for i in order[start:start + batch_size]])
+                   for start in range(0, len(texts), batch_size))
+        if self.backend != "torch-bf16" and threads > 1 and len(texts) > batch_size and self.bulk_streams:
+            self._embed_bulk(batches, threads, done)
+        else:
+            for rows, batch in batches:
+                done(rows, self._forward(batch, threads))
         bar.close()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

@@ -35,8 +35,8 @@ from app.expansion import expand_query
 from app.index_store import read_built_index
 from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.query_pairs import balanced_stream, held_out, mine_queries
-from finetune.data.retrieval_pairs import GENERIC_TITLES
 from telecomgpt.config import read_yaml
+from telecomgpt.domain.tgpp_clauses import is_generic_title
 from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune")
@@ -198,7 +198,7 @@ def _held_out_titles(records: list[dict], limit: int = 400) -> list[tuple[str, l
     found = []
     for (_, _), clause_rows in rows.items():
         title = (records[clause_rows[0]].get("title") or "").strip()
-        if len(title.split()) >= 3 and title.lower() not in GENERIC_TITLES:
+        if len(title.split()) >= 3 and not is_generic_title(title):
             found.append((title, clause_rows))
     return found[:limit]
 

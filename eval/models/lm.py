@@ -187,13 +187,13 @@ def clip(text: str, chars: int) -> str:
     return cut[:space].rstrip() if space > chars // 2 else cut
 
 
-def load_retriever(index: str | None, reranker: str | None = None):
+def load_retriever(index: str | None, reranker: str | None = None, query_encoder: bool = True):
     """The assistant's retriever over an index folder (reranking with the cross-encoder folder `reranker` when
-    given), or a one-line error."""
+    given; `query_encoder=False` ignores the index's trained query encoder), or a one-line error."""
     if not index:
         raise UserError("the RAG model needs --index DIR (build one with `telecomgpt index build`)")
     try:
-        return Retriever.load(index, reranker=reranker)
+        return Retriever.load(index, reranker=reranker, query_encoder=query_encoder)
     except UserError:
         raise
     except Exception as exc:  # a missing or corrupt index raises many things inside the index library

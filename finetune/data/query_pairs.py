@@ -26,12 +26,12 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from finetune.data.retrieval_pairs import GENERIC_TITLES
+from telecomgpt.domain.tgpp_clauses import is_generic_title
+from telecomgpt.domain.tgpp_glossary import definition_lines
 
 KINDS = ("title", "heading_path", "definition", "abbreviation", "sentence")
 HELD_OUT_EVERY = 5
 """One clause in five is held out of training (see `held_out`)."""
-_DEFINITION_LINE = re.compile(r"^\s*([A-Za-z0-9][^:\n]{2,60}?)\s*:\s+(\S.{24,})$", re.M)
 _TERM = re.compile(r"[A-Za-z][\w /()',.-]{2,59}")
 """A defined term as written in prose (ASN.1 fragments such as "ProtocolIE-Container {INTEGER" are not)."""
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
@@ -44,9 +44,11 @@ def held_out(source: str, clause: str | None) -> bool:
 
 
 def definition_terms(text: str) -> list[str]:
-    """Terms defined in a chunk of a Definitions clause ("<term>: <definition>" lines)."""
-    terms = (m.group(1).strip() for m in _DEFINITION_LINE.finditer(text))
-    return [t for t in terms if _TERM.fullmatch(t)]
+    """Terms defined in a chunk of a Definitions clause ("<term>: <definition>" lines, the term often bold;
+    read by the parser that finds the specs' definitions everywhere else) that read as prose terms and have
+    a definition of a sentence's length."""
+    return [term for term, definition in definition_lines(text).items()
+            if _TERM.fullmatch(term) and 3 <= len(term) <= 60 and len(definition) >= 25]
 
 
 def _sentences(text: str, rng: random.Random) -> list[str]:
@@ -87,7 +89,7 @@ def mine_queries(records: list[dict], abbreviations_by_file: dict[str, dict[str,
         source, clause = key
         record = records[rows[0]]
         title = titles[key]
-        generic = title.lower().strip(" .") in GENERIC_TITLES or len(title) < 6
+        generic = is_generic_title(title)
         if title and not generic and title_count[title.lower()] == 1:
             add("title", title, rows, key)
         parents = [titles.get((source, ".".join(clause.split(".")[:depth])), "")

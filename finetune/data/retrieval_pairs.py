@@ -35,19 +35,12 @@ from finetune.data.glossary import spec_files
 from finetune.data.records import normalize
 from telecomgpt.domain.keys import stable_hash
 from telecomgpt.domain.tgpp import find_definitions, read_spec
+from telecomgpt.domain.tgpp_clauses import is_generic_title
 from telecomgpt.errors import UserError
 
 log = logging.getLogger("telecomgpt.finetune.data")
 
 KINDS = ("title", "definition", "abbreviation", "heading_path")
-GENERIC_TITLES = {
-    "general", "introduction", "overview", "scope", "references", "void", "definitions", "abbreviations",
-    "symbols", "foreword", "description", "requirements", "procedure", "procedures", "general description",
-    "change history", "definitions of terms, symbols and abbreviations", "definitions and abbreviations",
-    "terms", "principles", "architecture", "functions", "parameters", "contents", "annex", "examples",
-}
-"""Titles shared by many clauses: as a query alone they name no clause (they get `heading_path` pairs
-only)."""
 MIN_PASSAGE_CHARS = 120
 NEGATIVE_DEPTH = 30
 """BM25 candidates searched for a hard negative."""
@@ -125,7 +118,7 @@ def _structure_pairs(pieces, clauses, ref: str, file: str, first: int) -> Iterat
         title = titles.get(number, "")
         if not title or title.lower().startswith("void"):
             continue
-        generic = title.lower().strip(" .") in GENERIC_TITLES or len(title) < 6
+        generic = is_generic_title(title)
         meta = {"file": file, "clause": number, "ref": ref}
         if not generic and pieces[rows[0]].part == 0:
             yield {"kind": "title", "query": title, "row": first + rows[0], "meta": meta}

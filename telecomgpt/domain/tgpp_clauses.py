@@ -19,6 +19,22 @@ _NUMBER_RE = re.compile(r"^((?:\d+|[A-Z])(?:[a-zA-Z]?\.\d+)+|\d+)"
 _COMPONENT_RE = re.compile(r"^(\d*)([A-Za-z]?)$")
 
 
+GENERIC_TITLES = frozenset({
+    "general", "introduction", "overview", "scope", "references", "void", "definitions", "abbreviations",
+    "symbols", "foreword", "description", "requirements", "procedure", "procedures", "general description",
+    "change history", "definitions of terms, symbols and abbreviations", "definitions and abbreviations",
+    "terms", "principles", "architecture", "functions", "parameters", "contents", "annex", "examples",
+})
+"""Clause titles shared by many clauses of many specs: alone they name no clause."""
+
+
+def is_generic_title(title: str) -> bool:
+    """Whether a clause title names no clause by itself ("General", "Void", a title under six characters):
+    a query, a training pair or a benchmark item needs the clause's parents to say which one is meant."""
+    title = title.strip().lower().strip(" .")
+    return title in GENERIC_TITLES or len(title) < 6
+
+
 @dataclasses.dataclass
 class Clause:
     """One clause: number "5.3.7" ("" for the front matter, "A" for an annex), title, depth, body text."""

@@ -78,11 +78,20 @@ def find_definitions(clauses: list[Clause]) -> dict[str, str]:
     """{"Access Stratum": "functional grouping ...", ...} from the Definitions / Terms clause(s)."""
     found: dict[str, str] = {}
     for clause in _sections(clauses, ("definition", "terms")):
-        for line in clause.text.splitlines():
-            line = line.strip()
-            if not line or line.startswith(_SKIP_PREFIXES) or line.lower().startswith("example"):
-                continue
-            match = _DEFINITION_RE.match(line)
-            if match and len(match.group(2)) > 3:
-                found.setdefault(match.group(1).strip(), match.group(2).strip())
+        for term, definition in definition_lines(clause.text).items():
+            found.setdefault(term, definition)
+    return found
+
+
+def definition_lines(text: str) -> dict[str, str]:
+    """{term: definition} of the "<term>: <definition>" lines of a Definitions clause's text (or of a piece of
+    it, such as an indexed chunk); the term may be bold, as pandoc writes it ("**Access Stratum:** ...")."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(_SKIP_PREFIXES) or line.lower().startswith("example"):
+            continue
+        match = _DEFINITION_RE.match(line)
+        if match and len(match.group(2)) > 3:
+            found.setdefault(match.group(1).strip(), match.group(2).strip())
     return found

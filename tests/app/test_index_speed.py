@@ -124,12 +124,31 @@ def test_index_speed_bench_runs_on_a_tiny_subset(rlc_spec: Path, tmp_path: Path)
     assert run.returncode == 0, run.stderr[-3000:]
     text = output.read_text()
     assert "<!-- bench:index_speed -->" in text and "<!-- /bench:index_speed -->" in text
-    for label in ("today: torch bf16, one encode per file", "new: openvino-int8",
-                  "`index build --dense off`"):
+    for label in ("torch bf16, one encode per file", "one request at a time (previous default)",
+                  "throughput streams (default)", "`index build --dense off`"):
         assert label in text, label
-    new_row = next(line for line in text.splitlines() if "new: openvino-int8" in line)
-    cosine_min, cosine_mean = (float(v) for v in new_row.split("|")[5].split("/"))
-    assert cosine_min > 0.95 and cosine_mean > 0.99, new_row
+    rows = {line.split("|")[1]: line.split("|") for line in text.splitlines() if "word pieces" in line}
+    previous = next(r for label, r in rows.items() if "previous default" in label)
+    default = next(r for label, r in rows.items() if "throughput streams" in label)
+    assert default[6:9] == previous[6:9], "the streams change how fast vectors come, not what they are"
+
+
+@pytest.mark.slow
+def test_throughput_streams_give_the_vectors_of_one_request_at_a_time(rlc_spec: Path):
+    records, _ = read_file(rlc_spec)
+    texts = [chunk.text for chunk in records[:150]]
+    embedder = get_embedder(backend="openvino-int8", max_tokens=128)
+    try:
+        embedder.bulk_streams = False
+        one_at_a_time = embedder.embed(texts, batch_size=16)
+        embedder.bulk_streams = True
+        seen = []
+        streamed = embedder.embed(texts, batch_size=16, on_batch=seen.append)
+    finally:
+        embedder.bulk_streams = True
+    assert sorted(seen) == sorted([16] * (len(texts) // 16) + [len(texts) % 16] * (len(texts) % 16 > 0))
+    assert np.abs(streamed - one_at_a_time).max() < 1e-5
+    assert np.allclose(np.linalg.norm(streamed, axis=1), 1.0, atol=1e-5)
 
 
 def test_embed_tokens_are_recorded_and_checked(tmp_path: Path):

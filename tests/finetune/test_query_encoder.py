@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from app.indexer import update_index
+from app.readers import read_file
 from app.retrieval import Retriever
-from finetune.data.query_pairs import KINDS, held_out, mine_queries
+from finetune.data.query_pairs import KINDS, definition_terms, held_out, mine_queries
 
 SPEC = "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md"
 
@@ -69,6 +70,19 @@ def test_queries_come_from_the_specs_and_never_from_held_out_clauses(spec_index:
     # the same index and seed give the same queries (the benchmark relies on the held-out split being stable)
     again, _ = mine_queries(records, by_file)
     assert [q["query"] for q in again] == [q["query"] for q in queries]
+
+
+def test_definition_terms_are_read_in_both_spec_formats(shared_dir: Path, spec_dir: Path):
+    """Converted .docx specs write the term bold ("**RLC entity:** ..."), markdown ones do not: the miner
+    must read both (it read only the plain form, and mined 619 definition queries from the whole corpus
+    instead of 3,319)."""
+    for path in (shared_dir / "data/corpus/3gpp/rel18-docx/38322-i00.docx", *spec_dir.iterdir()):
+        chunks, _ = read_file(path)
+        definitions = [c for c in chunks if (c.title or "").lower().startswith("definition")]
+        terms = [t for c in definitions for t in definition_terms(c.text)]
+        assert len(terms) >= 5, (path.name, terms)
+        assert all("*" not in t and ":" not in t for t in terms), terms
+        assert any("**" in c.text for c in definitions) == (path.suffix == ".docx")
 
 
 @pytest.mark.slow
