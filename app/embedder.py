@@ -236,8 +236,8 @@ class Embedder:
             if on_batch is not None:
                 on_batch(len(rows))
 
-        batches = ((order[start:start + batch_size], [texts[i] for i in order[start:start + batch_size]])
-                   for start in range(0, len(texts), batch_size))
+        row_batches = (order[start:start + batch_size] for start in range(0, len(texts), batch_size))
+        batches = ((rows, [texts[i] for i in rows]) for rows in row_batches)
         if self.backend != "torch-bf16" and threads > 1 and len(texts) > batch_size and self.bulk_streams:
             self._embed_bulk(batches, threads, done)
         else:

@@ -97,12 +97,17 @@ def bm25_text(record: dict) -> str:
     return f"{heading}\n{heading}\n{record['text']}" if heading else record["text"]
 
 
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of an index folder ({} when it has none): cheap, the chunk records are not read."""
+    path = Path(index_dir) / "manifest.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def read_built_index(index_dir: Path) -> tuple[dict, list[dict]]:
     """(manifest, chunk records) of a complete index folder; a missing or interrupted one is a UserError."""
-    manifest_path = Path(index_dir) / "manifest.json"
-    if not manifest_path.is_file():
+    manifest = read_manifest(index_dir)
+    if not manifest:
         raise UserError(f"no index at {index_dir}", hint="build one with `telecomgpt index build`")
-    manifest = json.loads(manifest_path.read_text())
     if not manifest.get("complete"):
         raise UserError(f"index at {index_dir} is incomplete (interrupted build)",
                         hint="rerun `telecomgpt index build` with the same inputs to resume")

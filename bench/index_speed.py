@@ -113,12 +113,12 @@ def run_path(label: str, embedder, per_file_texts: list[list[str]], queries, str
         return np.concatenate([embedder.embed(flat[i:i + BATCH_CHUNKS]) for i in range(0, len(flat),
                                                                                        BATCH_CHUNKS)])
 
-    embedder.bulk_streams = streams
+    embedder.bulk_streams, before = streams, embedder.bulk_streams
     try:
         embedder.embed(["warm-up"] * 4)  # first-call costs (thread pools, allocator) are not indexing speed
         vectors, wall, cpu = timed(embed_all)
     finally:
-        embedder.bulk_streams = True
+        embedder.bulk_streams = before
     query_vectors = np.concatenate([embedder.embed_query(q) for q, _ in queries]) if queries else None
     print(f"{label}: {len(vectors) / wall:.1f} chunks/s wall, {cpu / len(vectors) * 1000:.1f} CPU s / 1k "
           "chunks",

@@ -20,7 +20,6 @@ The index defaults to the one bench/retrieval.py builds over the whole shared co
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.index_store import import_bm25s  # noqa: E402
+from app.index_store import import_bm25s, read_manifest  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
 from eval.report import summarize, write_outputs  # noqa: E402
 from eval.runner import EvalRequest, _quiet_logs, load_tasks  # noqa: E402
@@ -143,10 +142,6 @@ def open_retriever(index: Path, reranker: Path | None = None, query_encoder: boo
     return load_retriever(str(index), str(reranker) if reranker else None, query_encoder=query_encoder)
 
 
-def _manifest_of(index: Path) -> dict:
-    return json.loads((index / "manifest.json").read_text())
-
-
 def run_all(args, llm) -> list[Result]:
     """Every configuration through the same engine; returns them in table order."""
     # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
@@ -175,7 +170,7 @@ def run_all(args, llm) -> list[Result]:
             results.append(evaluate(f"project retrieval {budget[0]} x {budget[1]}, {STYLES[best]}", "budget",
                                     best, rag(retriever, budget), args))
     variants = []
-    if _manifest_of(args.index).get("query_encoder"):  # the trained retriever, on or off
+    if read_manifest(args.index).get("query_encoder"):  # the trained retriever, on or off
         results.append(evaluate(f"{label}, without the trained query encoder, {STYLES[best]}", "trained",
                                 best, rag(open_retriever(args.index, query_encoder=False)), args))
     if args.trained_index:
@@ -233,7 +228,7 @@ def section(results: list[Result], args, plot_link: str) -> str:
     project = max((r for r in results if r.role == "project"), key=lambda r: r.metric("acc_norm"))
     lift_bare = 100 * (project.metric("acc_norm") - bare)
     lift_naive = 100 * (project.metric("acc_norm") - naive)
-    manifest = _manifest_of(args.index)
+    manifest = read_manifest(args.index)
     encoder = ", with the index's trained query encoder" if manifest.get("query_encoder") else ""
     best_bare = max(results[:2], key=lambda r: r.metric("acc_norm"))
     n_by_cat = ", ".join(f"{a} {results[0].per_category[a]['n']}" for a in aliases

@@ -42,6 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import retrieval
+from app.index_store import read_manifest
 from app.indexer import update_index
 from app.retrieval import Retriever
 from bench.label_teleqna import LABELS_PATH, labels_at, load_questions, pairs  # noqa: E402
@@ -220,21 +221,14 @@ def load_retriever(index: Path, reranker: Path | None, query_encoder: bool = Fal
     return Retriever.load(index, reranker=reranker, query_encoder=query_encoder)
 
 
-def _manifest(index: Path) -> dict:
-    import json
-
-    path = Path(index) / "manifest.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def has_query_encoder(index: Path) -> bool:
     """Whether `telecomgpt train query-encoder` trained one for this index."""
-    return bool(_manifest(index).get("query_encoder"))
+    return bool(read_manifest(index).get("query_encoder"))
 
 
 def index_tokens(index: Path) -> int:
     """Word pieces of each chunk the index's embedder read (256, MiniLM's own limit, when not recorded)."""
-    return int(_manifest(index).get("embedder_max_tokens") or 256)
+    return int(read_manifest(index).get("embedder_max_tokens") or 256)
 
 
 def target_lines(rows: list[tuple[str, dict]]) -> list[str]:

@@ -48,7 +48,7 @@ def definition_terms(text: str) -> list[str]:
     read by the parser that finds the specs' definitions everywhere else) that read as prose terms and have
     a definition of a sentence's length."""
     return [term for term, definition in definition_lines(text).items()
-            if _TERM.fullmatch(term) and 3 <= len(term) <= 60 and len(definition) >= 25]
+            if _TERM.fullmatch(term) and len(definition) >= 25]
 
 
 def _sentences(text: str, rng: random.Random) -> list[str]:
