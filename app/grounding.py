@@ -225,7 +225,7 @@ class GroundingSession:
         return self._quote(n, sentence, "lead")
 
     def prime(self) -> None:
-        """Embed every evidence sentence now (the pipeline calls this while the model prefills), so the
+        """Embed every evidence sentence now (the pipeline calls this before it asks the model), so the
         check of each generated sentence finds its embeddings cached."""
         embed_texts([s for n in range(1, len(self.hits) + 1) for s in self.sentences_of(n)])
 

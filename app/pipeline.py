@@ -257,18 +257,18 @@ class RAGPipeline:
         session = session or self.grounding_session(prepared, mode)
         truncated = False
         if mode != "extractive":
+            # The lead is chosen and sent, and the evidence sentences embedded, *before* the request goes
+            # out: on a CPU server vLLM's prefill takes every core, and embeddings that ran beside it took
+            # up to 6 s instead of 0.1 s (bench/answers.py measured leads arriving with the whole answer).
+            lead = await run_in_threadpool(session.lead)
+            if lead:
+                yield lead
+            await run_in_threadpool(session.prime)
             chunks = self._chain(max_tokens, temperature, sampling).astream(prepared.inputs)
-            # The request goes out first: while vLLM prefills, the lead is chosen and sent and the evidence
-            # sentences are embedded (on 2 cores these overlap: vLLM's engine holds one, this process
-            # the other).
             # One task reads the model's stream from start to end (its context managers stay in one task).
             queue: asyncio.Queue = asyncio.Queue()
             reader = asyncio.create_task(_pump(chunks, queue))
             try:
-                lead = await run_in_threadpool(session.lead)
-                if lead:
-                    yield lead
-                await run_in_threadpool(session.prime)
                 while (chunk := await queue.get()) is not None:
                     if isinstance(chunk, BaseException):
                         raise chunk

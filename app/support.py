@@ -2,7 +2,7 @@
 
 The threshold is calibrated by bench/grounding_calibration.py on a labelled dev set built from the project's
 own text (docs/assistant.md). Embeddings of evidence sentences are cached by text: the same clauses are
-checked sentence after sentence, and `GroundingSession.prime` fills the cache while the model prefills.
+checked sentence after sentence, and `GroundingSession.prime` fills the cache before the model is asked.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ sys.path.insert(0, str(REPO))
 
 from app.grounding import GroundingSession, SupportScorer, citations_of, strip_citations  # noqa: E402
 from app.retrieval import Hit, Retriever  # noqa: E402
-from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from bench.report import BENCHMARKS_MD, machine_line, paired_difference, write_section  # noqa: E402
 from eval.data.store import build_source  # noqa: E402
 from eval.metrics.open_answers import SOURCES_BLOCK, OptionScorer, has_loop  # noqa: E402
 from telecomgpt import paths  # noqa: E402
@@ -288,6 +288,23 @@ def explanation_ceiling(questions: list[dict]) -> tuple[int, int]:
     return right, len(usable)
 
 
+def accuracy_difference(answers: dict[str, list[Answer]], row: str,
+                        baseline: str) -> tuple[float, float, float] | None:
+    """Accuracy of `row` minus `baseline` on the questions both answered, with its paired 95% bootstrap
+    interval (bench.report.paired_difference); None when either row is missing."""
+    if row not in answers or baseline not in answers:
+        return None
+    base = {a.id: a.correct for a in answers[baseline]}
+    pairs = [(float(a.correct), float(base[a.id])) for a in answers[row] if a.id in base]
+    if not pairs:
+        return None
+    return paired_difference([p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def _interval(diff: tuple[float, float, float] | None) -> str:
+    return "—" if diff is None else f"{diff[0]:+.3f} [{diff[1]:+.3f}, {diff[2]:+.3f}]"
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
@@ -296,15 +313,18 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
 
-def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, plot_name: str | None) -> str:
+def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, plot_name: str | None,
+           differences: dict[str, tuple[float, float, float] | None] | None = None) -> str:
+    """The section's markdown. `differences`: "ROW-BASELINE" -> accuracy_difference(...)."""
+    differences = differences or {}
     per_category = {CATEGORIES[s]: sum(q["slug"] == s for q in questions) for s in CATEGORIES}
     bare_acc = summaries.get("bare", {}).get("accuracy")
-    rows = ["| row | n | accuracy | chance | vs bare | faithfulness | citation precision | abstained | "
-            "looped | TTFT p50 | TTFT p95 | first generated sentence p50 | total p50 | total p95 |",
+    rows = ["| row | n | accuracy | chance | vs bare [95% CI] | faithfulness | citation precision | "
+            "abstained | looped | TTFT p50 | TTFT p95 | first generated sentence p50 | total p50 | "
+            "total p95 |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, s in summaries.items():
-        delta = ("—" if key == "bare" or bare_acc is None or s["accuracy"] is None
-                 else f"{s['accuracy'] - bare_acc:+.3f}")
+        delta = "—" if key == "bare" else _interval(differences.get(f"{key}-bare"))
         rows.append(f"| {ROWS[key][0]} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['chance'])} | {delta} "
                     f"| {_fmt(s['faithfulness'])} ({s['sentences']} sentences) "
                     f"| {_fmt(s['citation_precision'])} ({s['citations']}) | {s['abstained']} | "
@@ -334,7 +354,12 @@ def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, 
             "quote of the top clause, `origin: \"lead\"`, shown before the model's first token), so their "
             "TTFT is the lead's; the first checked *generated* sentence arrived at p50 "
             f"{_seconds(generated)} ({grounded['generated_answers']} answers had one; the others showed "
-            "quotes only)."]
+            "quotes only).",
+            "",
+            "Paired 95% bootstrap intervals of grounded RAG's accuracy (the same questions, resampled): "
+            f"{_interval(differences.get('grounded-bare'))} vs bare, "
+            f"{_interval(differences.get('grounded-rag'))} vs RAG without grounding. An interval that holds "
+            "0 means this many questions cannot tell the two rows apart."]
     errors = sum(s["errors"] for s in summaries.values())
     decoding = info.get("decoding", {})
     return "\n".join([
@@ -444,7 +469,10 @@ def main(argv: list[str] | None = None) -> None:
                 handle.write(json.dumps(asdict(answer), ensure_ascii=False) + "\n")
     summaries = {row: summarize(rows) for row, rows in answers.items()}
     plot_path = args.output.parent / "answers.png"
-    body = render(summaries, info, questions, args, None if args.print_only else plot_path.name)
+    differences = {f"{row}-{base}": accuracy_difference(answers, row, base)
+                   for row, base in [(r, "bare") for r in answers if r != "bare"] + [("grounded", "rag")]}
+    body = render(summaries, info, questions, args, None if args.print_only else plot_path.name,
+                  differences)
     if not args.print_only:
         plot(summaries, plot_path)
         write_section("answers", body, args.output)

@@ -48,6 +48,10 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
     assert (benchmarks_md.read_text() if benchmarks_md.exists() else None) == before
     for label in ("bare model", "RAG, grounding off", "grounded RAG", "extractive only"):
         assert re.search(rf"^\| {re.escape(label)} \| 3 \|", text, re.M), label
+    # Gaps to the bare model come with their paired bootstrap interval.
+    interval = r"[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]"
+    assert re.search(rf"^\| grounded RAG \| 3 \| [\d.]+ \| [\d.]+ \| {interval} \|", text, re.M)
+    assert re.search(rf"Paired 95% bootstrap intervals.*: {interval} vs bare, {interval} vs RAG", text)
 
     answers = [json.loads(line) for line in samples.read_text().splitlines()]
     by_row: dict[str, list[dict]] = {}
