@@ -24,10 +24,12 @@ text each row showed, so rows with and without grounding are measured by the sam
     source, as the checker does; a repeated or claim-less sentence counts as unsupported);
   - citation precision: the share of [n] markers whose chunk n alone supports the sentence.
 
-Rows run one after the other; vLLM's prefix cache is emptied before each row (so a row never reuses the
-previous row's prompts), then one warm-up question that is not from the benchmark is asked. Nothing is
-tuned on these questions: they are only measured. Per-answer records (with question text) go to
-`--samples`, outside the repository.
+Accuracy gaps (each row vs the bare model, grounded vs RAG without grounding) come with a paired 95%
+bootstrap interval over the questions (`bench.report.paired_difference`): at a few hundred questions a gap
+of a few points is inside it. Rows run one after the other; vLLM's prefix cache is emptied before each row (so
+a row never reuses the previous row's prompts), then one warm-up question that is not from the benchmark is
+asked. Nothing is tuned on these questions: they are only measured. Per-answer records (with question text) go
+to `--samples`, outside the repository.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Write one benchmark's section of docs/benchmarks.md, leaving the other sections as they are.
+"""Write one benchmark's section of docs/benchmarks.md, leaving the other sections as they are; and the
+paired bootstrap interval that bench scripts put next to a gap between two rows.
 
 Each bench script owns the block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
 """
