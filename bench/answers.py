@@ -297,10 +297,10 @@ def accuracy_difference(answers: dict[str, list[Answer]], row: str,
     if row not in answers or baseline not in answers:
         return None
     base = {a.id: a.correct for a in answers[baseline]}
-    pairs = [(float(a.correct), float(base[a.id])) for a in answers[row] if a.id in base]
-    if not pairs:
+    paired = [a for a in answers[row] if a.id in base]
+    if not paired:
         return None
-    return paired_difference([p[0] for p in pairs], [p[1] for p in pairs])
+    return paired_difference([a.correct for a in paired], [base[a.id] for a in paired])
 
 
 def _interval(diff: tuple[float, float, float] | None) -> str:
