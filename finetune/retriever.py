@@ -21,7 +21,7 @@ from pathlib import Path
 
 from finetune.data.retrieval_pairs import PairMining, mine_pairs, read_pairs
 from finetune.retriever_config import RetrieverTraining
-from telecomgpt.errors import UserError
+from telecomgpt.errors import UserError, raised_by_ctrl_c
 
 log = logging.getLogger("telecomgpt.finetune")
 SUMMARY = "retriever_summary.json"
@@ -170,11 +170,10 @@ def train_retriever(config: RetrieverTraining) -> dict:
             summary["embedder"] = train_embedder(pairs, config, work, work / "embedder")
         if config.train_reranker:
             summary["reranker"] = train_reranker(pairs, config, work, work / "reranker")
-    except KeyboardInterrupt:
+    except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise RetrieverTrainingInterrupted(f"interrupted; nothing written to {output}") from None
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        if raised_by_ctrl_c(exc):
+            raise RetrieverTrainingInterrupted(f"interrupted; nothing written to {output}") from None
         raise
     for scratch in ("trainer", "cross-encoder-init"):
         shutil.rmtree(work / scratch, ignore_errors=True)

@@ -26,8 +26,12 @@ from telecomgpt.paths import shared_dir as find_shared  # noqa: E402
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REPO = Path(__file__).resolve().parents[1]
-TELECOMGPT = [sys.executable, "-m", "telecomgpt.cli.main"]
-"""The command line as a fresh process (the same code as the installed `telecomgpt` script)."""
+TELECOMGPT = [str(Path(sys.executable).with_name("telecomgpt"))]
+"""The installed `telecomgpt` console script, started as users start it.
+
+Not `python -m telecomgpt.cli.main`: under `-m`, CPython kills the process with SIGINT at exit (returncode -2)
+whenever a Ctrl-C once travelled through Python code that a C extension runs (pyarrow's Cython import, say),
+even after the CLI caught it and exited 130. The script always exits 130, as docs/finetune.md says."""
 
 
 def _run_cli(*args: str, env: dict | None = None, timeout: float = 300,
@@ -52,6 +56,12 @@ def _assert_one_line_error(result: subprocess.CompletedProcess, needle: str = ""
 def run_cli():
     """`run_cli(*args, env=None, timeout=300, cwd=REPO) -> CompletedProcess`: run the CLI in a new process."""
     return _run_cli
+
+
+@pytest.fixture(scope="session")
+def telecomgpt_command() -> list[str]:
+    """The `telecomgpt` command as an argv prefix, for tests that drive the process themselves (Popen)."""
+    return list(TELECOMGPT)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from finetune.data import cli as datasets_cli
 from telecomgpt.cli import chat as chat_cmd
 from telecomgpt.cli import models as models_cmd
 from telecomgpt.cli import serve as serve_cmd
-from telecomgpt.errors import UserError
+from telecomgpt.errors import UserError, raised_by_ctrl_c
 
 app = typer.Typer(
     name="telecomgpt",
@@ -58,7 +58,7 @@ _register_capabilities()
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2; Ctrl-C exits 130."""
     try:
         app(standalone_mode=False, prog_name="telecomgpt")
     except UserError as exc:
@@ -67,15 +67,17 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
     except ClickException as exc:  # a mistyped option or argument: click's message, on one line
         where = getattr(getattr(exc, "ctx", None), "command_path", "telecomgpt")
         typer.secho(f"error: {exc.format_message()} (see '{where} --help')", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, Exception) as exc:  # Ctrl-C, also when Python wrapped it (raised_by_ctrl_c)
+        if not raised_by_ctrl_c(exc):
+            raise
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
 
 if __name__ == "__main__":
     main()

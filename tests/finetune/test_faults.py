@@ -7,7 +7,6 @@ import gzip
 import json
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -72,16 +71,15 @@ def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(cpt_corp
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_and_resume_continues_in_the_same_order(run_cli, cpt_corpus, embedded_model_dir,
-                                                             tmp_path):
+def test_ctrl_c_saves_and_resume_continues_in_the_same_order(run_cli, telecomgpt_command, cpt_corpus,
+                                                             embedded_model_dir, tmp_path):
     args = ["train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--model_name_or_path",
             str(embedded_model_dir),
             "--dataset_path", str(cpt_corpus), "--max_steps", "4", "--max_train_samples", "12",
             "--save_steps", "100", "--eval_fraction", "0", *FAST[:-4]]
-    run = [sys.executable, "-m", "telecomgpt.cli.main", *args]
     interrupted = tmp_path / "interrupted"
-    proc = subprocess.Popen([*run, "--output_dir", str(interrupted)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([*telecomgpt_command, *args, "--output_dir", str(interrupted)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen = []
     for line in proc.stdout:  # the Trainer logs one dict per step; interrupt after the first
         seen.append(line)

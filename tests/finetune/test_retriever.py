@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,6 @@ from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.retrieval_pairs import KINDS, PairMining, mine_pairs, read_pairs
 
 SPEC = "data/corpus/3gpp/rel19-md/38.321_MAC_j20.md"
-TELECOMGPT = [sys.executable, "-m", "telecomgpt.cli.main"]
 
 
 @pytest.fixture(scope="session")
@@ -226,14 +224,15 @@ def test_bad_reranker_or_embedder_folders_are_one_line_errors(run_cli, assert_on
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_training_writes_nothing(tiny_spec, tmp_path):
+def test_ctrl_c_during_training_writes_nothing(tiny_spec, tmp_path, telecomgpt_command):
     import signal
     import time
 
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    process = subprocess.Popen([*TELECOMGPT, "train", "retriever", "--corpus", str(tiny_spec), "--output",
-                                str(out), "--max-pairs", "64", "--batch-size", "8", "--max-seq-length", "64"],
+    process = subprocess.Popen([*telecomgpt_command, "train", "retriever", "--corpus", str(tiny_spec),
+                                "--output", str(out), "--max-pairs", "64", "--batch-size", "8",
+                                "--max-seq-length", "64"],
                                stderr=subprocess.PIPE, text=True, env=env,
                                # `&` ignores it
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

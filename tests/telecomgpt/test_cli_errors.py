@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from telecomgpt.cli.main import app, main
+from telecomgpt.errors import raised_by_ctrl_c
 
 
 def test_help_lists_every_capability(run_cli):
@@ -129,3 +130,19 @@ def test_eval_run_prints_only_its_progress_bar(run_cli, tmp_path):
     assert any("question" in line for line in lines), lines[-5:]  # the overall progress bar
     noise = [line for line in lines if re.search(r"warn|triton|deprecat|\[W\d", line, re.I)]
     assert not noise, noise[:5]
+
+
+def test_a_ctrl_c_that_python_wrapped_is_still_an_interrupt():
+    """Python 3.11 turns a Ctrl-C inside `__set_name__` (as during `import datasets`) into a RuntimeError."""
+
+    class Interrupted:
+        def __set_name__(self, owner, name):
+            raise KeyboardInterrupt
+
+    with pytest.raises((RuntimeError, KeyboardInterrupt)) as caught:
+        type("Owner", (), {"field": Interrupted()})
+    assert raised_by_ctrl_c(caught.value)
+    try:
+        raise ValueError("a bug")
+    except ValueError as bug:
+        assert not raised_by_ctrl_c(bug)
