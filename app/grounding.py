@@ -28,7 +28,7 @@ when streaming; `GroundingSession.result()` builds it)::
           # (too little of the generation was supported, or the request asked for it);
           # idk: nothing relevant was retrieved; unchecked: request field grounding="off", the raw
           # generation is shown and each sentence's score is only reported
-      "threshold": 0.84,            # support score at or above which a sentence counts as supported
+      "threshold": 0.88,            # support score at or above which a sentence counts as supported
       "unsupported": "drop" | "mark" | "keep",
       "sentences": [                # what is shown, in order (the answer text is these joined by " ")
         {"text": "In RRC_INACTIVE the RRC connection is suspended [1].",

@@ -73,6 +73,22 @@ def test_swapped_numbers_and_identifiers_are_unsupported(starter_retriever):
     assert scorer.score(claim.replace("RRC_INACTIVE", "RRC_ACTIVE"), rrc)[0] < threshold
 
 
+def test_the_clauses_own_words_in_a_wrong_relation_are_unsupported(starter_retriever, rrc_hits):
+    """The 135M model's typical wrong sentence reuses the clause's words in a relation no sentence of it
+    states; each true counterpart passes, so the check cannot pass by rejecting everything."""
+    scorer, threshold = SupportScorer(), GroundingSession("", []).config.threshold
+    rrc = split_sentences(rrc_hits[0].text, soft_wraps=True)
+    kept = "the RRC connection is suspended and the UE context is kept in the last serving gNB."
+    pairs = [(f"In RRC_INACTIVE {kept}", f"In RRC_IDLE {kept}"),
+             ("In RRC_IDLE the UE selects and reselects cells itself.",
+              "In RRC_CONNECTED the UE selects and reselects cells itself.")]
+    for true, moved in pairs:
+        assert scorer.score(true, rrc)[0] >= threshold > scorer.score(moved, rrc)[0], (true, moved)
+    amf = starter_retriever.search("What does the AMF do in the 5G core?", k=1)[0]
+    salad = "The UE in the 5G core is service-based, and the service is network-based."  # seen in the demo
+    assert scorer.score(salad, split_sentences(amf.text, soft_wraps=True))[0] < threshold
+
+
 def test_loops_are_cut_and_never_shown(rrc_hits):
     loop = "The core network is a service-based network that is designed to support 5G technology. "
     session = GroundingSession(RRC_QUESTION, rrc_hits)
