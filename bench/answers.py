@@ -3,6 +3,7 @@ OpenAI API.
 
     .venv/bin/python bench/answers.py [--index DIR] [--limit N] [--rows bare,rag,grounded,extractive]
                                       [--max-minutes 240] [--output docs/benchmarks.md | --print-only]
+                                      [--rescore]
 
 Starts a vLLM server with the embedded model (loopback) and the assistant's app over `--index` (default:
 the full-corpus index bench/retrieval.py builds), then asks the TeleQnA dev questions of the categories
@@ -21,7 +22,8 @@ text each row showed, so rows with and without grounding are measured by the sam
 
   - faithfulness: the share of shown sentences (of answers that do not abstain) whose support score against
     the chunk(s) they cite reaches the checker's threshold (an uncited sentence is checked against every
-    source, as the checker does; a repeated or claim-less sentence counts as unsupported);
+    source, as the checker does; a repeated or claim-less sentence counts as unsupported). The sentences are
+    the ones the API's `grounding` field lists, else the answer text split into sentences;
   - citation precision: the share of [n] markers whose chunk n alone supports the sentence.
 
 Accuracy gaps (each row vs the bare model, grounded vs RAG without grounding) come with a paired 95%
@@ -29,12 +31,17 @@ bootstrap interval over the questions (`bench.report.paired_difference`): at a f
 of a few points is inside it. Rows run one after the other; vLLM's prefix cache is emptied before each row (so
 a row never reuses the previous row's prompts), then one warm-up question that is not from the benchmark is
 asked. Nothing is tuned on these questions: they are only measured. Per-answer records (with question text) go
-to `--samples`, outside the repository.
+to `--samples`, outside the repository, and the run's settings and timings beside them (run.json).
+
+`--rescore` asks nothing: it re-scores the saved answers of the last run (accuracy, faithfulness, citation
+precision) with the current option mapping and checker, and rewrites the section, saying so. A change to how
+answers are measured then costs seconds, not a 35-minute run; what was answered and how fast stays the run's.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -48,7 +55,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.grounding import GroundingSession, SupportScorer, citations_of, strip_citations  # noqa: E402
+from app.grounding import (  # noqa: E402
+    GroundingConfig,
+    GroundingSession,
+    SupportScorer,
+    citations_of,
+    strip_citations,
+)
 from app.retrieval import Hit, Retriever  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, paired_difference, write_section  # noqa: E402
 from eval.data.store import build_source  # noqa: E402
@@ -97,6 +110,11 @@ class Answer:
     supported: int = 0
     citations: int = 0
     good_citations: int = 0
+
+
+MEASURED = ("choice", "correct", "abstained", "looped", "sentences", "supported", "citations",
+            "good_citations")
+"""Fields of an Answer computed from its text after the run (what `--rescore` recomputes)."""
 
 
 def load_questions(limit: int | None) -> list[dict]:
@@ -156,7 +174,10 @@ def check_faithfulness(answer: Answer, retriever, scorer, config) -> None:
     if answer.abstained or not hits or len(hits) != len(answer.sources):
         return
     session = GroundingSession(answer.question, hits, scorer, replace(config, unsupported="keep"))
-    session.check_all(SOURCES_BLOCK.sub("", answer.text))
+    # The sentences as the assistant showed them (one a line, so they are split there), when the API says:
+    # joined by spaces, two quotes ("…; [1] - …") would be read back as one sentence.
+    shown = [s["text"] for s in (answer.grounding or {}).get("sentences") or []]
+    session.check_all("\n".join(shown) if shown else SOURCES_BLOCK.sub("", answer.text))
     for sentence in session.shown:
         answer.sentences += 1
         answer.supported += bool(sentence.supported)
@@ -222,7 +243,7 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     retriever = Retriever.load(args.index)
     vllm = VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb, log_file=args.samples.parent / "vllm.log")
     app_server = None
-    info: dict = {"chunks": len(retriever), "files": retriever.file_count}
+    info: dict = {"chunks": len(retriever), "files": retriever.file_count, "machine": machine_line()}
     answers: dict[str, list[Answer]] = {}
     started = time.perf_counter()
     try:
@@ -278,6 +299,39 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
             app_server.stop()
         vllm.stop()
     info["seconds"] = time.perf_counter() - started
+    return answers, info
+
+
+def run_info_path(samples: Path) -> Path:
+    """Where a run's settings and timings are kept, beside its samples (what `--rescore` renders)."""
+    return samples.with_name("run.json")
+
+
+def rescore(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict]:
+    """The last run's answers (`--samples`) measured again with today's option mapping and checker."""
+    info_path = run_info_path(args.samples)
+    if not args.samples.is_file() or not info_path.is_file():
+        sys.exit(f"error: --rescore needs a finished run's {args.samples} and {info_path}; run without "
+                 "--rescore first")
+    info = json.loads(info_path.read_text())
+    if info.get("limit") != args.limit:
+        wanted = f"--limit {info['limit']}" if info.get("limit") else "no --limit"
+        sys.exit(f"error: the saved run asked other questions; pass {wanted}, as it did")
+    by_id = {q["id"]: q for q in questions}
+    retriever = Retriever.load(args.index)
+    grounding = GroundingConfig()  # the checker's defaults, as served (check_faithfulness only reports)
+    option_scorer, support_scorer = OptionScorer(), SupportScorer()
+    answers: dict[str, list[Answer]] = {}
+    for line in args.samples.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["row"] not in args.rows:
+            continue
+        answer = Answer(**{k: v for k, v in record.items() if k not in MEASURED})
+        score_answer(answer, by_id[answer.id], option_scorer)
+        if answer.row != "bare":
+            check_faithfulness(answer, retriever, support_scorer, grounding)
+        answers.setdefault(answer.row, []).append(answer)
+    info.update(threshold=grounding.threshold, rescored=str(dt.date.today()))
     return answers, info
 
 
@@ -365,7 +419,11 @@ def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, 
     errors = sum(s["errors"] for s in summaries.values())
     decoding = info.get("decoding", {})
     return "\n".join([
-        "## Open answers through the served API (`bench/answers.py`)", "", machine_line(), "",
+        "## Open answers through the served API (`bench/answers.py`)", "",
+        info.get("machine") or machine_line(),
+        *([f"Re-scored offline on {info['rescored']} from this run's saved answers (`--rescore`): accuracy, "
+           "faithfulness and citation precision are measured by today's code; the answers and their timings "
+           "are the run's."] if info.get("rescored") else []), "",
         "SmolLM2-135M-Instruct (embedded) on a vLLM server, the assistant's app in front of it, the openai "
         f"SDK streaming. TeleQnA dev questions asked **without their options** "
         f"({', '.join(f'{c} {n}' for c, n in per_category.items())}"
@@ -443,6 +501,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="vLLM's KV cache (the server's default: 2)")
     parser.add_argument("--output", type=Path, default=BENCHMARKS_MD,
                         help="markdown file whose `answers` section is written; the plot goes beside it")
+    parser.add_argument("--rescore", action="store_true",
+                        help="ask nothing: re-score the last run's saved answers with the current code and "
+                             "rewrite the section (see above)")
     parser.add_argument("--print-only", action="store_true",
                         help="print the section; write no report or plot")
     parser.add_argument("--samples", type=Path, default=paths.home() / "bench" / "answers" / "samples.jsonl",
@@ -462,13 +523,17 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     questions = load_questions(args.limit)
-    args.samples.parent.mkdir(parents=True, exist_ok=True)
-    answers, info = run_rows(args, questions)
+    if args.rescore:
+        answers, info = rescore(args, questions)
+    else:
+        args.samples.parent.mkdir(parents=True, exist_ok=True)
+        answers, info = run_rows(args, questions)
+        with args.samples.open("w", encoding="utf-8") as handle:
+            for row in answers.values():
+                for answer in row:
+                    handle.write(json.dumps(asdict(answer), ensure_ascii=False) + "\n")
+        run_info_path(args.samples).write_text(json.dumps({**info, "limit": args.limit}, indent=2))
     info["ceiling"] = explanation_ceiling(questions)
-    with args.samples.open("w", encoding="utf-8") as handle:
-        for row in answers.values():
-            for answer in row:
-                handle.write(json.dumps(asdict(answer), ensure_ascii=False) + "\n")
     summaries = {row: summarize(rows) for row, rows in answers.items()}
     plot_path = args.output.parent / "answers.png"
     differences = {f"{row}-{base}": accuracy_difference(answers, row, base)
@@ -481,7 +546,6 @@ def main(argv: list[str] | None = None) -> None:
     print(body)
     print(json.dumps({row: {k: v for k, v in s.items() if k != "by_category"}
                       for row, s in summaries.items()}))
-
 
 if __name__ == "__main__":
     main()

@@ -83,3 +83,21 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
     assert quoted and all(a["sentences"] > 0 for a in quoted)
     assert all(a["supported"] == a["sentences"] for a in quoted if not a["looped"])
     assert all(a["citations"] > 0 for a in quoted)  # every quote carries its [n]
+
+    # --rescore asks nothing and measures the saved answers again: with the same code, the same table; the
+    # run's machine line and timings are kept, and the section says it was re-scored.
+    run_json = json.loads((tmp_path / "run.json").read_text())
+    assert run_json["limit"] == 1 and run_json["machine"] in text
+    rescored_md = tmp_path / "rescored.md"
+    common = [sys.executable, str(REPO / "bench" / "answers.py"), "--index", str(tiny_index), "--samples",
+              str(samples), "--output", str(rescored_md), "--rescore"]
+    again = subprocess.run([*common, "--limit", "1"], capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert again.returncode == 0, again.stderr[-3000:]
+    rescored = rescored_md.read_text()
+    assert "Re-scored offline on" in rescored and "vLLM server pid" not in again.stdout
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    assert table == [line for line in rescored.splitlines() if line.startswith("| ")]
+    assert [json.loads(line) for line in samples.read_text().splitlines()] == answers  # untouched
+    wrong = subprocess.run([*common, "--limit", "2"], capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert wrong.returncode != 0 and wrong.stderr.strip().splitlines() == [
+        "error: the saved run asked other questions; pass --limit 1, as it did"]
