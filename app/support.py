@@ -72,10 +72,11 @@ class SupportScorer:
         content, keys = terms(claim)
         if not content:
             return 0.0, ""
+        key_terms = set(keys)
         context_terms = set(terms(context)[0])
         sentence_terms = [set(terms(s)[0]) | context_terms for s in evidence_sentences]
         coverage = np.array([sum(t in found for t in content) for found in sentence_terms]) / len(content)
-        missing_keys = np.array([sum(k not in found for k in set(keys)) for found in sentence_terms])
+        missing_keys = np.array([len(key_terms - found) for found in sentence_terms])
         vectors = embed_texts([strip_citations(claim), *evidence_sentences])
         cosine = np.clip(vectors[1:] @ vectors[0], 0.0, None)
         scores = 0.5 ** missing_keys * (self.lexical_weight * coverage + (1 - self.lexical_weight) * cosine)

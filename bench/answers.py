@@ -196,6 +196,14 @@ def score_answer(answer: Answer, question: dict, option_scorer) -> None:
     answer.looped = has_loop(answer.text)
 
 
+def measure(answer: Answer, question: dict, option_scorer, retriever, support_scorer, grounding) -> None:
+    """Everything measured from an answer's text once it is in (the MEASURED fields): during a run and by
+    `--rescore` alike."""
+    score_answer(answer, question, option_scorer)
+    if answer.row != "bare":
+        check_faithfulness(answer, retriever, support_scorer, grounding)
+
+
 def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
@@ -287,9 +295,7 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
                     answer.ttft_generated_s = first_generated_seconds(arrived, answer.grounding)
                 except Exception as exc:  # a failed request is an error of this row, not of the benchmark
                     answer.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-                score_answer(answer, question, option_scorer)
-                if row != "bare":
-                    check_faithfulness(answer, retriever, support_scorer, config.grounding)
+                measure(answer, question, option_scorer, retriever, support_scorer, config.grounding)
                 answers[row].append(answer)
             took = time.perf_counter() - row_started
             print(f"{ROWS[row][0]}: {len(answers[row])} questions in {took:.0f} s "
@@ -327,9 +333,7 @@ def rescore(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict]
         if record["row"] not in args.rows:
             continue
         answer = Answer(**{k: v for k, v in record.items() if k not in MEASURED})
-        score_answer(answer, by_id[answer.id], option_scorer)
-        if answer.row != "bare":
-            check_faithfulness(answer, retriever, support_scorer, grounding)
+        measure(answer, by_id[answer.id], option_scorer, retriever, support_scorer, grounding)
         answers.setdefault(answer.row, []).append(answer)
     info.update(threshold=grounding.threshold, rescored=str(dt.date.today()))
     return answers, info
@@ -546,6 +550,7 @@ def main(argv: list[str] | None = None) -> None:
     print(body)
     print(json.dumps({row: {k: v for k, v in s.items() if k != "by_category"}
                       for row, s in summaries.items()}))
+
 
 if __name__ == "__main__":
     main()
