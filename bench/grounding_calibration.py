@@ -61,12 +61,8 @@ class ChunkScopeScorer(SupportScorer):
     the union of all evidence sentences (a claim's words could come from anywhere in the chunk); the
     cosine was that of the sentence best on cosine + its own share of the claim's words."""
 
-    def score(self, claim: str, evidence_sentences: list[str], context: str = "") -> tuple[float, str]:
-        if not evidence_sentences:
-            return 0.0, ""
-        content, keys = terms(claim)
-        if not content:
-            return 0.0, ""
+    def _support(self, claim: str, content: list[str], keys: list[str], evidence_sentences: list[str],
+                 context: str) -> tuple[float, str]:
         evidence_terms = [set(terms(s)[0]) for s in evidence_sentences]
         union = set().union(*evidence_terms, terms(context)[0])
         coverage = sum(t in union for t in content) / len(content)
