@@ -5,8 +5,9 @@
   own app/knowledge notes) and run by OpenVINO; cached under `telecomgpt.paths.home()/embedders`, keyed by the
   folder's files and the library versions. Tokenizer, pooling and normalisation stay sentence-transformers'
   own modules, so any folder whose first module is a Transformer works.
-- `torch-bf16`: the earlier path (sentence-transformers in bfloat16), what indexes without a recorded backend
-  used.
+- `torch-bf16`: the earlier path (sentence-transformers in torch), what indexes without a recorded backend
+  used. The name is kept for those manifests; it computes in bf16 only on a CPU that does bf16 natively and in
+  float32 elsewhere (telecomgpt.hardware), where emulated bf16 would be slower than float32.
 
 Measured on 64 TS 38.322 chunks, one thread, CPU seconds (AMD EPYC, AVX-512 bf16/VNNI): torch bf16 3.1 s,
 ONNX Runtime fp32 6.4 s, ONNX Runtime dynamic int8 3.4 s, OpenVINO bf16 1.95 s, OpenVINO static int8 1.34 s;
@@ -33,6 +34,7 @@ import numpy as np
 from app.index_store import document_text
 from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import torch_dtype
 from telecomgpt.paths import home
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
@@ -95,9 +97,7 @@ class Embedder:
         self._sessions: dict[tuple[int, str], object] = {}  # compiled OpenVINO models by (threads, hint)
         self._lock = threading.Lock()
         if backend == "torch-bf16":
-            import torch
-
-            self.model.to(torch.bfloat16)
+            self.model.to(torch_dtype("embedder"))
         else:
             self._ir_path = export_openvino_int8(self.model, path)
             self._session(cpu_threads())  # fail now, not at the first batch

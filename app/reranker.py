@@ -5,8 +5,10 @@ that *defines* a timer from the ten that mention it. It costs one transformer pa
 reorders only the fused top candidates. `telecomgpt train retriever` trains one on the specs
 (OUTPUT/reranker); any CrossEncoder folder with a 1-logit head works.
 
-It runs in bfloat16: on this CPU (AVX-512 bf16) about 1.4-1.6x faster than float32 (measured on 30 chunks);
-an int8 ONNX Runtime export was tried and measured only ~10% faster than bf16 here, so it was left out.
+It computes in the machine's dtype (telecomgpt.hardware): bfloat16 on a CPU with native bf16, where it
+measured about 1.4-1.6x faster than float32 on 30 chunks (AMD EPYC, AVX-512 BF16), float32 elsewhere (emulated
+bf16 is slower than float32; docs/benchmarks.md, `dtype_speed`). An int8 ONNX Runtime export was tried and
+measured only ~10% faster than bf16 on that AVX-512 BF16 CPU, so it was left out.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from pathlib import Path
 
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import torch_dtype
 
 DEFAULT_MAX_LENGTH = 128
 """Word pieces of query + chunk read when reranking: the query and the first ~400 characters of the chunk.
@@ -81,14 +84,12 @@ class Reranker:
 def _load_cross_encoder(path: Path, max_length: int | None):
     import os
 
-    import torch
-
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers.cross_encoder import CrossEncoder
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every command
     model = CrossEncoder(str(path), device="cpu", local_files_only=True, max_length=max_length,
-                         model_kwargs={"dtype": torch.bfloat16})
+                         model_kwargs={"dtype": torch_dtype("reranker")})
     model.eval()
     return model

@@ -11,6 +11,7 @@ from eval.compare import compare_runs
 from eval.runner import EvalRequest
 from eval.runner import run as run_eval
 from telecomgpt.config import DEFAULT_MODEL, load_settings
+from telecomgpt.hardware import DTYPE_HELP
 
 eval_app = typer.Typer(help="Run telecom benchmarks (lm-evaluation-harness tasks) and compare models.",
                        no_args_is_help=True)
@@ -62,10 +63,11 @@ def run(
     config: str = typer.Option(None, "--config",
                                help="YAML settings file (see configs/telecomgpt.yaml; default "
                                "$TELECOMGPT_CONFIG or ./telecomgpt.yaml)."),
+    dtype: str = typer.Option(None, "--dtype", help=DTYPE_HELP),
 ) -> None:
     """Evaluate one model on telecom tasks; writes OUT/results.json, OUT/samples/, OUT/report.md,
     OUT/*.png."""
-    settings = load_settings(config, model=model, base_url=base_url, api_key=api_key,
+    settings = load_settings(config, model=model, base_url=base_url, api_key=api_key, dtype=dtype,
                              judge={"url": judge_url, "model": judge_model})
     # eval keeps its own RAG budget defaults (measured for these prompts) unless the settings name one
     rag = {name: getattr(settings.rag, name) for name in ("passages", "passage_chars")
@@ -77,7 +79,7 @@ def run(
                           passage_chars=(passage_chars if passage_chars is not None
                                          else rag.get("passage_chars")),
                           reranker=reranker, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks,
-                          specs_dir=specs_dir, code_dir=code_dir, judge=settings.judge)
+                          specs_dir=specs_dir, code_dir=code_dir, judge=settings.judge, dtype=settings.dtype)
     summary = run_eval(request)
     for name, task in summary["tasks"].items():
         metric = task["primary_metric"]

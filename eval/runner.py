@@ -59,6 +59,8 @@ class EvalRequest:
     max_gen_toks: int | None = None
     """Cap on generated tokens for every generation task (quick checks); default: each task's own."""
     judge: JudgeSettings = field(default_factory=JudgeSettings)
+    dtype: str | None = None
+    """Compute dtype of the vllm/hf backends; None or auto = the machine's choice (telecomgpt.hardware)."""
     """The LLM judge of judge-scored tasks (telecom_open_qna_judge); handed to their scorer in
     `load_tasks`."""
 
@@ -81,7 +83,8 @@ def build_model(request: EvalRequest, llm=None):
     from eval.models.lm import TelecomLM, TelecomRAGLM  # lazy: lm_eval (keeps `telecomgpt --help` fast)
 
     kwargs = dict(model=request.model, backend=request.backend, adapter=request.adapter,
-                  base_url=request.base_url, api_key=request.api_key, chat=request.chat, llm=llm)
+                  base_url=request.base_url, api_key=request.api_key, chat=request.chat, llm=llm,
+                  dtype=request.dtype)
     if not request.index:
         if request.reranker:
             raise UserError("--reranker needs --index (it reorders retrieved chunks)")

@@ -15,6 +15,8 @@ from finetune.query_encoder import load_settings, train_query_encoder
 from finetune.retriever import train_retriever
 from finetune.retriever_config import load_recipe
 from finetune.train import run_stage
+from telecomgpt.errors import UserError
+from telecomgpt.hardware import DTYPE_CHOICES, dtype_for
 
 train_app = typer.Typer(help="Adapt a model: continual pretraining, QLoRA SFT, DPO, merge.",
                         no_args_is_help=True)
@@ -29,8 +31,9 @@ _RECIPE_HELP = (
 
 
 def _run(stage: str, config: Path, ctx: typer.Context) -> None:
-    summary = run_stage(stage, config, ctx.args)
-    line = f"{stage} done: {summary['steps']} steps, train loss {summary['train_loss']:.4f}"
+    summary = run_stage(stage, config, ctx.args, announce=typer.echo)
+    line = (f"{stage} done: {summary['steps']} steps in {summary['precision']['autocast']}, train loss "
+            f"{summary['train_loss']:.4f}")
     if "perplexity" in summary:
         ppl = summary["perplexity"]
         line += f", held-out perplexity {ppl.get('before', float('nan')):.2f} -> {ppl['after']:.2f}"
@@ -69,13 +72,17 @@ def merge(
     adapter: Path = typer.Option(..., "--adapter", help="LoRA adapter folder (a stage's output_dir)."),
     output: Path = typer.Option(..., "--output",
                                 help="Folder for the merged model (safetensors + tokenizer)."),
-    dtype: str = typer.Option("bfloat16", help="dtype of the merged weights."),
+    dtype: str = typer.Option("auto", help="dtype of the merged weights: auto (what this machine serves in: "
+                              "bf16 where the hardware does it natively, else float32), bfloat16, float16 or "
+                              "float32."),
     verify: bool = typer.Option(False, "--verify",
                                 help="Load the merged model in vLLM and generate one answer."),
 ) -> None:
     """Merge a LoRA adapter into its base model, writing a folder vLLM serves."""
+    if dtype not in DTYPE_CHOICES:
+        raise UserError(f"--dtype must be one of {', '.join(DTYPE_CHOICES)}, got {dtype!r}")
     path = merge_adapter(base, adapter, output, dtype=dtype)
-    typer.echo(f"merged model written to {path}")
+    typer.echo(f"merged model written to {path} in {dtype_for('merge', dtype)}")
     if verify:
         typer.echo(f"vLLM answer: {verify_with_vllm(path)!r}")
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from finetune.modeling import resolve_model
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import dtype_for
 from telecomgpt.llm import GenerationParams, get_backend
 
 
-def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16") -> Path:
+def merge_adapter(base: str, adapter: Path, output: Path, dtype: str | None = None) -> Path:
     """Load `base` unquantised, apply `adapter`, fold the LoRA weights in and save to `output`
-    (atomically)."""
+    (atomically). `dtype` None or auto: what the machine serves in (telecomgpt.hardware), so vLLM loads the
+    weights without a conversion."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -22,6 +24,7 @@ def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16
     if not (adapter / "adapter_config.json").is_file():
         raise UserError(f"{adapter} is not a LoRA adapter folder (no adapter_config.json)")
     base_path = resolve_model(base)
+    dtype = dtype_for("merge", dtype)
     model = AutoModelForCausalLM.from_pretrained(base_path, dtype=getattr(torch, dtype))
     try:
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
@@ -33,8 +36,8 @@ def merge_adapter(base: str, adapter: Path, output: Path, dtype: str = "bfloat16
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial, safe_serialization=True)
     AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(partial)
-    (partial / "telecomgpt-merge.json").write_text(json.dumps({"base": str(base_path),
-                                                               "adapter": str(adapter)}))
+    (partial / "telecomgpt-merge.json").write_text(json.dumps(
+        {"base": str(base_path), "adapter": str(adapter), "dtype": dtype}))
     shutil.rmtree(output, ignore_errors=True)
     partial.rename(output)
     return output

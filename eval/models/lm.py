@@ -21,8 +21,9 @@ from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
 
 def open_backend(backend: str, model: str, adapter: str | None = None, base_url: str | None = None,
                  api_key: str | None = None, max_model_len: int = 2048,
-                 kv_cache_gb: float = 2.0) -> LLMBackend:
-    """Build a project backend for evaluation; an unreachable endpoint is a one-line error."""
+                 kv_cache_gb: float = 2.0, dtype: str | None = None) -> LLMBackend:
+    """Build a project backend for evaluation; an unreachable endpoint is a one-line error. `dtype` (vllm,
+    hf): None or auto = the machine's choice (telecomgpt.hardware)."""
     if backend == "openai":
         if not base_url:
             raise UserError("--backend openai needs --base-url (e.g. http://127.0.0.1:8000/v1)")
@@ -31,9 +32,9 @@ def open_backend(backend: str, model: str, adapter: str | None = None, base_url:
         return llm
     if backend == "vllm":
         return get_backend("vllm", model=model, adapter=adapter, max_model_len=max_model_len,
-                           kv_cache_gb=kv_cache_gb)
+                           kv_cache_gb=kv_cache_gb, dtype=dtype)
     if backend == "hf":
-        return get_backend("hf", model=model, adapter=adapter, max_model_len=max_model_len)
+        return get_backend("hf", model=model, adapter=adapter, max_model_len=max_model_len, dtype=dtype)
     raise UserError(f"unknown backend {backend!r}; choose vllm, hf or openai")
 
 
@@ -48,11 +49,12 @@ class TelecomLM(LM):
 
     def __init__(self, model: str = DEFAULT_MODEL, backend: str = "vllm", adapter: str | None = None,
                  base_url: str | None = None, api_key: str | None = None, chat: bool = True,
-                 max_model_len: int = 2048, llm: LLMBackend | None = None, **_lm_eval_extras: object):
+                 max_model_len: int = 2048, llm: LLMBackend | None = None, dtype: str | None = None,
+                 **_lm_eval_extras: object):
         super().__init__()
         self.model_name = model
         self.chat = chat
-        self.llm = llm or open_backend(backend, model, adapter, base_url, api_key, max_model_len)
+        self.llm = llm or open_backend(backend, model, adapter, base_url, api_key, max_model_len, dtype=dtype)
 
     # lm-eval contract -------------------------------------------------------------------------------
     def loglikelihood(self, requests) -> list[tuple[float, bool]]:

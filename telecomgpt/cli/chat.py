@@ -16,6 +16,7 @@ import typer
 from app.retrieval import Retriever
 from telecomgpt.cli.options import (
     ConfigOption,
+    DtypeOption,
     ModelOption,
     PassageCharsOption,
     PassagesOption,
@@ -39,9 +40,10 @@ def _endpoint(settings):
 
     server = VLLMServer(settings.model, served_model_name=settings.served_model_name,
                         host=settings.serve.host,
-                        max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb)
-    typer.echo("starting vLLM for this chat (about a minute on CPU; use --base-url to reuse a server)",
-               err=True)
+                        max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb,
+                        dtype=settings.dtype)
+    typer.echo(f"starting vLLM for this chat in {server.dtype} (about a minute on CPU; use --base-url to "
+               "reuse a server)", err=True)
 
     @contextlib.contextmanager
     def running():
@@ -90,13 +92,14 @@ def chat(
     passages: int = PassagesOption,
     passage_chars: int = PassageCharsOption,
     reranker: Path = RerankerOption,
+    dtype: str = DtypeOption,
     config: str = ConfigOption,
 ) -> None:
     """Chat with the telecom model: one QUESTION, or an interactive session (/reset, /exit)."""
     rag = {"passages": passages, "passage_chars": passage_chars, "max_tokens": max_tokens,
            "temperature": temperature}
     settings = load_settings(config, model=model, base_url=base_url, served_model_name=served_model,
-                             api_key=api_key, max_tokens=max_tokens, temperature=temperature,
+                             api_key=api_key, max_tokens=max_tokens, temperature=temperature, dtype=dtype,
                              rag={k: v for k, v in rag.items() if v is not None})
     retriever = None
     if reranker is not None and index is None:

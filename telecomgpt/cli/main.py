@@ -22,6 +22,7 @@ from eval.cli import eval_app
 from finetune.cli import train_app
 from finetune.data import cli as datasets_cli
 from telecomgpt.cli import chat as chat_cmd
+from telecomgpt.cli import env as env_cmd
 from telecomgpt.cli import models as models_cmd
 from telecomgpt.cli import serve as serve_cmd
 from telecomgpt.errors import UserError, raised_by_ctrl_c
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)
 app.command("chat")(chat_cmd.chat)
+app.command("env")(env_cmd.env)
 
 
 def _register_capabilities() -> None:

@@ -8,6 +8,7 @@ import typer
 
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import DTYPE_HELP
 
 # Options left at None mean "not given": telecomgpt.config.load_settings then takes TELECOMGPT_* env, the YAML
 # settings file, then the defaults, in that order, so every command resolves them the same way.
@@ -15,6 +16,7 @@ ModelOption = typer.Option(None, "--model", "-m", help="Registry name, HF folder
                            f"[default: {DEFAULT_MODEL}, or `model` from the config file / TELECOMGPT_MODEL].")
 ConfigOption = typer.Option(None, "--config", help="YAML settings file (see configs/telecomgpt.yaml; default "
                             "$TELECOMGPT_CONFIG or ./telecomgpt.yaml).")
+DtypeOption = typer.Option(None, "--dtype", help=DTYPE_HELP)
 AdapterOption = typer.Option(None, "--adapter", "-a", help="LoRA adapter to serve as NAME=PATH (repeatable).")
 
 # The assistant's retrieval settings, shared by `serve --index` and `chat --index`.

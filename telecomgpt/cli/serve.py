@@ -17,6 +17,7 @@ from app.retrieval import Retriever
 from telecomgpt.cli.options import (
     AdapterOption,
     ConfigOption,
+    DtypeOption,
     ModelOption,
     PassageCharsOption,
     PassagesOption,
@@ -26,6 +27,7 @@ from telecomgpt.cli.options import (
 )
 from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import describe_machine
 
 
 def _stop_on_signals() -> None:
@@ -78,6 +80,7 @@ def serve(
     vllm_arg: list[str] = typer.Option([], "--vllm-arg", help="More vLLM engine arguments, passed through as "
                                        "written, e.g. --vllm-arg \"--gpu-memory-utilization 0.9\" "
                                        "(repeatable)."),
+    dtype: str = DtypeOption,
     config: str = ConfigOption,
 ) -> None:
     """Serve MODEL through vLLM's OpenAI-compatible API until Ctrl-C; with --index, also the assistant.
@@ -91,7 +94,7 @@ def serve(
 
     serve_overrides = {"host": host, "port": port, "max_model_len": max_model_len, "kv_cache_gb": kv_cache_gb}
     rag_overrides = {"passages": passages, "passage_chars": passage_chars}
-    settings = load_settings(config, model=model, api_key=api_key,
+    settings = load_settings(config, model=model, api_key=api_key, dtype=dtype,
                              serve={k: v for k, v in serve_overrides.items() if v is not None},
                              rag={k: v for k, v in rag_overrides.items() if v is not None})
     if reranker is not None and index is None:
@@ -106,9 +109,11 @@ def serve(
         max_lora_rank=settings.serve.max_lora_rank,
         extra_args=(["--api-key", settings.api_key] if settings.api_key else []) + _split_vllm_args(vllm_arg),
         tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size,
+        dtype=settings.dtype,
     )
     _stop_on_signals()
-    typer.echo(f"starting vLLM with {server.model_dir} (about a minute on CPU)")
+    typer.echo(f"starting vLLM with {server.model_dir} in {server.dtype} (about a minute on CPU; "
+               f"{describe_machine()})")
     supervisor = VLLMSupervisor(server, start_timeout_s=settings.serve.startup_timeout_s)
     try:
         supervisor.start()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from telecomgpt.config import DEFAULT_MODEL
+from telecomgpt.hardware import dtype_for
 from telecomgpt.llm.base import GenerationParams, LLMBackend, Message
 from telecomgpt.models import prepare
 
@@ -16,7 +17,8 @@ class HFBackend(LLMBackend):
     name = "hf"
 
     def __init__(self, model: str | Path = DEFAULT_MODEL, adapter: str | Path | None = None,
-                 batch_size: int = 8, max_model_len: int = 2048, device: str | None = None):
+                 batch_size: int = 8, max_model_len: int = 2048, device: str | None = None,
+                 dtype: str | None = None):
         self.model_dir = prepare(model)  # first: a wrong model fails before torch is imported
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -26,8 +28,9 @@ class HFBackend(LLMBackend):
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
-        self.model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype).to(self.device).eval()
+        self.dtype = dtype_for("eval", dtype)  # bf16 only where the device does it natively
+        self.model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=getattr(torch, self.dtype))
+        self.model = self.model.to(self.device).eval()
         if adapter:
             from peft import PeftModel
 

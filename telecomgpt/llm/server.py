@@ -21,6 +21,7 @@ import httpx
 
 from telecomgpt import paths
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import dtype_for
 from telecomgpt.models import prepare
 
 _FAILURE_PATTERNS = [
@@ -73,8 +74,12 @@ class VLLMServer:
         extra_args: list[str] | None = None,
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,
+        dtype: str | None = None,
     ):
         self.model_dir = prepare(model)
+        self.dtype = dtype_for("serve", dtype)
+        """What vLLM computes in: `dtype` when given (not 'auto'), else the machine's choice
+        (telecomgpt.hardware: bf16 only where the device does it natively)."""
         self.served_model_name = served_model_name
         self.host = host
         self.port = port
@@ -112,7 +117,7 @@ class VLLMServer:
             "--served-model-name", self.served_model_name,
             "--host", self.host, "--port", str(self.port),
             "--max-model-len", str(self.max_model_len),
-            "--dtype", "bfloat16", "--enforce-eager",
+            "--dtype", self.dtype, "--enforce-eager",
         ]  # stats stay on: they feed vLLM's Prometheus /metrics (relayed by the assistant at /metrics/vllm)
         if self.tensor_parallel_size > 1:  # shard each layer over N GPUs (a model too big for one)
             cmd += ["--tensor-parallel-size", str(self.tensor_parallel_size)]

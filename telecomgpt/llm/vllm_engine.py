@@ -14,6 +14,7 @@ from pathlib import Path
 
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
+from telecomgpt.hardware import dtype_for
 from telecomgpt.llm.base import GenerationParams, LLMBackend, Message
 from telecomgpt.models import prepare
 
@@ -45,8 +46,9 @@ class VLLMEngineBackend(LLMBackend):
 
     def __init__(self, model: str | Path = DEFAULT_MODEL, adapter: str | Path | None = None,
                  max_model_len: int = 2048, kv_cache_gb: float = 2.0, seed: int = 0, max_lora_rank: int = 16,
-                 block_size: int | None = 32):
+                 block_size: int | None = 32, dtype: str | None = None):
         self.model_dir = prepare(model)  # first: a wrong model fails in a second, before vLLM is imported
+        self.dtype = dtype_for("eval", dtype)  # bf16 only where the device does it natively
         _configure_environment(kv_cache_gb)
         try:
             from vllm import LLM  # lazy: heavy, and only in the optional [cpu]/[gpu] extras
@@ -61,7 +63,7 @@ class VLLMEngineBackend(LLMBackend):
             kwargs.update(enable_lora=True, max_lora_rank=max_lora_rank, max_loras=1)
         # 32-token KV blocks (the CPU attention kernel's smallest) let multiple-choice options reuse
         # nearly all of their shared context from the prefix cache; see loglikelihood
-        self.llm = LLM(model=str(self.model_dir), dtype="bfloat16", enforce_eager=True, block_size=block_size,
+        self.llm = LLM(model=str(self.model_dir), dtype=self.dtype, enforce_eager=True, block_size=block_size,
                        max_model_len=max_model_len, seed=seed, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self.cached_prompt_tokens = 0  # prompt tokens scored from the prefix cache (see loglikelihood)

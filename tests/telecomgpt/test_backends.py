@@ -54,6 +54,13 @@ def test_openai_backend_against_real_server(vllm_server, vllm_engine):
     assert text.strip()
 
 
+CACHE_TOLERANCE = {"float32": {"abs": 0.01}, "bfloat16": {"rel": 3e-3, "abs": 0.05},
+                   "float16": {"rel": 2e-3, "abs": 0.05}}
+"""How far a cached score may be from an uncached one: the two paths add the same products in another
+order, so the gap scales with the dtype's rounding (bf16 keeps 8 bits of mantissa: emulated bf16 on an
+AVX2-only CPU measured -36.613 vs -36.667, 0.15%; float32 agrees far closer)."""
+
+
 @pytest.mark.slow
 def test_options_after_one_context_read_it_from_the_prefix_cache(vllm_engine, shared_dir):
     """Multiple choice: the shared context is computed once and read from the cache; scores are unchanged."""
@@ -74,8 +81,9 @@ def test_options_after_one_context_read_it_from_the_prefix_cache(vllm_engine, sh
     spans = [len(tokens(o)) for _, o in requests]
     uncached: list = [None] * len(requests)
     vllm_engine._score(list(range(len(requests))), prompts, spans, uncached, read_cache=False)
+    tolerance = CACHE_TOLERANCE[vllm_engine.dtype]
     for (got, got_greedy), (want, want_greedy) in zip(shared, uncached, strict=True):
-        assert got == pytest.approx(want, abs=0.05) and got_greedy == want_greedy
+        assert got == pytest.approx(want, **tolerance) and got_greedy == want_greedy
     assert shared[0][0] > shared[1][0]  # the clause is about Random Access
 
 
