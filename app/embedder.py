@@ -34,7 +34,7 @@ import numpy as np
 from app.index_store import document_text
 from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
-from telecomgpt.hardware import torch_dtype
+from telecomgpt.hardware import dtype_for, torch_dtype
 from telecomgpt.paths import home
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
@@ -151,8 +151,13 @@ class Embedder:
                 import openvino as ov
 
                 core = ov.Core()
-                self._sessions[threads, hint] = core.compile_model(str(self._ir_path), "CPU", {
-                    "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": hint})
+                config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": hint}
+                if dtype_for("embedder") == "float32":
+                    # OpenVINO picks bf16 for the non-int8 layers from the CPU's flags on its own; say f32
+                    # where telecomgpt.hardware found no native bf16 (or the user asked for float32), so a
+                    # CPU capped by ONEDNN_MAX_CPU_ISA, whose oneDNN has no bf16 kernels left, still compiles
+                    config["INFERENCE_PRECISION_HINT"] = "f32"
+                self._sessions[threads, hint] = core.compile_model(str(self._ir_path), "CPU", config)
             return self._sessions[threads, hint]
 
     def _forward(self, batch: list[str], threads: int) -> np.ndarray:

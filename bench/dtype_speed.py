@@ -169,7 +169,16 @@ def worker(what: list[str], args) -> dict:
 
 
 # --- orchestration ---------------------------------------------------------------------------------------
+RESULTS = ROOT / "runs" / "dtype_speed.json"
+"""Each finished worker's result, kept so that a crash or Ctrl-C loses no finished row (rerun = resume)."""
+
+
 def run_worker(kind: str, dtype: str, what: list[str], args) -> dict:
+    done_before = json.loads(RESULTS.read_text()) if RESULTS.is_file() and not args.fresh else {}
+    key = f"{kind}/{dtype}/{','.join(what)}"
+    if key in done_before:
+        print(f"{key}: kept from {RESULTS}", file=sys.stderr)
+        return done_before[key]
     env = {**os.environ, **KINDS[kind], "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("TELECOMGPT_DTYPE", None)
     if dtype != "auto":
@@ -181,7 +190,10 @@ def run_worker(kind: str, dtype: str, what: list[str], args) -> dict:
     done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     if done.returncode != 0:
         raise SystemExit(f"dtype_speed: the {kind}/{dtype} worker failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({**done_before, key: result}, indent=2))
+    return result
 
 
 def ensure_starter_index() -> None:
@@ -247,6 +259,8 @@ def main() -> None:
     parser.add_argument("--answer-repeats", type=int, default=1,
                         help="passes over the starter questions")
     parser.add_argument("--cpt-steps", type=int, default=2, help="CPT steps (the first is not timed)")
+    parser.add_argument("--fresh", action="store_true", help=f"measure every row again (default: keep the "
+                        f"rows {RESULTS.relative_to(ROOT)} holds from an interrupted run)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print the section, leave docs/ alone")
     args = parser.parse_args()
