@@ -16,6 +16,8 @@ from telecomgpt.errors import UserError
 
 STATUS_TTL_S = 1.0
 """/health asks the service at most once a second (load balancers probe often; replicas share it)."""
+STATUS_TIMEOUT_S = 2.0
+"""A probe slower than this counts as down (a load balancer's health check must answer quickly)."""
 
 
 class ExternalLLM:
@@ -29,9 +31,9 @@ class ExternalLLM:
         self._checked_at = 0.0
         self._status: dict = {}
 
-    def _models(self) -> list[str]:
+    def _models(self, timeout_s: float | None = None) -> list[str]:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        reply = httpx.get(f"{self.base_url}/models", headers=headers, timeout=self.timeout_s)
+        reply = httpx.get(f"{self.base_url}/models", headers=headers, timeout=timeout_s or self.timeout_s)
         reply.raise_for_status()
         return [m.get("id") for m in reply.json().get("data", [])]
 
@@ -59,7 +61,7 @@ class ExternalLLM:
             return self._status
         state, problem = "ready", None
         try:
-            if self.model not in self._models():
+            if self.model not in self._models(STATUS_TIMEOUT_S):
                 state, problem = "no_model", f"the endpoint does not list {self.model!r}"
         except (httpx.HTTPError, ValueError) as exc:
             state, problem = "unreachable", f"{type(exc).__name__}: {exc}".splitlines()[0]
