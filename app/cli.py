@@ -149,7 +149,7 @@ def info(
     typer.echo(f"{index}: {len(records)} chunks from {len(rows)} files; releases: "
                f"{', '.join(f'Rel-{r}' for r in releases) or 'none tagged'}; embedder: {embedder}")
     for row in rows:
-        name = f"TS/TR {row['spec']}" if row["spec"] else Path(row["file"]).name
+        name = f"{row['kind'] or 'TS'} {row['spec']}" if row["spec"] else Path(row["file"]).name
         version = f"V{row['version']}" if row["version"] else "-"
         release = f"Rel-{row['release']}" if row["release"] else "-"
         typer.echo(f"  {name:<22} {version:<10} {release:<7} {row['chunks']:>6} chunks  {row['file']}")

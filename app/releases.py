@@ -35,9 +35,9 @@ def release_note(named: int, held: list[int]) -> str:
 
 
 def index_contents(records: list[dict]) -> list[dict]:
-    """One row per indexed document: spec (or file name), version, release, chunk count, sorted by spec."""
-    counts = Counter((r.get("spec") or "", r.get("version") or "", r.get("release") or 0, r.get("source", ""))
-                     for r in records)
-    rows = [{"spec": spec, "version": version, "release": release or None, "chunks": n, "file": source}
-            for (spec, version, release, source), n in counts.items()]
+    """One row per indexed file: kind (TS/TR), spec, version, release, chunk count, sorted by spec."""
+    counts = Counter((r.get("kind") or "", r.get("spec") or "", r.get("version") or "", r.get("release") or 0,
+                      r.get("source", "")) for r in records)
+    rows = [{"kind": kind, "spec": spec, "version": version, "release": release or None, "chunks": n,
+             "file": source} for (kind, spec, version, release, source), n in counts.items()]
     return sorted(rows, key=lambda row: (row["spec"] == "", row["spec"], row["file"]))
