@@ -125,3 +125,31 @@ def search(
         typer.echo(f"   {meta.get('source')}")
         snippet = " ".join(hit.text.split())
         typer.echo(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+
+
+@index_app.command("info")
+def info(
+    index: Path = typer.Argument(..., help="Index folder (made by `telecomgpt index build`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the contents as JSON."),
+) -> None:
+    """List the specs, versions and releases INDEX holds (how the index was built)."""
+    from app.index_store import read_built_index
+    from app.releases import index_contents, releases_of
+
+    if not (index / "manifest.json").is_file():
+        raise UserError(f"no index at {index}", hint="create one with `telecomgpt index build`")
+    manifest, records = read_built_index(index)
+    rows = index_contents(records)
+    releases = releases_of(records)
+    embedder = manifest.get("embedder") if manifest.get("dense", True) else "none (BM25 only)"
+    if as_json:
+        typer.echo(json.dumps({"index": str(index), "chunks": len(records), "releases": releases,
+                               "embedder": embedder, "documents": rows}, indent=1))
+        return
+    typer.echo(f"{index}: {len(records)} chunks from {len(rows)} files; releases: "
+               f"{', '.join(f'Rel-{r}' for r in releases) or 'none tagged'}; embedder: {embedder}")
+    for row in rows:
+        name = f"{row['kind'] or 'TS'} {row['spec']}" if row["spec"] else Path(row["file"]).name
+        version = f"V{row['version']}" if row["version"] else "-"
+        release = f"Rel-{row['release']}" if row["release"] else "-"
+        typer.echo(f"  {name:<22} {version:<10} {release:<7} {row['chunks']:>6} chunks  {row['file']}")

@@ -35,7 +35,8 @@ from app.index_store import document_text
 from app.readers import iter_files, read_file
 from telecomgpt.errors import UserError
 from telecomgpt.hardware import dtype_for, torch_dtype
-from telecomgpt.paths import home
+from telecomgpt.paths import home, logs_dir
+from telecomgpt.quiet import quiet
 
 DEFAULT_NAME = "all-MiniLM-L6-v2"
 EMBEDDER_NAME = DEFAULT_NAME  # kept for older imports
@@ -307,7 +308,8 @@ def export_openvino_int8(model, path: Path) -> Path:
     with FileLock(str(cache / ".lock")):
         if not target.is_file():
             try:
-                _export(model, cache, target)
+                with quiet(logs_dir() / "embedder-export.log"):  # TracerWarnings, NNCF progress bars
+                    _export(model, cache, target)
             except Exception as exc:  # noqa: BLE001
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise UserError(f"cannot export embedder {path} to OpenVINO: {reason[:300]}",

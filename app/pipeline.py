@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.messages import AIMessage, HumanMessage
 
+from app.conversation import REWRITES, search_conversation, standalone_question
 from app.grounding import GroundingConfig, GroundingSession, SupportScorer
 from app.prompting import (
     IDK_ANSWER,
@@ -26,6 +27,7 @@ from app.prompting import (
     source_dicts,
     sources_block,
 )
+from app.releases import release_named, release_note, releases_of
 from app.retrieval import Hit, Retriever
 from telecomgpt.config import Settings
 from telecomgpt.errors import UserError
@@ -77,6 +79,9 @@ class RAGConfig:
     """Timeout of one generation request."""
     grounding: GroundingConfig = field(default_factory=GroundingConfig)
     """How answer sentences are checked against their citations."""
+    rewrite: str = "rule"
+    """How a follow-up becomes the standalone question retrieval reads: one of app.conversation.REWRITES
+    (rule-based, by the served LLM, or off: the last user turn as typed)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> RAGConfig:
@@ -89,7 +94,7 @@ class RAGConfig:
                       max_model_len=settings.serve.max_model_len, max_tokens=rag.max_tokens,
                       temperature=rag.temperature, passages=rag.passages, passage_chars=rag.passage_chars,
                       timeout_s=settings.request_timeout_s,
-                      grounding=GroundingConfig(unsupported=rag.unsupported))
+                      grounding=GroundingConfig(unsupported=rag.unsupported), rewrite=rag.rewrite)
         values.update(overrides)
         if not values["base_url"]:
             raise UserError("the assistant needs an LLM endpoint", hint="set base_url or start a server")
@@ -103,6 +108,10 @@ class Prepared:
     inputs: dict | None
     sources: list[Hit] = field(default_factory=list)
     question: str = ""
+    """The standalone question (app/conversation.py): what retrieval, the lead, the quotes and the checker
+    read; the API shows it as `query`."""
+    note: str = ""
+    """Said before the answer: the question names a release the index does not hold (app/releases.py)."""
 
     @property
     def knows(self) -> bool:
@@ -153,6 +162,7 @@ class RAGPipeline:
         self.retriever = retriever
         self.config = config
         self.scorer = scorer or SupportScorer()
+        self._held: list[int] | None = None  # the index's releases, read on the first question naming one
         # vLLM's continuous usage stats put the token counts on every streamed chunk, so `usage` is known
         # even when the grounding check stops generation early (OpenAI's include_usage only sends it last).
         extra: dict = {"stream_options": {"include_usage": True, "continuous_usage_stats": True}}
@@ -169,11 +179,15 @@ class RAGPipeline:
 
     def prepare(self, messages: list[dict], max_tokens: int | None = None,
                 release: int | None = None) -> Prepared:
-        """Retrieve for the last user turn and pack the prompt inputs within the context length."""
+        """Retrieve for the last user turn made standalone (a follow-up carries the conversation's subject)
+        and pack the prompt inputs within the context length."""
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
-        hits = self.search(question, release=release)
+        query = self.standalone(messages)
+        release, note = self.release_for(query, release)
+        hits = search_conversation(lambda text: self.search(text, release=release), query, question,
+                                   self.config.k)
         if not hits:
-            return Prepared(inputs=None, question=question)
+            return Prepared(inputs=None, question=query, note=note)
         instructions = client_instructions([m.get("content") or "" for m in messages
                                             if m.get("role") in ("system", "developer")])
         history = []
@@ -190,9 +204,30 @@ class RAGPipeline:
             dropped = history.pop(0)
             budget += estimate_tokens(str(dropped.content))
         context, used = pack_context(hits, max(budget, 100), passages=self.config.passages,
-                                     passage_chars=self.config.passage_chars, question=question)
+                                     passage_chars=self.config.passage_chars, question=query)
         return Prepared(inputs={"history": history, "context": context, "question": question,
-                                "instructions": instructions}, sources=used, question=question)
+                                "instructions": instructions}, sources=used, question=query, note=note)
+
+    def release_for(self, query: str, release: int | None) -> tuple[int | None, str]:
+        """The release to search and what to say about it: the request's or config's release when set, else
+        the one the question names ("in Rel-17") when the index holds it; a named release it does not hold
+        searches all and returns the note saying so."""
+        if release or self.config.release:
+            return release or self.config.release, ""
+        named = release_named(query)
+        if named is None:
+            return None, ""
+        if self._held is None:
+            self._held = releases_of(self.retriever.records)
+        return (named, "") if named in self._held else (None, release_note(named, self._held))
+
+    def standalone(self, messages: list[dict]) -> str:
+        """The question retrieval searches for: the last user turn, rewritten with the conversation's subject
+        when it is a follow-up (by the config's `rewrite`)."""
+        if self.config.rewrite not in REWRITES:
+            raise UserError(f"unknown rewrite {self.config.rewrite!r}; choose one of {', '.join(REWRITES)}")
+        rewriter = self.llm.bind(max_tokens=64, temperature=0.0) if self.config.rewrite == "llm" else None
+        return standalone_question(messages, self.config.rewrite, rewriter).strip()
 
     def grounding_session(self, prepared: Prepared, mode: str | None = None) -> GroundingSession:
         """A checker for this question's answer; `mode` is one of GROUNDING_MODES (default: the config's)."""
@@ -217,6 +252,8 @@ class RAGPipeline:
         grounding report at the end."""
         prepared = self.prepare(messages, max_tokens, release)
         session = self.grounding_session(prepared, mode)
+        if prepared.note:
+            yield prepared.note
         if not prepared.knows:
             yield IDK_ANSWER
             return
@@ -251,6 +288,8 @@ class RAGPipeline:
         trace = trace if trace is not None else AnswerTrace()
         from fastapi.concurrency import run_in_threadpool  # lazy: fastapi (keeps `telecomgpt chat` light)
 
+        if prepared.note:
+            yield prepared.note
         if not prepared.knows:
             yield IDK_ANSWER
             return
@@ -292,7 +331,7 @@ class RAGPipeline:
         prepared = self.prepare(messages, kwargs.get("max_tokens"), kwargs.get("release"))
         session = self.grounding_session(prepared, mode)
         if not prepared.knows:
-            return {"content": IDK_ANSWER, "sources": [], "grounding": session.result()}
+            return {"content": prepared.note + IDK_ANSWER, "sources": [], "grounding": session.result()}
         truncated = False
         if mode != "extractive":  # streamed, so that a drifting generation can be stopped early
             session.lead()
@@ -307,5 +346,6 @@ class RAGPipeline:
                 chunks.close()
         session.finish(truncated)
         text = session.text
-        return {"content": text + sources_block(prepared.sources), "sources": source_dicts(prepared.sources),
+        return {"content": prepared.note + text + sources_block(prepared.sources),
+                "sources": source_dicts(prepared.sources),
                 "grounding": session.result()}

@@ -58,6 +58,10 @@ class RAGSettings(BaseModel):
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of answers.")
     unsupported: str = Field("drop", pattern="^(drop|mark)$",
                              description="Answer sentences the cited clauses do not support: drop or mark.")
+    rewrite: str = Field("rule", pattern="^(rule|llm|off)$",
+                         description="How a follow-up becomes a standalone retrieval question: rule-based "
+                         "(works with the 135M model), llm (asks the served model), off (the last turn as "
+                         "typed).")
 
 
 class JudgeSettings(BaseModel):

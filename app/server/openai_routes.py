@@ -2,8 +2,10 @@
 
 The model `telecomgpt-rag` answers with retrieval and citations: the answer text (every sentence
 checked against the clause it cites, see app/grounding.py) ends with a "Sources:" list, and the
-response carries the same sources as JSON in a top-level `sources` field and the per-sentence check
-in a top-level `grounding` field (both in the last chunk when streaming). It honours the client's system
+response carries the same sources as JSON in a top-level `sources` field, the per-sentence check
+in a top-level `grounding` field and the standalone question retrieval searched for (a follow-up carries
+the conversation's subject, see app/conversation.py) in a top-level `query` field (all three in the last
+chunk when streaming). It honours the client's system
 messages (added after the project's own rules, never replacing them), `max_tokens`, `temperature`, `top_p`,
 `stop` and `seed`, returns `usage` (also when streaming with `stream_options.include_usage`) and a truthful
 `finish_reason`, and refuses what it cannot do (`n` > 1, `tools`, a non-text `response_format`) with a 400.
@@ -85,7 +87,7 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
                                   mode=body.grounding, sampling=body.sampling(), trace=trace)
         if body.stream:
             return StreamingResponse(_sse(pieces, cid, created, sources, session, trace, started,
-                                          body.include_usage()),
+                                          body.include_usage(), prepared.question),
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         try:
             text = "".join([piece async for piece in pieces])
@@ -97,14 +99,15 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
         return {"id": cid, "object": "chat.completion", "created": created, "model": RAG_MODEL,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                              "finish_reason": trace.finish_reason}],
-                "usage": trace.usage(), "sources": sources, "grounding": session.result()}
+                "usage": trace.usage(), "sources": sources, "grounding": session.result(),
+                "query": prepared.question}
 
     def _answered(trace: AnswerTrace, started: float) -> None:
         metrics.observe_stage("answer", time.perf_counter() - started)
         metrics.add_tokens(prompt=trace.prompt_tokens, completion=trace.completion_tokens)
 
     async def _sse(pieces, cid: str, created: int, sources: list[dict], session, trace: AnswerTrace,
-                   started: float, include_usage: bool):
+                   started: float, include_usage: bool, query: str):
         yield _chunk(cid, created, {"role": "assistant", "content": ""})
         first = True
         try:
@@ -122,7 +125,8 @@ def openai_router(pipeline: RAGPipeline, metrics: Metrics, max_prompt_chars: int
             yield f"data: {json.dumps({'error': problem})}\n\n"
             yield "data: [DONE]\n\n"
             return
-        yield _chunk(cid, created, {}, trace.finish_reason, sources=sources, grounding=session.result())
+        yield _chunk(cid, created, {}, trace.finish_reason, sources=sources, grounding=session.result(),
+                     query=query)
         if include_usage:  # OpenAI's shape: one more chunk, no choices, the whole request's usage
             usage = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": RAG_MODEL,
                      "choices": [], "usage": trace.usage()}

@@ -53,6 +53,40 @@ def _split_vllm_args(values: list[str]) -> list[str]:
     return words
 
 
+def _serve_external(settings, index: Path | None, base_url: str, model: str, llm_api_key: str | None, *,
+                    release: int | None, reranker: Path | None) -> None:
+    """`serve --index I --llm-base-url URL`: the assistant (API, web chat, metrics) answering through a
+    running OpenAI-compatible service, which it neither starts nor stops; /health reports that service."""
+    from app.pipeline import RAGConfig
+    from app.server.run import BackgroundServer, build_app
+    from telecomgpt.llm.external import ExternalLLM
+    from telecomgpt.llm.server import ensure_port_free
+
+    if index is None:
+        raise UserError("--llm-base-url serves the assistant: it needs --index")
+    Retriever.load(index, reranker=reranker)  # a bad index fails before anything else
+    ensure_port_free(settings.serve.host, settings.serve.port)
+    llm = ExternalLLM(base_url, model, llm_api_key)
+    llm.check()  # unreachable, or no such model: one line, exit 2
+    rag = RAGConfig.from_settings(settings, base_url=llm.base_url, model=model, api_key=llm_api_key,
+                                  release=release)
+    app = build_app(index, rag, api_key=settings.api_key, model_label=model, llm_status=llm.status,
+                    reranker=reranker)
+    _stop_on_signals()
+    web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
+    typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model telecomgpt-rag), "
+               f"answering through {llm.base_url} ({model})"
+               + ("  ·  bearer key required" if settings.api_key else ""))
+    typer.echo("press Ctrl-C to stop")
+    try:
+        while web.thread.is_alive():
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+    finally:
+        web.stop()
+
+
 def serve(
     model: str = ModelOption,
     adapter: list[str] = AdapterOption,
@@ -77,6 +111,13 @@ def serve(
     data_parallel_size: int = typer.Option(1, "--data-parallel-size", "--dp",
                                            help="vLLM engine replicas, one per "
                                            "GPU group (data parallelism: more requests per second)."),
+    llm_base_url: str = typer.Option(None, "--llm-base-url", help="Put the assistant (--index) in front of "
+                                     "this running OpenAI-compatible endpoint (e.g. a vLLM service, "
+                                     "http://llm:8000/v1) instead of starting vLLM."),
+    llm_model: str = typer.Option(None, "--llm-model", help="Model name at --llm-base-url [default: "
+                                  "telecomgpt, the served model name]."),
+    llm_api_key: str = typer.Option(None, "--llm-api-key", envvar="TELECOMGPT_LLM_API_KEY",
+                                    help="Bearer key of --llm-base-url."),
     vllm_arg: list[str] = typer.Option([], "--vllm-arg", help="More vLLM engine arguments, passed through as "
                                        "written, e.g. --vllm-arg \"--gpu-memory-utilization 0.9\" "
                                        "(repeatable)."),
@@ -99,6 +140,10 @@ def serve(
                              rag={k: v for k, v in rag_overrides.items() if v is not None})
     if reranker is not None and index is None:
         raise UserError("--reranker needs --index (it reorders retrieved chunks)")
+    if llm_base_url is not None:
+        _serve_external(settings, index, llm_base_url, llm_model or settings.served_model_name, llm_api_key,
+                        release=release, reranker=reranker)
+        return
     if index is not None:
         Retriever.load(index, reranker=reranker)  # fail fast, before the minute vLLM takes to start
         ensure_port_free(settings.serve.host, settings.serve.port)

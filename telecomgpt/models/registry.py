@@ -17,6 +17,7 @@ from telecomgpt import paths
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.models.convert import MARKER, gguf_to_hf
+from telecomgpt.quiet import quiet
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def _prepare_gguf(gguf: Path, cache_name: str) -> Path:
     # Several processes (test workers, a server and a client) may ask at once: convert only once.
     with FileLock(str(target) + ".lock"):
         if not _is_prepared(target):
-            gguf_to_hf(gguf, target)
+            with quiet(paths.logs_dir() / "models-prepare.log"):  # transformers' notes on GGUF dtypes
+                gguf_to_hf(gguf, target)
     return target
 
 

@@ -4,6 +4,7 @@ view with the evidence highlighted; a screenshot is kept in tests/artifacts/."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import parse_qs, urlparse
 
@@ -12,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
+DONE = re.compile(r"\bmsg assistant done\b")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -32,7 +34,7 @@ def test_web_chat_streams_answer_with_sources(rag_server, artifacts_dir):
             page.click("#send")
             answer = page.locator(".msg.assistant").last
             expect(answer).to_contain_text("Sources:", timeout=120_000)
-            expect(answer).to_have_class("msg assistant done", timeout=30_000)
+            expect(answer).to_have_class(DONE, timeout=30_000)
             assert int(answer.get_attribute("data-updates")) > 3  # it arrived in pieces, not at once
             claims, evidence = answer.locator(".claim"), answer.locator(".claim .evidence")
             assert claims.count() >= 1 and evidence.count() == claims.count()  # evidence under every claim
@@ -56,5 +58,22 @@ def test_web_chat_streams_answer_with_sources(rag_server, artifacts_dir):
             expect(evidence_page.locator("#text mark")).to_have_count(1, timeout=15_000)
             assert " ".join(evidence_page.locator("#text mark").inner_text().split()) == quoted
             evidence_page.screenshot(path=str(artifacts_dir / "clause_highlight.png"), full_page=True)
+
+            # a follow-up without its subject: the thread keeps it, searched as a standalone question
+            page.fill("#question", "How is it used in cell reselection?")
+            page.click("#send")
+            expect(page.locator(".msg.assistant")).to_have_count(2)
+            second = page.locator(".msg.assistant").nth(1)
+            expect(second).to_have_class(DONE, timeout=120_000)
+            expect(second.locator(".query")).to_contain_text("searched for:")
+            assert "cell selection" in second.locator(".query").inner_text().lower()
+            expect(page.locator(".msg.user")).to_have_count(2)
+            page.screenshot(path=str(artifacts_dir / "web_chat_thread.png"), full_page=True)
+            page.reload()  # the thread stays in the page, each answer with its own sources
+            expect(page.locator(".msg.assistant")).to_have_count(2, timeout=15_000)
+            page.locator(".msg.assistant").first.click()
+            expect(page.locator("#sources li.source").first).to_contain_text("TS 38.304")
+            page.click("#newchat")
+            expect(page.locator(".msg")).to_have_count(0)
         finally:
             browser.close()

@@ -1,0 +1,43 @@
+"""Releases in questions and in indexes: "in Release 17", "Rel-18", "R17" pin retrieval to that release.
+
+3GPP answers change between releases, so a question that names one is answered from that release's chunks
+when the index holds it, and says which release it used when it does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_NAMED = re.compile(r"\b(?:release|rel)[\s.-]*(\d{1,2})\b|\bR(\d{2})\b", re.I)
+FIRST, LAST = 8, 25
+"""Releases a question can name (Rel-8 started LTE; later ones are welcome): "R2" or "release 3" in other
+senses are left alone."""
+
+
+def release_named(text: str) -> int | None:
+    """The release a question names ("What changed in Rel-18?" -> 18), or None (also when it names two)."""
+    found = {int(a or b) for a, b in _NAMED.findall(text)}
+    found = {r for r in found if FIRST <= r <= LAST}
+    return found.pop() if len(found) == 1 else None
+
+
+def releases_of(records: list[dict]) -> list[int]:
+    """The 3GPP releases an index's chunks come from, ascending (chunks without one are left out)."""
+    return sorted({int(r["release"]) for r in records if r.get("release")})
+
+
+def release_note(named: int, held: list[int]) -> str:
+    """What the answer says when the question names a release the index does not hold."""
+    have = ", ".join(f"Release {r}" for r in held) or "no release-tagged specifications"
+    return (f"Note: this index holds no Release {named} specifications ({have}); the sources below are "
+            "from the releases it holds.\n\n")
+
+
+def index_contents(records: list[dict]) -> list[dict]:
+    """One row per indexed file: kind (TS/TR), spec, version, release, chunk count, sorted by spec."""
+    counts = Counter((r.get("kind") or "", r.get("spec") or "", r.get("version") or "", r.get("release") or 0,
+                      r.get("source", "")) for r in records)
+    rows = [{"kind": kind, "spec": spec, "version": version, "release": release or None, "chunks": n,
+             "file": source} for (kind, spec, version, release, source), n in counts.items()]
+    return sorted(rows, key=lambda row: (row["spec"] == "", row["spec"], row["file"]))

@@ -1,0 +1,80 @@
+"""Follow-ups keep their subject, and a release named in a question pins retrieval: the real pipeline's
+`prepare` (retrieval, standalone question, sources) over the real spec index. `prepare` never calls the LLM,
+so these tests need no vLLM server (the endpoint below is never contacted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.conversation import rule_rewrite
+from app.pipeline import RAGConfig, RAGPipeline
+from app.releases import release_named
+
+NO_LLM = "http://127.0.0.1:9/v1"
+FIRST = "What is t-StatusProhibit?"
+FOLLOW_UP = "When is it started?"
+ANSWER = "38.322 5.3.4"
+"""TS 38.322 §5.3.4 Status reporting: the transmitting side starts t-StatusProhibit with a STATUS PDU."""
+
+
+def _answer_citing(pipeline: RAGPipeline, question: str) -> list[dict]:
+    """The messages of a two-turn thread whose first answer cites what the assistant retrieved."""
+    from app.prompting import sources_block
+
+    first = pipeline.prepare([{"role": "user", "content": question}])
+    return [{"role": "user", "content": question},
+            {"role": "assistant", "content": "It prohibits STATUS PDUs." + sources_block(first.sources)},
+            {"role": "user", "content": FOLLOW_UP}]
+
+
+@pytest.fixture(scope="module")
+def pipelines(retriever):
+    return {rewrite: RAGPipeline(retriever, RAGConfig(base_url=NO_LLM, rewrite=rewrite))
+            for rewrite in ("rule", "off")}
+
+
+def _clauses(prepared) -> list[str]:
+    return [f"{h.metadata.get('spec')} {h.metadata.get('clause')}" for h in prepared.sources]
+
+
+def test_follow_up_without_subject_retrieves_the_answering_clause(pipelines):
+    messages = _answer_citing(pipelines["rule"], FIRST)
+    rewritten = pipelines["rule"].prepare(messages)
+    assert "t-StatusProhibit" in rewritten.question and rewritten.question != FOLLOW_UP
+    assert ANSWER in _clauses(rewritten)
+    typed = pipelines["off"].prepare(messages)  # retrieval of the last turn alone, as before issue 22
+    assert typed.question == FOLLOW_UP
+    assert ANSWER not in _clauses(typed)
+
+
+def test_rule_rewrite_forms():
+    thread = [{"role": "user", "content": "What is the gNB-DU ID?"}, {"role": "assistant", "content": "..."},
+              {"role": "user", "content": "And the gNB-CU-UP ID?"}]
+    assert rule_rewrite(thread) == "What is the gNB-CU-UP ID?"
+    thread[-1]["content"] = "How is it allocated?"
+    assert rule_rewrite(thread) == "How is gNB-DU ID allocated?"
+    thread[-1]["content"] = "How is the gNB-CU-UP ID allocated?"  # standalone: left as typed
+    assert rule_rewrite(thread) == "How is the gNB-CU-UP ID allocated?"
+    assert rule_rewrite(thread[:1]) == "What is the gNB-DU ID?"
+
+
+def test_release_named_in_question_pins_retrieval(pipelines):
+    assert [release_named(q) for q in ("in Release 17", "Rel-18 changes", "R17 timers", "release 3", "R2")] \
+        == [17, 18, 17, None, None]
+    question = "What does the abbreviation RLC stand for in Release 17?"
+    pinned = pipelines["rule"].prepare([{"role": "user", "content": question}])
+    assert pinned.sources and {h.metadata.get("release") for h in pinned.sources} == {17}
+    assert not pinned.note
+    unpinned = pipelines["rule"].prepare([{"role": "user", "content": "What does RLC t-Reassembly do?"}])
+    assert 18 in {h.metadata.get("release") for h in unpinned.sources}  # without the name: other releases
+    missing = pipelines["rule"].prepare([{"role": "user", "content": "How does RLC work in Rel-15?"}])
+    assert missing.sources and "no Release 15" in missing.note and "Release 17, Release 18" in missing.note
+
+
+def test_index_info_lists_specs_versions_releases(spec_index, run_cli):
+    result = run_cli("index", "info", str(spec_index))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "releases: Rel-17, Rel-18" in result.stdout
+    line = next(line for line in result.stdout.splitlines() if "38.322" in line)
+    assert "V18.0.0" in line and "Rel-18" in line
+    assert any("21.905" in line and "V17.2.0" in line for line in result.stdout.splitlines())
