@@ -27,6 +27,7 @@ from app.prompting import (
     sources_block,
 )
 from app.retrieval import Hit, Retriever
+from app.source_rules import choose_sources
 from telecomgpt.config import Settings
 from telecomgpt.errors import UserError
 
@@ -169,9 +170,11 @@ class RAGPipeline:
 
     def prepare(self, messages: list[dict], max_tokens: int | None = None,
                 release: int | None = None) -> Prepared:
-        """Retrieve for the last user turn and pack the prompt inputs within the context length."""
+        """Retrieve for the last user turn, choose the sources (app/source_rules.py: no chunk that never
+        answers, one per clause) and pack the prompt inputs within the context length."""
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
-        hits = self.search(question, release=release)
+        hits = choose_sources(self.search(question, release=release), self.config.passages,
+                              deeper=lambda: self.search(question, k=4 * self.config.k, release=release))
         if not hits:
             return Prepared(inputs=None, question=question)
         instructions = client_instructions([m.get("content") or "" for m in messages
