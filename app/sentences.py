@@ -13,7 +13,10 @@ import re
 from app.procedure_text import is_marked, units
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+(?=[A-Z0-9(\"'])")
+# no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
+# sentence, also when a shown quote is read back
+_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+"
+                       r"(?=[A-Z(\"']|[0-9](?!>))")
 _NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|"
                               r"\b[A-Z]\.|^\d{1,2}\.)$")
 LABEL = re.compile(r"^\s*(?:\*\*)?answer(?:\*\*)?\s*:\s*", re.I)

@@ -238,7 +238,9 @@ async def answer_one(pipeline, item: dict, mode: str) -> Result:
 
 
 def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
-    """Start vLLM, answer every item in every mode, stop vLLM (by pid) whatever happens."""
+    """Start vLLM, answer every item in every mode, stop vLLM (by pid) whatever happens. Extractive answers
+    ask no model: a run of that mode alone starts none (seconds, for a quick check of source and quote
+    choice)."""
     import httpx
 
     from app.pipeline import RAGConfig, RAGPipeline
@@ -255,14 +257,19 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
     results: list[Result] = []
     started = time.perf_counter()
     loop = asyncio.new_event_loop()  # one loop for the run: the async OpenAI client stays bound to it
+    needs_model = any(mode != "extractive" for mode in args.modes)
     try:
-        vllm.start(timeout_s=600)
+        if needs_model:
+            vllm.start(timeout_s=600)
         info["vllm_start_s"] = time.perf_counter() - started
-        pipeline = RAGPipeline(retriever, RAGConfig.from_settings(Settings(), base_url=vllm.base_url))
+        # without a model the endpoint is never contacted (extractive mode skips generation)
+        base_url = vllm.base_url if needs_model else "http://127.0.0.1:9/v1"
+        pipeline = RAGPipeline(retriever, RAGConfig.from_settings(Settings(), base_url=base_url))
         info["rag"] = {"k": pipeline.config.k, "passages": pipeline.config.passages,
                        "max_tokens": pipeline.config.max_tokens}
         for mode in args.modes:
-            httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
+            if needs_model:
+                httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
             warm_up = {"set": "project", "id": "warm-up", "question": WARM_UP, "spec": "", "clauses": [],
                        "patterns": []}
             loop.run_until_complete(answer_one(pipeline, warm_up, mode))
@@ -278,7 +285,8 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
             print(f"{mode}: {len(items)} questions in {info['modes'][mode]:.0f} s", flush=True)
     finally:
         loop.close()
-        vllm.stop()
+        if needs_model:
+            vllm.stop()
     info["seconds"] = time.perf_counter() - started
     return results, info
 
