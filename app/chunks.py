@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
+from app.procedure_text import units
+
 DEFAULT_MAX_CHARS = 1000
 """About 250 word pieces: all-MiniLM-L6-v2 reads at most 256, so a chunk is embedded whole."""
 
@@ -76,8 +78,11 @@ def citation_of(meta: dict) -> str:
 def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
     """Cut `text` into pieces of at most `max_chars`, preferring paragraph, then line, then word breaks.
 
-    Written here rather than taken from a text-splitter library because it is twenty lines and the
-    rule (never merge across a clause) is ours; the recursive-separator idea is LangChain's.
+    Paragraphs and lines are first grouped into units that stay together where they fit
+    (app/procedure_text.py): a procedure step with its nested steps ("1>when ...:" with its "2>" lines), a
+    list stem with its items. Written here rather than taken from a text-splitter library because it is
+    twenty lines and the rules (never merge across a clause, keep a condition with its actions) are ours;
+    the recursive-separator idea is LangChain's.
     """
     text = text.strip()
     if len(text) <= max_chars:
@@ -88,6 +93,10 @@ def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
             break
     else:
         return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+    if sep != " ":  # a unit that cannot fit (one huge condition) is cut at its parts below, as before
+        grouped = units(parts, max_chars)
+        parts = [piece for unit in grouped
+                 for piece in ([sep.join(unit)] if len(sep.join(unit)) <= max_chars else unit)]
     pieces: list[str] = []
     current = ""
     for part in parts:

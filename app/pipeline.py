@@ -29,6 +29,7 @@ from app.prompting import (
 )
 from app.releases import release_named, release_note, releases_of
 from app.retrieval import Hit, Retriever
+from app.source_rules import choose_sources
 from telecomgpt.config import Settings
 from telecomgpt.errors import UserError
 
@@ -179,13 +180,18 @@ class RAGPipeline:
 
     def prepare(self, messages: list[dict], max_tokens: int | None = None,
                 release: int | None = None) -> Prepared:
-        """Retrieve for the last user turn made standalone (a follow-up carries the conversation's subject)
-        and pack the prompt inputs within the context length."""
+        """Retrieve for the last user turn made standalone (a follow-up carries the conversation's subject),
+        choose the sources (app/source_rules.py: no chunk that never answers, one per clause) and pack the
+        prompt inputs within the context length."""
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
         query = self.standalone(messages)
         release, note = self.release_for(query, release)
-        hits = search_conversation(lambda text: self.search(text, release=release), query, question,
-                                   self.config.k)
+
+        def retrieve(k: int | None = None) -> list[Hit]:
+            return search_conversation(lambda text: self.search(text, k=k, release=release), query, question,
+                                       k or self.config.k)
+
+        hits = choose_sources(retrieve(), self.config.passages, deeper=lambda: retrieve(4 * self.config.k))
         if not hits:
             return Prepared(inputs=None, question=query, note=note)
         instructions = client_instructions([m.get("content") or "" for m in messages

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import re
 
+from app.procedure_text import is_marked, units
+
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+(?=[A-Z0-9(\"'])")
+# no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
+# sentence, also when a shown quote is read back
+_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)[ \t]+"
+                       r"(?=[A-Z(\"']|[0-9](?!>))")
 _NO_BREAK_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|cf|vs|Fig|No|Sec|Ref|Eq|approx|al)\.|"
                               r"\b[A-Z]\.|^\d{1,2}\.)$")
 LABEL = re.compile(r"^\s*(?:\*\*)?answer(?:\*\*)?\s*:\s*", re.I)
@@ -28,34 +33,69 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
     sentence they follow ("… state. [1] Next" -> "… state. [1]", "Next").
 
     Model output (soft_wraps=False): every line break ends a sentence (lists come one item a line).
-    Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines and list items break.
+    Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines, list items and procedure
+    steps ("2>...") break, and a procedure step keeps the steps nested under it, a list stem ("... the
+    following functions:") its items, as one unit of at most UNIT_CHARS (app/procedure_text.py): a quote
+    never shows a condition without its actions.
     The split of a prefix never moves a boundary it has already decided, which is what lets a stream
     release sentences as they complete.
     """
-    if soft_wraps:
-        blocks = re.split(r"\n\s*\n|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)])\s)", text)
-    else:
-        blocks = text.split("\n")
+    if not soft_wraps:
+        return [s for block in text.split("\n") for s in _block_sentences(block)]
     out: list[str] = []
-    for block in blocks:
-        block = " ".join(block.split())
-        if not block:
-            continue
-        start = 0
-        pieces = []
-        for match in _BOUNDARY.finditer(block):
-            end = match.start() + len(match.group(1) or "")
-            pieces.append(block[start:end])
-            start = match.end()
-        pieces.append(block[start:])
-        merged: list[str] = []
-        for piece in pieces:
-            if merged and _NO_BREAK_BEFORE.search(merged[-1].rstrip()):
-                merged[-1] = f"{merged[-1]} {piece}"
-            else:
-                merged.append(piece)
-        out.extend(p.strip() for p in merged if p.strip())
+    for unit in units(_soft_parts(text), UNIT_CHARS):
+        sentences = _block_sentences(unit[0])
+        if len(unit) > 1:  # the head's last sentence leads into what it owns
+            rest = " ".join(" ".join(part.split()) for part in unit[1:])
+            sentences = [*sentences[:-1], f"{sentences[-1]} {rest}" if sentences else rest]
+        out.extend(sentences)
     return out
+
+
+UNIT_CHARS = 450
+"""Longest procedure or list unit quoted as one sentence: about a lead's size (an extractive answer quotes at
+most 650 characters); a longer one is cut at its nested steps (app/procedure_text.py)."""
+
+
+def _soft_parts(text: str) -> list[str]:
+    """Paragraphs of stored text, and within them one part per list item or procedure step: a line that
+    starts one begins a new part; any other line wraps onto the part before it, unless that part ended a
+    sentence after a list item or step (the text after a list)."""
+    parts: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        for line in paragraph.split("\n"):
+            if not line.strip():
+                continue
+            ends = current and is_marked(current[0]) and re.search(r"[.;:]\s*$", current[-1])
+            if current and (is_marked(line) or ends):
+                parts.append("\n".join(current))
+                current = []
+            current.append(line)
+        if current:
+            parts.append("\n".join(current))
+    return parts
+
+
+def _block_sentences(block: str) -> list[str]:
+    """Sentences of one block of text (line breaks already mean nothing in it)."""
+    block = " ".join(block.split())
+    if not block:
+        return []
+    start = 0
+    pieces = []
+    for match in _BOUNDARY.finditer(block):
+        end = match.start() + len(match.group(1) or "")
+        pieces.append(block[start:end])
+        start = match.end()
+    pieces.append(block[start:])
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and _NO_BREAK_BEFORE.search(merged[-1].rstrip()):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return [p.strip() for p in merged if p.strip()]
 
 
 def citations_of(sentence: str) -> list[int]:

@@ -1,0 +1,88 @@
+"""Which retrieved chunks become an answer's sources: explicit rules, applied after retrieval.
+
+Retrieval ranks text by likeness to the question, and some spec text is like every question while answering
+none: the References clause lists the titles of all related specs ("NR; Medium Access Control (MAC) protocol
+specification" matches any question about NR MAC), the Foreword and the contents list name everything, a
+figure or table caption alone names a topic without saying anything about it, and a "Void" clause is empty.
+As sources they take the place of a clause that answers, and the lead quotes them. So (`choose_sources`):
+
+  1. chunks that never answer (`never_answers` says why) are left out; only when every retrieved chunk is
+     one, a deeper search (`deeper`) is tried, and if it too finds none that answers, there are no sources
+     (the assistant says it does not know rather than quote a reference list);
+  2. at most one source per clause (spec + clause number): the next chunk of a clause already chosen waits
+     behind every other clause, so it is used only when the budget of `passages` is not filled otherwise.
+     Three chunks of one clause read as one source and leave out the other clauses retrieval found.
+
+Order is kept otherwise (the retriever's ranking).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+NO_ANSWER_TITLES = re.compile(r"^\s*(?:normative\s+|informative\s+)?references\s*$|^\s*foreword\s*$|"
+                              r"^\s*(?:table of\s+)?contents\s*$|^\s*change history\s*$|^\s*\(?void\)?\s*$",
+                              re.I)
+"""Clause titles whose text answers no technical question."""
+REFERENCE_LINE = re.compile(r"^\s*\[\d{1,3}\]")
+"""A line of a reference list: "[12]3GPP TS 38.331: ..."."""
+CAPTION_LINE = re.compile(r"^\s*(?:\*\*)?(?:Figure|Table)\s+[A-Z]?\d+(?:\.\d+)*(?:-\d+)?[a-z]?\s*(?::|\.\s)",
+                          re.I)
+"""A figure or table caption: "Figure 4.1-1: Overall Architecture", "Figure 6.1.2-1. Overall ..." (not a
+sentence about a figure: "Figure 4.2.3-4 depicts the non-roaming architecture ...")."""
+CONTENTS_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\s*[A-Za-z].*?\D\d{1,4}\s*$")
+"""A contents-list line: clause number, title, page number ("5.3.7RRC connection re-establishment123")."""
+MOSTLY = 0.6
+"""Share of a chunk's lines that must be reference, caption or contents lines for the chunk to be one."""
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.strip().startswith("|")]
+
+
+def never_answers(hit) -> str | None:
+    """Why a retrieved chunk cannot answer a question (None when it may): "references", "foreword",
+    "contents", "change history", "void" (by its clause title), or by its text "reference list",
+    "captions only", "contents list", "void"."""
+    meta = getattr(hit, "metadata", {}) or {}
+    title = (meta.get("title") or "").strip()
+    if NO_ANSWER_TITLES.search(title):
+        return re.sub(r"[^a-z ]", "", title.lower()).strip() or "void"
+    text = hit.text.strip()
+    if re.fullmatch(r"\(?void\)?\.?", text, re.I) or not text:
+        return "void"
+    lines = _lines(text)
+    if not lines:
+        return None  # a table alone may answer ("which channels are ...")
+    for reason, pattern in (("reference list", REFERENCE_LINE), ("contents list", CONTENTS_LINE)):
+        if len(lines) >= 2 and sum(bool(pattern.match(line)) for line in lines) >= MOSTLY * len(lines):
+            return reason
+    if all(CAPTION_LINE.match(line) for line in lines) and "|" not in text:
+        return "captions only"
+    return None
+
+
+def clause_key(hit) -> tuple:
+    """The clause a chunk belongs to; a chunk without a clause number is its own clause."""
+    meta = getattr(hit, "metadata", {}) or {}
+    clause = meta.get("clause")
+    if not clause:
+        return ("chunk", meta.get("chunk_id") or id(hit))
+    return (meta.get("source") or meta.get("spec"), clause)
+
+
+def choose_sources(hits: list, passages: int | None, deeper: Callable[[], list] | None = None) -> list:
+    """`hits` reordered for the prompt (see the module docstring): those that never answer left out, the
+    first chunk of each clause first, further chunks of a clause only after every other clause."""
+    kept = [h for h in hits if never_answers(h) is None]
+    if not kept and hits and deeper is not None:
+        kept = [h for h in deeper() if never_answers(h) is None]
+    first, later, seen = [], [], set()
+    for hit in kept:
+        key = clause_key(hit)
+        (later if key in seen else first).append(hit)
+        seen.add(key)
+    if passages is not None and len(first) >= passages:
+        return first
+    return first + later
