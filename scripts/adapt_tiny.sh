@@ -2,7 +2,11 @@
 # End to end on one CPU machine: pipeline output -> CPT -> SFT (QLoRA) -> DPO (QLoRA) -> merge -> eval,
 # then the retriever (embedder + reranker) trained on pairs mined from the same specs, and an index of those
 # specs with its own trained query encoder,
-# for the embedded SmolLM2-135M-Instruct on the shared corpus. 22 minutes on 2 quiet cores (measured 2026-11-23).
+# for the embedded SmolLM2-135M-Instruct on the shared corpus. 22 minutes on 2 quiet cores of an AMD EPYC with
+# AVX-512 BF16 (measured 2026-11-23; the recipes' `bf16: auto` picks bf16 there, as before). On an AVX2-only CPU
+# `auto` trains and evaluates in float32 instead of emulated bf16: about 35 minutes (an estimate from the
+# per-stage float32/bf16 ratios of bench/dtype_speed.py, not timed end to end), against ~2.5 hours with the old
+# forced bf16 (issue 25). `telecomgpt env` shows which kind a machine is.
 #
 #   bash scripts/adapt_tiny.sh            # or: make adapt
 #   SHARED=/path/to/shared RUN=runs/x CPT_STEPS=40 SFT_STEPS=30 DPO_STEPS=15 RETRIEVER_PAIRS=256 bash scripts/adapt_tiny.sh
