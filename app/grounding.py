@@ -174,7 +174,7 @@ def order_sentences(question: str, sentences: list[str],
     if not sentences:
         return []
     if reader is not None:
-        return [(True, score) for score in reader.scores(question, sentences)]
+        return [(True, score) for score in reader.scores(question, sentences, logits=True)]
     vectors = embed_texts([question, *sentences])
     cosines = vectors[1:] @ vectors[0]
     question_terms = set(terms(question)[0])

@@ -27,10 +27,11 @@ from finetune.data.reader_pairs import read_groups
 
 
 def rank_of_answer(question: str, candidates: list[str], reader) -> int:
-    """1-based rank of candidates[0] (the answering sentence) in the order `order_sentences` gives."""
+    """1-based rank of candidates[0] (the answering sentence) in the order `order_sentences` gives; a tie
+    counts against it (the reader's bf16 sigmoid saturates near 1, and a tie kept in list order would
+    always favour the answer, which comes first here)."""
     order = order_sentences(question, candidates, reader=reader)
-    ranked = sorted(range(len(candidates)), key=lambda i: (-order[i][0], -order[i][1]))
-    return ranked.index(0) + 1
+    return 1 + sum(order[i] >= order[0] for i in range(1, len(candidates)))
 
 
 def evaluate(groups: list[dict], reader) -> dict:

@@ -83,8 +83,11 @@ $TG index build --input "$SPECS" --output "$RUN/index" --quiet
   $TG train query-encoder --index "$RUN/index" --steps "$QUERY_ENCODER_STEPS" --quiet
 echo "use it: $TG chat --index $RUN/index ... (the index's query encoder is used by every command)"
 
-step "11/11 answer-sentence reader (cross-encoder on sentences mined from the specs; the user's cache)"
-[ -f "${TELECOMGPT_HOME:-$HOME/.cache/telecomgpt}/reader/reader_summary.json" ] || \
-  $TG train reader --config configs/finetune/minilm/reader.yaml --corpus "$SPECS" --corpus "$CORPUS/3gpp/21905-h20.docx"
-echo "used by serve/chat/eval from now on: it picks the lead and the extractive quotes of grounded answers"
+step "11/11 answer-sentence reader (cross-encoder on sentences mined from the specs)"
+[ -f "$RUN/reader/reader_summary.json" ] || \
+  $TG train reader --config configs/finetune/minilm/reader.yaml --corpus "$SPECS" \
+    --corpus "$CORPUS/3gpp/21905-h20.docx" --output "$RUN/reader"
+# not installed into the user's cache (where serve/chat/eval would use it) until it measures better than
+# today's order: bench/reader.py, docs/benchmarks.md
+echo "measure it: .venv/bin/python -m bench.reader --reader $RUN/reader --spec ...; install: cp -r $RUN/reader ~/.cache/telecomgpt/reader"
 echo "done in $(( ($(date +%s) - START) / 60 )) min; loss curves: $RUN/*/loss_curve.png; comparison: $RUN/compare.png"
