@@ -60,13 +60,17 @@ class Reranker:
             raise UserError(f"cannot load the reranker at {path}: {type(exc).__name__}: {reason}") from None
         return cls(model, path)
 
-    def scores(self, query: str, passages: list[str]) -> list[float]:
-        """Relevance of each passage to `query` (sigmoid of the cross-encoder's logit, 0..1)."""
+    def scores(self, query: str, passages: list[str], logits: bool = False) -> list[float]:
+        """Relevance of each passage to `query` (sigmoid of the cross-encoder's logit, 0..1; the logit itself
+        with `logits`: in bfloat16 the sigmoid of every logit above ~5.5 is exactly 1, a tie)."""
         if not passages:
             return []
+        import torch
+
         with self._lock:
             values = self.model.predict([(query, p) for p in passages], batch_size=32,
-                                        show_progress_bar=False, convert_to_numpy=True)
+                                        show_progress_bar=False, convert_to_numpy=True,
+                                        activation_fn=torch.nn.Identity() if logits else None)
         return [float(v) for v in values]
 
     def rerank(self, query: str, hits: list, top_n: int | None = None) -> list:

@@ -12,6 +12,7 @@ import typer
 from finetune.merge import merge_adapter, verify_with_vllm
 from finetune.perplexity import perplexity as compute
 from finetune.query_encoder import load_settings, train_query_encoder
+from finetune.reader import load_reader_recipe, train_reader
 from finetune.retriever import train_retriever
 from finetune.retriever_config import load_recipe
 from finetune.train import run_stage
@@ -190,3 +191,28 @@ def query_encoder(
                f"dense recall@5 {recall['before']:.3f} -> {recall['after']:.3f} "
                f"({summary['held_out_title_queries']} queries)")
     typer.echo(f"done in {summary['seconds'] / 60:.1f} min -> {Path(summary['index']) / 'query_encoder'}")
+
+
+@train_app.command("reader")
+def reader(
+    corpus: list[str] = typer.Option([], "--corpus", help="Spec files or folders to mine from (repeatable)."),
+    config: Path = typer.Option(None, "--config",
+                                help="YAML recipe (configs/finetune/minilm/reader.yaml); flags override it."),
+    output: Path = typer.Option(None, "--output", "-o",
+                                help="Output folder (default: the user's cache, where the assistant looks)."),
+    max_groups: int = typer.Option(None, "--max-groups", help="Question groups to train on (0 = all)."),
+    holdout: list[str] = typer.Option([], "--holdout", help="Spec file stem prefix never trained on."),
+    epochs: float = typer.Option(None, "--epochs"),
+    seed: int = typer.Option(None, "--seed"),
+    no_decontaminate: bool = typer.Option(False, "--no-decontaminate", help="Skip decontamination."),
+) -> None:
+    """Train the answer-sentence reader: a MiniLM cross-encoder that picks the sentence of a clause that
+    answers the question (the lead and extractive quotes of every grounded answer, once trained)."""
+    overrides = {"corpus": list(corpus), "output": str(output) if output else None, "max_groups": max_groups,
+                 "holdout_specs": list(holdout), "epochs": epochs, "seed": seed,
+                 "decontaminate": False if no_decontaminate else None}
+    summary = train_reader(load_reader_recipe(config, overrides))
+    groups = summary["groups"]
+    typer.echo(f"groups: {groups['kept']} {groups['by_kind']}; excluded {groups['excluded']}")
+    typer.echo(f"{summary['steps']} steps, loss {summary['first_loss']:.4f} -> {summary['last_loss']:.4f}; "
+               f"done in {summary['seconds'] / 60:.1f} min -> {summary['output']}")

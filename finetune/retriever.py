@@ -86,7 +86,7 @@ def train_embedder(pairs: list[dict], config: RetrieverTraining, work: Path, out
             "last_loss": last, "seconds": round(time.monotonic() - started, 1)}
 
 
-def _cross_encoder_init(config: RetrieverTraining, work: Path) -> Path:
+def cross_encoder_init(work: Path) -> Path:
     """The plain Hugging Face files of MiniLM (without the sentence-transformers pooling modules), so that
     CrossEncoder builds a sequence-classification model on its weights."""
     folder = work / "cross-encoder-init"
@@ -113,7 +113,7 @@ def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, out
     # "classifier weights newly initialised" and the dropped layers are expected
     hf_logging.set_verbosity_error()
     try:
-        model = CrossEncoder(str(_cross_encoder_init(config, work)), num_labels=1, device="cpu",
+        model = CrossEncoder(str(cross_encoder_init(work)), num_labels=1, device="cpu",
                              max_length=config.reranker_max_length, local_files_only=True,
                              config_kwargs={"num_hidden_layers": config.reranker_layers})
     finally:

@@ -35,39 +35,39 @@ mkdir -p "$RUN"
 step() { printf '\n=== %s  [%s]\n' "$1" "$(date +%H:%M:%S)"; }
 START=$(date +%s)
 
-step "1/10 data pipeline: clean, dedup, decontaminate (training corpus + one held-out spec)"
+step "1/11 data pipeline: clean, dedup, decontaminate (training corpus + one held-out spec)"
 $TG data run --input "$SPECS/38.211_PHY-Channels_j30.md" --input "$SPECS/38.321_MAC_j20.md" \
   --input "$SPECS/37.340_Multi_Connectivity_j20.md" --input "$CORPUS/code/free5gc-nas" --output "$RUN/corpus"
 $TG data run --input "$SPECS/38.300_NG-RAN_Overall_j20.md" --output "$RUN/heldout"
 
-step "2/10 continual pretraining (all parameters, lr 2e-5 constant, packed)"
+step "2/11 continual pretraining (all parameters, lr 2e-5 constant, packed)"
 $TG train cpt --config $RECIPES/cpt.yaml --dataset_path "$RUN/corpus" --output_dir "$RUN/cpt" \
   --eval_path "$RUN/heldout" --max_eval_samples 24 --max_steps "$CPT_STEPS" --max_length 256
 
-step "3/10 instruction data (abbreviations, definitions, code, equations; dedup + decontamination)"
+step "3/11 instruction data (abbreviations, definitions, code, equations; dedup + decontamination)"
 $TG data build-sft --output "$RUN/sft-data" --specs "$SPECS" --code "$CORPUS/code" \
   --text "$CORPUS/3gpp/tr-library" --max-per-builder 150
 
-step "4/10 QLoRA SFT on the CPT model, then merge"
+step "4/11 QLoRA SFT on the CPT model, then merge"
 $TG train sft --config $RECIPES/sft.yaml --model_name_or_path "$RUN/cpt" --dataset_path "$RUN/sft-data" \
   --output_dir "$RUN/sft" --max_steps "$SFT_STEPS" --max_length 256 --per_device_train_batch_size 4
 $TG train merge --base "$RUN/cpt" --adapter "$RUN/sft" --output "$RUN/sft-merged"
 
-step "5/10 preference pairs: the SFT model's own wrong answers (vLLM) + corrupted references"
+step "5/11 preference pairs: the SFT model's own wrong answers (vLLM) + corrupted references"
 $TG data build-dpo --sft "$RUN/sft-data" --model "$RUN/sft-merged" --output "$RUN/dpo-data" --max-prompts 96
 
-step "6/10 QLoRA DPO on the SFT model, then merge"
+step "6/11 QLoRA DPO on the SFT model, then merge"
 $TG train dpo --config $RECIPES/dpo.yaml --model_name_or_path "$RUN/sft-merged" --dataset_path "$RUN/dpo-data" \
   --output_dir "$RUN/dpo" --max_steps "$DPO_STEPS" --max_length 256 --per_device_train_batch_size 2
 $TG train merge --base "$RUN/sft-merged" --adapter "$RUN/dpo" --output "$RUN/dpo-merged"
 
-step "7/10 held-out spec perplexity (TS 38.300, never trained on)"
+step "7/11 held-out spec perplexity (TS 38.300, never trained on)"
 for model in base cpt; do
   path=$([ $model = base ] && echo smollm2-135m-instruct || echo "$RUN/cpt")
   printf '%-5s ' $model; $TG train perplexity --model "$path" --data "$RUN/heldout" --max-docs 24 --max-length 256
 done | tee "$RUN/perplexity.txt"
 
-step "8/10 evaluation: base / CPT / SFT / DPO side by side"
+step "8/11 evaluation: base / CPT / SFT / DPO side by side"
 for model in base cpt sft dpo; do
   case $model in base) path=smollm2-135m-instruct ;; cpt) path="$RUN/cpt" ;; *) path="$RUN/$model-merged" ;; esac
   [ -f "$RUN/eval/$model/results.json" ] || \
@@ -76,14 +76,22 @@ done
 $TG eval compare "$RUN/eval/base" "$RUN/eval/cpt" "$RUN/eval/sft" "$RUN/eval/dpo" --plot "$RUN/compare.png" \
   | tee "$RUN/compare.txt"
 
-step "9/10 retriever: fine-tuned MiniLM embedder + cross-encoder reranker on pairs mined from the specs"
+step "9/11 retriever: fine-tuned MiniLM embedder + cross-encoder reranker on pairs mined from the specs"
 [ -f "$RUN/retriever/retriever_summary.json" ] || \
   $TG train retriever --corpus "$SPECS" --output "$RUN/retriever" --max-pairs "$RETRIEVER_PAIRS"
 echo "use it: $TG index build --embedder $RUN/retriever/embedder ... ; serve/chat/eval run --reranker $RUN/retriever/reranker"
 
-step "10/10 index of the specs, and a query encoder trained for it (queries mined from the index, chunk vectors kept)"
+step "10/11 index of the specs, and a query encoder trained for it (queries mined from the index, chunk vectors kept)"
 $TG index build --input "$SPECS" --output "$RUN/index" --quiet
 [ -d "$RUN/index/query_encoder" ] || \
   $TG train query-encoder --index "$RUN/index" --steps "$QUERY_ENCODER_STEPS" --quiet
 echo "use it: $TG chat --index $RUN/index ... (the index's query encoder is used by every command)"
+
+step "11/11 answer-sentence reader (cross-encoder on sentences mined from the specs)"
+[ -f "$RUN/reader/reader_summary.json" ] || \
+  $TG train reader --config configs/finetune/minilm/reader.yaml --corpus "$SPECS" \
+    --corpus "$CORPUS/3gpp/21905-h20.docx" --output "$RUN/reader"
+# not installed into the user's cache (where serve/chat/eval would use it) until it measures better than
+# today's order: bench/reader.py, docs/benchmarks.md
+echo "measure it: .venv/bin/python -m bench.reader --reader $RUN/reader --spec ...; install: cp -r $RUN/reader ~/.cache/telecomgpt/reader"
 echo "done in $(( ($(date +%s) - START) / 60 )) min; loss curves: $RUN/*/loss_curve.png; comparison: $RUN/compare.png"

@@ -53,12 +53,13 @@ class Example:
 
 
 def record_text(record: dict) -> str:
-    """All the text of an SFT, DPO or retrieval-pair record, for decontamination."""
+    """All the text of an SFT, DPO, retrieval-pair or reader-group record, for decontamination."""
     parts = []
-    for key in ("prompt", "completion", "chosen", "rejected", "messages", "query", "positive", "negative"):
+    for key in ("prompt", "completion", "chosen", "rejected", "messages", "query", "positive", "negative",
+                "question", "negatives"):
         value = record.get(key)
         if isinstance(value, str):
             parts.append(value)
-        elif isinstance(value, list):
-            parts.extend(m.get("content", "") for m in value if isinstance(m, dict))
+        elif isinstance(value, list):  # chat messages, or a reader group's negative sentences
+            parts.extend(m.get("content", "") if isinstance(m, dict) else str(m) for m in value)
     return "\n".join(parts)
