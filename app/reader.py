@@ -3,7 +3,8 @@
 `telecomgpt train reader` (finetune/reader.py) trains it on sentences mined from the specs and stores it in
 the user's cache (`reader_path()`); app/grounding.py orders the quotable sentences of the top clauses with it
 (the lead, the extractive quotes) whenever it is there, and falls back to its cosine + word-overlap order
-otherwise. It is loaded like the reranker (`app.reranker.Reranker`: a CrossEncoder folder in bfloat16).
+otherwise. It is loaded like the reranker (`app.reranker.Reranker`: a CrossEncoder folder, computing in the
+dtype telecomgpt.hardware picks for "reranker").
 """
 
 from __future__ import annotations
