@@ -12,7 +12,6 @@ and renamed when complete; app/grounding.py uses it to order quotable sentences 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -22,8 +21,8 @@ from pathlib import Path
 
 from app.reader import reader_path
 from finetune.data.reader_pairs import ReaderMining, mine_reader_pairs, read_reader_pairs
-from finetune.retriever import cross_encoder_init
-from telecomgpt.config import read_yaml
+from finetune.retriever import new_cross_encoder
+from finetune.retriever_config import load_dataclass_recipe
 from telecomgpt.errors import UserError
 
 SUMMARY = "reader_summary.json"
@@ -70,19 +69,8 @@ class ReaderTraining:
 
 def load_reader_recipe(path: Path | None, overrides: dict) -> ReaderTraining:
     """Defaults, then the YAML recipe at `path`, then `overrides` (flags that were given)."""
-    values: dict = dict(read_yaml(path)) if path is not None else {}
-    values.update({k: v for k, v in overrides.items() if v not in (None, [], ())})
-    known = {f.name for f in dataclasses.fields(ReaderTraining)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise UserError(f"unknown reader settings: {', '.join(unknown)}",
-                        hint=f"known: {', '.join(sorted(known))}")
-    for key in ("corpus", "benchmarks", "holdout_specs"):
-        if isinstance(values.get(key), str):
-            values[key] = [values[key]]
-    config = ReaderTraining(**values)
-    config.check()
-    return config
+    return load_dataclass_recipe(ReaderTraining, path, overrides, "reader",
+                                 ("corpus", "benchmarks", "holdout_specs"))
 
 
 def rows(groups: list[dict]) -> dict[str, list]:
@@ -98,12 +86,10 @@ def rows(groups: list[dict]) -> dict[str, list]:
 
 def train_reader(config: ReaderTraining) -> dict:
     """Mine, train, write the output atomically; returns the summary (also OUTPUT/reader_summary.json)."""
-    import torch
     from datasets import Dataset
-    from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer
     from sentence_transformers.cross_encoder import CrossEncoderTrainingArguments as Args
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-    from transformers import logging as hf_logging
 
     config.check()
     output = Path(config.output) if config.output else reader_path()
@@ -119,15 +105,7 @@ def train_reader(config: ReaderTraining) -> dict:
                                                max_chars=config.max_chars, benchmarks=config.benchmarks,
                                                decontaminate=config.decontaminate), work / "pairs")
         data = Dataset.from_dict(rows(read_reader_pairs(work / "pairs"))).shuffle(seed=config.seed)
-        torch.manual_seed(config.seed)
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # "classifier weights newly initialised" is expected
-        try:
-            model = CrossEncoder(str(cross_encoder_init(work)), num_labels=1, device="cpu",
-                                 max_length=config.max_length, local_files_only=True,
-                                 config_kwargs={"num_hidden_layers": config.layers})
-        finally:
-            hf_logging.set_verbosity(verbosity)
+        model = new_cross_encoder(work, config.layers, config.max_length, config.seed)
         steps = max(1, int(len(data) * config.epochs) // config.batch_size)
         args = Args(output_dir=str(work / "trainer"), per_device_train_batch_size=config.batch_size,
                     learning_rate=config.learning_rate, warmup_steps=config.warmup_ratio,

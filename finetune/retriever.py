@@ -97,27 +97,33 @@ def cross_encoder_init(work: Path) -> Path:
     return folder
 
 
-def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, output: Path) -> dict:
-    """Binary cross-entropy on (query, positive, 1) and (query, hard negative, 0); saves a CrossEncoder
-    folder."""
+def new_cross_encoder(work: Path, layers: int, max_length: int, seed: int):
+    """A CrossEncoder with a fresh 1-logit head on the first `layers` layers of MiniLM (reranker, reader)."""
     import torch
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer
-    from sentence_transformers.cross_encoder import CrossEncoderTrainingArguments as Args
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+    from sentence_transformers.cross_encoder import CrossEncoder
     from transformers import logging as hf_logging
 
-    started = time.monotonic()
-    torch.manual_seed(config.seed)  # the new scoring head
+    torch.manual_seed(seed)  # the new scoring head
     verbosity = hf_logging.get_verbosity()
     # "classifier weights newly initialised" and the dropped layers are expected
     hf_logging.set_verbosity_error()
     try:
-        model = CrossEncoder(str(cross_encoder_init(work)), num_labels=1, device="cpu",
-                             max_length=config.reranker_max_length, local_files_only=True,
-                             config_kwargs={"num_hidden_layers": config.reranker_layers})
+        return CrossEncoder(str(cross_encoder_init(work)), num_labels=1, device="cpu", max_length=max_length,
+                            local_files_only=True, config_kwargs={"num_hidden_layers": layers})
     finally:
         hf_logging.set_verbosity(verbosity)
+
+
+def train_reranker(pairs: list[dict], config: RetrieverTraining, work: Path, output: Path) -> dict:
+    """Binary cross-entropy on (query, positive, 1) and (query, hard negative, 0); saves a CrossEncoder
+    folder."""
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer
+    from sentence_transformers.cross_encoder import CrossEncoderTrainingArguments as Args
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    started = time.monotonic()
+    model = new_cross_encoder(work, config.reranker_layers, config.reranker_max_length, config.seed)
     data = Dataset.from_dict({"query": [p["query"] for p in pairs] * 2,
                               "passage": [p["positive"] for p in pairs] + [p["negative"] for p in pairs],
                               "label": [1.0] * len(pairs) + [0.0] * len(pairs)}).shuffle(seed=config.seed)

@@ -86,18 +86,25 @@ class RetrieverTraining:
             raise UserError("epochs must be positive and max_pairs non-negative")
 
 
-def load_recipe(path: Path | None, overrides: dict) -> RetrieverTraining:
-    """Defaults, then the YAML recipe at `path`, then `overrides` (flags that were given)."""
+def load_dataclass_recipe(cls: type, path: Path | None, overrides: dict, what: str,
+                          list_keys: tuple[str, ...] = ("corpus", "benchmarks")):
+    """`cls` (a recipe dataclass with a `check()`) from its defaults, then the YAML recipe at `path`, then
+    `overrides` (flags that were given); unknown keys are a one-line error naming the known ones."""
     values: dict = dict(read_yaml(path)) if path is not None else {}
     values.update({k: v for k, v in overrides.items() if v not in (None, [], ())})
-    known = {f.name for f in dataclasses.fields(RetrieverTraining)}
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise UserError(f"unknown retriever settings: {', '.join(unknown)}",
+        raise UserError(f"unknown {what} settings: {', '.join(unknown)}",
                         hint=f"known: {', '.join(sorted(known))}")
-    for key in ("corpus", "benchmarks"):
+    for key in list_keys:  # a single path written without brackets
         if isinstance(values.get(key), str):
             values[key] = [values[key]]
-    config = RetrieverTraining(**values)
+    config = cls(**values)
     config.check()
     return config
+
+
+def load_recipe(path: Path | None, overrides: dict) -> RetrieverTraining:
+    """Defaults, then the YAML recipe at `path`, then `overrides` (flags that were given)."""
+    return load_dataclass_recipe(RetrieverTraining, path, overrides, "retriever")
