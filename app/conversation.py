@@ -99,9 +99,13 @@ def rule_rewrite(messages: list[dict]) -> str:
         swapped = _parallel(question, users[-2].strip())
         if swapped:
             return swapped
-    subject = [t for t in subject_of(users[:-1]) if t.lower() not in question.lower()]
-    if not subject:
+    subject = subject_of(users[:-1])
+    own_words = {w.lower() for w in _WORD.findall(question)}
+    if all(t.lower() in own_words for t in subject):  # the turn already names its subject
         return question
+    # the whole phrase, in order: "cell selection criterion" stays one phrase even when the turn repeats
+    # one of its words ("How is it used in cell reselection?"), and a word is compared as a word, not as a
+    # substring ("selection" is not in "reselection")
     text = _CONNECTOR.sub("", question) or question
     phrase = " ".join(subject)
     text, replaced = _ANAPHORA.subn(phrase, text, count=1)
