@@ -12,8 +12,6 @@ and renamed when complete; app/grounding.py uses it to order quotable sentences 
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,8 +19,8 @@ from pathlib import Path
 
 from app.reader import reader_path
 from finetune.data.reader_pairs import ReaderMining, mine_reader_pairs, read_reader_pairs
-from finetune.retriever import new_cross_encoder
-from finetune.retriever_config import load_dataclass_recipe
+from finetune.retriever import new_cross_encoder, publish
+from finetune.retriever_config import check_corpus, load_dataclass_recipe
 from telecomgpt.errors import UserError
 
 SUMMARY = "reader_summary.json"
@@ -56,11 +54,7 @@ class ReaderTraining:
     benchmarks: list[str] = field(default_factory=list)
 
     def check(self) -> None:
-        if not self.corpus:
-            raise UserError("no corpus: pass --corpus DIR (3GPP spec files or folders)")
-        for raw in self.corpus:
-            if not Path(raw).exists():
-                raise UserError(f"corpus not found: {raw}")
+        check_corpus(self.corpus)
         if not 1 <= self.layers <= 6:
             raise UserError(f"layers must be 1-6 (MiniLM-L6 has six), got {self.layers}")
         if self.epochs <= 0 or self.max_groups < 0 or self.batch_size < 1:
@@ -128,12 +122,7 @@ def train_reader(config: ReaderTraining) -> dict:
                "rows": len(data), "steps": trainer.state.global_step, "train_loss": result.training_loss,
                "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
                "seconds": round(time.monotonic() - started, 1)}
-    (work / SUMMARY).write_text(json.dumps(summary, indent=2, default=str))
-    if output.exists():
-        shutil.rmtree(output)
-    os.replace(work, output)
-    summary["output"] = str(output)
-    return summary
+    return publish(work, output, summary, SUMMARY)
 
 
 def _without_holdout(path: Path, holdout: list[str]) -> list[Path]:

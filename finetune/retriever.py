@@ -97,6 +97,17 @@ def cross_encoder_init(work: Path) -> Path:
     return folder
 
 
+def publish(work: Path, output: Path, summary: dict, name: str = SUMMARY) -> dict:
+    """Write the summary into `work` as `name`, then put `work` in place of `output` in one rename (a reader
+    never sees half a folder); returns the summary with its output path."""
+    (work / name).write_text(json.dumps(summary, indent=2, default=str))
+    if output.exists():
+        shutil.rmtree(output)
+    os.replace(work, output)
+    summary["output"] = str(output)
+    return summary
+
+
 def new_cross_encoder(work: Path, layers: int, max_length: int, seed: int):
     """A CrossEncoder with a fresh 1-logit head on the first `layers` layers of MiniLM (reranker, reader)."""
     import torch
@@ -184,9 +195,4 @@ def train_retriever(config: RetrieverTraining) -> dict:
     for scratch in ("trainer", "cross-encoder-init"):
         shutil.rmtree(work / scratch, ignore_errors=True)
     summary["seconds"] = round(time.monotonic() - started, 1)
-    (work / SUMMARY).write_text(json.dumps(summary, indent=2, default=str))
-    if output.exists():
-        shutil.rmtree(output)
-    os.replace(work, output)
-    summary["output"] = str(output)
-    return summary
+    return publish(work, output, summary)

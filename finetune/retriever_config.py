@@ -69,11 +69,7 @@ class RetrieverTraining:
     """Chunk size in characters, as the index's `--max-chars` (training passages look like indexed chunks)."""
 
     def check(self) -> None:
-        if not self.corpus:
-            raise UserError("no corpus: pass --corpus DIR (3GPP spec files or folders)")
-        for raw in self.corpus:
-            if not Path(raw).exists():
-                raise UserError(f"corpus not found: {raw}")
+        check_corpus(self.corpus)
         if not self.output:
             raise UserError("no output folder: pass --output DIR")
         if not (self.train_embedder or self.train_reranker):
@@ -84,6 +80,15 @@ class RetrieverTraining:
             raise UserError(f"reranker_layers must be 1-6 (MiniLM-L6 has six), got {self.reranker_layers}")
         if self.epochs <= 0 or self.max_pairs < 0:
             raise UserError("epochs must be positive and max_pairs non-negative")
+
+
+def check_corpus(corpus: list[str]) -> None:
+    """A training corpus is given and every path of it exists; otherwise a one-line UserError."""
+    if not corpus:
+        raise UserError("no corpus: pass --corpus DIR (3GPP spec files or folders)")
+    for raw in corpus:
+        if not Path(raw).exists():
+            raise UserError(f"corpus not found: {raw}")
 
 
 def load_dataclass_recipe(cls: type, path: Path | None, overrides: dict, what: str,
