@@ -6,9 +6,9 @@ Imports go one way, down these layers (checked by `lint-imports`, contract in py
     finetune                    training (decontaminated against eval's items; retrieval pairs from app)
     eval                        benchmarks (app's retriever for `eval run --index`)
     app | data_pipeline         the RAG assistant; corpus building (independent of each other)
-    core                        telecomgpt.config, .errors, .paths, .llm, .models and .domain (the shared
-                                telecom knowledge: 3GPP parsing, benchmark files, code functions, equations,
-                                stable keys); the core imports no feature package
+    core                        telecomgpt.config, .errors, .hardware, .paths, .quiet, .llm, .models and
+                                .domain (the shared telecom knowledge: 3GPP parsing, benchmark files, code
+                                functions, equations, stable keys); the core imports no feature package
 """
 
 import logging
