@@ -40,7 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = {"native": {}, "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
 WHAT = ("vllm", "answers", "cpt", "reranker")
-STARTER_INDEX = Path.home() / ".cache" / "telecomgpt" / "indexes" / "starter"
+def starter_index() -> Path:
+    """Where `make demo` keeps the starter index (under TELECOMGPT_HOME, as every cached thing)."""
+    from telecomgpt.paths import home
+
+    return home() / "indexes" / "starter"
 SPEC = "data/corpus/3gpp/rel19-md/38.211_PHY-Channels_j30.md"
 
 
@@ -105,7 +109,7 @@ def measure_answers(dtypes: dict[str, str | None], repeats: int) -> dict:
     from bench.rag_ttft import QUESTIONS
     from telecomgpt.config import Settings
 
-    retriever = Retriever.load(STARTER_INDEX)
+    retriever = Retriever.load(starter_index())
     with contextlib.ExitStack() as stack:
         servers = {label: _started(stack, dtype) for label, dtype in dtypes.items()}
         pipelines = {label: RAGPipeline(retriever, RAGConfig.from_settings(Settings(), base_url=s.base_url))
@@ -264,10 +268,10 @@ def run_worker(kind: str, what: list[str], args) -> dict:
 
 
 def ensure_starter_index() -> None:
-    if not (STARTER_INDEX / "manifest.json").is_file():
+    if not (starter_index() / "manifest.json").is_file():
         telecomgpt = str(Path(sys.executable).parent / "telecomgpt")
         subprocess.run([telecomgpt, "index", "build", "--input", str(ROOT / "app" / "knowledge"), "--output",
-                        str(STARTER_INDEX), "--quiet"], check=True)
+                        str(starter_index()), "--quiet"], check=True)
 
 
 COLUMNS = (("vllm", "prefill_tok_s", "vLLM prefill tok/s", "{:.0f}"),
