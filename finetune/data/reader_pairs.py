@@ -62,6 +62,8 @@ class ReaderMining:
     benchmarks: list[str] = field(default_factory=list)
     """Benchmark files/folders to decontaminate against (default: build-sft's)."""
     decontaminate: bool = True
+    negatives: int = MAX_NEGATIVES
+    """Other sentences of the chunk kept per group (the reader ranks whole clauses: it keeps them all)."""
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -165,7 +167,7 @@ def mine_reader_pairs(job: ReaderMining, output: Path) -> dict:
         if not Path(raw).exists():
             raise UserError(f"corpus not found: {raw}")
     errors: list[dict] = []
-    groups = read_groups(job.corpus, errors, job.max_chars)
+    groups = read_groups(job.corpus, errors, job.max_chars, job.negatives)
     if not groups:
         raise UserError(f"no answer sentences mined from {', '.join(job.corpus)}",
                         hint=".docx, .zip or .md files named like a spec (38.321_MAC_j20.md)")
