@@ -12,9 +12,8 @@ false (label 0):  two names or two nouns of the sentence swapped ("A frame consi
                   "A subframe consists of ten frames"; gNB-CU-UP <-> gNB-DU); one number changed
                   ("10 ms" -> "5 ms", "ten" -> "eight").
 
-Sentences come from 3GPP spec files only (never a benchmark). The rows hold spec text for training a
-model of a dozen weights over alignment features (app/role_check.py), which keeps no text: nothing to
-decontaminate.
+Sentences come from 3GPP spec files only (never a benchmark). The rows hold spec text for training small
+trees over a dozen alignment features (app/role_check.py), which keep no text: nothing to decontaminate.
 """
 
 from __future__ import annotations
