@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.reader import FIGURE, default_reader
+from app.role_check import default_role_checker
 from app.sanitize import sanitize
 from app.sentences import (
     ENDS_SENTENCE,
@@ -124,6 +125,11 @@ class GroundingConfig:
     stop_after_dropped: int = 2
     """After this many dropped sentences in a row the rest of the generation is ignored (`gave_up`; the
     pipeline stops generating): a small model that has drifted rarely comes back."""
+    role_check: bool = True
+    """A sentence the scorer supports must also keep the roles and numbers of its evidence sentence
+    (app/role_check.py: "A subframe consists of ten frames" is refused against "A frame consists of ten
+    subframes"), when a role checker is there (shipped in app/role_model/, or trained into the user's
+    cache)."""
 
 
 @dataclass
@@ -201,6 +207,7 @@ class GroundingSession:
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
+        self.roles = default_role_checker() if self.config.role_check else None
         self.mode = ("unchecked" if self.config.unsupported == "keep" else "generated") if hits else "idk"
         self.shown: list[Checked] = []
         self.dropped: list[Checked] = []
@@ -381,7 +388,8 @@ class GroundingSession:
                 if score > best[0]:
                     best = (score, n, sentence_text)
         score, n, evidence_sentence = best
-        supported = score >= self.config.threshold
+        supported = score >= self.config.threshold and (self.roles is None
+                                                        or self.roles.agrees(claim, evidence_sentence))
         text = sentence if valid or not supported else f"{sentence.rstrip()} [{n}]"
         _, chunk_id, citation = _hit_fields(self.hits[n - 1])
         evidence_obj = Evidence(n, chunk_id, citation, evidence_sentence) if evidence_sentence else None

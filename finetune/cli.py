@@ -1,4 +1,5 @@
-"""`telecomgpt train cpt|sft|dpo|merge|perplexity|retriever` (owned by the finetune package).
+"""`telecomgpt train cpt|sft|dpo|merge|perplexity|retriever|query-encoder|reader|role-check` (owned by
+the finetune package).
 
 Light on purpose: torch, transformers and TRL are imported inside the commands.
 """
@@ -15,6 +16,7 @@ from finetune.query_encoder import load_settings, train_query_encoder
 from finetune.reader import load_reader_recipe, train_reader
 from finetune.retriever import train_retriever
 from finetune.retriever_config import load_recipe
+from finetune.role_check import load_role_check_recipe, train_role_check
 from finetune.train import run_stage
 from telecomgpt.errors import UserError
 from telecomgpt.hardware import DTYPE_CHOICES, dtype_for
@@ -217,3 +219,32 @@ def reader(
     typer.echo(f"groups: {groups['kept']} {groups['by_kind']}; excluded {groups['excluded']}")
     typer.echo(f"weights: {summary['weights']}")
     typer.echo(f"done in {summary['seconds']:.0f} s -> {summary['output']}")
+
+
+@train_app.command("role-check")
+def role_check(
+    corpus: list[str] = typer.Option([], "--corpus", help="Spec files or folders to make claims from "
+                                     "(repeatable); never benchmarks."),
+    config: Path = typer.Option(None, "--config",
+                                help="YAML recipe (configs/finetune/role_check.yaml); flags override it."),
+    output: Path = typer.Option(None, "--output", "-o",
+                                help="Output folder (default: the user's cache, where the assistant looks "
+                                "first; app/role_model is the copy shipped with the project)."),
+    per_spec: int = typer.Option(None, "--per-spec", help="Sentences taken from each spec (default 300)."),
+    holdout: list[str] = typer.Option([], "--holdout", help="Spec file stem prefix never trained on, "
+                                      "measured on instead (repeatable)."),
+    seed: int = typer.Option(None, "--seed"),
+) -> None:
+    """Train the role checker of grounded answers: it refuses a supported-looking sentence whose names or
+    nouns are swapped, or whose number changed, against its evidence sentence (app/role_check.py)."""
+    overrides = {"corpus": list(corpus), "output": str(output) if output else None, "per_spec": per_spec,
+                 "holdout_specs": list(holdout), "seed": seed}
+    summary = train_role_check(load_role_check_recipe(config, overrides))
+    train = summary["train"]
+    line = (f"{summary['rows']} claims from {len(summary['trained_on'])} specs; true kept "
+            f"{train['true_kept']:.3f}, false refused {train['false_refused']:.3f}")
+    if "held_out" in summary:
+        held = summary["held_out"]
+        line += (f"; held-out specs: true kept {held['true_kept']:.3f} ({held['true_refused']} of "
+                 f"{held['true']} refused), false refused {held['false_refused']:.3f}")
+    typer.echo(f"{line}; done in {summary['seconds']:.0f} s -> {summary['output']}")
