@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from app.index_store import import_bm25s, read_manifest  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
-from eval.baselines import BASELINES, baseline_scores, mcq_items, no_read_choice  # noqa: E402
+from eval.baselines import BASELINES, baseline_scores, mcq_items  # noqa: E402
 from eval.report import summarize, write_outputs  # noqa: E402
 from eval.runner import EvalRequest, _quiet_logs, load_tasks  # noqa: E402
 from eval.runner import evaluate as evaluate_tasks  # noqa: E402
@@ -138,13 +138,12 @@ def baseline_results(limit: int | None, data_dir: Path | None) -> list[Result]:
     items = {alias: mcq_items("teleqna", f"{slug}.jsonl", limit, data_dir)
              for slug, alias in CATEGORIES.items()}
     position = baseline_scores([i for rows in items.values() for i in rows])["majority"]["position"]
-    rules = {"no_read": lambda item: no_read_choice(item["choices"]), "majority": lambda item: position - 1}
     results = []
-    for key, rule in rules.items():
+    for key in BASELINES:
         name = f"baseline: {BASELINES[key]}" + (f" (option {position})" if key == "majority" else "")
         result = Result(name, "baseline", "-", 0.0)
         for alias, rows in items.items():
-            value = sum(rule(item) == item["gold"] for item in rows) / max(1, len(rows))
+            value = baseline_scores(rows, position)[key]["value"]
             # a rule picks one option: nothing to normalise, acc and acc_norm are the same number
             result.per_category[alias] = {"n": len(rows), "acc": value, "acc_norm": value}
         results.append(result)

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from eval.baselines import BASELINES, baseline_scores, label
+from eval.baselines import BASELINES, baseline_scores, cell, label, task_position
 from eval.data.store import manifest
 
 
@@ -35,7 +35,7 @@ def _malformed(leaves: list[str], configs: dict, request) -> int:
                for s in sorted(sources))
 
 
-def _by_doc_category(samples: list[dict], metric: str) -> dict[str, dict]:
+def _by_doc_category(samples: list[dict], metric: str, position: int | None) -> dict[str, dict]:
     buckets: dict[str, list[float]] = defaultdict(list)
     docs: dict[str, list[dict]] = defaultdict(list)
     for sample in samples:
@@ -44,7 +44,7 @@ def _by_doc_category(samples: list[dict], metric: str) -> dict[str, dict]:
             buckets[category].append(float(sample[metric]))
             docs[category].append(sample["doc"])
     return {c: {"metrics": {metric: {"value": sum(v) / len(v), "stderr": None}}, "n": len(v),
-                "baselines": baseline_scores(docs[c])}
+                "baselines": baseline_scores(docs[c], position)}
             for c, v in sorted(buckets.items())}
 
 
@@ -67,21 +67,24 @@ def summarize(raw: dict, request, seconds: float) -> dict:
             primary = next(iter(_metrics(scores[name])))
         failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves
                        for s in samples.get(leaf, []))
+        # the two rules that never read the question, on the same items (eval.baselines); the categories
+        # are scored with the task's one majority position
+        baselines = baseline_scores(_docs(leaves, samples))
         if name in subtasks:
             categories = {scores[c].get("alias", c).strip(" -"): {"metrics": _metrics(scores[c]),
                                                                "n": sum(n_samples.get(x, 0)
                                                                         for x in _leaves(c, subtasks)),
                                                                "baselines": baseline_scores(
-                                                                   _docs(_leaves(c, subtasks), samples))}
+                                                                   _docs(_leaves(c, subtasks), samples),
+                                                                   task_position(baselines))}
                           for c in subtasks[name] if c in scores}
         else:
-            categories = _by_doc_category(samples.get(name, []), primary)
+            categories = _by_doc_category(samples.get(name, []), primary, task_position(baselines))
         tasks[name] = {"alias": scores[name].get("alias", name).strip(" -"), "primary_metric": primary,
                        "metrics": _metrics(scores[name]), "n": sum(n_samples.get(x, 0) for x in leaves),
                        "extraction_failures": failures,
                        "malformed_items": _malformed(leaves, configs, request), "categories": categories,
-                       # the two rules that never read the question, on the same items (eval.baselines)
-                       "baselines": baseline_scores(_docs(leaves, samples))}
+                       "baselines": baselines}
     return {"model": request.model, "backend": request.backend, "adapter": request.adapter,
             "rag_index": request.index,
             "rag_budget": ({"passages": request.passages, "passage_chars": request.passage_chars}
@@ -103,13 +106,6 @@ BASELINE_NOTE = ("Baselines (rows `baseline: ...`, columns beside each category)
                  "starting with \"Both\", else the longest option); the **majority answer** always answers "
                  "the option position that is correct most often among these same items, so it is an "
                  "optimistic baseline. Both are accuracy on the task's multiple-choice items.")
-
-
-def _baseline_cell(scores: dict, key: str) -> str:
-    entry = scores.get(key)
-    if not entry:
-        return "—"
-    return f"{entry['value']:.4f}" + (f" (option {entry['position']})" if "position" in entry else "")
 
 
 def markdown(summary: dict, plots: dict[str, str]) -> str:
@@ -137,7 +133,7 @@ def markdown(summary: dict, plots: dict[str, str]) -> str:
                   "| category | value | n |" + (f" {extra} |" if with_baselines else ""),
                   "|---|---|---|" + ("---|" * len(BASELINES) if with_baselines else "")]
         for category, entry in task["categories"].items():
-            cells = (" " + " | ".join(_baseline_cell(entry.get("baselines") or {}, key) for key in BASELINES)
+            cells = (" " + " | ".join(cell(entry.get("baselines") or {}, key) for key in BASELINES)
                      + " |") if with_baselines else ""
             lines.append(f"| {category} | {_fmt(entry['metrics'].get(task['primary_metric'], {}))} | "
                          f"{entry['n']} |{cells}")

@@ -89,7 +89,8 @@ def test_every_multiple_choice_report_shows_both_baselines(full_run, bench_dir: 
              for item in mcq_items("teleqna", f"{split}.jsonl", LIMIT, bench_dir, eval_cache)]
     assert summary["tasks"]["teleqna"]["baselines"] == baseline_scores(first)
     lexicon = summary["tasks"]["teleqna"]["categories"]["Lexicon"]["baselines"]
-    assert lexicon == baseline_scores(first[:1])
+    position = summary["tasks"]["teleqna"]["baselines"]["majority"]["position"]
+    assert lexicon == baseline_scores(first[:1], position)  # the task's one rule, scored on the category
     assert "| category | value | n | no-read heuristic | majority answer |" in report
     saved = json.loads((out / "results.json").read_text())
     assert saved["tasks"]["oran_bench"]["categories"]["Hard"]["baselines"]["majority"]["n"] == 1
