@@ -172,7 +172,7 @@ def plot_categories(summary: dict, out: Path) -> dict[str, str]:
                           linestyles=style, label=BASELINES[key] if i == 0 else None)
         if any(cats[c].get("baselines") for c in cats):
             ax.legend(fontsize=7, loc="upper right")
-        ax.set_ylim(0, max(1.0, max(values) * 1.1))
+        ax.set_ylim(0, max(1.05, max(values) * 1.1))  # 1.05: a baseline tick at 1.0 stays visible
         ax.set_ylabel(metric)
         ax.set_title(f"{task['alias']} — {summary['model']}", fontsize=9)
         fig.tight_layout()
