@@ -14,6 +14,10 @@ Configurations (acc and acc_norm of each, lifts in acc_norm points):
   (`--budgets`), the trained retriever (`--trained-index`: an index built with `--embedder DIR`) and the
   reranker (`--reranker DIR`).
 
+Beside them, the two rules that never read the question (`eval.baselines`), on the same questions: the no-read
+heuristic and the majority answer. `--baselines-only` adds (or refreshes) just those rows in the existing
+section, from the benchmark files alone, without running any model.
+
 The index defaults to the one bench/retrieval.py builds over the whole shared corpus.
 """
 
@@ -32,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from app.index_store import import_bm25s, read_manifest  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+from eval.baselines import BASELINES, baseline_scores, mcq_items  # noqa: E402
 from eval.report import summarize, write_outputs  # noqa: E402
 from eval.runner import EvalRequest, _quiet_logs, load_tasks  # noqa: E402
 from eval.runner import evaluate as evaluate_tasks  # noqa: E402
@@ -126,6 +131,71 @@ def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
     return result
 
 
+def baseline_results(limit: int | None, data_dir: Path | None) -> list[Result]:
+    """The no-read heuristic and the majority answer on the questions the configurations answer (the first
+    `limit` of each category). The majority position is the one correct most often over all of them, so one
+    rule answers every category (optimistic: chosen on the items it is scored on)."""
+    items = {alias: mcq_items("teleqna", f"{slug}.jsonl", limit, data_dir)
+             for slug, alias in CATEGORIES.items()}
+    position = baseline_scores([i for rows in items.values() for i in rows])["majority"]["position"]
+    results = []
+    for key in BASELINES:
+        name = f"baseline: {BASELINES[key]}" + (f" (option {position})" if key == "majority" else "")
+        result = Result(name, "baseline", "-", 0.0)
+        for alias, rows in items.items():
+            value = baseline_scores(rows, position)[key]["value"]
+            # a rule picks one option: nothing to normalise, acc and acc_norm are the same number
+            result.per_category[alias] = {"n": len(rows), "acc": value, "acc_norm": value}
+        results.append(result)
+    return results
+
+
+def table_row(r: Result, bare: float, naive: float) -> str:
+    """One row of the section's table; `bare` and `naive` are the acc_norm the lifts are measured from."""
+    norm = r.metric("acc_norm")
+    cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-"
+                      for a in CATEGORIES.values())
+    timing = (f"{r.seconds:.0f} s | {r.n / max(r.seconds, 1e-9):.2f}" if r.role != "baseline"
+              else "no model | -")
+    return (f"| {r.name} | {r.metric('acc'):.3f} | {norm:.3f} | {100 * (norm - bare):+.1f} | "
+            f"{100 * (norm - naive):+.1f} | {cats} | {timing} |")
+
+
+BASELINE_NOTE = ("Baseline rows: rules that never read the question, on the same questions "
+                 "(`eval.baselines`). The no-read heuristic picks \"All of the above\" if offered, else an "
+                 "option starting with \"Both\", else the longest option; the majority answer always answers "
+                 "the option position that is correct most often among these questions, an optimistic "
+                 "baseline (chosen on the items it is scored on). A configuration below them has learnt "
+                 "less than the options' form gives away.")
+
+
+def add_baselines(report: Path, baselines: list[Result]) -> str:
+    """The existing rag_lift section of `report` with the baseline rows (and their note) put in or refreshed;
+    its other rows are kept as they are, so no model is rerun. Fails when the section's questions per
+    category differ from the baselines' (another --limit)."""
+    text = report.read_text() if report.exists() else ""
+    found = re.search(r"<!-- bench:rag_lift -->\n(.*?)\n<!-- /bench:rag_lift -->", text, re.S)
+    if not found:
+        sys.exit(f"error: no rag_lift section in {report}; run bench/rag_lift.py without --baselines-only")
+    old = found.group(1).splitlines()
+    # an earlier run's baseline rows and note (with the blank line after it) go: rerunning refreshes them
+    lines = [line for i, line in enumerate(old) if not line.startswith(("| baseline: ", BASELINE_NOTE[:40]))
+             and not (not line and i and old[i - 1].startswith(BASELINE_NOTE[:40]))]
+    for alias, entry in baselines[0].per_category.items():
+        if f"{alias} {entry['n']}" not in found.group(1):
+            sys.exit(f"error: the section was not measured on {entry['n']} {alias} questions; pass the "
+                     "--limit and --data-dir of its run")
+    rows = {line.split(" | ")[0].removeprefix("| "): line.split(" | ")
+            for line in lines if line.startswith("| ")}
+    bare = float(rows["bare model, cloze"][2])
+    naive = float(next(cells for name, cells in rows.items() if name.startswith("naive: "))[2])
+    header = next(i for i, line in enumerate(lines) if line.startswith("| configuration |"))
+    lines[header + 2:header + 2] = [table_row(r, bare, naive) for r in baselines]
+    end = next(i for i in range(header, len(lines)) if not lines[i].startswith("|"))
+    lines[end:end] = ["", BASELINE_NOTE]
+    return "\n".join(lines)
+
+
 def parse_budgets(text: str) -> list[tuple[int, int]]:
     try:
         budgets = [tuple(int(x) for x in item.lower().split("x")) for item in text.split(",") if item.strip()]
@@ -185,8 +255,9 @@ def run_all(args, llm) -> list[Result]:
     return results
 
 
-def plot(results: list[Result], path: Path) -> None:
-    """acc_norm per configuration (bars), with the bare model (cloze) and the naive baseline as lines."""
+def plot(results: list[Result], path: Path, baselines: list[Result] = ()) -> None:
+    """acc_norm per configuration (bars), with the bare model (cloze), the naive baseline and the rules that
+    never read the question as lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,10 +270,13 @@ def plot(results: list[Result], path: Path) -> None:
     ax.barh(names, values, color=["#4c72b0" if "project" in n else "#999999" for n in names])
     ax.axvline(bare, color="#c44e52", linestyle="--", label=f"bare model, cloze ({bare:.3f})")
     ax.axvline(naive, color="#55a868", linestyle=":", label=f"naive baseline ({naive:.3f})")
+    for rule, color in zip(baselines, ("#8172b2", "#937860"), strict=False):
+        ax.axvline(rule.metric("acc_norm"), color=color, linestyle="-.",
+                   label=f"{rule.name.removeprefix('baseline: ')} ({rule.metric('acc_norm'):.3f})")
     for y, value in enumerate(values):
         ax.text(value + 0.003, y, f"{value:.3f}", va="center", fontsize=8)
     ax.set_xlabel(f"acc_norm, TeleQnA dev Standards + Lexicon (n = {results[0].n})")
-    ax.set_xlim(0, max(values + [bare, naive]) * 1.15 + 0.01)
+    ax.set_xlim(0, max(values + [bare, naive] + [b.metric("acc_norm") for b in baselines]) * 1.15 + 0.01)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,21 +284,15 @@ def plot(results: list[Result], path: Path) -> None:
     plt.close(fig)
 
 
-def section(results: list[Result], args, plot_link: str) -> str:
-    """The markdown of the rag_lift section."""
+def section(results: list[Result], args, plot_link: str, baselines: list[Result] = ()) -> str:
+    """The markdown of the rag_lift section; `baselines` (baseline_results) head the table."""
 
     bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
     aliases = list(CATEGORIES.values())
     rows = ["| configuration | acc | acc_norm | lift vs bare (cloze) | lift vs naive | "
             + " | ".join(f"acc_norm {a}" for a in aliases) + " | run time | questions/s |",
             "|---|---|---|---|---|" + "---|" * len(aliases) + "---|---|"]
-    for r in results:
-        norm = r.metric("acc_norm")
-        cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-"
-                          for a in aliases)
-        rows.append(f"| {r.name} | {r.metric('acc'):.3f} | {norm:.3f} | {100 * (norm - bare):+.1f} | "
-                    f"{100 * (norm - naive):+.1f} | {cats} | {r.seconds:.0f} s | "
-                    f"{r.n / max(r.seconds, 1e-9):.2f} |")
+    rows += [table_row(r, bare, naive) for r in [*baselines, *results]]
     project = max((r for r in results if r.role == "project"), key=lambda r: r.metric("acc_norm"))
     lift_bare = 100 * (project.metric("acc_norm") - bare)
     lift_naive = 100 * (project.metric("acc_norm") - naive)
@@ -245,6 +313,7 @@ def section(results: list[Result], args, plot_link: str) -> str:
         "\"Context: ...\" before the cloze prompt. Project retrieval = `telecomgpt eval run --index` "
         f"(default search mode{encoder}; passages x characters each). Lifts are acc_norm points.", "",
         *rows, "",
+        *([BASELINE_NOTE, ""] if baselines else []),
         f"Project retrieval, default budget and the better prompt (`{project.name}`): {lift_bare:+.1f} "
         f"acc_norm points over the bare model, cloze (target +8: {'met' if lift_bare >= 8 else 'NOT met'}) "
         f"and {lift_naive:+.1f} over the naive baseline (target +3: "
@@ -275,7 +344,15 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
                         help="keep every configuration's eval outputs (samples, results)")
     parser.add_argument("--report", type=Path, default=BENCHMARKS_MD, help="markdown file of the section")
     parser.add_argument("--plot", type=Path, default=BENCHMARKS_MD.parent / "rag_lift.png")
+    parser.add_argument("--baselines-only", action="store_true",
+                        help="only add the baseline rows (no model) to the existing section, measured on the "
+                             "questions of --limit and --data-dir")
     args = parser.parse_args(argv)
+    if args.baselines_only:
+        body = add_baselines(args.report, baseline_results(args.limit, args.data_dir))
+        write_section("rag_lift", body, args.report)
+        print(body)
+        return []
     for name in ("index", "trained_index"):
         folder = getattr(args, name)
         if folder and not (folder / "manifest.json").exists():
@@ -291,8 +368,9 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
     finally:
         if llm is None:
             engine.close()
-    plot(results, args.plot)
-    body = section(results, args, os.path.relpath(args.plot, args.report.parent))
+    baselines = baseline_results(args.limit, args.data_dir)
+    plot(results, args.plot, baselines)
+    body = section(results, args, os.path.relpath(args.plot, args.report.parent), baselines)
     write_section("rag_lift", body, args.report)
     print(body)
     return results

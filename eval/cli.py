@@ -1,4 +1,5 @@
-"""`telecomgpt eval run|compare|list` (owned by the evaluation package; heavy imports inside the runner)."""
+"""`telecomgpt eval run|compare|baselines|list` (owned by the evaluation package; heavy imports inside
+the runner)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from pathlib import Path
 
 import typer
 
-from eval.catalog import EXTRA_TASKS, TASKS
+from eval.baselines import BASELINES, baselines_table, cell, task_baselines
+from eval.catalog import EXTRA_TASKS, TASKS, resolve_tasks
 from eval.compare import compare_runs
-from eval.runner import EvalRequest
+from eval.data.store import default_data_dir
+from eval.runner import EvalRequest, _quiet_logs
 from eval.runner import run as run_eval
 from telecomgpt.config import DEFAULT_MODEL, load_settings
+from telecomgpt.errors import UserError
 from telecomgpt.hardware import DTYPE_HELP
 
 eval_app = typer.Typer(help="Run telecom benchmarks (lm-evaluation-harness tasks) and compare models.",
@@ -85,8 +89,11 @@ def run(
         metric = task["primary_metric"]
         value = task["metrics"].get(metric, {}).get("value")
         shown = f"{value:.4f}" if isinstance(value, (int, float)) else value
+        rules = task.get("baselines") or {}
+        beside = "".join(f", {BASELINES[key]} {cell(rules, key)}" for key in BASELINES if rules)
         typer.echo(f"{name:28s} {metric:>18s} {shown}  (n={task['n']}, extraction "
-                   f"failures={task['extraction_failures']}, malformed inputs={task['malformed_items']})")
+                   f"failures={task['extraction_failures']}, malformed inputs={task['malformed_items']}"
+                   f"{beside})")
     typer.echo(f"wrote {output}/results.json, report.md, samples/ and plots")
 
 
@@ -98,6 +105,25 @@ def compare(
 ) -> None:
     """Print the runs side by side (primary metric per task and category) and plot them."""
     typer.echo(compare_runs(runs, plot))
+
+
+@eval_app.command("baselines")
+def baselines(
+    tasks: str = typer.Option("all", help="Comma-separated task names or `all`; tasks without options are "
+                              "left out."),
+    data_dir: Path = typer.Option(None, help="Folder with the official benchmark files. Default: "
+                                  "shared/data/benchmarks."),
+    limit: int = typer.Option(None, help="The first N items per (sub)task, as `eval run --limit`."),
+    cache_dir: Path = typer.Option(None, help="Where built task data is cached."),
+) -> None:
+    """Print the no-read heuristic and the majority answer of the multiple-choice tasks (no model)."""
+    names, data_dir = resolve_tasks(tasks), data_dir or default_data_dir()
+    if not data_dir.is_dir():
+        raise UserError(f"data directory not found: {data_dir}",
+                        hint="pass --data-dir with the benchmark files")
+    _quiet_logs()
+    found = task_baselines(names, data_dir, cache_dir, limit)
+    typer.echo(baselines_table(found))
 
 
 @eval_app.command("list")

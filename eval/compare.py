@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from eval.baselines import BASELINES
 from eval.runner import load_results
 
 
@@ -27,6 +28,14 @@ def _value(summary: dict, task: str, category: str) -> float | None:
     return value if isinstance(value, (int, float)) else None
 
 
+def _baseline(summary: dict, task: str, category: str, key: str) -> float | None:
+    """One baseline's accuracy on the items of this run (eval.baselines); None where the run has none."""
+    entry = summary["tasks"].get(task) or {}
+    if category:
+        entry = entry.get("categories", {}).get(category, {})
+    return (entry.get("baselines") or {}).get(key, {}).get("value")
+
+
 def compare_runs(folders: list[Path], plot: Path) -> str:
     """The comparison table (markdown); also writes the bar chart of each task's overall score to `plot`."""
     results = [load_results(f) for f in folders]
@@ -40,6 +49,11 @@ def compare_runs(folders: list[Path], plot: Path) -> str:
         cells = [_value(r, task, category) for r in results]
         lines.append(f"| {task} | {category or '(all)'} | {metric} | "
                      + " | ".join("—" if c is None else f"{c:.4f}" for c in cells) + " |")
+        for key, name in BASELINES.items():  # beside the model's score, on each run's own items
+            cells = [_baseline(r, task, category, key) for r in results]
+            if any(c is not None for c in cells):
+                lines.append(f"| {task} | {category or '(all)'} | baseline: {name} | "
+                             + " | ".join("—" if c is None else f"{c:.4f}" for c in cells) + " |")
     _plot(results, labels, [r for r in rows if not r[1]], plot)
     return "\n".join(lines)
 

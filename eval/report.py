@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from eval.baselines import BASELINES, baseline_scores, cell, label, task_position
 from eval.data.store import manifest
 
 
@@ -34,13 +35,21 @@ def _malformed(leaves: list[str], configs: dict, request) -> int:
                for s in sorted(sources))
 
 
-def _by_doc_category(samples: list[dict], metric: str) -> dict[str, dict]:
+def _by_doc_category(samples: list[dict], metric: str, position: int | None) -> dict[str, dict]:
     buckets: dict[str, list[float]] = defaultdict(list)
+    docs: dict[str, list[dict]] = defaultdict(list)
     for sample in samples:
         if isinstance(sample.get(metric), (int, float)):
-            buckets[str(sample["doc"].get("category", "all"))].append(float(sample[metric]))
-    return {c: {"metrics": {metric: {"value": sum(v) / len(v), "stderr": None}}, "n": len(v)}
+            category = str(sample["doc"].get("category", "all"))
+            buckets[category].append(float(sample[metric]))
+            docs[category].append(sample["doc"])
+    return {c: {"metrics": {metric: {"value": sum(v) / len(v), "stderr": None}}, "n": len(v),
+                "baselines": baseline_scores(docs[c], position)}
             for c, v in sorted(buckets.items())}
+
+
+def _docs(leaves: list[str], samples: dict) -> list[dict]:
+    return [sample["doc"] for leaf in leaves for sample in samples.get(leaf, [])]
 
 
 def summarize(raw: dict, request, seconds: float) -> dict:
@@ -58,17 +67,24 @@ def summarize(raw: dict, request, seconds: float) -> dict:
             primary = next(iter(_metrics(scores[name])))
         failures = sum(round(float(s.get("extraction_failure", 0))) for leaf in leaves
                        for s in samples.get(leaf, []))
+        # the two rules that never read the question, on the same items (eval.baselines); the categories
+        # are scored with the task's one majority position
+        baselines = baseline_scores(_docs(leaves, samples))
         if name in subtasks:
             categories = {scores[c].get("alias", c).strip(" -"): {"metrics": _metrics(scores[c]),
                                                                "n": sum(n_samples.get(x, 0)
-                                                                        for x in _leaves(c, subtasks))}
+                                                                        for x in _leaves(c, subtasks)),
+                                                               "baselines": baseline_scores(
+                                                                   _docs(_leaves(c, subtasks), samples),
+                                                                   task_position(baselines))}
                           for c in subtasks[name] if c in scores}
         else:
-            categories = _by_doc_category(samples.get(name, []), primary)
+            categories = _by_doc_category(samples.get(name, []), primary, task_position(baselines))
         tasks[name] = {"alias": scores[name].get("alias", name).strip(" -"), "primary_metric": primary,
                        "metrics": _metrics(scores[name]), "n": sum(n_samples.get(x, 0) for x in leaves),
                        "extraction_failures": failures,
-                       "malformed_items": _malformed(leaves, configs, request), "categories": categories}
+                       "malformed_items": _malformed(leaves, configs, request), "categories": categories,
+                       "baselines": baselines}
     return {"model": request.model, "backend": request.backend, "adapter": request.adapter,
             "rag_index": request.index,
             "rag_budget": ({"passages": request.passages, "passage_chars": request.passage_chars}
@@ -85,6 +101,13 @@ def _fmt(metric: dict) -> str:
     return f"{value:.4f} ± {stderr:.4f}" if isinstance(stderr, (int, float)) else f"{value:.4f}"
 
 
+BASELINE_NOTE = ("Baselines (rows `baseline: ...`, columns beside each category): the **no-read "
+                 "heuristic** never reads the question (\"All of the above\" if offered, else an option "
+                 "starting with \"Both\", else the longest option); the **majority answer** always answers "
+                 "the option position that is correct most often among these same items, so it is an "
+                 "optimistic baseline. Both are accuracy on the task's multiple-choice items.")
+
+
 def markdown(summary: dict, plots: dict[str, str]) -> str:
     lines = [f"# Evaluation of `{summary['model']}`", "",
              f"Backend `{summary['backend']}`"
@@ -97,12 +120,23 @@ def markdown(summary: dict, plots: dict[str, str]) -> str:
         for metric, value in task["metrics"].items():
             lines.append(f"| {name} | {metric} | {_fmt(value)} | {task['n']} | {task['extraction_failures']} "
                          f"| {task['malformed_items']} |")
+        baselines = task.get("baselines") or {}
+        for key in BASELINES if baselines else ():
+            lines.append(f"| {name} | baseline: {label(key, baselines)} | {baselines[key]['value']:.4f} | "
+                         f"{baselines[key]['n']} | — | — |")
+    if any(task.get("baselines") for task in summary["tasks"].values()):
+        lines += ["", BASELINE_NOTE]
     for name, task in summary["tasks"].items():
+        with_baselines = bool(task.get("baselines"))
+        extra = " | ".join(BASELINES.values())
         lines += ["", f"## {task['alias']} by category ({task['primary_metric']})", "",
-                  "| category | value | n |", "|---|---|---|"]
+                  "| category | value | n |" + (f" {extra} |" if with_baselines else ""),
+                  "|---|---|---|" + ("---|" * len(BASELINES) if with_baselines else "")]
         for category, entry in task["categories"].items():
+            cells = (" " + " | ".join(cell(entry.get("baselines") or {}, key) for key in BASELINES)
+                     + " |") if with_baselines else ""
             lines.append(f"| {category} | {_fmt(entry['metrics'].get(task['primary_metric'], {}))} | "
-                         f"{entry['n']} |")
+                         f"{entry['n']} |{cells}")
         if name in plots:
             lines += ["", f"![{name}]({plots[name]})"]
     return "\n".join(lines) + "\n"
@@ -129,7 +163,16 @@ def plot_categories(summary: dict, out: Path) -> dict[str, str]:
         for x, value in enumerate(values):
             ax.annotate(f"{value:.2f}", (x, value), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
                         textcoords="offset points")
-        ax.set_ylim(0, max(1.0, max(values) * 1.1))
+        # the baselines as ticks across each bar, so a bar under its tick is visibly no better than them
+        for key, style in zip(BASELINES, ("--", ":"), strict=True):
+            marks = [(x, cats[c]["baselines"][key]["value"]) for x, c in enumerate(cats)
+                     if key in (cats[c].get("baselines") or {})]
+            for i, (x, value) in enumerate(marks):
+                ax.hlines(value, x - 0.45, x + 0.45, colors="#c44e52" if key == "no_read" else "#55a868",
+                          linestyles=style, label=BASELINES[key] if i == 0 else None)
+        if any(cats[c].get("baselines") for c in cats):
+            ax.legend(fontsize=7, loc="upper right")
+        ax.set_ylim(0, max(1.05, max(values) * 1.1))  # 1.05: a baseline tick at 1.0 stays visible
         ax.set_ylabel(metric)
         ax.set_title(f"{task['alias']} — {summary['model']}", fontsize=9)
         fig.tight_layout()

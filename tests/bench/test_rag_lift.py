@@ -53,3 +53,25 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     assert ("<!-- bench:rag_lift -->" in text and "](plots/rag_lift.png)" in text
             and plot.stat().st_size > 1000)
     assert "| naive: bm25s top 3 x 1200, cloze |" in text and "over the naive baseline" in text
+    assert "| baseline: no-read heuristic |" in text and "| baseline: majority answer (option " in text
+
+
+def test_baseline_rows_join_the_stored_section_without_a_model(shared_dir: Path, tmp_path: Path):
+    """--baselines-only puts the two baseline rows into the committed section (all 350 dev questions), keeps
+    every measured row, refreshes rather than repeats them, and refuses a section of other questions."""
+    report = tmp_path / "benchmarks.md"
+    report.write_text((REPO / "docs" / "benchmarks.md").read_text())
+    bench, data = _load_bench(), str(shared_dir / "data" / "benchmarks")
+    measured = [line for line in report.read_text().splitlines()
+                if line.startswith("| ") and "baseline: " not in line]
+    for _ in range(2):
+        bench.main(["--baselines-only", "--report", str(report), "--data-dir", data])
+    text = report.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| baseline: ")]
+    assert [r.split(" | ")[0] for r in rows] == ["| baseline: no-read heuristic",
+                                                  "| baseline: majority answer (option 1)"]
+    assert 0.30 <= float(rows[0].split(" | ")[2]) <= 0.40 and text.count(bench.BASELINE_NOTE) == 1
+    kept = [line for line in text.splitlines() if line.startswith("| ") and "baseline: " not in line]
+    assert kept == measured
+    with pytest.raises(SystemExit, match="not measured on 2 Standards overview questions"):
+        bench.main(["--baselines-only", "--limit", "2", "--report", str(report), "--data-dir", data])

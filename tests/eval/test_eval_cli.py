@@ -36,3 +36,19 @@ def test_endpoint_down_is_a_clear_error(run_cli, assert_one_line_error, tmp_path
                      "openai", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "telecomgpt",
                      "--output", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "cache"))
     assert_one_line_error(result, "cannot reach the endpoint")
+
+
+def test_baselines_need_no_model(run_cli, assert_one_line_error, tmp_path: Path, bench_dir: Path):
+    """`eval baselines`: both rules per task and category on the real dev splits; the WG categories are scored
+    with the task's one majority position (a category's own majority would be 1.0: it is the label)."""
+    result = run_cli("eval", "baselines", "--tasks", "srsran_bench,tgpp_wg_classification,telecom_code",
+                     "--data-dir", str(bench_dir), "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    rows = {tuple(cell.strip() for cell in line.strip("|").split("|")[:3]): line
+            for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert rows[("srsran_bench", "(all)", "300")].endswith("| 0.7700 (option 1) |")  # its skewed labels
+    wg = [line for key, line in rows.items() if key[0] == "tgpp_wg_classification" and key[1] != "(all)"]
+    assert len(wg) == 4 and sum(line.endswith("| 1.0000 (option 2) |") for line in wg) == 1
+    assert "telecom_code" not in result.stdout  # no options to pick
+    assert_one_line_error(run_cli("eval", "baselines", "--data-dir", str(tmp_path / "nowhere")),
+                          "data directory not found")

@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from eval.baselines import baseline_scores, mcq_items
 from eval.catalog import TASKS
 from eval.compare import compare_runs
 from eval.runner import EvalRequest, run
 
 LIMIT = 1  # one item per (sub)task: 29 real items; keeps the package within its CI budget on 2 cores
+MULTIPLE_CHOICE = {"teleqna": 5, "teleqna_cloze": 5, "teleqna_gen": 5, "teleqna_open": 3, "oran_bench": 3,
+                   "srsran_bench": 1, "wireless_math": 1, "tgpp_wg_classification": 1}
+"""Tasks whose items have options and a gold index -> how many of them the run scores (wireless_math: its MCQ
+half)."""
 EXPECTED_N = {"teleqna": 5, "teleqna_cloze": 5, "teleqna_gen": 5, "oran_bench": 3, "srsran_bench": 1,
               "wireless_math": 2, "teleqna_open": 3, "tgpp_wg_classification": 1, "telecom_math_modeling": 1,
               "telecom_open_qna": 1, "telecom_code": 2}
@@ -64,3 +69,28 @@ def test_report_plots_and_compare(full_run, tmp_path: Path):
         assert (out / f"{name}.png").stat().st_size > 5000
     table = compare_runs([out, out], tmp_path / "compare.png")
     assert "| teleqna | Lexicon | acc |" in table and (tmp_path / "compare.png").exists()
+    assert "| teleqna | Lexicon | baseline: no-read heuristic |" in table
+
+
+@pytest.mark.slow
+def test_every_multiple_choice_report_shows_both_baselines(full_run, bench_dir: Path, eval_cache: Path):
+    summary, out = full_run
+    report = (out / "report.md").read_text()
+    for name, task in summary["tasks"].items():
+        if name not in MULTIPLE_CHOICE:
+            assert task["baselines"] == {}, name  # open answers, code, equations: no options to pick
+            continue
+        assert task["baselines"]["no_read"]["n"] == MULTIPLE_CHOICE[name], name
+        assert f"| {name} | baseline: no-read heuristic |" in report
+        assert f"| {name} | baseline: majority answer (option " in report
+    # the baselines are computed on the items the model answered: the first item of each category
+    first = [item for split in ("lexicon", "research_overview", "research_publications", "standards_overview",
+                                "standards_specifications")
+             for item in mcq_items("teleqna", f"{split}.jsonl", LIMIT, bench_dir, eval_cache)]
+    assert summary["tasks"]["teleqna"]["baselines"] == baseline_scores(first)
+    lexicon = summary["tasks"]["teleqna"]["categories"]["Lexicon"]["baselines"]
+    position = summary["tasks"]["teleqna"]["baselines"]["majority"]["position"]
+    assert lexicon == baseline_scores(first[:1], position)  # the task's one rule, scored on the category
+    assert "| category | value | n | no-read heuristic | majority answer |" in report
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["tasks"]["oran_bench"]["categories"]["Hard"]["baselines"]["majority"]["n"] == 1
