@@ -137,11 +137,14 @@ def _without_connectors(question: str) -> str:
     return text
 
 
-def _is_fragment(text: str) -> bool:
-    """A turn that is not a question of its own ("the one between two NG-RAN nodes?", "those of SDAP?"):
-    it does not start with a question word or an auxiliary."""
-    words = _WORD.findall(text)
-    return bool(words) and words[0].lower() not in QUESTION_WORDS | _AUXILIARIES
+def _is_fragment(question: str) -> bool:
+    """A turn that continues the previous question rather than asking its own ("And the gNB-CU-UP ID?",
+    "What about the one between two NG-RAN nodes?", "Those of SDAP?"): it starts with a connector or points
+    back, and without its connectors it does not start with a question word or an auxiliary. (A bare
+    "handover timers?" is a new search, not a fragment.)"""
+    words = _WORD.findall(_without_connectors(question))
+    return bool(words) and bool(_CONNECTOR.match(question) or _ANAPHORA.search(question)) \
+        and words[0].lower() not in QUESTION_WORDS | _AUXILIARIES
 
 
 def _rebuild(fragment: str, previous: str) -> str:
@@ -153,6 +156,8 @@ def _rebuild(fragment: str, previous: str) -> str:
         fragment = re.sub(r"\b(one|ones)\b", phrase.split()[-1], fragment, count=1, flags=re.I)
     fragment = fragment.strip().rstrip("?. ")
     if phrase and phrase in previous:
+        # "those of the Xn interface" after "What is the NG interface?": what is asked of X, the whole X
+        fragment = re.sub(r"^(those|that|these|this)\s+of\s+", "", fragment, flags=re.I)
         text = previous.replace(phrase, fragment, 1)
     else:
         opening = re.match(r"^\W*(\w+\s+)*?(is|are|was|were|does|do|did)\b", previous, re.I)
@@ -164,12 +169,12 @@ def _rebuild(fragment: str, previous: str) -> str:
 def _resolved(question: str) -> bool:
     """Whether the rewrite of `question` put its subject where the turn pointed (a pointing word or a
     fragment), rather than guessing by appending it."""
-    return bool(_ANAPHORA.search(question) or _is_fragment(_without_connectors(question)))
+    return bool(_ANAPHORA.search(question) or _is_fragment(question))
 
 
 def _with_abbreviation(phrase: str, abbreviations: dict[str, str] | None) -> str:
-    """"bandwidth part" -> "bandwidth part (BWP)" when the specs define an abbreviation spelled out as the
-    phrase: the specs' clauses use the short form (the reverse of app/expansion.py's query expansion)."""
+    """"bandwidth part" -> "BWP" when the specs define an abbreviation spelled out as the phrase: their
+    clauses use the short form, and retrieval expands it again (app/expansion.py), so the query has both."""
     if not abbreviations or not phrase:
         return phrase
     wanted = phrase.lower()
@@ -204,12 +209,12 @@ def rule_rewrite(messages: list[dict], abbreviations: dict[str, str] | None = No
         return question
     previous = users[-2].strip()
     text = _without_connectors(question) or question
-    if _is_fragment(text) or (_CONNECTOR.match(question) and not _ANAPHORA.search(question)):
+    if _is_fragment(question) or (_CONNECTOR.match(question) and not _ANAPHORA.search(question)):
         if not re.search(r"\b(one|ones)\b", text, re.I):
             swapped = _parallel(question, previous)
             if swapped:
                 return swapped
-        if _is_fragment(text):
+        if _is_fragment(question):
             return _rebuild(text, previous)
     subject = subject_of(users[:-1])
     own_words = {w.lower() for w in _WORD.findall(question)}

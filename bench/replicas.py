@@ -81,14 +81,17 @@ def stop_family(process: subprocess.Popen, grace_s: float = 30.0) -> list[int]:
 class Assistant:
     """One `telecomgpt serve` process on a loopback port, with its log."""
 
-    def __init__(self, name: str, index: Path, extra: list[str]):
+    def __init__(self, name: str, index: Path, extra: list[str], start_timeout_s: float):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = paths.logs_dir() / f"bench-replicas-{name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen([TELECOMGPT, "serve", "--index", str(index), "--port", str(self.port),
                                          *extra], stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                                        stdin=subprocess.DEVNULL, env={
+                                            **os.environ, "HF_HUB_OFFLINE": "1",
+                                            # a busy 2-core machine can take more than the default 300 s
+                                            "TELECOMGPT_SERVE__STARTUP_TIMEOUT_S": str(start_timeout_s)})
         self.pids: list[int] = []
 
     def wait_ready(self, timeout_s: float) -> None:
@@ -108,12 +111,21 @@ class Assistant:
         self.log.close()
 
 
-def ask(url: str, question: str) -> str:
-    """The assistant's answer to one question at temperature 0 (not streamed: the whole content)."""
-    body = {"model": "telecomgpt-rag", "messages": [{"role": "user", "content": question}], "temperature": 0}
+GROUNDINGS = ("default", "off")
+"""The answer as served (checked: often quotes of the sources only, which match whatever the LLM said) and
+with grounding off (the LLM's own text, unchecked): the second is what tests that both LLMs answer alike."""
+
+
+def ask(url: str, question: str, grounding: str = "default") -> tuple[str, bool]:
+    """The assistant's answer to one question at temperature 0 (not streamed: the whole content), and
+    whether it shows a sentence the LLM generated."""
+    body = {"model": "telecomgpt-rag", "messages": [{"role": "user", "content": question}], "temperature": 0,
+            **({} if grounding == "default" else {"grounding": grounding})}
     reply = httpx.post(url + "/v1/chat/completions", json=body, timeout=600)
     reply.raise_for_status()
-    return reply.json()["choices"][0]["message"]["content"]
+    sentences = (reply.json().get("grounding") or {}).get("sentences") or []
+    return (reply.json()["choices"][0]["message"]["content"],
+            any(s.get("origin") == "generated" for s in sentences))
 
 
 async def one_stream(client: httpx.AsyncClient, url: str, question: str) -> dict:
@@ -190,10 +202,10 @@ def main() -> None:
     stopped: list[int] = []
 
     # 1a. the built-in assistant: `serve --index` starts its own vLLM
-    builtin = Assistant("builtin", index, [])
+    builtin = Assistant("builtin", index, [], args.start_timeout)
     try:
         builtin.wait_ready(args.start_timeout)
-        built_in_answers = [ask(builtin.url, q) for q in QUESTIONS]
+        built_in = {g: [ask(builtin.url, q, g) for q in QUESTIONS] for g in GROUNDINGS}
     finally:
         builtin.stop()
         stopped += builtin.pids
@@ -205,10 +217,12 @@ def main() -> None:
     replicas: list[Assistant] = []
     try:
         external.start(timeout_s=args.start_timeout)
-        replicas = [Assistant(f"replica{i}", index, ["--llm-base-url", external.base_url]) for i in (1, 2)]
+        replicas = [Assistant(f"replica{i}", index, ["--llm-base-url", external.base_url], args.start_timeout)
+                    for i in (1, 2)]
         for replica in replicas:
             replica.wait_ready(args.start_timeout)
-        replica_answers = [[ask(r.url, q) for q in QUESTIONS] for r in replicas]
+        replica_answers = [{g: [ask(r.url, q, g)[0] for q in QUESTIONS] for g in GROUNDINGS}
+                           for r in replicas]
         results, wall = asyncio.run(load([r.url for r in replicas], args.clients, args.seconds,
                                          args.max_requests))
     finally:
@@ -219,7 +233,8 @@ def main() -> None:
         external.stop()
     left = [pid for pid in stopped if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
 
-    same = [[a == b for a, b in zip(built_in_answers, answers, strict=True)] for answers in replica_answers]
+    same = {(i, g): [a == b for (a, _), b in zip(built_in[g], answers[g], strict=True)]
+            for i, answers in enumerate(replica_answers) for g in GROUNDINGS}
     ok = [r for r in results if r["outcome"] == "ok"]
     errors: dict[str, int] = {}
     for r in results:
@@ -227,8 +242,11 @@ def main() -> None:
             errors[r["outcome"]] = errors.get(r["outcome"], 0) + 1
     ttft = [r["ttft"] for r in ok if r["ttft"] is not None]
     total = [r["total"] for r in ok]
-    differing = [f"- {q!r}: built-in {a!r} / external {b!r}" for q, a, b in
-                 zip(QUESTIONS, built_in_answers, replica_answers[0], strict=True) if a != b]
+    differing = [f"- {q!r} (grounding {g}): built-in {a!r} / external {b!r}" for g in GROUNDINGS
+                 for q, (a, _), b in zip(QUESTIONS, built_in[g], replica_answers[0][g], strict=True)
+                 if a != b]
+    shown = {g: f"{sum(x for _, x in built_in[g])}/{len(built_in[g])}" for g in GROUNDINGS}
+    all_same = all(all(s) for s in same.values())
     body = "\n".join([
         "## Assistant in front of an external vLLM (`bench/replicas.py`)", "", machine, "",
         f"Index: the starter index ({index.name}). Model {Path(str(settings.model)).name}, vLLM dtype "
@@ -236,8 +254,11 @@ def main() -> None:
         f"{settings.serve.kv_cache_gb:g} GiB on both sides; the assistant's default settings, temperature 0.",
         "", "**Same answers.** `serve --index` (own vLLM) vs `serve --index --llm-base-url` (two replicas in "
         "front of one vLLM started apart), the starter questions one at a time:", "",
-        "| replica | byte-identical answers |", "| --- | --- |",
-        *[f"| replica {i + 1} | {sum(s)}/{len(s)} |" for i, s in enumerate(same)], "",
+        "| replica | grounding | byte-identical answers | built-in answers showing LLM-generated text |",
+        "| --- | --- | --- | --- |",
+        *[f"| replica {i + 1} | {g} | {sum(s)}/{len(s)} | {shown[g]} |" for (i, g), s in same.items()], "",
+        "Grounding `default` is the answer as served (checked; answers made only of quotes of the sources "
+        "would match whatever the LLM said); `off` is the LLM's own text.", "",
         *(["Answers that differ (replica 1):", "", *differing, ""] if differing else []),
         f"**Load.** {args.clients} concurrent streamed chats for {args.seconds:g} s through the two replicas "
         f"(round robin), at most {args.max_requests} requests; wall time until the last stream ended: "
@@ -248,7 +269,7 @@ def main() -> None:
         f"{_pct(total, 50)} | {_pct(total, 95)} |", "",
         *([f"Errors: {', '.join(f'{k}: {v}' for k, v in errors.items())}.", ""] if errors else []),
         f"Processes started and stopped by pid: {len(set(stopped))}; left running: {len(left)}.", "",
-        f"Targets: same answers {'met' if all(all(s) for s in same) else 'NOT met'}; 16 chats for 60 s "
+        f"Targets: same answers {'met' if all_same else 'NOT met'}; 16 chats for 60 s "
         f"through two replicas, nothing lost: {'met' if results and len(ok) == len(results) else 'NOT met'}.",
     ])
     print(body)
