@@ -241,7 +241,8 @@ class RAGPipeline:
         if self.config.rewrite not in REWRITES:
             raise UserError(f"unknown rewrite {self.config.rewrite!r}; choose one of {', '.join(REWRITES)}")
         rewriter = self.llm.bind(max_tokens=64, temperature=0.0) if self.config.rewrite == "llm" else None
-        return standalone_question(messages, self.config.rewrite, rewriter).strip()
+        return standalone_question(messages, self.config.rewrite, rewriter,
+                                   self.retriever.abbreviations).strip()
 
     def grounding_session(self, prepared: Prepared, mode: str | None = None) -> GroundingSession:
         """A checker for this question's answer; `mode` is one of GROUNDING_MODES (default: the config's)."""

@@ -60,6 +60,31 @@ def test_rule_rewrite_forms():
     assert rule_rewrite(thread[:1]) == "What is the gNB-DU ID?"
 
 
+@pytest.mark.parametrize(("first", "follow_up", "standalone"), [
+    # the subject is the phrase after the auxiliary, without the do-question's verb or a passive's participle
+    ("What data does the UDM manage?", "How is it discovered and selected?",
+     "How is UDM discovered and selected?"),
+    ("How is the SCP discovered and selected?", "What does it include?", "What does SCP include?"),
+    ("What happens at a MAC reset?", "When is it triggered?", "When is MAC reset triggered?"),
+    # a fragment is the previous question asked about what it names; "one" stands for the head noun
+    ("What is the NG interface?", "And what about the one between two NG-RAN nodes?",
+     "What is the interface between two NG-RAN nodes?"),
+    ("What are the services and functions of PDCP?", "And those of SDAP?",
+     "What are the services and functions of SDAP?"),
+    ("What is Registration Management in 5GS?", "And what about connection management?",
+     "What is connection management in 5GS?"),
+    # a subject the specs abbreviate is named as they do; a misaligned table row is not an abbreviation
+    ("What is a bandwidth part?", "What happens when its inactivity timer expires?",
+     "What happens when BWP inactivity timer expires?"),
+    ("What is the registration area?", "How is it allocated?", "How is registration area allocated?"),
+])
+def test_rule_rewrite_subjects_and_fragments(first, follow_up, standalone):
+    abbreviations = {"BWP": "Bandwidth Part", "UTRAN": "Registration Area"}  # the second as a table misread
+    thread = [{"role": "user", "content": first}, {"role": "assistant", "content": "..."},
+              {"role": "user", "content": follow_up}]
+    assert rule_rewrite(thread, abbreviations) == standalone
+
+
 def test_release_named_in_question_pins_retrieval(pipelines):
     assert [release_named(q) for q in ("in Release 17", "Rel-18 changes", "R17 timers", "release 3", "R2")] \
         == [17, 18, 17, None, None]
