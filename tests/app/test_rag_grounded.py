@@ -30,13 +30,18 @@ def test_starter_questions_show_only_sentences_the_right_clause_supports(starter
                                                                          question, spec, clause):
     right = [r for r in starter_retriever.records if r.get("spec") == spec and r.get("clause") == clause]
     assert len(right) == 1, (spec, clause)
-    evidence = split_sentences(right[0]["text"], soft_wraps=True)
     reply = starter_pipeline.answer([{"role": "user", "content": question}])
     grounding = reply["grounding"]
     assert grounding["mode"] in ("generated", "extractive") and grounding["sentences"]
+    # the lead comes from the right clause; quotes may come from the top two sources (the reader pools them),
+    # every shown sentence supported by the clause it cites
+    lead = grounding["sentences"][0]
+    assert lead["evidence"]["chunk_id"] == right[0]["chunk_id"], lead
     scorer, threshold = starter_pipeline.scorer, grounding["threshold"]
     for sentence in grounding["sentences"]:
-        assert sentence["supported"] and sentence["evidence"]["chunk_id"] == right[0]["chunk_id"], sentence
+        cited = reply["sources"][sentence["citations"][0] - 1]
+        assert sentence["supported"] and sentence["evidence"]["chunk_id"] == cited["chunk_id"], sentence
+        evidence = split_sentences(starter_retriever.chunk(cited["chunk_id"])["text"], soft_wraps=True)
         support, _ = scorer.score(strip_citations(sentence["text"]), evidence)
         assert support >= threshold, (sentence["text"], support)
     shown = reply["content"].split("\n\nSources:")[0]
@@ -110,3 +115,11 @@ def test_extractive_mode_quotes_the_cited_chunk_verbatim(rag_server, retriever):
     assert {s["citations"][0] for s in grounding["sentences"]} <= {1, 2}  # quoted from the top clause(s)
     assert any(s["citation"] == "TS 38.304 §5.2.3.2" for s in sources)
 
+
+
+def test_a_definition_question_gets_the_definition_sentence_first(starter_pipeline):
+    """The lead of "What is X?" is the sentence that defines X (TS 23.501's), not one that only names it."""
+    reply = starter_pipeline.answer([{"role": "user", "content": "What is a PDU session?"}])
+    lead = reply["grounding"]["sentences"][0]
+    assert lead["origin"] == "lead" and lead["evidence"]["citation"].startswith("TS 23.501")
+    assert strip_citations(lead["text"]).startswith("A PDU session is the association between the UE")
