@@ -54,6 +54,8 @@ class DPOBuild:
     """Reading data from `build-sft --rag`: judged by the assistant's checker, no corrupted references."""
     batch: int = 64
     """Prompts per policy call (the journal is written after each)."""
+    command: str = ""
+    """The command line that asked for this build, kept in stats.json."""
 
 
 def judge(answer: str, reference: str) -> float:
@@ -195,7 +197,7 @@ def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
             finalizer.add(record, f"p:{normalize(_text(row['prompt']))}:{normalize(answer)}")
     return finalizer.write(job.output, "dpo", {
         "prompts": len(rows), "policy_served": verdicts.pop("served", 0), "policy_rejected": dict(verdicts),
-        "policy_model": str(job.model), "benchmarks": [str(b) for b in benchmarks]})
+        "policy_model": str(job.model), "command": job.command, "benchmarks": [str(b) for b in benchmarks]})
 
 
 def _pair(row: dict, chosen: str, rejected: str, origin: str, score: float | None) -> dict:

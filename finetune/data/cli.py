@@ -7,6 +7,8 @@ defaults).
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import typer
@@ -71,6 +73,10 @@ def build_sft(
                f"excluded {stats['excluded']}; {len(stats['errors'])} unreadable files -> {output}")
 
 
+def _command() -> str:
+    return shlex.join(["telecomgpt", *sys.argv[1:]])
+
+
 def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], benchmarks: list[str],
                    no_decontaminate: bool, max_items: int, no_answer_fraction: float,
                    other_inputs: bool) -> None:
@@ -89,7 +95,7 @@ def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], 
     rag = RAGConfig.from_settings(settings, base_url=settings.base_url or "http://127.0.0.1:1/v1")
     stats = build_rag_sft(RAGBuild(output=output, index=index, rag=rag, specs=specs, benchmarks=benchmarks,
                                    decontaminate=not no_decontaminate, max_items=max_items,
-                                   no_answer_fraction=no_answer_fraction))
+                                   no_answer_fraction=no_answer_fraction, command=_command()))
     typer.echo(f"sft --rag: {stats['kept']} examples kept of {stats['inputs']} ({stats['kept_by_source']}); "
                f"excluded {stats['excluded']}; answering clause retrieved {stats['answer_retrieved']}, "
                f"placed {stats['answer_placed']} -> {output}")
@@ -127,7 +133,7 @@ def build_dpo(
     job = DPOBuild(sft=sft, output=output, backend=backend, model=settings.model, base_url=base_url,
                    max_prompts=max_prompts, max_tokens=max_tokens, temperature=temperature,
                    threshold=threshold, corrupt_fraction=corrupt_fraction, benchmarks=benchmarks,
-                   decontaminate=not no_decontaminate, rag=rag)
+                   decontaminate=not no_decontaminate, rag=rag, command=_command())
     stats = run_dpo_build(job)
     if rag:
         typer.echo(f"dpo --rag: {stats['kept']} pairs from {stats['prompts']} prompts; policy answers served "

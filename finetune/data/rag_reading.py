@@ -74,6 +74,8 @@ class RAGBuild:
     """Keep at most this many items (0 = all), kinds taken in turn in a seeded order."""
     no_answer_fraction: float = 0.2
     seed: int = 0
+    command: str = ""
+    """The command line that asked for this build, kept in stats.json (the adapter's manifest quotes it)."""
 
 
 def abstains(answer: str) -> bool:
@@ -168,7 +170,7 @@ def _blocks(context: str, sources: list[Hit]) -> list[str]:
     return [context[s:e] for s, e in zip(starts, ends, strict=True)]
 
 
-def _mined(retriever: Retriever, specs: list[str], seed: int) -> list[dict]:
+def mined_groups(retriever: Retriever, specs: list[str], seed: int) -> list[dict]:
     """Reader groups of the index's chunks (of `specs` when given), kinds in turn in a seeded order."""
     wanted: set[str] | None = None
     if specs:
@@ -190,7 +192,9 @@ def _mined(retriever: Retriever, specs: list[str], seed: int) -> list[dict]:
             # the miner asks every "1> if ...:" block what "the MAC entity" does: only true in MAC text
             if group["kind"] == "procedure" and "MAC entity" not in record["text"]:
                 continue
-            groups.append(group | {"chunk_id": record["chunk_id"]})
+            # a spec's reference number in the question ("configured according to TS 38.331 [5]") would read
+            # as a document number, in the question and in the target built from it
+            groups.append(group | {"chunk_id": record["chunk_id"], "question": _clean(group["question"])})
     return _balanced(groups, seed)
 
 
@@ -204,7 +208,7 @@ def build_rag_sft(job: RAGBuild) -> dict:
         raise UserError(f"no index at {job.index}",
                         hint="build one with `telecomgpt index build --input SPECS --output DIR`")
     retriever = Retriever.load(job.index)
-    groups = _mined(retriever, job.specs, job.seed)
+    groups = mined_groups(retriever, job.specs, job.seed)
     if not groups:
         raise UserError(f"no questions mined from the index {job.index}",
                         hint="it needs 3GPP spec chunks (definitions, interfaces, procedures, ...)")
@@ -224,7 +228,7 @@ def build_rag_sft(job: RAGBuild) -> dict:
     for group in bar:
         if job.max_items and len(finalizer.kept) >= job.max_items:
             break
-        key = f"{group['chunk_id']}:{group['question']}:{group['positive']}"
+        key = item_key(group)
         if key not in journal.done:
             journal.put(key, _item(group, key, pipeline, steered, rows, job))
         record, reason = journal.done[key]
@@ -241,17 +245,28 @@ def build_rag_sft(job: RAGBuild) -> dict:
         "built_by_source": dict(Counter(r["source"] for r in [*kept, *finalizer.excluded])),
         "candidates_by_kind": dict(Counter(g["kind"] for g in groups)),
         "answer_retrieved": counts["retrieved"], "answer_placed": counts["placed"],
-        "resumed": resumed, "index": str(job.index), "errors": [],
+        "resumed": resumed, "index": str(job.index), "command": job.command, "errors": [],
         "benchmarks": [str(b) for b in benchmarks]})
     journal.finish()
     return stats
 
 
+def item_key(group: dict) -> str:
+    """A mined group's identity: its record id, its no-answer draw and its place among the sources follow
+    from it."""
+    return f"{group['chunk_id']}:{group['question']}:{group['positive']}"
+
+
+def is_no_answer(key: str, fraction: float) -> bool:
+    """Whether the item of `key` is drawn as a no-answer item (deterministic, about `fraction` of them)."""
+    return (stable_hash(key) % 1000) < fraction * 1000
+
+
 def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: RAGBuild) -> tuple[dict, str]:
     """(record, exclusion reason or "") of one mined question."""
     digest = stable_hash(key)
-    no_answer = (digest % 1000) < job.no_answer_fraction * 1000
-    sentence = normalize(_clean(group["positive"]))
+    no_answer = is_no_answer(key, job.no_answer_fraction)
+    sentence = normalize(_LEVEL.sub("", group["positive"]))  # as the prompt shows it, "2>" level aside
     answer = None if no_answer else _hit_of(rows[group["chunk_id"]])
     steered.aim(sentence, answer, (digest >> 12) % max(1, job.rag.passages))
     prepared = pipeline.prepare([{"role": "user", "content": group["question"]}])
