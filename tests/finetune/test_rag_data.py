@@ -13,6 +13,7 @@ import pytest
 from app.prompting import NOT_IN_SOURCES, PROMPT, prompt_messages
 from app.retrieval import Retriever
 from app.sentences import citations_of, strip_citations
+from finetune.data.build_dpo import DPOBuild, build_dpo
 from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict
 from finetune.data.records import normalize, record_text
 from telecomgpt.errors import UserError
@@ -128,3 +129,20 @@ def test_bad_inputs_are_one_line_errors(run_cli, assert_one_line_error, rag_inde
     other.write_text("# 1 Scope\nNot indexed.\n")
     with pytest.raises(UserError, match="is not in the index"):
         build_rag_sft(RAGBuild(output=tmp_path, index=str(rag_index), rag=rag_settings, specs=[str(other)]))
+
+
+@pytest.mark.slow
+def test_build_dpo_rag_pairs_the_targets_with_the_base_models_rejected_answers(rag_sft_dir: Path, vllm_engine,
+                                                                                tmp_path: Path):
+    stats = build_dpo(DPOBuild(sft=[str(rag_sft_dir)], output=tmp_path, max_prompts=6, max_tokens=48,
+                               rag=True), policy=vllm_engine)
+    pairs = read(tmp_path / "dpo.jsonl.gz")
+    assert stats["prompts"] == 6 == stats["policy_served"] + sum(stats["policy_rejected"].values())
+    assert stats["kept"] == len(pairs) >= 1, "a 135M base model's answers are rarely served as they are"
+    rows = read(rag_sft_dir / "sft.jsonl.gz")
+    for pair in pairs:
+        assert pair["verdict"] and pair["origin"] == "policy"
+        assert pair["prompt"][0]["role"] == "system"  # the serving prompt, as in the SFT record
+        source = next(r for r in rows if r["prompt"] == pair["prompt"])
+        assert pair["chosen"] == source["completion"] and checker_verdict(
+            pair["rejected"][0]["content"], source) == pair["verdict"]
