@@ -54,6 +54,8 @@ is left would read as the source of the fact."""
 _ABSTAINS = re.compile(r"\b(?:don'?t|do not|cannot|can't)\s+know\b|\bdo(?:es)?\s+not\s+(?:say|state|answer|"
                        r"mention|contain)\b|\bno information\b", re.I)
 _PROCEDURE = "What does the MAC entity do "
+_ACTION = re.compile(r"(?!(?:the|a|an|if|when|for|upon|where|while|and|or)\b)[a-z]")
+"""An action line of a MAC procedure starts with its verb in lower case ("start", "consider", "indicate")."""
 
 
 @dataclass
@@ -104,8 +106,12 @@ def target_sentence(group: dict, n: int) -> str | None:
     positive = _SEE_SPEC.sub("", _clean(group["positive"]).rstrip(" ;:.")).rstrip(" ;:.")
     if group["kind"] == "abbreviation":
         abbr, _, expansion = positive.partition(" ")
-        text = f"{abbr} stands for {expansion.strip()}"
+        # "X: expansion", as definitions read: the checker scores "X stands for ..." below its threshold
+        # (an extra content word against a three-word evidence line)
+        text = f"{abbr}: {expansion.strip()}"
     elif group["kind"] == "procedure":
+        if not _ACTION.match(positive.lstrip(" -")) or re.search(r"\b(?:and|or|either)$", positive):
+            return None  # the deeper line goes on with the condition ("SL data ... available; and either")
         condition = group["question"][len(_PROCEDURE):].rstrip("?").strip()
         text = f"{condition[:1].upper()}{condition[1:]}, the MAC entity shall {positive.lstrip(' -')}"
     else:
@@ -232,11 +238,11 @@ def build_rag_sft(job: RAGBuild) -> dict:
         if key not in journal.done:
             journal.put(key, _item(group, key, pipeline, steered, rows, job))
         record, reason = journal.done[key]
-        counts["mined"] += 1
         if reason:
             finalizer.exclude(record, reason)
             continue
-        counts["retrieved" if record["meta"]["retrieved"] else "placed"] += not record["meta"]["no_answer"]
+        if not record["meta"]["no_answer"]:  # where the answering clause came from: retrieval, or placed
+            counts["retrieved" if record["meta"]["retrieved"] else "placed"] += 1
         finalizer.add(record, f"rag:{normalize(group['question'])}")
         bar.set_postfix(kept=len(finalizer.kept))
     bar.close()
@@ -262,32 +268,41 @@ def is_no_answer(key: str, fraction: float) -> bool:
     return (stable_hash(key) % 1000) < fraction * 1000
 
 
-def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: RAGBuild) -> tuple[dict, str]:
-    """(record, exclusion reason or "") of one mined question."""
-    digest = stable_hash(key)
-    no_answer = is_no_answer(key, job.no_answer_fraction)
-    sentence = normalize(_LEVEL.sub("", group["positive"]))  # as the prompt shows it, "2>" level aside
-    answer = None if no_answer else _hit_of(rows[group["chunk_id"]])
-    steered.aim(sentence, answer, (digest >> 12) % max(1, job.rag.passages))
+def _ask(pipeline, steered: _Steered, group: dict, sentence: str, answer: Hit | None, position: int):
+    """(prepared question, numbers of the prompt's documents holding the answering sentence)."""
+    steered.aim(sentence, answer, position)
     prepared = pipeline.prepare([{"role": "user", "content": group["question"]}])
-    record = {"id": f"rag_{group['kind']}-{digest:016x}", "source": NO_ANSWER if no_answer else
-              f"rag_{group['kind']}", "prompt": [], "completion": [],
-              "meta": {"kind": group["kind"], "spec": group.get("spec"), "chunk_id": group["chunk_id"],
-                       "question": group["question"], "positive": group["positive"], "no_answer": no_answer,
-                       "retrieved": steered.retrieved}}
     if not prepared.knows:
-        return record, "nothing_retrieved"
-    holding = [n for n, block in enumerate(_blocks(prepared.inputs["context"], prepared.sources), start=1)
-               if sentence in normalize(block)]
+        return prepared, []
+    blocks = _blocks(prepared.inputs["context"], prepared.sources)
+    return prepared, [n for n, block in enumerate(blocks, start=1) if sentence in normalize(block)]
+
+
+def _fill(record: dict, prepared, holding: list[int]) -> None:
     record["prompt"] = prompt_messages(prepared.inputs)
     record["meta"] |= {"query": prepared.question, "answer_n": holding[0] if holding else None,
                        "sources": [{"text": h.text, "score": h.score, "metadata": h.metadata}
                                    for h in prepared.sources]}
-    if no_answer:
-        if holding:  # cannot happen: the steered search left every chunk holding it out
-            return record, "answer_in_prompt"
-        record["completion"] = [{"role": "assistant", "content": NOT_IN_SOURCES}]
-        return record, ""
+
+
+def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: RAGBuild) -> tuple[dict, str]:
+    """(record, exclusion reason or "") of one mined question.
+
+    Every question is first made an answer item; the drawn share of the *valid* ones then becomes no-answer
+    items (asked again with the answering sentence left out), so about `no_answer_fraction` of what is kept
+    abstains, whatever share of answer items the checks exclude."""
+    digest = stable_hash(key)
+    sentence = normalize(_LEVEL.sub("", group["positive"]))  # as the prompt shows it, "2>" level aside
+    prepared, holding = _ask(pipeline, steered, group, sentence, _hit_of(rows[group["chunk_id"]]),
+                             (digest >> 12) % max(1, job.rag.passages))
+    record = {"id": f"rag_{group['kind']}-{digest:016x}", "source": f"rag_{group['kind']}", "prompt": [],
+              "completion": [],
+              "meta": {"kind": group["kind"], "spec": group.get("spec"), "chunk_id": group["chunk_id"],
+                       "question": group["question"], "positive": group["positive"], "no_answer": False,
+                       "retrieved": steered.retrieved}}
+    if not prepared.knows:
+        return record, "nothing_retrieved"
+    _fill(record, prepared, holding)
     if not holding:  # compacted out of its passage, or a source rule left the clause out
         return record, "answer_not_in_prompt"
     target = target_sentence(group, holding[0])
@@ -296,7 +311,19 @@ def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: R
     record["completion"] = [{"role": "assistant", "content": target}]
     checked = pipeline.grounding_session(prepared, "drop").check_sentence(target)
     record["meta"]["support"] = round(checked.support, 4)
-    return record, "" if checked.supported and not checked.reason else "checker_drops_target"
+    if not checked.supported or checked.reason:
+        return record, "checker_drops_target"
+    if not is_no_answer(key, job.no_answer_fraction):
+        return record, ""
+    prepared, holding = _ask(pipeline, steered, group, sentence, None, 0)
+    record |= {"id": f"rag_no_answer-{digest:016x}", "source": NO_ANSWER,
+               "completion": [{"role": "assistant", "content": NOT_IN_SOURCES}]}
+    record["meta"] |= {"no_answer": True, "retrieved": False, "target": target}
+    if not prepared.knows:
+        return record, "nothing_retrieved"
+    _fill(record, prepared, holding)
+    # cannot happen: the steered search left every chunk holding the sentence out
+    return record, "answer_in_prompt" if holding else ""
 
 
 def checker_verdict(answer: str, record: dict, scorer: SupportScorer | None = None) -> str:

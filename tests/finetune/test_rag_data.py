@@ -18,9 +18,8 @@ from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict
 from finetune.data.records import normalize, record_text
 from telecomgpt.errors import UserError
 
-ADDED = {"stands", "for", "the", "mac", "entity", "shall"}
-"""The only words a target may add to its clause's: "<ABBR> stands for ...", "<condition>, the MAC entity
-shall <action>"."""
+ADDED = {"the", "mac", "entity", "shall"}
+"""The only words a target may add to its clause's: "<condition>, the MAC entity shall <action>"."""
 
 
 def read(path: Path) -> list[dict]:
