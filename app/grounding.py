@@ -57,7 +57,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from app.reader import default_reader
+from app.reader import FIGURE, default_reader
+from app.role_check import default_role_checker
 from app.sanitize import sanitize
 from app.sentences import (
     ENDS_SENTENCE,
@@ -99,10 +100,12 @@ class GroundingConfig:
     extractive_chars: int = 650
     """Most characters quoted by an extractive answer (the best sentence is always quoted)."""
     extractive_chunks: int = 2
-    """Top chunks the lead and the extractive answer may quote from: the first, and the next only while fewer
-    than two sentences are available (one clause quoted reads as one answer; pooling the top two clauses
-    was tried on the starter dev questions and picked worse leads, e.g. RRCRelease for "How does a UE resume
-    from RRC_INACTIVE?")."""
+    """Top chunks the lead and the extractive answer may quote from. With the trained reader (app/reader.py)
+    all of them compete: it tells an answering sentence from its neighbours well enough that pooling the top
+    two clauses showed the fact for 36 of the answer benchmark's 59 dev questions against 31 for the top
+    clause alone (33 for the top three; docs/benchmarks.md). Without it, the first clause, and the next only
+    while fewer than two sentences are available (cosine + overlap picked worse leads from a pool, e.g.
+    RRCRelease for "How does a UE resume from RRC_INACTIVE?")."""
     informative_terms: int = 4
     """A quote that names fewer content words than this beyond the question's ("An NR UE is always in one
     of three RRC states") introduces the topic without answering; quotes with more rank first. Fixed a
@@ -113,11 +116,20 @@ class GroundingConfig:
     checked text at once instead of after prefill + a whole generated sentence + its check. Not with
     unsupported="keep" (the raw generation, shown as it is). When the top chunk is a list of names (an
     abbreviations clause), the second chunk's sentences compete for the lead too."""
+    reader: bool = True
+    """Order the quotable sentences with the answer-sentence reader (app/reader.py: the one `train reader`
+    wrote to the user's cache, else the weights shipped with the project); off: cosine to the question + word
+    overlap, informative sentences first (the order before the reader)."""
     ngram: int = NGRAM
     """A sentence repeating an n-gram of this length (of the answer so far, or of itself) is dropped."""
     stop_after_dropped: int = 2
     """After this many dropped sentences in a row the rest of the generation is ignored (`gave_up`; the
     pipeline stops generating): a small model that has drifted rarely comes back."""
+    role_check: bool = True
+    """A sentence the scorer supports must also keep the roles and numbers of its evidence sentence
+    (app/role_check.py: "A subframe consists of ten frames" is refused against "A frame consists of ten
+    subframes"), when a role checker is there (shipped in app/role_model/, or trained into the user's
+    cache)."""
 
 
 @dataclass
@@ -173,10 +185,10 @@ def order_sentences(question: str, sentences: list[str],
     first."""
     if not sentences:
         return []
-    if reader is not None:
-        return [(True, score) for score in reader.scores(question, sentences, logits=True)]
     vectors = embed_texts([question, *sentences])
     cosines = vectors[1:] @ vectors[0]
+    if reader is not None:
+        return [(True, score) for score in reader.scores(question, sentences, cosines)]
     question_terms = set(terms(question)[0])
     out = []
     for sentence, cosine in zip(sentences, cosines, strict=True):
@@ -195,6 +207,7 @@ class GroundingSession:
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
+        self.roles = default_role_checker() if self.config.role_check else None
         self.mode = ("unchecked" if self.config.unsupported == "keep" else "generated") if hits else "idk"
         self.shown: list[Checked] = []
         self.dropped: list[Checked] = []
@@ -375,7 +388,8 @@ class GroundingSession:
                 if score > best[0]:
                     best = (score, n, sentence_text)
         score, n, evidence_sentence = best
-        supported = score >= self.config.threshold
+        supported = score >= self.config.threshold and (self.roles is None
+                                                        or self.roles.agrees(claim, evidence_sentence))
         text = sentence if valid or not supported else f"{sentence.rstrip()} [{n}]"
         _, chunk_id, citation = _hit_fields(self.hits[n - 1])
         evidence_obj = Evidence(n, chunk_id, citation, evidence_sentence) if evidence_sentence else None
@@ -397,14 +411,18 @@ class GroundingSession:
         (informative, score, n, index in chunk, sentence); score = cosine to the question + 0.5 x share of
         its words; informative quotes (see `GroundingConfig.informative_terms`) rank first."""
         if self._ranked is None:
+            reader = self._reader()
             chunks: list[int] = []
             for n in range(1, min(self.config.extractive_chunks, len(self.hits)) + 1):
-                # the top clause alone, unless too little
-                if sum(len(self._quotable(c)) for c in chunks) >= 2:
+                # without a reader, the top clause alone unless too little (see extractive_chunks)
+                if reader is None and sum(len(self._quotable(c)) for c in chunks) >= 2:
                     break
                 chunks.append(n)
             self._ranked = self._rank(chunks)
         return self._ranked
+
+    def _reader(self):
+        return default_reader() if self.config.reader else None
 
     def _quotable(self, n: int) -> list[str]:
         """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), and none that repeats one of
@@ -412,7 +430,8 @@ class GroundingSession:
         quotable = []
         for sentence in self.sentences_of(n):
             grams = ngrams(sentence, self.config.ngram)
-            if not sentence.endswith(":") and len(set(grams)) == len(grams):
+            if (not sentence.endswith(":") and len(set(grams)) == len(grams)
+                    and not FIGURE.search(strip_citations(sentence))):
                 quotable.append(sentence)
         return quotable
 
@@ -425,7 +444,7 @@ class GroundingSession:
     def _rank(self, chunks: list[int]) -> list[tuple[bool, float, int, int, str]]:
         pool = [(n, i, s) for n in chunks for i, s in enumerate(self._quotable(n))]
         order = order_sentences(self.question, [s for _, _, s in pool], self.config.informative_terms,
-                                default_reader())
+                                self._reader())
         ranked = [(first, score, n, i, s) for (first, score), (n, i, s) in zip(order, pool, strict=True)]
         ranked.sort(key=lambda q: (-q[0], -q[1]))  # stable: ties keep reading order
         return ranked

@@ -27,7 +27,7 @@ from app.prompting import (
     source_dicts,
     sources_block,
 )
-from app.releases import release_named, release_note, releases_of
+from app.releases import other_release_note, release_named, release_note, releases_of
 from app.retrieval import Hit, Retriever
 from app.source_rules import choose_sources
 from telecomgpt.config import Settings
@@ -95,7 +95,8 @@ class RAGConfig:
                       max_model_len=settings.serve.max_model_len, max_tokens=rag.max_tokens,
                       temperature=rag.temperature, passages=rag.passages, passage_chars=rag.passage_chars,
                       timeout_s=settings.request_timeout_s,
-                      grounding=GroundingConfig(unsupported=rag.unsupported), rewrite=rag.rewrite)
+                      grounding=GroundingConfig(unsupported=rag.unsupported, reader=rag.reader),
+                      rewrite=rag.rewrite)
         values.update(overrides)
         if not values["base_url"]:
             raise UserError("the assistant needs an LLM endpoint", hint="set base_url or start a server")
@@ -174,9 +175,11 @@ class RAGPipeline:
                               frequency_penalty=config.frequency_penalty or None, extra_body=extra,
                               timeout=config.timeout_s, max_retries=1, streaming=True)
 
-    def search(self, query: str, k: int | None = None, release: int | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, release: int | None = None,
+               release_per_spec: bool = False) -> list[Hit]:
         """Retrieval only, with the pipeline's defaults."""
-        return self.retriever.search(query, k=k or self.config.k, release=release or self.config.release)
+        return self.retriever.search(query, k=k or self.config.k, release=release or self.config.release,
+                                     release_per_spec=release_per_spec and not self.config.release)
 
     def prepare(self, messages: list[dict], max_tokens: int | None = None,
                 release: int | None = None) -> Prepared:
@@ -185,13 +188,17 @@ class RAGPipeline:
         prompt inputs within the context length."""
         question = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "").strip()
         query = self.standalone(messages)
+        named = release is None and not self.config.release
         release, note = self.release_for(query, release)
 
         def retrieve(k: int | None = None) -> list[Hit]:
-            return search_conversation(lambda text: self.search(text, k=k, release=release), query, question,
-                                       k or self.config.k)
+            return search_conversation(lambda text: self.search(text, k=k, release=release,
+                                                                release_per_spec=named),
+                                       query, question, k or self.config.k)
 
         hits = choose_sources(retrieve(), self.config.passages, deeper=lambda: retrieve(4 * self.config.k))
+        if named and release is not None:
+            note = other_release_note(release, [h.metadata for h in hits[:self.config.passages]])
         if not hits:
             return Prepared(inputs=None, question=query, note=note)
         instructions = client_instructions([m.get("content") or "" for m in messages
@@ -215,8 +222,9 @@ class RAGPipeline:
                                 "instructions": instructions}, sources=used, question=query, note=note)
 
     def release_for(self, query: str, release: int | None) -> tuple[int | None, str]:
-        """The release to search and what to say about it: the request's or config's release when set, else
-        the one the question names ("in Rel-17") when the index holds it; a named release it does not hold
+        """The release to search and what to say about it: the request's or config's release when set (only
+        that release), else the one the question names ("in Rel-17") when the index holds it (each spec at
+        that release where the index holds it: `Retriever.release_mask`); a named release it does not hold
         searches all and returns the note saying so."""
         if release or self.config.release:
             return release or self.config.release, ""

@@ -34,6 +34,18 @@ def release_note(named: int, held: list[int]) -> str:
             "from the releases it holds.\n\n")
 
 
+def other_release_note(named: int, sources: list[dict]) -> str:
+    """What the answer says when a question names a release the index holds, but not for every spec among
+    the sources: which sources are from which other release."""
+    others = sorted({(m.get("kind") or "TS", m.get("spec"), m.get("release")) for m in sources
+                     if m.get("spec") and m.get("release") and int(m["release"]) != named})
+    if not others:
+        return ""
+    listed = ", ".join(f"{kind} {spec} (Release {release})" for kind, spec, release in others)
+    return (f"Note: this index holds no Release {named} version of {listed}; those sources are from the "
+            "release it holds.\n\n")
+
+
 def index_contents(records: list[dict]) -> list[dict]:
     """One row per indexed file: kind (TS/TR), spec, version, release, chunk count, sorted by spec."""
     counts = Counter((r.get("kind") or "", r.get("spec") or "", r.get("version") or "", r.get("release") or 0,

@@ -93,6 +93,7 @@ class Retriever:
         self.abbreviations = abbreviations
         self.min_similarity = min_similarity
         self._releases = np.array([r.get("release") or 0 for r in records], dtype=np.int32)
+        self._specs = np.array([r.get("spec") or "" for r in records], dtype=object)
         # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25)
         self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
                                   dtype=bool)
@@ -171,11 +172,21 @@ class Retriever:
         record["citation"] = citation_of(record)
         return record
 
+    def release_mask(self, release: int, per_spec: bool = False) -> np.ndarray:
+        """Chunks of `release`; with `per_spec`, also every chunk of a spec the index holds in no version of
+        that release (a question about "Rel-17" is answered from Rel-17 text where the index has it, and from
+        the versions it holds of the other specs, not from the one Rel-17 document it happens to hold)."""
+        mask = self._releases == release
+        if per_spec:
+            mask |= ~np.isin(self._specs, list(set(self._specs[mask]) - {""}))
+        return mask
+
     def search(self, query: str, k: int = 5, release: int | None = None, mode: str = DEFAULT_MODE,
                expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
                dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K,
-               rerank_top: int = RERANK_TOP) -> list[Hit]:
-        """The `k` best chunks for `query`, optionally only from 3GPP `release`.
+               rerank_top: int = RERANK_TOP, release_per_spec: bool = False) -> list[Hit]:
+        """The `k` best chunks for `query`, optionally only from 3GPP `release` (`release_per_spec`: each spec
+        at that release where the index holds it; see `release_mask`).
 
         Hybrid mode reads the top `candidates` of each ranking and fuses them by weighted reciprocal rank:
         score = bm25_weight / (rrf_k + bm25 rank) + dense_weight / (rrf_k + dense rank).
@@ -190,7 +201,7 @@ class Retriever:
         if not query.strip() or not self.records:
             return []
         text = expand_query(query, self.abbreviations) if expand else query
-        mask = (self._releases == release) if release is not None else None
+        mask = self.release_mask(release, release_per_spec) if release is not None else None
         if mask is not None and not mask.any():
             return []
         query_vector = floor_vector = None

@@ -45,7 +45,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -267,7 +267,11 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
         pipeline = RAGPipeline(retriever, RAGConfig.from_settings(Settings(), base_url=base_url))
         info["rag"] = {"k": pipeline.config.k, "passages": pipeline.config.passages,
                        "max_tokens": pipeline.config.max_tokens}
-        for mode in args.modes:
+        variants = [(mode, reader) for reader in args.readers for mode in args.modes
+                    if reader or mode != "off"]  # the raw generation quotes nothing: one run of it is enough
+        for mode, reader in variants:
+            pipeline.config.grounding = replace(pipeline.config.grounding, reader=reader)
+            label = mode if reader else f"{mode}, no reader"
             if needs_model:
                 httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
             warm_up = {"set": "project", "id": "warm-up", "question": WARM_UP, "spec": "", "clauses": [],
@@ -276,13 +280,14 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
             mode_started = time.perf_counter()
             for item in items:
                 try:
-                    results.append(loop.run_until_complete(answer_one(pipeline, item, mode)))
+                    result = loop.run_until_complete(answer_one(pipeline, item, mode))
                 except Exception as exc:  # one failed answer is counted, not fatal
-                    results.append(Result(item["set"], item.get("split", "dev"), mode, item["id"],
-                                          item["question"], item["spec"], item["clauses"],
-                                          error=f"{type(exc).__name__}: {exc}"[:300]))
-            info["modes"][mode] = time.perf_counter() - mode_started
-            print(f"{mode}: {len(items)} questions in {info['modes'][mode]:.0f} s", flush=True)
+                    result = Result(item["set"], item.get("split", "dev"), mode, item["id"], item["question"],
+                                    item["spec"], item["clauses"], error=f"{type(exc).__name__}: {exc}"[:300])
+                result.mode = label
+                results.append(result)
+            info["modes"][label] = time.perf_counter() - mode_started
+            print(f"{label}: {len(items)} questions in {info['modes'][label]:.0f} s", flush=True)
     finally:
         loop.close()
         if needs_model:
@@ -330,13 +335,18 @@ def groups(results: list[Result]) -> dict[str, list[Result]]:
     return {k: v for k, v in out.items() if v}
 
 
+def labels(results: list[Result]) -> list[str]:
+    """The run's mode labels in the order they ran ("drop", "drop, no reader", ...)."""
+    return list(dict.fromkeys(r.mode for r in results))
+
+
 def render(results: list[Result], info: dict, args, label: str) -> str:
     lines = ["| questions | mode | fact shown | answering clause in sources | oracle | shown / oracle | "
              "misses: retrieval / sources / sentences | faithfulness | TTFT p50 / p95 s | "
              "total p50 / p95 s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in groups(results).items():
-        for mode in args.modes:
+        for mode in labels(results):
             s = summarize([r for r in rows if r.mode == mode])
             if not s["n"]:
                 continue
@@ -395,6 +405,9 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, from {', '.join(MODES)}")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {', '.join(SETS)}")
+    parser.add_argument("--readers", default="on",
+                        help="on, off or on,off: order quotes with the answer-sentence reader "
+                             "(app/reader.py), without it (cosine + overlap), or both side by side")
     parser.add_argument("--split", choices=("all", "dev", "check"), default="all",
                         help="project questions of this split only")
     parser.add_argument("--limit", type=int, default=None, help="first N questions of each set")
@@ -415,6 +428,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    readers = [r.strip() for r in args.readers.split(",") if r.strip()]
+    if not readers or set(readers) - {"on", "off"}:
+        sys.exit(f"error: --readers takes on, off or on,off, not {args.readers!r}")
+    args.readers = [r == "on" for r in readers]
     bad = [m for m in args.modes if m not in MODES] + [s for s in sets if s not in SETS]
     if bad or not args.modes or not sets:
         sys.exit(f"error: unknown mode or set {', '.join(bad) or '(none given)'}; modes: {', '.join(MODES)}; "
@@ -458,7 +475,7 @@ def main(argv: list[str] | None = None) -> None:
         write_report(body, args.label, args.output)
     print(body)
     print(json.dumps({f"{name}/{mode}": summarize([r for r in rows if r.mode == mode])
-                      for name, rows in groups(results).items() for mode in args.modes}))
+                      for name, rows in groups(results).items() for mode in labels(results)}))
     if any(r.error for r in results):
         failed = sum(r.error is not None for r in results)
         print(f"{failed} answers failed; see {args.samples}", file=sys.stderr)

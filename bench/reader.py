@@ -21,15 +21,15 @@ from collections import defaultdict
 from pathlib import Path
 
 from app.grounding import order_sentences
-from app.reranker import Reranker
+from app.reader import Reader
 from bench.report import machine_line, write_section
 from finetune.data.reader_pairs import read_groups
+from finetune.reader import candidates as reader_candidates
 
 
 def rank_of_answer(question: str, candidates: list[str], reader) -> int:
     """1-based rank of candidates[0] (the answering sentence) in the order `order_sentences` gives; a tie
-    counts against it (the reader's bf16 sigmoid saturates near 1, and a tie kept in list order would
-    always favour the answer, which comes first here)."""
+    counts against it (a tie kept in list order would always favour the answer, which comes first here)."""
     order = order_sentences(question, candidates, reader=reader)
     return 1 + sum(order[i] >= order[0] for i in range(1, len(candidates)))
 
@@ -37,7 +37,7 @@ def rank_of_answer(question: str, candidates: list[str], reader) -> int:
 def evaluate(groups: list[dict], reader) -> dict:
     by_kind: dict[str, list[int]] = defaultdict(list)
     for group in groups:
-        candidates = [group["positive"], *(n for n in group["negatives"] if not n.endswith(":"))]
+        candidates = reader_candidates(group)
         by_kind[group["kind"]].append(rank_of_answer(group["question"], candidates, reader))
 
     def summary(ranks: list[int]) -> dict:
@@ -63,7 +63,7 @@ def main() -> None:
     assert all(any(g["spec"].startswith(h) for h in trained_on_holdout) for g in groups), \
         "every measured spec must be held out of the reader's training (train reader --holdout)"
     groups = random.Random(0).sample(groups, min(args.limit, len(groups)))
-    reader = Reranker.load(args.reader)
+    reader = Reader.load(args.reader)
     rows = {}
     for name, model in (("today's order (cosine + overlap)", None), ("reader", reader)):
         started = time.monotonic()
@@ -78,8 +78,8 @@ def main() -> None:
              f"Answer sentences mined from held-out specs ({', '.join(Path(s).name for s in args.spec)}; the "
              f"reader was trained with `telecomgpt train reader --config configs/finetune/minilm/reader.yaml "
              f"--holdout {' --holdout '.join(sorted(trained_on_holdout))}` on the other Release-19 specs "
-             f"+ TR 21.905: {summary['groups']['kept']} groups, {summary['steps']} steps, "
-             f"{summary['seconds'] / 60:.1f} min). {len(groups)} questions; candidates: every other quotable "
+             f"+ TR 21.905: {summary['groups']['kept']} groups, {summary['seconds']:.0f} s). "
+             f"{len(groups)} questions; candidates: every other quotable "
              "sentence of the same chunk. MRR and top-1 (the lead would be the answering sentence) of the "
              "answering sentence, with `app.grounding.order_sentences` without and with the reader.", "",
              "| order | questions | MRR | top-1 | " + " | ".join(f"top-1 {k}" for k in kinds) + " |",

@@ -1,64 +1,63 @@
-"""`telecomgpt train reader`: the answer-sentence reader, a MiniLM cross-encoder trained on the specs.
+"""`telecomgpt train reader`: the answer-sentence reader (app/reader.py), fitted on the specs.
 
-1. Mine (question, answering sentence, other sentences of the same chunk) groups from the specs
-   (`finetune.data.reader_pairs`), 13-gram decontaminated against the benchmarks.
-2. Train a cross-encoder initialised from the shipped MiniLM weights with a new 1-logit head, binary
-   cross-entropy on the answering sentence vs its chunk's other sentences (`CrossEncoderTrainer`), as
-   `train retriever` trains its reranker.
+1. Mine (question, answering sentence, every other sentence of the same chunk) groups from the specs
+   (`finetune.data.reader_pairs`), 13-gram decontaminated against the benchmarks, at most `per_kind` groups of
+   each kind (definitions and abbreviations would otherwise be two thirds of them).
+2. Compute `app.reader.sentence_features` for every quotable candidate (MiniLM cosine from the assistant's own
+   embedder, lexical and structural features) and fit a logistic regression (scikit-learn), the answering
+   sentence against its neighbours, with balanced class weights (one positive per group of ~10).
 
-The model goes to the user's cache (`app.reader.reader_path()`, OUTPUT by default), built in OUTPUT.partial
-and renamed when complete; app/grounding.py uses it to order quotable sentences whenever it is there.
+The weights go to OUTPUT/reader.json (default: the user's cache, `app.reader.reader_path()`, where the
+assistant finds them), built in OUTPUT.partial and renamed when complete, with reader_summary.json beside it.
 """
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.reader import reader_path
-from finetune.data.reader_pairs import ReaderMining, mine_reader_pairs, read_reader_pairs
-from finetune.retriever import new_cross_encoder, publish
+import numpy as np
+
+from app.reader import FEATURES, Reader, reader_path, sentence_features
+from finetune.data.reader_pairs import KINDS, ReaderMining, mine_reader_pairs, read_reader_pairs
+from finetune.retriever import publish
 from finetune.retriever_config import check_corpus, load_dataclass_recipe
 from telecomgpt.errors import UserError
 
 SUMMARY = "reader_summary.json"
+NEGATIVES = 100
+"""Candidates per group: every other sentence of the chunk, as the assistant ranks a whole clause."""
 
 
 @dataclass
 class ReaderTraining:
-    """Mine answer-sentence groups from specs, then train a MiniLM cross-encoder on them."""
+    """Mine answer-sentence groups from specs, then fit the reader's feature weights on them."""
 
     corpus: list[str] = field(default_factory=list)
     """Spec files or folders (.docx/.zip/.md) to mine from (never benchmarks)."""
     output: str = ""
     """Output folder (default: the user's cache, where the assistant finds it)."""
-    max_groups: int = 300
-    """Groups to train on (0 = all mined); each is one positive and up to 3 hard-negative rows."""
+    per_kind: int = 400
+    """At most this many groups of each kind (definition, abbreviation, functions, interface, node,
+    procedure), a seeded sample; 0 = all."""
     holdout_specs: list[str] = field(default_factory=list)
     """Spec file stems never trained on (bench/reader.py measures on them)."""
-    epochs: float = 1.0
-    batch_size: int = 16
-    max_length: int = 96
-    """Word pieces of question + sentence."""
-    layers: int = 3
-    """Transformer layers kept from the bottom of MiniLM-L6 (3: half the scoring time)."""
-    learning_rate: float = 2e-4
-    head_learning_rate: float = 1e-3
-    """The new head and MiniLM's untrained pooler learn faster (see `train retriever`)."""
-    warmup_ratio: float = 0.1
+    regularization: float = 1.0
+    """Inverse L2 strength of the logistic regression (scikit-learn's C)."""
     seed: int = 0
     max_chars: int = 1000
+    """Chunk size, as `index build --max-chars`: sentences are cut from chunks like the index's."""
     decontaminate: bool = True
     benchmarks: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         check_corpus(self.corpus)
-        if not 1 <= self.layers <= 6:
-            raise UserError(f"layers must be 1-6 (MiniLM-L6 has six), got {self.layers}")
-        if self.epochs <= 0 or self.max_groups < 0 or self.batch_size < 1:
-            raise UserError("epochs and batch_size must be positive and max_groups non-negative")
+        if self.per_kind < 0 or self.regularization <= 0:
+            raise UserError("per_kind must be non-negative and regularization positive")
 
 
 def load_reader_recipe(path: Path | None, overrides: dict) -> ReaderTraining:
@@ -67,24 +66,50 @@ def load_reader_recipe(path: Path | None, overrides: dict) -> ReaderTraining:
                                  ("corpus", "benchmarks", "holdout_specs"))
 
 
-def rows(groups: list[dict]) -> dict[str, list]:
-    """(question, sentence, label) columns: the answering sentence 1, its chunk's other sentences 0."""
-    out: dict[str, list] = {"query": [], "passage": [], "label": []}
-    for group in groups:
-        for sentence, label in [(group["positive"], 1.0)] + [(n, 0.0) for n in group["negatives"]]:
-            out["query"].append(group["question"])
-            out["passage"].append(sentence)
-            out["label"].append(label)
+def candidates(group: dict) -> list[str]:
+    """The answering sentence first, then the others the assistant could quote (never a lead-in ending
+    in ":", as app/grounding.py)."""
+    return [group["positive"], *(n for n in group["negatives"] if not n.endswith(":"))]
+
+
+def feature_rows(groups: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Features of every candidate of every group, and 1 for the answering sentence, 0 for the others."""
+    from tqdm import tqdm
+
+    from app.support import embed_texts
+
+    features, labels = [], []
+    for group in tqdm(groups, desc="reader features", unit="group"):
+        sentences = candidates(group)
+        vectors = embed_texts([group["question"], *sentences])
+        features.append(sentence_features(group["question"], sentences, vectors[1:] @ vectors[0]))
+        labels.extend([1] + [0] * (len(sentences) - 1))
+    return np.vstack(features), np.asarray(labels)
+
+
+def fit(features: np.ndarray, labels: np.ndarray, regularization: float, seed: int) -> Reader:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale[scale == 0] = 1.0  # a feature constant in training carries no weight
+    model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=1000, random_state=seed)
+    model.fit((features - mean) / scale, labels)
+    return Reader(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
+
+
+def _sample(groups: list[dict], per_kind: int, seed: int) -> list[dict]:
+    if not per_kind:
+        return groups
+    rng = random.Random(seed)
+    out = []
+    for kind in KINDS:
+        of_kind = [g for g in groups if g["kind"] == kind]
+        out.extend(rng.sample(of_kind, min(per_kind, len(of_kind))))
     return out
 
 
 def train_reader(config: ReaderTraining) -> dict:
-    """Mine, train, write the output atomically; returns the summary (also OUTPUT/reader_summary.json)."""
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import CrossEncoderTrainer
-    from sentence_transformers.cross_encoder import CrossEncoderTrainingArguments as Args
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-
+    """Mine, fit, write the output atomically; returns the summary (also OUTPUT/reader_summary.json)."""
     config.check()
     output = Path(config.output) if config.output else reader_path()
     if output.exists() and any(output.iterdir()) and not (output / SUMMARY).is_file():
@@ -95,32 +120,29 @@ def train_reader(config: ReaderTraining) -> dict:
     started = time.monotonic()
     try:
         corpus = [str(p) for raw in config.corpus for p in _without_holdout(Path(raw), config.holdout_specs)]
-        stats = mine_reader_pairs(ReaderMining(corpus=corpus, max_groups=config.max_groups, seed=config.seed,
-                                               max_chars=config.max_chars, benchmarks=config.benchmarks,
-                                               decontaminate=config.decontaminate), work / "pairs")
-        data = Dataset.from_dict(rows(read_reader_pairs(work / "pairs"))).shuffle(seed=config.seed)
-        model = new_cross_encoder(work, config.layers, config.max_length, config.seed)
-        steps = max(1, int(len(data) * config.epochs) // config.batch_size)
-        args = Args(output_dir=str(work / "trainer"), per_device_train_batch_size=config.batch_size,
-                    learning_rate=config.learning_rate, warmup_steps=config.warmup_ratio,
-                    lr_scheduler_type="linear", save_strategy="no", report_to="none", use_cpu=True,
-                    seed=config.seed, data_seed=config.seed, logging_steps=max(1, steps // 10),
-                    dataloader_num_workers=0, num_train_epochs=config.epochs,
-                    learning_rate_mapping={"classifier|pooler": config.head_learning_rate})
-        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=data,
-                                      loss=BinaryCrossEntropyLoss(model))
-        result = trainer.train()
-        model.save_pretrained(str(work))
-        losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+        mining = ReaderMining(corpus=corpus, seed=config.seed, max_chars=config.max_chars,
+                              negatives=NEGATIVES,
+                              benchmarks=config.benchmarks, decontaminate=config.decontaminate)
+        stats = mine_reader_pairs(mining, work / "pairs")
+        groups = [g for g in _sample(read_reader_pairs(work / "pairs"), config.per_kind, config.seed)
+                  if len(candidates(g)) >= 2]
+        if not groups:
+            raise UserError("no group with an answering sentence and another quotable one was mined")
+        features, labels = feature_rows(groups)
+        reader = fit(features, labels, config.regularization, config.seed)
+        by_kind = {k: sum(g["kind"] == k for g in groups) for k in KINDS}
+        trained_with = {"command": "telecomgpt train reader", "corpus": [Path(c).name for c in config.corpus],
+                        "holdout_specs": config.holdout_specs, "per_kind": config.per_kind,
+                        "regularization": config.regularization, "seed": config.seed, "groups": by_kind}
+        (work / "reader.json").write_text(json.dumps({"trained_with": trained_with, **reader.to_dict()},
+                                                     indent=2))
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    for scratch in ("trainer", "cross-encoder-init"):
-        shutil.rmtree(work / scratch, ignore_errors=True)
-    summary = {"config": vars(config), "groups": {"kept": stats["kept"], "by_kind": stats["kept_by_source"],
-                                                  "excluded": stats["excluded"]},
-               "rows": len(data), "steps": trainer.state.global_step, "train_loss": result.training_loss,
-               "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+    summary = {"config": vars(config), "groups": {"kept": len(groups), "by_kind": by_kind,
+                                                  "mined": stats["kept"], "excluded": stats["excluded"]},
+               "rows": int(len(labels)), "weights": dict(zip(FEATURES, np.round(reader.weights, 3).tolist(),
+                                                               strict=True)),
                "seconds": round(time.monotonic() - started, 1)}
     return publish(work, output, summary, SUMMARY)
 

@@ -62,6 +62,8 @@ class RAGSettings(BaseModel):
                          description="How a follow-up becomes a standalone retrieval question: rule-based "
                          "(works with the 135M model), llm (asks the served model), off (the last turn as "
                          "typed).")
+    reader: bool = Field(True, description="Pick the lead and the quoted sentences with the answer-sentence "
+                         "reader (app/reader.py); false: cosine + word overlap, the order before it.")
 
 
 class JudgeSettings(BaseModel):

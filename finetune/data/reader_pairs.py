@@ -6,7 +6,8 @@ is on topic. Questions come from the specs' own structure:
 - `definition`: "What is <term>?" -> the "<term>: ..." line of a Definitions clause;
 - `abbreviation`: "What does <ABBR> stand for?" -> its line of the Abbreviations clause;
 - `functions`: "What functions does <X> support?" -> the first item under "<X> supports the following
-  functions:" (the stem itself is a negative: it names the topic but states no fact);
+  functions:" (the stem itself is a negative: it names the topic but states no fact); where the stem and its
+  items are one unit (app/procedure_text.py keeps them together), "What does <X> do?" -> that unit;
 - `interface`: "What does the <I> interface connect?" -> the sentence saying "<I> interface ... between";
 - `node`: "What does the <node> host?" -> "The <node> hosts/terminates/provides ...";
 - `procedure`: "What does the MAC entity do when ...?" -> the action line under a "1> when ...:" condition.
@@ -40,6 +41,11 @@ MAX_NEGATIVES = 3
 
 _FUNCTIONS = re.compile(r"^(?:The\s+)?(?P<x>[\w\-/ ]{2,60}?)\s+(?:supports?|hosts?|provides?|performs?)\s+"
                         r"the\s+following\s+(?:main\s+)?(?:functions?|functionalit\w+|services?)\b.*:$", re.I)
+_FUNCTIONS_WITH_ITEMS = re.compile(r"^(?:The\s+)?(?P<x>[\w\-/ ]{2,60}?)\s+"
+                                   r"(?:supports?|hosts?|provides?|performs?)\s+the\s+following\s+(?:main\s+)?(?:functions?|functionalit\w+|services?)"
+                                   r"\b[^:]{0,40}:\s*-\s*\w", re.I)
+_CLAUSE_WORDS = re.compile(r"\b(?:is|are|that|which|when|if|provides?|supports?|hosts?)\b", re.I)
+"""A subject that is a clause ("The UDSF is an optional function that"), not a name."""
 _INTERFACE = re.compile(r"\b(?P<i>[A-Z][\w\-]{0,8}(?:-[A-Z]+)?)\s+interface\b.*\bbetween\b")
 _NODE = re.compile(r"^(?:The\s+)?(?P<n>gNB|ng-eNB|en-gNB|eNB|AMF|SMF|UPF|PCF|NRF|AUSF|UDM|NEF|NSSF|"
                    r"gNB-CU(?:-CP|-UP)?|gNB-DU|IAB-node|IAB-donor|MN|SN|UE)\s+(?P<v>hosts|terminates|provides|"
@@ -62,6 +68,8 @@ class ReaderMining:
     benchmarks: list[str] = field(default_factory=list)
     """Benchmark files/folders to decontaminate against (default: build-sft's)."""
     decontaminate: bool = True
+    negatives: int = MAX_NEGATIVES
+    """Other sentences of the chunk kept per group (the reader ranks whole clauses: it keeps them all)."""
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -99,6 +107,10 @@ def groups_of_chunk(text: str, spec: str, abbreviations: dict[str, str], title: 
         elif (match := _FUNCTIONS.match(plain)) and i + 1 < len(sentences) and _LIST.match(sentences[i + 1]):
             question = f"What functions does the {match['x']} support?"
             group = group_of("functions", question, sentences, i + 1, spec)
+        elif (match := _FUNCTIONS_WITH_ITEMS.match(plain)) and not _CLAUSE_WORDS.search(match["x"]):
+            # the stem and its items are one unit (app/procedure_text.py keeps them together)
+            asked = ("What functions does the {} host?", "What does the {} do?")[stable_hash(plain) % 2]
+            group = group_of("functions", asked.format(match["x"]), sentences, i, spec)
         elif match := _INTERFACE.search(plain):
             question = f"What does the {match['i']} interface connect?"
             group = group_of("interface", question, sentences, i, spec)
@@ -165,7 +177,7 @@ def mine_reader_pairs(job: ReaderMining, output: Path) -> dict:
         if not Path(raw).exists():
             raise UserError(f"corpus not found: {raw}")
     errors: list[dict] = []
-    groups = read_groups(job.corpus, errors, job.max_chars)
+    groups = read_groups(job.corpus, errors, job.max_chars, job.negatives)
     if not groups:
         raise UserError(f"no answer sentences mined from {', '.join(job.corpus)}",
                         hint=".docx, .zip or .md files named like a spec (38.321_MAC_j20.md)")

@@ -153,7 +153,8 @@ def test_extractive_answer_never_repeats_boilerplate_quoted_from_two_chunks():
 
 
 def test_lead_quotes_the_top_clause_and_a_copy_of_it_is_not_shown_twice(rrc_hits):
-    session = GroundingSession(RRC_QUESTION, rrc_hits)
+    # the order before the reader (informative sentences first); the reader's leads: tests/app/test_reader.py
+    session = GroundingSession(RRC_QUESTION, rrc_hits, config=GroundingConfig(reader=False))
     lead = session.lead()
     first = session.result()["sentences"][0]
     assert lead == first["text"] and first["origin"] == "lead" and first["citations"] == [1]
@@ -202,10 +203,11 @@ def test_a_glossary_ranked_first_does_not_become_the_lead_when_the_next_clause_a
     clause = next(r for r in starter_retriever.records if r.get("spec") == "23.501"
                   and r.get("clause") == "4.2.3")
     hits = [Hit(text=r["text"], score=1.0, metadata=r) for r in (glossary, clause)]
-    session = GroundingSession(question, hits)
+    before_reader = GroundingConfig(reader=False)  # with the reader both clauses always compete
+    session = GroundingSession(question, hits, config=before_reader)
     lead = session.lead()
     assert session.shown[0].evidence.chunk_id == clause["chunk_id"] and "AMF" in lead and lead.endswith("[2]")
-    alone = GroundingSession(question, hits[:1])  # the glossary alone: it still gives the lead
+    alone = GroundingSession(question, hits[:1], config=before_reader)  # the glossary alone: still the lead
     assert alone.lead().endswith("[1]") and alone.shown[0].evidence.chunk_id == glossary["chunk_id"]
 
 
