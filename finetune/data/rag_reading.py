@@ -150,8 +150,9 @@ class _Steered:
     def holds(self, hit: Hit) -> bool:
         return self.sentence in normalize(hit.text)
 
-    def search(self, query: str, k: int = 5, release: int | None = None) -> list[Hit]:
-        hits = self.inner.search(query, k=k + self.EXTRA, release=release)
+    def search(self, query: str, k: int = 5, **options) -> list[Hit]:
+        """`Retriever.search` with the pipeline's options (release, ...), steered for the current item."""
+        hits = self.inner.search(query, k=k + self.EXTRA, **options)
         if self.answer is None:
             return [h for h in hits if not self.holds(h)][:k]
         rank = next((i for i, h in enumerate(hits) if h.metadata.get("chunk_id") ==

@@ -84,15 +84,18 @@ def rag_index(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.fixture(scope="session")
-def rag_planted(rag_index: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """(a benchmark file, the sentence it holds): an answering sentence the reading builder would train on
-    (one of the first mined answer items), planted as a benchmark question."""
+def rag_planted(rag_index: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """(a benchmark file, the sentences it holds): answering sentences the reading builder would train on (of
+    the first mined answer items; several, as one may be excluded for another reason first), planted as
+    benchmark questions."""
     groups = mined_groups(Retriever.load(rag_index), [], seed=0)
-    sentence = next(g["positive"] for g in groups[:RAG_ITEMS // 2] if len(g["positive"].split()) >= 16
-                    and not is_no_answer(item_key(g), 0.2))
+    sentences = [g["positive"] for g in groups[:RAG_ITEMS // 2] if len(g["positive"].split()) >= 16
+                 and not is_no_answer(item_key(g), 0.2)][:4]
+    assert len(sentences) == 4
     bench = tmp_path_factory.mktemp("rag-bench") / "planted.jsonl"
-    bench.write_text(json.dumps({"id": "q1", "question": sentence}) + "\n")
-    return bench, sentence
+    bench.write_text("".join(json.dumps({"id": f"q{i}", "question": sentence}) + "\n"
+                             for i, sentence in enumerate(sentences)))
+    return bench, sentences
 
 
 @pytest.fixture(scope="session")
