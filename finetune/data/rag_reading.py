@@ -110,7 +110,8 @@ def target_sentence(group: dict, n: int) -> str | None:
         # (an extra content word against a three-word evidence line)
         text = f"{abbr}: {expansion.strip()}"
     elif group["kind"] == "procedure":
-        if not _ACTION.match(positive.lstrip(" -")) or re.search(r"\b(?:and|or|either)$", positive):
+        if (not group["question"].startswith(_PROCEDURE) or not _ACTION.match(positive.lstrip(" -"))
+                or re.search(r"\b(?:and|or|either)$", positive)):
             return None  # the deeper line goes on with the condition ("SL data ... available; and either")
         condition = group["question"][len(_PROCEDURE):].rstrip("?").strip()
         text = f"{condition[:1].upper()}{condition[1:]}, the MAC entity shall {positive.lstrip(' -')}"
