@@ -9,9 +9,9 @@
 #   bash scripts/adapt_rag.sh
 #   SHARED=/path/to/shared RUN=runs/x SFT_STEPS=20 DPO_STEPS=5 SFT_ITEMS=200 DPO_PROMPTS=40 bash scripts/adapt_rag.sh
 #
-# Sizing (2 CPU cores): SFT_STEPS x 8 examples and DPO_STEPS x 4 pairs at the s/step measured for the recipes
-# (configs/finetune/smollm2-135m/{sft,dpo}_rag.yaml) fit about 90 minutes of training; the data builds come on
-# top (vLLM answers DPO_PROMPTS prompts). Re-running resumes: the index skips unchanged files, the builders
+# Sizing (2 CPU cores): SFT_STEPS x 8 examples (~85 s a step) and DPO_STEPS x 4 pairs (~250 s a step), as
+# measured for configs/finetune/smollm2-135m/{sft,dpo}_rag.yaml on a shared machine, fit about 90 minutes of
+# training; the data builds come on top (index ~4 min, build-sft ~9 min, vLLM answering DPO_PROMPTS ~5 min). Re-running resumes: the index skips unchanged files, the builders
 # resume from their journals, training from its last checkpoint; finished stages are skipped.
 # TRAIN_SPECS: the specs questions are mined from and retrieved in (default: the assistant's corpus, the seven
 # Release-19 markdown specs + TR 21.905). The questions are mined, never taken from a benchmark; an answer
@@ -23,9 +23,9 @@ SHARED=${SHARED:-../shared}
 RUN=${RUN:-runs/adapt_rag}
 BASE=${BASE:-smollm2-135m-instruct}
 SFT_ITEMS=${SFT_ITEMS:-1500}
-DPO_PROMPTS=${DPO_PROMPTS:-300}
-SFT_STEPS=${SFT_STEPS:-120}
-DPO_STEPS=${DPO_STEPS:-40}
+DPO_PROMPTS=${DPO_PROMPTS:-120}
+SFT_STEPS=${SFT_STEPS:-35}
+DPO_STEPS=${DPO_STEPS:-10}
 TG=${TG:-.venv/bin/telecomgpt}
 RECIPES=configs/finetune/smollm2-135m
 CORPUS=$SHARED/data/corpus
