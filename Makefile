@@ -5,7 +5,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo chat test lint adapt clean
+.PHONY: setup demo chat test lint adapt adapt-rag clean
 
 setup:
 	@bash scripts/setup.sh
@@ -34,6 +34,11 @@ test: setup
 # CPT -> SFT -> DPO -> merge -> eval on the embedded model and the shared corpus (docs/finetune.md).
 adapt: setup
 	bash scripts/adapt_tiny.sh
+
+# Reading adapter for the assistant (issue 23): build-sft/build-dpo --rag -> LoRA SFT -> DPO -> one adapter with
+# its manifest (docs/finetune.md). To become `adapt` once it measures better than the base model.
+adapt-rag: setup
+	bash scripts/adapt_rag.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/artifacts

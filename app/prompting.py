@@ -52,6 +52,20 @@ def client_instructions(texts: list[str]) -> str:
 
 IDK_ANSWER = ("I don't know: the indexed documents contain nothing relevant to this question, "
               "so I won't guess. Try rephrasing it, or index the specifications that cover it.")
+NOT_IN_SOURCES = "I don't know: the documents do not say."
+"""What the model says when the documents it was given are on topic but do not hold the answer (the system
+prompt's "say that you don't know"); the target of the no-answer examples the reading adapter is trained on
+(`telecomgpt data build-sft --rag`). IDK_ANSWER is the pipeline's own reply when nothing was retrieved."""
+
+
+def prompt_messages(inputs: dict) -> list[dict]:
+    """The chat messages the model receives for a prepared question (`Prepared.inputs`), as the OpenAI
+    client sends them to vLLM: the reading adapter's training data is built with this, so it trains on the
+    serving prompt byte for byte."""
+    from langchain_core.messages import convert_to_openai_messages
+
+    return convert_to_openai_messages(PROMPT.format_messages(**inputs))
+
 
 def estimate_tokens(text: str) -> int:
     """A deliberately high estimate (3 characters per token: 3GPP text is full of short symbols)."""

@@ -1,5 +1,5 @@
-"""`telecomgpt train cpt|sft|dpo|merge|perplexity|retriever|query-encoder|reader|role-check` (owned by
-the finetune package).
+"""`telecomgpt train cpt|sft|dpo|merge|stack-adapters|perplexity|retriever|query-encoder|reader|role-check`
+(owned by the finetune package).
 
 Light on purpose: torch, transformers and TRL are imported inside the commands.
 """
@@ -17,6 +17,7 @@ from finetune.reader import load_reader_recipe, train_reader
 from finetune.retriever import train_retriever
 from finetune.retriever_config import load_recipe
 from finetune.role_check import load_role_check_recipe, train_role_check
+from finetune.stack import stack_adapters
 from finetune.train import run_stage
 from telecomgpt.errors import UserError
 from telecomgpt.hardware import DTYPE_CHOICES, dtype_for
@@ -88,6 +89,23 @@ def merge(
     typer.echo(f"merged model written to {path} in {dtype_for('merge', dtype)}")
     if verify:
         typer.echo(f"vLLM answer: {verify_with_vllm(path)!r}")
+
+
+@train_app.command("stack-adapters")
+def stack(
+    base: str = typer.Option(..., "--base", help="Base model of the chain (name, folder or GGUF)."),
+    adapter: list[Path] = typer.Option(..., "--adapter", help="LoRA adapter folders in chain order (e.g. the "
+                                       "SFT one, then the DPO one trained on the SFT-merged base)."),
+    output: Path = typer.Option(..., "--output", help="Folder for the combined adapter + manifest.json."),
+    recipe: list[Path] = typer.Option([], "--recipe", help="Recipes of the stages (kept in the manifest)."),
+    data: list[Path] = typer.Option([], "--data", help="Training data folders (their stats.json go into the "
+                                    "manifest)."),
+) -> None:
+    """Sum a chain of LoRA adapters into one that `serve --adapter` loads on the plain base, with a
+    manifest."""
+    manifest = stack_adapters(base, adapter, output, recipes=recipe, data=data)
+    typer.echo(f"adapter (rank {manifest['rank']}, {manifest['size_bytes'] / 1e6:.1f} MB) written to "
+               f"{output}")
 
 
 @train_app.command("perplexity")

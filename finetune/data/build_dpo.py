@@ -9,6 +9,12 @@ Record format (TRL's conversational preference format; documented in docs/finetu
 `policy` pairs: the policy model (vLLM engine, HF or any OpenAI-compatible endpoint) answers the prompt and
 the judge finds the answer wrong. `corrupt:*` pairs: the reference with a plausible error put in
 (another item's answer, changed numbers, a broken line of code, a truncated answer).
+
+With `rag` (reading data from `build-sft --rag`) the judge is the assistant's own answer checker
+(finetune/data/rag_reading.py `checker_verdict`): a pair is made when it would drop the policy's answer, or
+the answer cites a document that does not hold the fact, cites none, or answers where the sources do not
+say; its reason is kept as `verdict`. No corrupted references there: the rejected answers are the model's own.
+Policy answers are journaled as they come, so the same command resumes after an interruption.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
+from finetune.data.journal import Journal
 from finetune.data.records import normalize
 from finetune.training_data import iter_records, resolve_files
 from telecomgpt.config import DEFAULT_MODEL
@@ -43,6 +50,12 @@ class DPOBuild:
     corrupt_fraction: float = 0.5
     benchmarks: list[str] = field(default_factory=list)
     decontaminate: bool = True
+    rag: bool = False
+    """Reading data from `build-sft --rag`: judged by the assistant's checker, no corrupted references."""
+    batch: int = 64
+    """Prompts per policy call (the journal is written after each)."""
+    command: str = ""
+    """The command line that asked for this build, kept in stats.json."""
 
 
 def judge(answer: str, reference: str) -> float:
@@ -94,20 +107,22 @@ def build_dpo(job: DPOBuild, policy=None) -> dict:
             and r.get("completion")]
     if not rows:
         raise UserError(f"no prompt/completion records in {', '.join(job.sft)} (expected build-sft output)")
+    if job.rag:
+        rows = [r for r in rows if (r.get("meta") or {}).get("sources") is not None]
+        if not rows:
+            raise UserError(f"no reading records in {', '.join(job.sft)}", hint="build them with "
+                            "`telecomgpt data build-sft --rag`")
     rows.sort(key=lambda r: stable_hash(_text(r["prompt"])))
     if job.max_prompts:
         rows = rows[: job.max_prompts]
-    kwargs = {"model": job.model} | ({"base_url": job.base_url} if job.base_url else {})
-    if job.backend == "vllm":
-        kwargs |= {"max_model_len": 2048, "kv_cache_gb": 1.0}
-    own = policy is None
-    policy = policy or get_backend(job.backend, **kwargs)
-    try:
-        answers = policy.chat([r["prompt"] for r in rows], GenerationParams(
-            max_tokens=job.max_tokens, temperature=job.temperature, seed=0))
-    finally:
-        if own:
-            policy.close()
+    params = GenerationParams(max_tokens=job.max_tokens, temperature=job.temperature, seed=0)
+    journal = Journal(job.output, "dpo-policy", {"sft": [str(f) for f in resolve_files(job.sft)],
+                                                 "model": str(job.model), "params": repr(params)})
+    answers = _policy_answers(job, rows, params, journal, policy)
+    if job.rag:
+        stats = _rag_pairs(job, rows, answers)
+        journal.finish()
+        return stats
     by_source: dict[str, list[str]] = {}
     for r in rows:
         by_source.setdefault(r.get("source", ""), []).append(_text(r["completion"]))
@@ -126,8 +141,63 @@ def build_dpo(job: DPOBuild, policy=None) -> dict:
             if bad:
                 finalizer.add(_pair(row, reference, bad[1], f"corrupt:{bad[0]}", None),
                               f"c:{normalize(prompt_text)}:{normalize(bad[1])}")
-    return finalizer.write(job.output, "dpo", {"prompts": len(rows), **verdicts, "policy_model": job.model,
-                                               "threshold": job.threshold})
+    stats = finalizer.write(job.output, "dpo", {"prompts": len(rows), **verdicts,
+                                                "policy_model": str(job.model), "threshold": job.threshold})
+    journal.finish()
+    return stats
+
+
+def _policy_answers(job: DPOBuild, rows: list[dict], params: GenerationParams, journal: Journal,
+                    policy=None) -> list[str]:
+    """The policy's answer to every row, in batches, journaled (the ones an earlier run gave are reused)."""
+    from tqdm import tqdm
+
+    todo = [r for r in rows if _key(r) not in journal.done]
+    if todo:
+        kwargs = {"model": job.model} | ({"base_url": job.base_url} if job.base_url else {})
+        if job.backend == "vllm":
+            kwargs |= {"max_model_len": 2048, "kv_cache_gb": 1.0}
+        own = policy is None
+        policy = policy or get_backend(job.backend, **kwargs)
+        try:
+            with tqdm(total=len(rows), initial=len(rows) - len(todo), desc="policy answers",
+                      unit="prompt", dynamic_ncols=True) as bar:
+                for start in range(0, len(todo), job.batch):
+                    batch = todo[start:start + job.batch]
+                    for row, answer in zip(batch, policy.chat([r["prompt"] for r in batch], params),
+                                           strict=True):
+                        journal.put(_key(row), answer)
+                    bar.update(len(batch))
+        finally:
+            if own:
+                policy.close()
+    return [journal.done[_key(r)] for r in rows]
+
+
+def _key(row: dict) -> str:
+    return row.get("id") or f"{stable_hash(_text(row['prompt'])):016x}"
+
+
+def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
+    """Reading pairs: the target against the policy's own answer wherever the assistant's checker rejects
+    it."""
+    from app.grounding import SupportScorer
+    from finetune.data.rag_reading import checker_verdict
+
+    benchmarks = [Path(b) for b in job.benchmarks] or (default_benchmarks() if job.decontaminate else [])
+    finalizer = Finalizer(load_benchmark_ngrams(benchmarks) if job.decontaminate else None)
+    scorer = SupportScorer()
+    verdicts: Counter = Counter()
+    for row, answer in zip(rows, answers, strict=True):
+        verdict = checker_verdict(answer, row, scorer)
+        verdicts[verdict or "served"] += 1
+        if verdict:
+            record = _pair(row, _text(row["completion"]), answer.strip() or "(no answer)", "policy", None)
+            record["verdict"] = verdict
+            finalizer.add(record, f"p:{normalize(_text(row['prompt']))}:{normalize(answer)}")
+    return finalizer.write(job.output, "dpo", {
+        "prompts": len(rows), "policy_served": verdicts.pop("served", 0), "policy_rejected": dict(verdicts),
+        "policy_model": str(job.model), "command": job.command, "benchmarks": [str(b) for b in benchmarks]})
 
 
 def _pair(row: dict, chosen: str, rejected: str, origin: str, score: float | None) -> dict:

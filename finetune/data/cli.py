@@ -7,6 +7,8 @@ defaults).
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import typer
@@ -36,7 +38,8 @@ def build_sft(
                                          "against (default: ../shared/data/benchmarks when present)."),
     no_decontaminate: bool = typer.Option(False, "--no-decontaminate",
                                           help="Skip benchmark decontamination."),
-    max_per_builder: int = typer.Option(0, help="Cap per builder (0 = all); a deterministic subset."),
+    max_per_builder: int = typer.Option(0, help="Cap per builder (0 = all); a deterministic subset. "
+                                 "With --rag: the most reading items kept."),
     self_instruct: int = typer.Option(0, help="Passages to send to the LLM for self-instruct (0 = off)."),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible endpoint for self-instruct, e.g. "
                                         "http://127.0.0.1:8000/v1 (from `telecomgpt serve`) [default: "
@@ -45,10 +48,22 @@ def build_sft(
                               "`served_model_name` from --config / TELECOMGPT_SERVED_MODEL_NAME]."),
     api_key: str | None = typer.Option(None, envvar="OPENAI_API_KEY", help="API key for --base-url [default: "
                                        "`api_key` from --config / TELECOMGPT_API_KEY]."),
+    rag: bool = typer.Option(False, "--rag", help="Build reading data instead: questions mined from the "
+                             "--index's spec chunks (of --specs when given), asked through the assistant's "
+                             "retrieval and prompt; the answering clause among distractors, or left out."),
+    index: str = typer.Option(None, "--index", help="With --rag: the index to retrieve from (`telecomgpt "
+                              "index build`)."),
+    no_answer_fraction: float = typer.Option(0.2, help="With --rag: share of items whose answering clause "
+                                             "is left out (target: the 'sources do not say' sentence)."),
     config: str = typer.Option(None, "--config", help=_CONFIG_HELP),
 ) -> None:
-    """Build instruction (SFT) data: deterministic builders plus optional LLM self-instruct."""
+    """Build instruction (SFT) data: deterministic builders plus optional LLM self-instruct (or, with --rag,
+    reading data in the assistant's prompt format)."""
     settings = load_settings(config, base_url=base_url, served_model_name=model, api_key=api_key)
+    if rag:
+        _build_rag_sft(settings, output, index, specs, benchmarks, no_decontaminate, max_per_builder,
+                       no_answer_fraction, bool(code or text or self_instruct))
+        return
     job = SFTBuild(output=output, specs=specs, code=code, text=text, benchmarks=benchmarks,
                    decontaminate=not no_decontaminate, max_per_builder=max_per_builder,
                    self_instruct=self_instruct, base_url=settings.base_url,
@@ -56,6 +71,34 @@ def build_sft(
     stats = run_sft_build(job)
     typer.echo(f"sft: {stats['kept']} examples kept of {stats['inputs']} ({stats['kept_by_source']}); "
                f"excluded {stats['excluded']}; {len(stats['errors'])} unreadable files -> {output}")
+
+
+def _command() -> str:
+    return shlex.join(["telecomgpt", *sys.argv[1:]])
+
+
+def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], benchmarks: list[str],
+                   no_decontaminate: bool, max_items: int, no_answer_fraction: float,
+                   other_inputs: bool) -> None:
+    from app.pipeline import RAGConfig  # lazy: langchain (keeps `telecomgpt --help` fast)
+    from finetune.data.rag_reading import RAGBuild, build_rag_sft
+
+    if other_inputs:
+        raise UserError("--rag builds reading data from --index only; build --code/--text/--self-instruct "
+                        "data with a separate build-sft")
+    if not index:
+        raise UserError("--rag needs --index (an index built by `telecomgpt index build`)")
+    if not 0 <= no_answer_fraction < 1:
+        raise UserError(f"--no-answer-fraction must be in [0, 1), got {no_answer_fraction}")
+    # The builder only prepares prompts and never generates, so the endpoint is not contacted; RAGConfig just
+    # needs one. The rest (passages, passage_chars, context length) comes from the same settings as `serve`.
+    rag = RAGConfig.from_settings(settings, base_url=settings.base_url or "http://127.0.0.1:1/v1")
+    stats = build_rag_sft(RAGBuild(output=output, index=index, rag=rag, specs=specs, benchmarks=benchmarks,
+                                   decontaminate=not no_decontaminate, max_items=max_items,
+                                   no_answer_fraction=no_answer_fraction, command=_command()))
+    typer.echo(f"sft --rag: {stats['kept']} examples kept of {stats['inputs']} ({stats['kept_by_source']}); "
+               f"excluded {stats['excluded']}; answering clause retrieved {stats['answer_retrieved']}, "
+               f"placed {stats['answer_placed']} -> {output}")
 
 
 def build_dpo(
@@ -78,6 +121,8 @@ def build_dpo(
     benchmarks: list[str] = typer.Option([], "--benchmarks", help="Benchmarks to decontaminate against."),
     no_decontaminate: bool = typer.Option(False, "--no-decontaminate",
                                           help="Skip benchmark decontamination."),
+    rag: bool = typer.Option(False, "--rag", help="Reading pairs from `build-sft --rag` data: the target "
+                             "vs the policy's own answer where the assistant's checker rejects it."),
     config: str = typer.Option(None, "--config", help=_CONFIG_HELP),
 ) -> None:
     """Build preference (DPO) pairs: reference vs the policy's wrong answers, plus corrupted references."""
@@ -88,8 +133,13 @@ def build_dpo(
     job = DPOBuild(sft=sft, output=output, backend=backend, model=settings.model, base_url=base_url,
                    max_prompts=max_prompts, max_tokens=max_tokens, temperature=temperature,
                    threshold=threshold, corrupt_fraction=corrupt_fraction, benchmarks=benchmarks,
-                   decontaminate=not no_decontaminate)
+                   decontaminate=not no_decontaminate, rag=rag, command=_command())
     stats = run_dpo_build(job)
+    if rag:
+        typer.echo(f"dpo --rag: {stats['kept']} pairs from {stats['prompts']} prompts; policy answers served "
+                   f"as they are {stats['policy_served']}, rejected {stats['policy_rejected']}; excluded "
+                   f"{stats['excluded']} -> {output}")
+        return
     typer.echo(f"dpo: {stats['kept']} pairs ({stats['kept_by_source']}) from {stats['prompts']} prompts; "
                f"policy wrong {stats.get('policy_wrong', 0)}, right {stats.get('policy_correct', 0)} -> "
                f"{output}")

@@ -145,3 +145,24 @@ def test_7b_qlora_recipe_builds_without_weights():
     assert 7.6e9 < total - trainable < 7.7e9 and 0.020 < trainable / (total - trainable) < 0.022
     n, layers, width = matmul_params_from_config(config)
     assert n == 6_525_288_448 + 152_064 * 3584 and (layers, width) == (28, 3584)
+
+
+READING_RECIPES = sorted(CONFIGS.glob("smollm2-135m/**/*_rag.yaml"))
+
+
+@pytest.mark.parametrize("recipe", READING_RECIPES, ids=lambda p: str(p.relative_to(CONFIGS).with_suffix("")))
+def test_reading_recipes_train_lora_on_the_served_base(recipe: Path):
+    """sft_rag/dpo_rag (CPU and GPU): LoRA on the unquantised base that vLLM serves the adapter on,
+    room for the serving prompt; the CPU ones sized in steps, with `bf16: auto`."""
+    gpu = recipe.parent.name == "gpu"
+    stage = recipe.stem.split("_")[0]
+    parsed = parse_recipe(stage, recipe, ["--use_cpu", "true"] if gpu else [])
+    assert parsed.lora.use_peft and not parsed.model.load_in_4bit and parsed.lora.lora_r == 8
+    assert parsed.train.max_length >= 1024
+    if not gpu:
+        assert parsed.train.max_steps > 0 and parsed.train.use_cpu
+        assert "auto" in parsed.precision["chosen_by"]
+    if stage == "sft":
+        assert parsed.train.completion_only_loss
+        assert parsed.model.model_name_or_path == "smollm2-135m-instruct"
+    assert len(READING_RECIPES) == 4

@@ -6,12 +6,18 @@ deterministic comparison rather than a noisy first-vs-last batch loss.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
 from finetune_helpers import FAST
 
+from finetune.data.build_dpo import _pair
+from finetune.data.filtering import Finalizer
+from finetune.data.rag_reading import checker_verdict
+from finetune.merge import merge_adapter
+from finetune.stack import stack_adapters
 from finetune.train import run_stage
 from telecomgpt.hardware import dtype_for
 
@@ -88,3 +94,58 @@ def test_merged_adapter_is_served_by_vllm(run_cli, sft_run: dict, embedded_model
     assert result.returncode == 0, result.stderr[-2000:]
     assert "vLLM answer:" in result.stdout
     assert (merged / "config.json").is_file() and not (merged / "adapter_config.json").exists()
+
+
+@pytest.fixture(scope="module")
+def rag_dpo_dir(rag_sft_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Reading pairs without a policy model: each target against itself citing another document (what the
+    assistant's checker rejects as `wrong_source`)."""
+    rows = [json.loads(line) for line in gzip.open(rag_sft_dir / "sft.jsonl.gz")]
+    finalizer = Finalizer()
+    for row in rows:
+        n = row["meta"]["answer_n"]
+        if n and len(row["meta"]["sources"]) > 1:
+            target = row["completion"][0]["content"]
+            wrong = target.replace(f"[{n}]", f"[{1 if n != 1 else 2}]")
+            assert checker_verdict(wrong, row) in ("wrong_source", "dropped")
+            finalizer.add(_pair(row, target, wrong, "policy", None), row["id"])
+    out = tmp_path_factory.mktemp("rag-dpo")
+    finalizer.write(out, "dpo")
+    return out
+
+
+def test_reading_recipes_train_sft_and_dpo_into_one_adapter(rag_sft_dir: Path, rag_dpo_dir: Path,
+                                                            embedded_model_dir: Path, tmp_path: Path):
+    """build-sft --rag data -> LoRA SFT steps -> merge -> a DPO step -> one stacked adapter with its manifest,
+    equal to the chain it sums."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    one = ["--max_length", "1024", "--per_device_train_batch_size", "1", "--gradient_accumulation_steps", "1",
+           "--eval_fraction", "0", "--learning_rate", "1e-3"]
+    sft = run_stage("sft", CONFIGS / "sft_rag.yaml", [
+        "--model_name_or_path", str(embedded_model_dir), "--dataset_path", str(rag_sft_dir),
+        "--output_dir", str(tmp_path / "sft"), "--max_steps", "2", "--max_train_samples", "2", *FAST, *one])
+    assert sft["steps"] == 2 and sft["data"]["train"]["overlong"] == 0  # the serving prompt fits max_length
+    merge_adapter(str(embedded_model_dir), tmp_path / "sft", tmp_path / "sft-merged", dtype="float32")
+    dpo = run_stage("dpo", CONFIGS / "dpo_rag.yaml", [
+        "--model_name_or_path", str(tmp_path / "sft-merged"), "--dataset_path", str(rag_dpo_dir),
+        "--output_dir", str(tmp_path / "dpo"), "--max_steps", "1", "--max_train_samples", "1", *FAST, *one])
+    assert dpo["steps"] == 1
+    stack_adapters(str(embedded_model_dir), [tmp_path / "sft", tmp_path / "dpo"], tmp_path / "adapter",
+                   recipes=[CONFIGS / "sft_rag.yaml", CONFIGS / "dpo_rag.yaml"], data=[rag_sft_dir])
+    manifest = json.loads((tmp_path / "adapter" / "manifest.json").read_text())
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+    assert manifest["rank"] == 16 and manifest["size_bytes"] < 20e6 and len(manifest["stages"]) == 2
+    assert manifest["data"][0]["stats"]["kept"] > 0 and manifest["git"]["commit"]
+    assert manifest["stages"][1]["run_summary"]["stage"] == "dpo"
+
+    ids = torch.tensor([[1, 504, 3458, 314, 260, 18740, 4053, 30]])
+    with torch.no_grad():
+        base = AutoModelForCausalLM.from_pretrained(embedded_model_dir, dtype=torch.float32)
+        plain = base(ids).logits
+        stacked = PeftModel.from_pretrained(base, tmp_path / "adapter")(ids).logits
+        chain = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(
+            tmp_path / "sft-merged", dtype=torch.float32), tmp_path / "dpo")(ids).logits
+    assert (stacked - chain).abs().max() < 0.1 * (stacked - plain).abs().max()  # bf16 rounding, not a change

@@ -1,0 +1,147 @@
+"""Reading data (build-sft --rag, build-dpo --rag) on a real spec: the serving prompt, targets that state
+their clause's fact, no-answer items without the answer, benchmark text kept out, the checker as DPO judge."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app.prompting import NOT_IN_SOURCES, PROMPT, prompt_messages
+from app.retrieval import Retriever
+from app.sentences import citations_of, strip_citations
+from finetune.data.build_dpo import DPOBuild, build_dpo
+from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict
+from finetune.data.records import normalize, record_text
+from telecomgpt.errors import UserError
+
+ADDED = {"the", "mac", "entity", "shall"}
+"""The only words a target may add to its clause's: "<condition>, the MAC entity shall <action>"."""
+
+
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in gzip.open(path)]
+
+
+def document(record: dict, n: int) -> str:
+    """Document n of the record's prompt as the model reads it."""
+    user = record["prompt"][-1]["content"]
+    blocks = re.split(r"\n\n(?=\[\d+\] )", user.split("Documents:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0])
+    return next(b for b in blocks if b.startswith(f"[{n}] "))
+
+
+def answering(record: dict) -> str:
+    """The answering sentence as the prompt would show it (a procedure line's "2>" level aside)."""
+    return normalize(re.sub(r"^\s*\d>", "", record["meta"]["positive"]))
+
+
+@pytest.fixture(scope="module")
+def rows(rag_sft_dir: Path) -> list[dict]:
+    return read(rag_sft_dir / "sft.jsonl.gz")
+
+
+def test_every_input_is_kept_or_excluded_with_a_reason(rag_sft_dir: Path, rows: list[dict]):
+    stats = json.loads((rag_sft_dir / "stats.json").read_text())
+    excluded = read(rag_sft_dir / "excluded.jsonl.gz")
+    assert stats["inputs"] == len(rows) + len(excluded) == sum(stats["built_by_source"].values())
+    assert stats["kept"] == len(rows) == 40 and all(r["reason"] for r in excluded)
+    assert {"rag_procedure", "rag_definition", "rag_no_answer"} <= set(stats["kept_by_source"])
+    assert stats["answer_retrieved"] + stats["answer_placed"] >= len(rows) - stats["kept_by_source"][
+        "rag_no_answer"]
+    assert not list(rag_sft_dir.glob(".*journal*")), "the journal is removed once the dataset is written"
+
+
+def test_targets_state_the_fact_of_their_answering_clause(rows: list[dict]):
+    answers = [r for r in rows if not r["meta"]["no_answer"]]
+    assert len(answers) >= 25
+    for row in answers:
+        target, n = row["completion"][0]["content"], row["meta"]["answer_n"]
+        assert target.endswith(f" [{n}].") and citations_of(target) == [n], target
+        clause = normalize(document(row, n))
+        assert answering(row) in clause  # the answering sentence is in document n
+        missing = set(normalize(strip_citations(target)).split()) - set(clause.split()) - ADDED
+        assert not missing, (target, missing)
+        assert row["meta"]["support"] >= 0.88  # and the assistant's checker finds it supported there
+
+
+def test_no_answer_items_have_the_answering_clause_removed(rows: list[dict]):
+    none = [r for r in rows if r["meta"]["no_answer"]]
+    assert 0.1 <= len(none) / len(rows) <= 0.35  # about one in five
+    for row in none:
+        assert row["source"] == "rag_no_answer" and row["completion"][0]["content"] == NOT_IN_SOURCES
+        assert answering(row) not in normalize(row["prompt"][-1]["content"])
+        assert row["meta"]["answer_n"] is None and row["meta"]["sources"]
+
+
+def test_the_prompt_is_the_serving_prompt_byte_for_byte(rag_index: Path, rag_settings, rows: list[dict]):
+    """Items whose answering clause retrieval found itself get exactly what the assistant sends vLLM."""
+    from app.pipeline import RAGPipeline  # lazy: langchain (keeps collecting the fast tests quick)
+
+    pipeline = RAGPipeline(Retriever.load(rag_index), rag_settings)
+    natural = [r for r in rows if r["meta"]["retrieved"]]
+    assert natural
+    for row in natural[:5]:
+        prepared = pipeline.prepare([{"role": "user", "content": row["meta"]["question"]}])
+        sent = pipeline.llm._get_request_payload(PROMPT.format_messages(**prepared.inputs))["messages"]
+        assert row["prompt"] == prompt_messages(prepared.inputs) == [
+            {"role": m["role"], "content": m["content"]} for m in sent]
+    assert rows[0]["prompt"][0]["role"] == "system" and "Documents:\n[1] " in rows[0]["prompt"][1]["content"]
+
+
+def test_decontamination_drops_a_planted_benchmark_sentence(rag_sft_dir: Path, rag_planted, rows: list[dict]):
+    _, sentences = rag_planted
+    excluded = read(rag_sft_dir / "excluded.jsonl.gz")
+    assert any(r["reason"].startswith("contaminated:") and r["meta"]["positive"] in sentences
+               for r in excluded)
+    for sentence in sentences:
+        planted = " ".join(normalize(sentence).split()[:13])
+        assert not any(planted in normalize(record_text(r)) for r in rows)
+
+
+def test_the_checker_judges_answers_to_reading_items(rows: list[dict]):
+    answer = next(r for r in rows if not r["meta"]["no_answer"] and len(r["meta"]["sources"]) >= 2)
+    target, n = answer["completion"][0]["content"], answer["meta"]["answer_n"]
+    assert checker_verdict(target, answer) == ""
+    other = 1 if n != 1 else 2
+    assert checker_verdict(target.replace(f"[{n}]", f"[{other}]"), answer) in ("wrong_source", "dropped")
+    assert checker_verdict(strip_citations(target), answer) == "uncited"
+    assert checker_verdict("The MAC entity restarts the modem and sends a PDF to the AMF [1].",
+                           answer) == "dropped"
+    assert checker_verdict(NOT_IN_SOURCES, answer) == "abstained_with_evidence"
+    none = next(r for r in rows if r["meta"]["no_answer"])
+    assert checker_verdict(NOT_IN_SOURCES, none) == ""
+    assert checker_verdict(answer["completion"][0]["content"], none) == "answered_without_evidence"
+
+
+def test_bad_inputs_are_one_line_errors(run_cli, assert_one_line_error, rag_index: Path, rag_settings,
+                                        tmp_path: Path):
+    assert_one_line_error(run_cli("data", "build-sft", "--rag", "--output", str(tmp_path / "o")), "--index")
+    with pytest.raises(UserError, match="no index at"):
+        build_rag_sft(RAGBuild(output=tmp_path, index=str(tmp_path / "missing"), rag=rag_settings))
+    with pytest.raises(UserError, match="corpus not found"):
+        build_rag_sft(RAGBuild(output=tmp_path, index=str(rag_index), rag=rag_settings,
+                               specs=[str(tmp_path / "no-such-spec.md")]))
+    other = tmp_path / "38.300_NG-RAN_Overall_j20.md"
+    other.write_text("# 1 Scope\nNot indexed.\n")
+    with pytest.raises(UserError, match="is not in the index"):
+        build_rag_sft(RAGBuild(output=tmp_path, index=str(rag_index), rag=rag_settings, specs=[str(other)]))
+
+
+@pytest.mark.slow
+def test_build_dpo_rag_pairs_the_targets_with_the_base_models_rejected_answers(rag_sft_dir: Path, vllm_engine,
+                                                                                tmp_path: Path):
+    stats = build_dpo(DPOBuild(sft=[str(rag_sft_dir)], output=tmp_path, max_prompts=6, max_tokens=48,
+                               rag=True), policy=vllm_engine)
+    pairs = read(tmp_path / "dpo.jsonl.gz")
+    assert stats["prompts"] == 6 == stats["policy_served"] + sum(stats["policy_rejected"].values())
+    assert stats["kept"] == len(pairs) >= 1, "a 135M base model's answers are rarely served as they are"
+    rows = read(rag_sft_dir / "sft.jsonl.gz")
+    for pair in pairs:
+        assert pair["verdict"] and pair["origin"] == "policy"
+        assert pair["prompt"][0]["role"] == "system"  # the serving prompt, as in the SFT record
+        source = next(r for r in rows if r["prompt"] == pair["prompt"])
+        assert pair["chosen"] == source["completion"] and checker_verdict(
+            pair["rejected"][0]["content"], source) == pair["verdict"]
