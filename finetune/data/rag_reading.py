@@ -138,6 +138,7 @@ class _Steered:
     def __init__(self, retriever: Retriever, passages: int):
         self.inner = retriever
         self.records = retriever.records  # RAGPipeline.release_for reads them
+        self.abbreviations = retriever.abbreviations  # and RAGPipeline.standalone (the rule rewrite)
         self.passages = passages
         self.sentence = ""
         self.answer: Hit | None = None
