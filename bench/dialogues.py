@@ -84,13 +84,28 @@ def rewrite_with(module, messages: list[dict], abbreviations: dict[str, str]) ->
     return module.rule_rewrite(messages)  # a version from before the rewrite took abbreviations
 
 
-def measure(retriever: Retriever, dialogues: list[dict], k: int, before) -> tuple[dict, list[str]]:
+class ServedModelRewrite:
+    """The `llm` rewrite (rag.rewrite: llm) as the assistant runs it: `RAGPipeline.standalone` asking the
+    served model, measured like a version of the rule rewrite."""
+
+    search_conversation = staticmethod(current.search_conversation)
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+
+    def rule_rewrite(self, messages: list[dict], abbreviations: dict[str, str]) -> str:
+        return self.pipeline.standalone(messages)
+
+
+def measure(retriever: Retriever, dialogues: list[dict], k: int, before, llm=None) -> tuple[dict, list[str]]:
     """{row: [1.0 / 0.0 per dialogue]} and the per-dialogue table lines."""
     def search(text: str):
         return retriever.search(text, k=SEARCHED)
     versions = {"rule rewrite": current}
     if before:
         versions[f"rule rewrite before ({before[0]})"] = before[1]
+    if llm is not None:
+        versions["llm rewrite (served model)"] = llm
     rows: dict[str, list[float]] = {"last turn (issue 22 before)": [], **{name: [] for name in versions},
                                     "hand standalone": []}
     lines = []
@@ -142,12 +157,15 @@ Rule rewrite / hand standalone: {ratio:.2f} (target >= 0.90). Rewrite minus last
     return body, ratio
 
 
-def run(index: Path, splits: dict[str, list[dict]], k: int, before_revision: str | None) -> tuple[str, dict]:
+def run(index: Path, splits: dict[str, list[dict]], k: int, before_revision: str | None,
+        llm=None) -> tuple[str, dict]:
     retriever = Retriever.load(index)
     before = (before_revision, conversation_at(before_revision)) if before_revision else None
+    if llm is not None:
+        llm = ServedModelRewrite(llm(retriever))
     sections, summary = [], {}
     for title, dialogues in splits.items():
-        rows, lines = measure(retriever, dialogues, k, before)
+        rows, lines = measure(retriever, dialogues, k, before, llm)
         body, ratio = split_section(f"{title}: {len(dialogues)} dialogues", rows, lines, k)
         sections.append(body)
         summary[title] = {"rates": {name: sum(v) / len(v) for name, v in rows.items()}, "ratio": ratio}
@@ -173,12 +191,29 @@ def main() -> None:
     parser.add_argument("--check", type=Path, default=CHECK, help="the held-out split ('' to leave it out)")
     parser.add_argument("--before", default=None, help="git revision whose rewrite to measure too")
     parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--llm", action="store_true",
+                        help="also measure the llm rewrite (embedded model, on a vLLM server started here)")
     parser.add_argument("--print-only", action="store_true")
     args = parser.parse_args()
     splits = {"tuning split": json.loads(args.dialogues.read_text())}
     if str(args.check) not in ("", "."):
         splits["check split"] = json.loads(args.check.read_text())
-    body, summary = run(args.index, splits, args.k, args.before)
+    if not args.llm:
+        body, summary = run(args.index, splits, args.k, args.before)
+    else:
+        from app.pipeline import RAGConfig, RAGPipeline
+        from telecomgpt.config import Settings
+        from telecomgpt.llm.server import VLLMServer
+        from telecomgpt.models import prepare
+
+        vllm = VLLMServer(prepare(), kv_cache_gb=2.0)
+        vllm.start(timeout_s=600)
+        try:
+            config = RAGConfig.from_settings(Settings(), base_url=vllm.base_url, rewrite="llm")
+            body, summary = run(args.index, splits, args.k, args.before,
+                                llm=lambda retriever: RAGPipeline(retriever, config))
+        finally:
+            vllm.stop()
     print(body)
     print(json.dumps(summary))
     if not args.print_only:
