@@ -2,7 +2,8 @@
 
 Retrieval ranks text by likeness to the question, and some spec text is like every question while answering
 none: the References clause lists the titles of all related specs ("NR; Medium Access Control (MAC) protocol
-specification" matches any question about NR MAC), the Foreword and the contents list name everything, a
+specification" matches any question about NR MAC), the cover page, the Foreword and the contents list name
+everything, a
 figure or table caption alone names a topic without saying anything about it, and a "Void" clause is empty.
 As sources they take the place of a clause that answers, and the lead quotes them. So (`choose_sources`):
 
@@ -11,7 +12,8 @@ As sources they take the place of a clause that answers, and the lead quotes the
      (the assistant says it does not know rather than quote a reference list);
   2. at most one source per clause (spec + clause number): the next chunk of a clause already chosen waits
      behind every other clause, so it is used only when the budget of `passages` is not filled otherwise.
-     Three chunks of one clause read as one source and leave out the other clauses retrieval found.
+     Three chunks of one clause read as one source and leave out the other clauses retrieval found. A
+     Scope clause waits there too (`is_scope`).
 
 Order is kept otherwise (the retriever's ranking).
 """
@@ -33,6 +35,10 @@ CAPTION_LINE = re.compile(r"^\s*(?:\*\*)?(?:Figure|Table)\s+[A-Z]?\d+(?:\.\d+)*(
 sentence about a figure: "Figure 4.2.3-4 depicts the non-roaming architecture ...")."""
 CONTENTS_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\s*[A-Za-z].*?\D\d{1,4}\s*$")
 """A contents-list line: clause number, title, page number ("5.3.7RRC connection re-establishment123")."""
+COVER_PAGE = re.compile(r"The present document has been developed within the 3rd Generation Partnership "
+                        r"Project|^\W*3GPP\s+T[SR]\s+\d{2}\.\d{3}\s+V\d+\.\d+\.\d+", re.I | re.M)
+"""A spec's cover page (title block, "3GPP TS 23.502 V19.7.0 (2026-03)", the 3GPP disclaimer): text before
+clause 1, with no clause number, that names the spec and its release and answers nothing else."""
 MOSTLY = 0.6
 """Share of a chunk's lines that must be reference, caption or contents lines for the chunk to be one."""
 
@@ -43,8 +49,8 @@ def _lines(text: str) -> list[str]:
 
 def never_answers(hit) -> str | None:
     """Why a retrieved chunk cannot answer a question (None when it may): "references", "foreword",
-    "contents", "change history", "void" (by its clause title), or by its text "reference list",
-    "captions only", "contents list", "void"."""
+    "contents", "change history", "void" (by its clause title), or by its text "cover page", "reference
+    list", "captions only", "contents list", "void"."""
     meta = getattr(hit, "metadata", {}) or {}
     title = (meta.get("title") or "").strip()
     if NO_ANSWER_TITLES.search(title):
@@ -52,6 +58,8 @@ def never_answers(hit) -> str | None:
     text = hit.text.strip()
     if re.fullmatch(r"\(?void\)?\.?", text, re.I) or not text:
         return "void"
+    if not meta.get("clause") and COVER_PAGE.search(text):
+        return "cover page"
     lines = _lines(text)
     if not lines:
         return None  # a table alone may answer ("which channels are ...")
@@ -61,6 +69,14 @@ def never_answers(hit) -> str | None:
     if all(CAPTION_LINE.match(line) for line in lines) and "|" not in text:
         return "captions only"
     return None
+
+
+def is_scope(hit) -> bool:
+    """A spec's Scope clause: it says what the document covers ("The present document ..."), which matches
+    the words of many questions about its subject and answers only a question about the document itself;
+    it waits behind every other clause, like a clause's second chunk."""
+    meta = getattr(hit, "metadata", {}) or {}
+    return bool(re.fullmatch(r"\s*scope\s*", meta.get("title") or "", re.I))
 
 
 def clause_key(hit) -> tuple:
@@ -81,7 +97,7 @@ def choose_sources(hits: list, passages: int | None, deeper: Callable[[], list] 
     first, later, seen = [], [], set()
     for hit in kept:
         key = clause_key(hit)
-        (later if key in seen else first).append(hit)
+        (later if key in seen or is_scope(hit) else first).append(hit)
         seen.add(key)
     if passages is not None and len(first) >= passages:
         return first

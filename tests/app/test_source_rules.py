@@ -84,13 +84,15 @@ def test_reference_lists_captions_and_void_never_answer_but_clauses_do(chunks: d
     assert never_answers(Hit(text=caption, score=0.0, metadata={"title": "Overall Architecture"})) == \
         "captions only"
     assert never_answers(Hit(text="Void", score=0.0, metadata={"title": "Power headroom"})) == "void"
-    # the rules are narrow: the other chunks of the MAC spec they leave out are its change history and
-    # chunks of figure captions alone (the MAC CE formats are drawn, not written; a figure's title names them)
+    # the rules are narrow: the other chunks of the MAC spec they leave out are its cover page, its change
+    # history and chunks of figure captions alone (the MAC CE formats are drawn, not written; a figure's title
+    # names them)
     for hit in mac:
         reason = never_answers(hit)
         if reason and hit.metadata["clause"] != "2":
             lines = [line for line in hit.text.splitlines() if line.strip()]
-            assert reason == "change history" or all(line.startswith("Figure ") for line in lines), hit.text
+            assert (reason in ("change history", "cover page")
+                    or all(line.startswith("Figure ") for line in lines)), hit.text
     assert sum(never_answers(h) is not None for h in mac) < 0.06 * len(mac)
 
 
@@ -143,3 +145,17 @@ def test_a_list_stem_keeps_its_items(chunks: dict[str, list]):
         assert len(home) == 1 and item in home[0].text, stem
         sentence = next(s for s in split_sentences(home[0].text, soft_wraps=True) if stem in s)
         assert sentence.startswith(stem) and item in sentence, sentence
+
+
+def test_the_cover_page_is_never_a_source_and_the_scope_clause_waits(chunks: dict[str, list]):
+    """TS 38.300's cover page (title block and the 3GPP disclaimer, no clause number) answers nothing; its
+    Scope clause answers only questions about the document, so every other clause comes first."""
+    hits = _hits(chunks[NGRAN])
+    cover = next(h for h in hits if not h.metadata.get("clause"))
+    assert "3GPP TS 38.300" in cover.text and never_answers(cover) == "cover page"
+    scope = next(h for h in hits if h.metadata.get("title") == "Scope")
+    assert never_answers(scope) is None
+    architecture = next(h for h in hits if h.metadata.get("clause") == "4.1")
+    chosen = choose_sources([cover, scope, architecture], passages=3)
+    assert chosen == [architecture, scope]
+    assert choose_sources([scope], passages=3) == [scope]  # alone it is still a source
