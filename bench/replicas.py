@@ -40,7 +40,7 @@ from bench.rag_ttft import QUESTIONS  # noqa: E402
 from bench.report import machine_line, write_section  # noqa: E402
 from telecomgpt import paths  # noqa: E402
 from telecomgpt.config import load_settings  # noqa: E402
-from telecomgpt.llm.server import VLLMServer, free_port  # noqa: E402
+from telecomgpt.llm.server import VLLMServer, free_port, stop_family  # noqa: E402
 
 TELECOMGPT = str(Path(sys.executable).with_name("telecomgpt"))
 LOAD_QUESTIONS = QUESTIONS + ["What is a PDU session?", "How does HARQ work in NR?",
@@ -60,22 +60,6 @@ def _family(pid: int) -> list[psutil.Process]:
         return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
-
-
-def stop_family(process: subprocess.Popen, grace_s: float = 30.0) -> list[int]:
-    """Stop `process` and its descendants by pid (SIGTERM, then SIGKILL); the pids that were stopped."""
-    family = _family(process.pid)
-    for member in family[:1]:  # the CLI stops its own vLLM on SIGTERM; give it the chance first
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.terminate()
-    _, alive = psutil.wait_procs(family, timeout=grace_s)
-    for member in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.kill()
-    psutil.wait_procs(alive, timeout=10)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-    return [member.pid for member in family]
 
 
 class Assistant:
@@ -107,7 +91,8 @@ class Assistant:
         raise SystemExit(f"{self.url}: not healthy within {timeout_s:.0f} s (log {self.log_path})")
 
     def stop(self) -> None:
-        self.pids = stop_family(self.process)
+        # the CLI stops its own vLLM on SIGTERM: the root gets the chance first
+        self.pids = stop_family(self.process, grace_s=30.0, root_first=True)
         self.log.close()
 
 

@@ -188,28 +188,40 @@ class VLLMServer:
         """
         if self.process is None or self.process.poll() is not None:
             return
-        import psutil
-
-        try:
-            family = [psutil.Process(self.process.pid)]
-            family += family[0].children(recursive=True)
-        except psutil.NoSuchProcess:
-            family = []
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        for member in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.terminate()
-        _, alive = psutil.wait_procs(family, timeout=grace_s)
-        for member in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.kill()
-        psutil.wait_procs(alive, timeout=10)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+        stop_family(self.process, grace_s, whole_group=True)
 
     def __enter__(self) -> VLLMServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop_family(process: subprocess.Popen, grace_s: float = 20.0, whole_group: bool = False,
+                root_first: bool = False) -> list[int]:
+    """Stop `process` and every process it spawned, by pid: SIGTERM, then SIGKILL after `grace_s`; returns
+    the pids stopped. The family is collected before the first signal (vLLM's engine workers and
+    multiprocessing helpers may leave the process group, and reparent once their parent is gone).
+    `whole_group`: also signal the process group; `root_first`: send SIGTERM to the root only, for a parent
+    that stops its own children on SIGTERM (the `telecomgpt serve` CLI stops its vLLM)."""
+    import psutil
+
+    try:
+        family = [psutil.Process(process.pid)]
+        family += family[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    if whole_group:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for member in family[:1] if root_first else family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.terminate()
+    _, alive = psutil.wait_procs(family, timeout=grace_s)
+    for member in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    psutil.wait_procs(alive, timeout=10)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    return [member.pid for member in family]
