@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from app.reader import FEATURES, Reader, reader_path, sentence_features
+from finetune.data.glossary import spec_files
 from finetune.data.reader_pairs import KINDS, ReaderMining, mine_reader_pairs, read_reader_pairs
 from finetune.retriever import publish
-from finetune.retriever_config import check_corpus, load_dataclass_recipe
+from finetune.retriever_config import check_corpus, load_dataclass_recipe, split_holdout
 from telecomgpt.errors import UserError
 
 SUMMARY = "reader_summary.json"
@@ -119,7 +120,7 @@ def train_reader(config: ReaderTraining) -> dict:
     work.mkdir(parents=True)
     started = time.monotonic()
     try:
-        corpus = [str(p) for raw in config.corpus for p in _without_holdout(Path(raw), config.holdout_specs)]
+        corpus = [str(p) for p in split_holdout(spec_files(config.corpus), config.holdout_specs)[0]]
         mining = ReaderMining(corpus=corpus, seed=config.seed, max_chars=config.max_chars,
                               negatives=NEGATIVES,
                               benchmarks=config.benchmarks, decontaminate=config.decontaminate)
@@ -146,10 +147,3 @@ def train_reader(config: ReaderTraining) -> dict:
                "seconds": round(time.monotonic() - started, 1)}
     return publish(work, output, summary, SUMMARY)
 
-
-def _without_holdout(path: Path, holdout: list[str]) -> list[Path]:
-    """`path`, or the files of a folder minus the held-out specs (matched by file stem prefix)."""
-    if not holdout:
-        return [path]
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return [p for p in files if not any(p.stem.startswith(h) for h in holdout)]

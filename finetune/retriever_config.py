@@ -91,6 +91,13 @@ def check_corpus(corpus: list[str]) -> None:
             raise UserError(f"corpus not found: {raw}")
 
 
+def split_holdout(files: list[Path], holdout: list[str]) -> tuple[list[Path], list[Path]]:
+    """(trained on, held out): spec files whose stem starts with a `holdout` prefix ("38.300") are held
+    out, so a measurement on them never sees a spec the model trained on."""
+    held = [p for p in files if any(p.stem.startswith(h) for h in holdout)]
+    return [p for p in files if p not in held], held
+
+
 def load_dataclass_recipe(cls: type, path: Path | None, overrides: dict, what: str,
                           list_keys: tuple[str, ...] = ("corpus", "benchmarks")):
     """`cls` (a recipe dataclass with a `check()`) from its defaults, then the YAML recipe at `path`, then

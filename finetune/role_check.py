@@ -30,7 +30,7 @@ from app.role_check import FEATURES, MODEL_FILE, RoleChecker, features, role_che
 from finetune.data.glossary import spec_files
 from finetune.data.role_pairs import role_rows
 from finetune.retriever import publish
-from finetune.retriever_config import check_corpus, load_dataclass_recipe
+from finetune.retriever_config import check_corpus, load_dataclass_recipe, split_holdout
 from telecomgpt.errors import UserError
 
 SUMMARY = "role_check_summary.json"
@@ -121,8 +121,7 @@ def train_role_check(config: RoleCheckTraining) -> dict:
         raise UserError(f"{output} exists and is not a `train role-check` output",
                         hint="choose a new --output")
     files = spec_files(config.corpus)
-    held = [p for p in files if any(p.stem.startswith(h) for h in config.holdout_specs)]
-    train = [p for p in files if p not in held]
+    train, held = split_holdout(files, config.holdout_specs)
     if not train:
         raise UserError("no spec files left to train on", hint="check --corpus and --holdout")
     started = time.monotonic()
