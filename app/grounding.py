@@ -30,12 +30,15 @@ when streaming; `GroundingSession.result()` builds it)::
           # generation is shown and each sentence's score is only reported
       "threshold": 0.88,            # support score at or above which a sentence counts as supported
       "unsupported": "drop" | "mark" | "keep",
+      "abstained": false,           # the model said the documents do not answer (an "abstention" sentence)
       "sentences": [                # what is shown, in order (the answer text is these joined by " ")
         {"text": "In RRC_INACTIVE the RRC connection is suspended [1].",
          "citations": [1],          # source numbers n (1-based, as in `sources`)
          "support": 0.93,           # SupportScorer score against the cited chunk(s), 0..1
          "supported": true,         # false only with unsupported="mark" ("(unverified) …") or "keep"
-         "origin": "lead" | "generated" | "extractive",   # lead and extractive: quoted, not generated
+         "origin": "lead" | "generated" | "extractive" | "abstention",
+             # lead and extractive: quoted, not generated; abstention: the model says the documents do not
+             # hold the answer (app.prompting.abstains), shown as it is, and no quotes are added after it
          "evidence": {"n": 1, "chunk_id": "…", "citation": "TS 38.331 §4.2.1",
                       "sentence": "In RRC_INACTIVE the RRC connection is suspended: …"}},  # or null
         …],
@@ -57,6 +60,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.prompting import abstains
 from app.reader import FIGURE, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import sanitize
@@ -221,6 +225,7 @@ class GroundingSession:
         self._earlier: list[tuple[str, ...]] = []
         self._dropped_in_row = 0
         self.gave_up = False
+        self.abstained = False
         self._chunk_sentences: dict[int, list[str]] = {}
         self._ranked: list[tuple[bool, float, int, int, str]] | None = None
         self._lead_grams: set[tuple[str, ...]] = set()
@@ -289,7 +294,7 @@ class GroundingSession:
             self.dropped.append(Checked(last, citations_of(last), 0.0, False, reason="incomplete"))
         pieces = [self._check(s) for s in sentences[self._done:] if not self.gave_up]
         self._done = len(sentences)
-        if self.mode in ("idk", "unchecked") or self._released:
+        if self.mode in ("idk", "unchecked") or self._released or self.abstained:
             return [p for p in pieces if p]
         if self._supported_chars >= self.config.min_chars:
             return [p for p in [*pieces, self._release()] if p]
@@ -307,7 +312,7 @@ class GroundingSession:
     def result(self) -> dict:
         """The API's `grounding` field."""
         return {"mode": self.mode, "threshold": self.config.threshold, "unsupported": self.config.unsupported,
-                "sentences": [c.to_dict() for c in self.shown],
+                "abstained": self.abstained, "sentences": [c.to_dict() for c in self.shown],
                 "dropped": [c.to_dict() for c in self.dropped]}
 
     @property
@@ -340,6 +345,9 @@ class GroundingSession:
                 self.gave_up = self._dropped_in_row >= self.config.stop_after_dropped
             return ""
         self._dropped_in_row = 0
+        if checked.origin == "abstention":  # no claim to check, and no quotes after it: show it now
+            self.abstained = True
+            return self._release() + self._show(checked)
         if checked.supported:
             self._supported_chars += len(strip_citations(checked.text))
         if self._released:
@@ -367,6 +375,8 @@ class GroundingSession:
         if repeated:
             return Checked(sentence, cited, 0.0, False, reason="repeated")
         claim = LIST_MARK.sub("", strip_citations(sentence))
+        if abstains(claim):
+            return Checked(sentence, [], 0.0, True, origin="abstention")
         content = terms(claim)[0]
         if len(content) < 2 or META.search(claim) or claim.rstrip().endswith(":") or self._echoes(content):
             return Checked(sentence, cited, 0.0, False, reason="no_claim")

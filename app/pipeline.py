@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from langchain_core.messages import AIMessage, HumanMessage
 
@@ -46,6 +47,11 @@ def _text(message) -> str:
 def _cut_short(message) -> bool:
     """Whether generation stopped at max_tokens (its last sentence is then unfinished)."""
     return (getattr(message, "response_metadata", None) or {}).get("finish_reason") == "length"
+
+
+SHIPPED_ADAPTER = Path(__file__).resolve().parent / "reading_adapter"
+"""The reading adapter the project trained (issue 23; docs/finetune.md has the command that rebuilds it): a
+LoRA on the embedded model, trained to read the assistant's retrieved clauses (`rag.adapter: shipped`)."""
 
 
 @dataclass

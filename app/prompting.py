@@ -13,6 +13,7 @@ what sets the time to the first token on CPU.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
@@ -56,6 +57,17 @@ NOT_IN_SOURCES = "I don't know: the documents do not say."
 """What the model says when the documents it was given are on topic but do not hold the answer (the system
 prompt's "say that you don't know"); the target of the no-answer examples the reading adapter is trained on
 (`telecomgpt data build-sft --rag`). IDK_ANSWER is the pipeline's own reply when nothing was retrieved."""
+ABSTAINS = re.compile(r"\b(?:i\s+)?(?:don'?t|do not|cannot|can'?t)\s+know\b|"
+                      r"\b(?:documents?|sources?|passages?|clauses?)\s+(?:do(?:es)?\s+not|don'?t)\s+"
+                      r"(?:say|state|answer|mention|contain|provide|specify)\b|\bno information\b", re.I)
+"""A sentence that says the documents do not hold the answer (`NOT_IN_SOURCES`, or a model's own words for
+it): an abstention, not a claim about the specs. It names the documents or "know", so "The message does not
+contain the IE" (or "the UE context does not contain ...") stays a claim."""
+
+
+def abstains(text: str) -> bool:
+    """Whether a sentence or answer says the documents do not hold the answer."""
+    return bool(ABSTAINS.search(text))
 
 
 def prompt_messages(inputs: dict) -> list[dict]:

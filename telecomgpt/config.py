@@ -64,6 +64,10 @@ class RAGSettings(BaseModel):
                          "typed).")
     reader: bool = Field(True, description="Pick the lead and the quoted sentences with the answer-sentence "
                          "reader (app/reader.py); false: cosine + word overlap, the order before it.")
+    adapter: str | None = Field(None, description="LoRA adapter the assistant answers with when `serve "
+                                "--index`/`chat --index` start vLLM: a folder, or `shipped` for the reading "
+                                "adapter in app/reading_adapter (vLLM serves it on the base model as "
+                                "`reader`); unset: the base model. `--no-adapter` overrides it.")
 
 
 class JudgeSettings(BaseModel):

@@ -55,6 +55,10 @@ def build_sft(
                               "index build`)."),
     no_answer_fraction: float = typer.Option(0.2, help="With --rag: share of items whose answering clause "
                                              "is left out (target: the 'sources do not say' sentence)."),
+    hold_out: str = typer.Option(None, "--hold-out", help="With --rag: a YAML/JSON file of items with "
+                                 "'spec', 'clauses' and 'facts' (e.g. bench/answer_questions.yaml): no "
+                                 "question is mined from the chunks of those clauses that state those facts, "
+                                 "so a benchmark about the same specs stays unseen."),
     config: str = typer.Option(None, "--config", help=_CONFIG_HELP),
 ) -> None:
     """Build instruction (SFT) data: deterministic builders plus optional LLM self-instruct (or, with --rag,
@@ -62,7 +66,7 @@ def build_sft(
     settings = load_settings(config, base_url=base_url, served_model_name=model, api_key=api_key)
     if rag:
         _build_rag_sft(settings, output, index, specs, benchmarks, no_decontaminate, max_per_builder,
-                       no_answer_fraction, bool(code or text or self_instruct))
+                       no_answer_fraction, bool(code or text or self_instruct), hold_out)
         return
     job = SFTBuild(output=output, specs=specs, code=code, text=text, benchmarks=benchmarks,
                    decontaminate=not no_decontaminate, max_per_builder=max_per_builder,
@@ -79,9 +83,9 @@ def _command() -> str:
 
 def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], benchmarks: list[str],
                    no_decontaminate: bool, max_items: int, no_answer_fraction: float,
-                   other_inputs: bool) -> None:
+                   other_inputs: bool, hold_out: str | None = None) -> None:
     from app.pipeline import RAGConfig  # lazy: langchain (keeps `telecomgpt --help` fast)
-    from finetune.data.rag_reading import RAGBuild, build_rag_sft
+    from finetune.data.rag_reading import RAGBuild, build_rag_sft, held_out_clauses
 
     if other_inputs:
         raise UserError("--rag builds reading data from --index only; build --code/--text/--self-instruct "
@@ -95,7 +99,8 @@ def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], 
     rag = RAGConfig.from_settings(settings, base_url=settings.base_url or "http://127.0.0.1:1/v1")
     stats = build_rag_sft(RAGBuild(output=output, index=index, rag=rag, specs=specs, benchmarks=benchmarks,
                                    decontaminate=not no_decontaminate, max_items=max_items,
-                                   no_answer_fraction=no_answer_fraction, command=_command()))
+                                   no_answer_fraction=no_answer_fraction, command=_command(),
+                                   held_out=held_out_clauses(hold_out) if hold_out else []))
     typer.echo(f"sft --rag: {stats['kept']} examples kept of {stats['inputs']} ({stats['kept_by_source']}); "
                f"excluded {stats['excluded']}; answering clause retrieved {stats['answer_retrieved']}, "
                f"placed {stats['answer_placed']} -> {output}")

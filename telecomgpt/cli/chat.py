@@ -18,10 +18,12 @@ from telecomgpt.cli.options import (
     ConfigOption,
     DtypeOption,
     ModelOption,
+    NoAdapterOption,
     PassageCharsOption,
     PassagesOption,
     ReleaseOption,
     RerankerOption,
+    assistant_adapters,
 )
 from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
@@ -32,14 +34,16 @@ SYSTEM_PROMPT = ("You are TelecomGPT, an assistant for telecom engineers. Answer
                  "sure.")
 
 
-def _endpoint(settings):
-    """Use the configured endpoint, or start a private vLLM server for this chat."""
+def _endpoint(settings, adapters: dict | None = None, answering: str | None = None):
+    """Use the configured endpoint, or start a private vLLM server for this chat (with `adapters`; the chat
+    answers with `answering` when given)."""
     if settings.base_url:
         return contextlib.nullcontext(settings.base_url), settings.served_model_name
     from telecomgpt.llm.server import VLLMServer  # lazy: httpx (keeps `telecomgpt --help` fast)
 
     server = VLLMServer(settings.model, served_model_name=settings.served_model_name,
-                        host=settings.serve.host,
+                        host=settings.serve.host, adapters=adapters,
+                        max_lora_rank=settings.serve.max_lora_rank,
                         max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb,
                         dtype=settings.dtype)
     typer.echo(f"starting vLLM for this chat in {server.dtype} (about a minute on CPU; use --base-url to "
@@ -50,7 +54,7 @@ def _endpoint(settings):
         with server:
             yield server.base_url
 
-    return running(), settings.served_model_name
+    return running(), answering or settings.served_model_name
 
 
 class _RAGClient:
@@ -92,6 +96,7 @@ def chat(
     passages: int = PassagesOption,
     passage_chars: int = PassageCharsOption,
     reranker: Path = RerankerOption,
+    no_adapter: bool = NoAdapterOption,
     dtype: str = DtypeOption,
     config: str = ConfigOption,
 ) -> None:
@@ -106,7 +111,10 @@ def chat(
         raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if index is not None:
         retriever = Retriever.load(index, reranker=reranker)  # fail fast, before starting vLLM
-    endpoint, name = _endpoint(settings)
+    # the assistant's adapter (`rag.adapter`) only where this chat starts vLLM with an index
+    adapters, answering = assistant_adapters(None, None if settings.base_url else settings.rag.adapter,
+                                             no_adapter, index)
+    endpoint, name = _endpoint(settings, adapters, answering)
     with endpoint as url:
         client = ChatClient(url, name, api_key=settings.api_key, timeout_s=settings.request_timeout_s)
         if retriever is not None:

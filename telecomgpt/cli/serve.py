@@ -19,11 +19,12 @@ from telecomgpt.cli.options import (
     ConfigOption,
     DtypeOption,
     ModelOption,
+    NoAdapterOption,
     PassageCharsOption,
     PassagesOption,
     ReleaseOption,
     RerankerOption,
-    parse_adapters,
+    assistant_adapters,
 )
 from telecomgpt.config import load_settings
 from telecomgpt.errors import UserError
@@ -90,6 +91,7 @@ def _serve_external(settings, index: Path | None, base_url: str, model: str, llm
 def serve(
     model: str = ModelOption,
     adapter: list[str] = AdapterOption,
+    no_adapter: bool = NoAdapterOption,
     host: str = typer.Option(None, "--host", help="Address to bind [default: 127.0.0.1]."),
     port: int = typer.Option(None, "--port", "-p",
                              help="Port of the OpenAI-compatible API (the assistant's app "
@@ -141,15 +143,19 @@ def serve(
     if reranker is not None and index is None:
         raise UserError("--reranker needs --index (it reorders retrieved chunks)")
     if llm_base_url is not None:
+        if adapter or no_adapter:
+            raise UserError("--adapter/--no-adapter choose what the vLLM this command starts serves; with "
+                            "--llm-base-url name the service's adapter with --llm-model")
         _serve_external(settings, index, llm_base_url, llm_model or settings.served_model_name, llm_api_key,
                         release=release, reranker=reranker)
         return
     if index is not None:
         Retriever.load(index, reranker=reranker)  # fail fast, before the minute vLLM takes to start
         ensure_port_free(settings.serve.host, settings.serve.port)
+    adapters, answering = assistant_adapters(adapter, settings.rag.adapter, no_adapter, index)
     server = VLLMServer(
         settings.model, served_model_name=settings.served_model_name, host=settings.serve.host,
-        port=None if index is not None else settings.serve.port, adapters=parse_adapters(adapter),
+        port=None if index is not None else settings.serve.port, adapters=adapters,
         max_model_len=settings.serve.max_model_len, kv_cache_gb=settings.serve.kv_cache_gb,
         max_lora_rank=settings.serve.max_lora_rank,
         extra_args=(["--api-key", settings.api_key] if settings.api_key else []) + _split_vllm_args(vllm_arg),
@@ -169,8 +175,10 @@ def serve(
             from app.pipeline import RAGConfig
             from app.server.run import BackgroundServer, build_app
 
-            rag = RAGConfig.from_settings(settings, base_url=server.base_url, release=release)
-            app = build_app(index, rag, api_key=settings.api_key, model_label=Path(str(settings.model)).name,
+            rag = RAGConfig.from_settings(settings, base_url=server.base_url, release=release,
+                                          model=answering or settings.served_model_name)
+            label = Path(str(settings.model)).name + (f" + adapter {answering}" if answering else "")
+            app = build_app(index, rag, api_key=settings.api_key, model_label=label,
                             llm_status=supervisor.status, reranker=reranker)
             web = BackgroundServer(app, settings.serve.host, settings.serve.port).start()
             typer.echo(f"assistant ready: web chat {web.url}/  ·  OpenAI API {web.url}/v1 (model "

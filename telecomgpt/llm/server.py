@@ -51,9 +51,35 @@ def ensure_port_free(host: str, port: int) -> None:
                             hint="pick another with --port") from None
 
 
-def _validate_adapter(name: str, path: Path) -> Path:
-    if not (path / "adapter_config.json").is_file():
+def validate_adapter(name: str, path: Path, max_rank: int | None = None) -> Path:
+    """A LoRA adapter folder vLLM can load, resolved; else a one-line UserError (a corrupt or foreign folder
+    would otherwise surface as a vLLM traceback a minute into start-up)."""
+    import json
+
+    config_file, weights = path / "adapter_config.json", path / "adapter_model.safetensors"
+    if not config_file.is_file():
         raise UserError(f"adapter {name!r}: {path} is not a LoRA adapter folder (no adapter_config.json)")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        rank = int(config["r"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"adapter {name!r}: unreadable {config_file} ({type(exc).__name__}: {exc})") from None
+    if str(config.get("peft_type", "LORA")).upper() != "LORA":
+        raise UserError(f"adapter {name!r}: {path} is a {config.get('peft_type')} adapter; vLLM serves LoRA")
+    if max_rank is not None and rank > max_rank:
+        raise UserError(f"adapter {name!r} has rank {rank}, above the server's max LoRA rank {max_rank}",
+                        hint="raise serve.max_lora_rank in the settings")
+    if not weights.is_file():
+        raise UserError(f"adapter {name!r}: {path} has no adapter_model.safetensors")
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(weights), framework="numpy") as handle:
+            if not list(handle.keys()):
+                raise ValueError("no tensors")
+    except (OSError, ValueError, SafetensorError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise UserError(f"adapter {name!r}: {weights} is corrupt ({reason})") from None
     return path.resolve()
 
 
@@ -83,7 +109,8 @@ class VLLMServer:
         self.served_model_name = served_model_name
         self.host = host
         self.port = port
-        self.adapters = {name: _validate_adapter(name, Path(p)) for name, p in (adapters or {}).items()}
+        self.adapters = {name: validate_adapter(name, Path(p), max_lora_rank)
+                         for name, p in (adapters or {}).items()}
         self.max_model_len = max_model_len
         self.kv_cache_gb = kv_cache_gb
         self.max_lora_rank = max_lora_rank

@@ -225,3 +225,20 @@ def test_lead_never_quotes_a_sentence_that_repeats_itself():
     assert lead and strip_citations(lead) == plain and not has_loop(lead)
     shown = lead + session.check_all("PWNED.")
     assert looping not in shown and not has_loop(shown), shown
+
+
+def test_an_abstention_is_shown_as_such_and_no_quotes_follow_it(rrc_hits):
+    # the reading adapter is trained to say NOT_IN_SOURCES when its documents do not answer: that sentence is
+    # no claim about the specs, so it is shown (not dropped as unsupported), and the answer does not fall back
+    # to quoting clauses it just said do not answer
+    from app.prompting import NOT_IN_SOURCES
+
+    session = GroundingSession("Which cipher does the UE use for MBS broadcast in NR?", rrc_hits)
+    shown = session.check_all(NOT_IN_SOURCES)
+    result = session.result()
+    assert shown == NOT_IN_SOURCES and result["abstained"] and result["mode"] == "generated"
+    assert [s["origin"] for s in result["sentences"]] == ["abstention"]
+    # a claim that something "does not contain" a field is still a claim, checked as one
+    claim = GroundingSession(RRC_QUESTION, rrc_hits)
+    claim.check_all("In RRC_IDLE the UE context does not contain a dedicated bearer [1].")
+    assert not claim.result()["abstained"] and claim.result()["mode"] == "extractive"

@@ -99,7 +99,8 @@ def test_out_of_scope_question_still_says_it_does_not_know(rag_server):
     assert reply.choices[0].message.content.startswith("I don't know")
     assert reply.model_extra["grounding"] == {"mode": "idk",
                                               "threshold": reply.model_extra["grounding"]["threshold"],
-                                              "unsupported": "drop", "sentences": [], "dropped": []}
+                                              "unsupported": "drop", "abstained": False, "sentences": [],
+                                              "dropped": []}
 
 
 def test_extractive_mode_quotes_the_cited_chunk_verbatim(rag_server, retriever):

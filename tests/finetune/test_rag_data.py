@@ -14,12 +14,12 @@ from app.prompting import NOT_IN_SOURCES, PROMPT, prompt_messages
 from app.retrieval import Retriever
 from app.sentences import citations_of, strip_citations
 from finetune.data.build_dpo import DPOBuild, build_dpo
-from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict
+from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict, mined_groups
 from finetune.data.records import normalize, record_text
 from telecomgpt.errors import UserError
 
 ADDED = {"the", "mac", "entity", "shall"}
-"""The only words a target may add to its clause's: "<condition>, the MAC entity shall <action>"."""
+"""The only words a target may add to its clause's: "The MAC entity shall <action>"."""
 
 
 def read(path: Path) -> list[dict]:
@@ -145,3 +145,28 @@ def test_build_dpo_rag_pairs_the_targets_with_the_base_models_rejected_answers(r
         source = next(r for r in rows if r["prompt"] == pair["prompt"])
         assert pair["chosen"] == source["completion"] and checker_verdict(
             pair["rejected"][0]["content"], source) == pair["verdict"]
+
+
+def test_held_out_clauses_give_no_question(rag_index: Path, tmp_path: Path):
+    """`--hold-out bench/answer_questions.yaml`: no question is mined from a chunk of a held-out clause
+    that states a held-out fact (the answer benchmark about the same specs stays unseen); other chunks of
+    the clause and other clauses are still mined."""
+    from finetune.data.rag_reading import held_out_clauses
+
+    retriever = Retriever.load(rag_index)
+    groups = mined_groups(retriever, [], seed=0)
+    chunk = next(r for r in retriever.records
+                 if r.get("clause") and sum(g["chunk_id"] == r["chunk_id"] for g in groups) >= 2)
+    positive = next(g["positive"] for g in groups if g["chunk_id"] == chunk["chunk_id"])
+    fact = re.escape(" ".join(positive.split()[:4]))
+    held = tmp_path / "held.yaml"
+    held.write_text(json.dumps({"questions": [{"id": "q", "spec": chunk["spec"], "clauses": [chunk["clause"]],
+                                                "facts": [fact]}]}))
+    held_out = held_out_clauses(str(held))
+    assert held_out == [(chunk["spec"], chunk["clause"], f"(?:{fact})")]
+    kept = mined_groups(retriever, [], seed=0, held_out=held_out)
+    assert not any(g["chunk_id"] == chunk["chunk_id"] for g in kept)
+    assert len(kept) >= len(groups) - 60 and len(kept) < len(groups)
+    held.write_text("questions: [{spec: '38.321', clauses: ['5.1'], facts: ['(unclosed']}]")
+    with pytest.raises(UserError, match="no regular expression"):
+        held_out_clauses(str(held))

@@ -1,5 +1,6 @@
 """Every user mistake on the command line is one line on stderr and exit code 2, never a traceback."""
 
+import json
 import re
 import socket
 import subprocess
@@ -54,6 +55,19 @@ def test_bad_adapter_flag(run_cli, assert_one_line_error, embedded_model_dir, tm
     not_adapter.mkdir()
     result = run_cli("serve", "--model", str(embedded_model_dir), "--adapter", f"x={not_adapter}")
     assert_one_line_error(result, "not a LoRA adapter")
+
+
+def test_corrupt_adapter_folder(run_cli, assert_one_line_error, embedded_model_dir, tmp_path):
+    """An adapter folder whose weights were cut short (a failed copy) is refused before vLLM starts."""
+    corrupt = tmp_path / "reader"
+    corrupt.mkdir()
+    (corrupt / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 8}))
+    (corrupt / "adapter_model.safetensors").write_bytes(b"\x10\x00" * 40)
+    serve = ["serve", "--model", str(embedded_model_dir), "--adapter", f"reader={corrupt}"]
+    assert_one_line_error(run_cli(*serve), "is corrupt")
+    (corrupt / "adapter_config.json").write_text("{not json")
+    assert_one_line_error(run_cli(*serve), "unreadable")
+    assert_one_line_error(run_cli(*serve, "--no-adapter"), "--no-adapter")
 
 
 def test_invalid_setting_from_environment(run_cli, assert_one_line_error):
@@ -146,3 +160,22 @@ def test_a_ctrl_c_that_python_wrapped_is_still_an_interrupt():
         raise ValueError("a bug")
     except ValueError as bug:
         assert not raised_by_ctrl_c(bug)
+
+
+def test_the_assistant_answers_with_its_adapter_unless_told_not_to(tmp_path):
+    """`rag.adapter` is what `serve --index` / `chat --index` answer with; --adapter wins; --no-adapter serves
+    the base; without an index nothing is added."""
+    from telecomgpt.cli.options import ADAPTER_NAME, assistant_adapters
+    from telecomgpt.errors import UserError
+
+    adapter = tmp_path / "mine"
+    adapter.mkdir()
+    index = tmp_path / "index"
+    assert assistant_adapters(None, str(adapter), False, index) == ({ADAPTER_NAME: adapter}, ADAPTER_NAME)
+    assert assistant_adapters(None, str(adapter), True, index) == ({}, None)
+    assert assistant_adapters(None, str(adapter), False, None) == ({}, None)
+    assert assistant_adapters([f"other={adapter}"], str(tmp_path / "gone"), False, index) == (
+        {"other": adapter}, "other")
+    assert assistant_adapters(None, None, False, index) == ({}, None)
+    with pytest.raises(UserError, match="does not exist"):
+        assistant_adapters(None, str(tmp_path / "gone"), False, index)
