@@ -1,6 +1,7 @@
 """Answer benchmark of facts: does the assistant *show* the fact a question asks for, and where is it lost?
 
-    .venv/bin/python bench/answer_facts.py [--modes drop,extractive,off] [--limit N] [--sets project,teleqna]
+    .venv/bin/python bench/answer_facts.py [--modes drop,extractive,off] [--limit N]
+                                           [--sets project,teleqna,hidden] [--adapter DIR [--models base,adapter]]
                                            [--index DIR] [--output docs/benchmarks.md | --print-only]
                                            [--check-facts]
 
@@ -18,6 +19,12 @@ Two question sets:
     read from ../shared at run time (never copied here); the expected evidence is the explanation: a text
     "states" it when it holds CHUNK_CONTAINMENT (0.3) of the explanation's word pairs, the rule
     bench/retrieval.py counts a relevant chunk by. Measured only.
+
+A third set, "hidden", asks the project's questions with every retrieved chunk that states their facts left
+out: the sources cannot answer, and an answer should abstain (the reading adapter of issue 23 is trained to).
+With --adapter, one vLLM serves the base model and the adapter (vLLM LoRA), and both answer every question
+through the same pipeline (--models picks). Reported beside the facts: answers with a checked generated
+sentence (the model said something the checker kept, not only quotes) and abstentions.
 
 Per grounding mode (request field `grounding`: drop = as served, extractive = quotes only, off = the raw
 generation), per question:
@@ -68,7 +75,11 @@ CHUNKING_CODE = ["app/chunks.py", "app/readers.py", "app/procedure_text.py",
                  "telecomgpt/domain/markdown_clean.py"]
 """What decides the chunks: their hash names the index folder, so a chunking change builds a new index."""
 MODES = ("drop", "extractive", "off")
-SETS = ("project", "teleqna")
+SETS = ("project", "teleqna", "hidden")
+"""hidden: the project's questions asked with every retrieved chunk that states their facts left out, so the
+sources cannot answer: the answer should abstain (the reading adapter is trained to; issue 23)."""
+ADAPTER_NAME = "reader"
+"""The name the --adapter is served under (the pipeline asks for it as its model)."""
 WARM_UP = "What is a PDU session?"
 
 
@@ -94,6 +105,10 @@ class Result:
     total_s: float | None = None
     lead: str = ""
     sources: list[str] = field(default_factory=list)
+    generated: bool = False
+    """A generated sentence was shown (it passed the checker): the model said something, not only quotes."""
+    abstained: bool = False
+    """The model said the documents do not answer (an "abstention" sentence, app/prompting.py)."""
     error: str | None = None
 
 
@@ -135,7 +150,7 @@ def flat(text: str) -> str:
 
 def states(item: dict, text: str) -> bool:
     """Whether `text` states the item's expected fact(s)."""
-    if item["set"] == "project":
+    if item["set"] != "teleqna":
         text = flat(text)
         return all(p.search(text) for p in item["patterns"])
     from bench.label_teleqna import pairs
@@ -206,6 +221,23 @@ def build_index(folder: Path) -> float:
     return time.perf_counter() - started
 
 
+class HidingRetriever:
+    """The index's retriever with every hit that states an item's facts left out (the "hidden" set)."""
+
+    EXTRA = 10
+    """Hits searched beyond `k`, so that left-out chunks are replaced by the next ones."""
+
+    def __init__(self, inner, item: dict):
+        self.inner, self.item = inner, item
+
+    def __getattr__(self, name: str):  # records, abbreviations, chunk(): the index's own
+        return getattr(self.inner, name)
+
+    def search(self, query: str, k: int = 5, **options):
+        hits = self.inner.search(query, k=k + self.EXTRA, **options)
+        return [h for h in hits if not available(self.item, [h])][:k]
+
+
 async def answer_one(pipeline, item: dict, mode: str) -> Result:
     """Ask one question the way the HTTP server does (prepare, then the async checked stream)."""
     from fastapi.concurrency import run_in_threadpool
@@ -223,6 +255,8 @@ async def answer_one(pipeline, item: dict, mode: str) -> Result:
     grounding = session.result()
     shown = [s["text"] for s in grounding["sentences"]]
     result.text = "\n".join(shown)
+    result.generated = any(s.get("origin") == "generated" for s in grounding["sentences"])
+    result.abstained = bool(grounding.get("abstained"))
     result.lead = next((s["text"] for s in grounding["sentences"] if s.get("origin") == "lead"), "")
     result.sources = [h.citation for h in prepared.sources]
     hits = pipeline.search(item["question"])  # what prepare retrieved (same query, same defaults)
@@ -235,6 +269,21 @@ async def answer_one(pipeline, item: dict, mode: str) -> Result:
     check_faithfulness(answer, pipeline.retriever, pipeline.scorer, GroundingConfig())
     result.sentences, result.supported = answer.sentences, answer.supported
     return result
+
+
+def describe_adapter(path: Path) -> str:
+    """One line on the adapter under test: its folder, rank, size and what its manifest.json says it was
+    trained on (`telecomgpt train stack-adapters` writes it)."""
+    manifest_file = path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    stages = ", ".join(f"{stage.get('run_summary', {}).get('stage', '?')} "
+                       f"{stage.get('run_summary', {}).get('steps', '?')} steps"
+                       for stage in manifest.get("stages", []))
+    kept = [str(d.get("stats", {}).get("kept", "?")) for d in manifest.get("data", [])]
+    size = sum(f.stat().st_size for f in path.glob("adapter_model.*"))
+    return (f"Adapter `{ADAPTER_NAME}` (vLLM LoRA on the base): {path}, rank {manifest.get('rank', '?')}, "
+            f"{size / 1e6:.1f} MB; {stages or 'no manifest'}; training items {' + '.join(kept) or '?'}; "
+            f"git {manifest.get('git', {}).get('commit', '?')[:9]}.")
 
 
 def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
@@ -252,8 +301,11 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
     os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # exposes POST /reset_prefix_cache, used between modes
     retriever = Retriever.load(index)
     args.samples.parent.mkdir(parents=True, exist_ok=True)
-    vllm = VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb, log_file=args.samples.parent / "vllm.log")
-    info: dict = {"chunks": len(retriever), "machine": machine_line(), "modes": {}}
+    adapters = {ADAPTER_NAME: args.adapter} if args.adapter else {}
+    vllm = VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb, log_file=args.samples.parent / "vllm.log",
+                      adapters=adapters)
+    info: dict = {"chunks": len(retriever), "machine": machine_line(), "modes": {},
+                  "adapter": describe_adapter(args.adapter) if args.adapter else ""}
     results: list[Result] = []
     started = time.perf_counter()
     loop = asyncio.new_event_loop()  # one loop for the run: the async OpenAI client stays bound to it
@@ -264,14 +316,21 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
         info["vllm_start_s"] = time.perf_counter() - started
         # without a model the endpoint is never contacted (extractive mode skips generation)
         base_url = vllm.base_url if needs_model else "http://127.0.0.1:9/v1"
-        pipeline = RAGPipeline(retriever, RAGConfig.from_settings(Settings(), base_url=base_url))
+        config = RAGConfig.from_settings(Settings(), base_url=base_url)
+        # one pipeline per served model: its chat client is bound to the model name when it is made
+        pipelines = {model: RAGPipeline(retriever, replace(config, model=ADAPTER_NAME) if model == "adapter"
+                                        else config) for model in args.models}
+        pipeline = pipelines[args.models[0]]
         info["rag"] = {"k": pipeline.config.k, "passages": pipeline.config.passages,
                        "max_tokens": pipeline.config.max_tokens}
-        variants = [(mode, reader) for reader in args.readers for mode in args.modes
-                    if reader or mode != "off"]  # the raw generation quotes nothing: one run of it is enough
-        for mode, reader in variants:
+        variants = [(model, mode, reader) for model in args.models for reader in args.readers
+                    for mode in args.modes
+                    if (reader or mode != "off")  # the raw generation quotes nothing: one run of it is enough
+                    and (model == "base" or mode != "extractive")]  # quotes only: no model is asked
+        for model, mode, reader in variants:
+            pipeline = pipelines[model]
             pipeline.config.grounding = replace(pipeline.config.grounding, reader=reader)
-            label = mode if reader else f"{mode}, no reader"
+            label = (mode if reader else f"{mode}, no reader") + (", adapter" if model == "adapter" else "")
             if needs_model:
                 httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
             warm_up = {"set": "project", "id": "warm-up", "question": WARM_UP, "spec": "", "clauses": [],
@@ -279,6 +338,8 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
             loop.run_until_complete(answer_one(pipeline, warm_up, mode))
             mode_started = time.perf_counter()
             for item in items:
+                hidden = item["set"] == "hidden"
+                pipeline.retriever = HidingRetriever(retriever, item) if hidden else retriever
                 try:
                     result = loop.run_until_complete(answer_one(pipeline, item, mode))
                 except Exception as exc:  # one failed answer is counted, not fatal
@@ -286,6 +347,7 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
                                     item["spec"], item["clauses"], error=f"{type(exc).__name__}: {exc}"[:300])
                 result.mode = label
                 results.append(result)
+            pipeline.retriever = retriever
             info["modes"][label] = time.perf_counter() - mode_started
             print(f"{label}: {len(items)} questions in {info['modes'][label]:.0f} s", flush=True)
     finally:
@@ -310,6 +372,7 @@ def summarize(rows: list[Result]) -> dict:
         "miss_sources": sum(not r.shown and r.oracle and not r.in_sources for r in rows),
         "miss_sentences": sum(not r.shown and r.in_sources for r in rows),
         "faithfulness": sum(r.supported for r in rows) / sentences if sentences else None,
+        "generated": sum(r.generated for r in rows), "abstained": sum(r.abstained for r in rows),
         "sentences": sentences, "errors": sum(r.error is not None for r in rows),
         "ttft_p50": percentile([r.ttft_s for r in rows if r.ttft_s is not None], 50),
         "ttft_p95": percentile([r.ttft_s for r in rows if r.ttft_s is not None], 95),
@@ -331,7 +394,8 @@ def groups(results: list[Result]) -> dict[str, list[Result]]:
     out = {"project dev": [r for r in results if r.set == "project" and r.split == "dev"],
            "project check": [r for r in results if r.set == "project" and r.split == "check"],
            "project all": [r for r in results if r.set == "project"],
-           "TeleQnA-labelled": [r for r in results if r.set == "teleqna"]}
+           "TeleQnA-labelled": [r for r in results if r.set == "teleqna"],
+           "project, answer hidden": [r for r in results if r.set == "hidden"]}
     return {k: v for k, v in out.items() if v}
 
 
@@ -343,8 +407,8 @@ def labels(results: list[Result]) -> list[str]:
 def render(results: list[Result], info: dict, args, label: str) -> str:
     lines = ["| questions | mode | fact shown | answering clause in sources | oracle | shown / oracle | "
              "misses: retrieval / sources / sentences | faithfulness | TTFT p50 / p95 s | "
-             "total p50 / p95 s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "total p50 / p95 s | checked generated sentence | abstained |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in groups(results).items():
         for mode in labels(results):
             s = summarize([r for r in rows if r.mode == mode])
@@ -356,12 +420,14 @@ def render(results: list[Result], info: dict, args, label: str) -> str:
                          f"{_share(s['oracle'], s['n'])} | {_share(s['shown_of_oracle'], s['oracle'])} | "
                          f"{s['miss_retrieval']} / {s['miss_sources']} / {s['miss_sentences']} | {faith} | "
                          f"{_s(s['ttft_p50'])} / {_s(s['ttft_p95'])} | {_s(s['total_p50'])} / "
-                         f"{_s(s['total_p95'])} |")
+                         f"{_s(s['total_p95'])} | {_share(s['generated'], s['n'])} | "
+                         f"{_share(s['abstained'], s['n'])} |")
     errors = sum(r.error is not None for r in results)
     timing = ", ".join(f"{m} {s:.0f} s" for m, s in info["modes"].items())
     return "\n".join([
         f"### {label}", "",
         info["machine"], "",
+        *([info["adapter"], ""] if info.get("adapter") else []),
         f"Index of the 8 files ({info['chunks']} chunks; built in {info.get('index_s', 0):.0f} s"
         f"{' (reused)' if info.get('index_reused') else ''}). Assistant defaults: k={info['rag']['k']} "
         f"retrieved, {info['rag']['passages']} sources in the prompt, max_tokens "
@@ -408,6 +474,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readers", default="on",
                         help="on, off or on,off: order quotes with the answer-sentence reader "
                              "(app/reader.py), without it (cosine + overlap), or both side by side")
+    parser.add_argument("--adapter", type=Path, default=None,
+                        help="a LoRA adapter folder (e.g. the reading adapter) served on "
+                             "the base by the same vLLM; with --models base,adapter both answer in one run")
+    parser.add_argument("--models", default=None,
+                        help="base, adapter or base,adapter [default: base, or base,adapter with --adapter]")
     parser.add_argument("--split", choices=("all", "dev", "check"), default="all",
                         help="project questions of this split only")
     parser.add_argument("--limit", type=int, default=None, help="first N questions of each set")
@@ -432,6 +503,13 @@ def main(argv: list[str] | None = None) -> None:
     if not readers or set(readers) - {"on", "off"}:
         sys.exit(f"error: --readers takes on, off or on,off, not {args.readers!r}")
     args.readers = [r == "on" for r in readers]
+    models = args.models or ("base,adapter" if args.adapter else "base")
+    args.models = [m.strip() for m in models.split(",")]
+    if set(args.models) - {"base", "adapter"} or ("adapter" in args.models and not args.adapter):
+        sys.exit(f"error: --models takes base, adapter or base,adapter (adapter needs --adapter), not "
+                 f"{','.join(args.models)!r}")
+    if args.adapter and not (args.adapter / "adapter_config.json").is_file():
+        sys.exit(f"error: {args.adapter} is not a LoRA adapter folder (no adapter_config.json)")
     bad = [m for m in args.modes if m not in MODES] + [s for s in sets if s not in SETS]
     if bad or not args.modes or not sets:
         sys.exit(f"error: unknown mode or set {', '.join(bad) or '(none given)'}; modes: {', '.join(MODES)}; "
@@ -448,9 +526,11 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(problems) or f"all {len(project)} questions: every fact is in its clauses")
         sys.exit(1 if problems else 0)
     items = []
+    chosen = [q for q in project if args.split in ("all", q["split"])][:args.limit]
     if "project" in sets:
-        chosen = [q for q in project if args.split in ("all", q["split"])]
-        items += chosen[:args.limit]
+        items += chosen
+    if "hidden" in sets:
+        items += [q | {"set": "hidden"} for q in chosen]
     info_index: dict = {}
     index = args.index
     if index is None:
