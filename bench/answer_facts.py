@@ -1,7 +1,8 @@
 """Answer benchmark of facts: does the assistant *show* the fact a question asks for, and where is it lost?
 
     .venv/bin/python bench/answer_facts.py [--modes drop,extractive,off] [--limit N]
-                                           [--sets project,teleqna,hidden] [--adapter DIR [--models base,adapter]]
+                                           [--sets project,teleqna,hidden]
+                                           [--adapter DIR [--models base,adapter]]
                                            [--index DIR] [--output docs/benchmarks.md | --print-only]
                                            [--check-facts]
 
