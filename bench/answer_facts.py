@@ -64,7 +64,7 @@ from app.prompting import source_dicts  # noqa: E402
 from bench.answers import Answer, check_faithfulness, percentile  # noqa: E402
 from bench.report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
 from telecomgpt import paths  # noqa: E402
-from telecomgpt.cli.options import ADAPTER_NAME  # noqa: E402  (the name `serve` gives the assistant's adapter)
+from telecomgpt.config import ADAPTER_NAME  # noqa: E402  (the name `serve` gives the assistant's adapter)
 
 QUESTIONS = REPO / "bench" / "answer_questions.yaml"
 FILES = ["rel19-md/23.501_5GS_Architecture_j70.md", "rel19-md/23.502_5GS_Procedures_j70.md",

@@ -43,6 +43,10 @@ class ServeSettings(BaseModel):
     max_lora_rank: int = Field(16, ge=1, description="Largest LoRA rank an adapter may have.")
 
 
+ADAPTER_NAME = "reader"
+"""The name vLLM serves the assistant's adapter (`rag.adapter`) under; the assistant asks for it by name."""
+
+
 class RAGSettings(BaseModel):
     """How the assistant (`serve --index`, `chat --index`) answers; see app.pipeline.RAGConfig.from_settings.
 

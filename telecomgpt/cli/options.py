@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from telecomgpt.config import DEFAULT_MODEL
+from telecomgpt.config import ADAPTER_NAME, DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.hardware import DTYPE_HELP
 
@@ -21,8 +21,6 @@ AdapterOption = typer.Option(None, "--adapter", "-a", help="LoRA adapter to serv
                              "with --index the assistant answers with the first one.")
 NoAdapterOption = typer.Option(False, "--no-adapter", help="With --index: answer with the base model, not "
                                "the adapter that `rag.adapter` names.")
-ADAPTER_NAME = "reader"
-"""The name vLLM serves the assistant's adapter (`rag.adapter`) under."""
 
 # The assistant's retrieval settings, shared by `serve --index` and `chat --index`.
 ReleaseOption = typer.Option(None, "--release", help="With --index: retrieve only from this 3GPP release.")
