@@ -76,6 +76,7 @@ from app.sentences import (
     terms,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
+from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, entries_apart, spaced
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -238,8 +239,16 @@ class GroundingSession:
         left out (what the model never saw is neither evidence nor quoted)."""
         if n not in self._chunk_sentences:
             text, _, _ = _hit_fields(self.hits[n - 1])
+            # an Abbreviations clause is one entry a line, without a full stop: its line breaks end them
+            title = (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
+            listed = bool(ABBREVIATION_TITLE.search(title))
+            if listed:
+                text = entries_apart(text)
             sentences = [s for s in split_sentences(text, soft_wraps=True)
                          if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
+            asked = asked_term(self.question)
+            if listed and asked:
+                sentences = [spaced(s, asked.term) for s in sentences]
             self._chunk_sentences[n] = sentences
         return self._chunk_sentences[n]
 
@@ -456,8 +465,19 @@ class GroundingSession:
         order = order_sentences(self.question, [s for _, _, s in pool], self.config.informative_terms,
                                 self._reader())
         ranked = [(first, score, n, i, s) for (first, score), (n, i, s) in zip(order, pool, strict=True)]
-        ranked.sort(key=lambda q: (-q[0], -q[1]))  # stable: ties keep reading order
+        # the glossary line of the term asked about ("What is X?", "What does X stand for?") is the answer
+        # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
+        asked = asked_term(self.question)
+        defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if asked and defines(q[4], asked)}
+        ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
         return ranked
+
+    def _sense(self, n: int, sentence: str) -> int:
+        """How many of a glossary line's words the other sources use: of two lines expanding one
+        abbreviation, the sense the rest of the retrieved text is about ("AMF Access and Mobility
+        Management Function" beside clauses of TS 23.501, not "AMF Authentication Management Field")."""
+        others = " ".join(_hit_fields(h)[0] for i, h in enumerate(self.hits, 1) if i != n).lower()
+        return sum(word in others for word in set(terms(sentence)[0]))
 
     def _quote(self, n: int, sentence: str, origin: str) -> str:
         _, chunk_id, citation = _hit_fields(self.hits[n - 1])

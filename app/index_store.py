@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,30 @@ def read_manifest(index_dir: Path) -> dict:
     """The manifest of an index folder ({} when it has none): cheap, the chunk records are not read."""
     path = Path(index_dir) / "manifest.json"
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def merged_abbreviations(files: dict[str, dict]) -> dict[str, str]:
+    """One expansion per abbreviation from the indexed files' own lists (the manifest's `files`): the one
+    most files use, ties to TR 21.905 (the 3GPP vocabulary), then to the first file.
+
+    The vocabulary alone is not enough: it lists several senses of one abbreviation and its first is not
+    the one the specs beside it mean ("AMF Authentication Management Field" before "Access and Mobility
+    Management Function", which TS 23.501, TS 38.300 and TS 38.401 all use); expanding every question about
+    the AMF with the first sense ranked authentication clauses above the AMF's own."""
+    votes: dict[str, Counter] = {}
+    vocabulary: dict[str, str] = {}
+    for name, entry in files.items():
+        table = entry.get("abbreviations") or {}
+        if "21905" in Path(name).name or "21.905" in Path(name).name:
+            vocabulary.update(table)
+        for abbreviation, expansion in table.items():
+            votes.setdefault(abbreviation, Counter())[expansion] += 1
+    merged = {}
+    for abbreviation, counts in votes.items():
+        top = max(counts.values())
+        tied = [e for e, c in counts.items() if c == top]  # insertion order: the first file's first
+        merged[abbreviation] = vocabulary[abbreviation] if vocabulary.get(abbreviation) in tied else tied[0]
+    return merged
 
 
 def read_built_index(index_dir: Path) -> tuple[dict, list[dict]]:
@@ -220,13 +245,8 @@ class IndexStore:
         return removed
 
     def abbreviations(self) -> dict[str, str]:
-        """Merged abbreviation table; TR 21.905 (the 3GPP vocabulary) wins over each spec's own list."""
-        merged: dict[str, str] = {}
-        files = self.manifest["files"]
-        ordered = sorted(files, key=lambda f: "21905" in Path(f).name or "21.905" in Path(f).name)
-        for name in ordered:
-            merged.update(files[name].get("abbreviations") or {})
-        return merged
+        """Merged abbreviation table (`merged_abbreviations`)."""
+        return merged_abbreviations(self.manifest["files"])
 
     # --- persistence ----------------------------------------------------------------------------
     def save(self, final: bool = True) -> None:

@@ -11,7 +11,6 @@ for the dense ranking, while the cosine floor stays measured with the chunks' ow
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,9 @@ import numpy as np
 from app.chunks import citation_of
 from app.embedder import embedder_of_index, get_embedder, query_embedder_of_index
 from app.expansion import expand_query
-from app.index_store import bm25_tokens, import_bm25s, read_built_index
+from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
 from app.reranker import Reranker
+from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term
 from telecomgpt.errors import UserError
 
 PER_CLAUSE = 2
@@ -98,6 +98,7 @@ class Retriever:
         self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
                                   dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
+        self._terms: Glossary | None = None
         self._embed_lock = threading.Lock()
         self.file_count = len({r["source"] for r in records})
         self.manifest: dict = {}  # set by load(); names the embedder that made `vectors` (queries must match)
@@ -121,7 +122,9 @@ class Retriever:
             vectors = np.load(index_dir / "vectors.npy", mmap_mode="r")
             dense = faiss.read_index(str(index_dir / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"), show_progress=False) if records else None
-        abbreviations = json.loads((index_dir / "abbreviations.json").read_text())
+        # merged from the manifest, not read from abbreviations.json: an index built before a change of
+        # the merge rule expands queries by the rule of the code that reads it
+        abbreviations = merged_abbreviations(manifest.get("files") or {})
         retriever = cls(index_dir, records, vectors, dense, bm25, abbreviations, min_similarity)
         retriever.manifest = manifest
         retriever.use_query_encoder = query_encoder
@@ -184,13 +187,16 @@ class Retriever:
     def search(self, query: str, k: int = 5, release: int | None = None, mode: str = DEFAULT_MODE,
                expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
                dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K,
-               rerank_top: int = RERANK_TOP, release_per_spec: bool = False) -> list[Hit]:
+               rerank_top: int = RERANK_TOP, release_per_spec: bool = False,
+               lookup: bool = True) -> list[Hit]:
         """The `k` best chunks for `query`, optionally only from 3GPP `release` (`release_per_spec`: each spec
         at that release where the index holds it; see `release_mask`).
 
         Hybrid mode reads the top `candidates` of each ranking and fuses them by weighted reciprocal rank:
         score = bm25_weight / (rrf_k + bm25 rank) + dense_weight / (rrf_k + dense rank).
-        With a reranker loaded, the first `rerank_top` hits are reordered by it (0: no reranking)."""
+        With a reranker loaded, the first `rerank_top` hits are reordered by it (0: no reranking).
+        `lookup`: a question asking what a term means or stands for gets the glossary chunk defining it
+        first (app/term_lookup.py), whatever its rank."""
         if mode not in MODES:
             raise UserError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         if self.dense is None:  # BM25-only index: hybrid falls back to BM25 (see `note`), dense can't
@@ -224,6 +230,8 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
+        looked_up = self._defining_rows(query, mask, fused) if lookup else []
+        rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
             similarity = np.full(len(rows), np.nan)
@@ -234,18 +242,42 @@ class Retriever:
         for row, sim in zip(rows, similarity, strict=True):
             record = self.records[row]
             clause_key = (record["source"], record.get("clause"))
-            if sim < self.min_similarity or (record.get("clause")
-                                             and per_clause.get(clause_key, 0) >= PER_CLAUSE):
+            # the defining line of the term asked about answers it, however unlike the question the rest
+            # of its glossary chunk reads
+            if (sim < self.min_similarity and row not in looked_up) or (
+                    record.get("clause") and per_clause.get(clause_key, 0) >= PER_CLAUSE):
                 continue
             per_clause[clause_key] = per_clause.get(clause_key, 0) + 1
             meta = {key: value for key, value in record.items() if key != "text"}
             meta["similarity"] = None if np.isnan(sim) else round(float(sim), 4)
-            hits.append(Hit(text=record["text"], score=round(fused[row], 6), metadata=meta))
+            hits.append(Hit(text=record["text"], score=round(fused.get(row, 0.0), 6), metadata=meta))
             if len(hits) == (max(k, rerank_top) if self.reranker is not None else k):
                 break
         if self.reranker is not None and rerank_top:  # the cross-encoder reorders the fused top `rerank_top`
             hits = self.reranker.rerank(query, hits, top_n=k)
+            first = [h for h in hits if self._rows.get(h.metadata.get("chunk_id")) in looked_up]
+            hits = first + [h for h in hits if h not in first]
         return hits
+
+    @property
+    def glossary(self) -> Glossary:
+        """The terms the index's Definitions and Abbreviations clauses define (built on first use)."""
+        if self._terms is None:
+            self._terms = Glossary(self.records, self.abbreviations)
+        return self._terms
+
+    def _defining_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
+        """The glossary chunk defining the term `query` asks about (at most one; none when it asks no
+        term or no glossary line defines it): one that holds the sense the index's specs use for an
+        abbreviation (`merged_abbreviations`), then the best ranked, then TR 21.905's, then the first."""
+        asked = asked_term(query)
+        if asked is None:
+            return []
+        rows = [r for r in self.glossary.rows_defining(asked) if mask is None or mask[r]]
+        sense = self.abbreviations.get(asked.term)
+        rows.sort(key=lambda r: (not (sense and sense in self.records[r]["text"]), -fused.get(r, 0.0),
+                                 self.records[r].get("spec") != VOCABULARY_SPEC, r))
+        return rows[:1]
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         import faiss

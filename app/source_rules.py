@@ -7,9 +7,9 @@ everything, a
 figure or table caption alone names a topic without saying anything about it, and a "Void" clause is empty.
 As sources they take the place of a clause that answers, and the lead quotes them. So (`choose_sources`):
 
-  1. chunks that never answer (`never_answers` says why) are left out; only when every retrieved chunk is
-     one, a deeper search (`deeper`) is tried, and if it too finds none that answers, there are no sources
-     (the assistant says it does not know rather than quote a reference list);
+  1. chunks that never answer (`never_answers` says why) are left out; when that leaves fewer than
+     `passages`, a deeper search (`deeper`) fills the budget, and if it too finds none that answers, there
+     are no sources (the assistant says it does not know rather than quote a reference list);
   2. at most one source per clause (spec + clause number): the next chunk of a clause already chosen waits
      behind every other clause, so it is used only when the budget of `passages` is not filled otherwise.
      Three chunks of one clause read as one source and leave out the other clauses retrieval found. A
@@ -88,12 +88,19 @@ def clause_key(hit) -> tuple:
     return (meta.get("source") or meta.get("spec"), clause)
 
 
+def _identity(hit) -> str:
+    return (getattr(hit, "metadata", {}) or {}).get("chunk_id") or hit.text
+
+
 def choose_sources(hits: list, passages: int | None, deeper: Callable[[], list] | None = None) -> list:
     """`hits` reordered for the prompt (see the module docstring): those that never answer left out, the
     first chunk of each clause first, further chunks of a clause only after every other clause."""
     kept = [h for h in hits if never_answers(h) is None]
-    if not kept and hits and deeper is not None:
-        kept = [h for h in deeper() if never_answers(h) is None]
+    if deeper is not None and len(kept) < min(len(hits), passages or 1):
+        # chunks were left out and the budget is not filled: the deeper search fills it (its first hits
+        # are those already kept)
+        chosen = {_identity(h) for h in kept}
+        kept += [h for h in deeper() if never_answers(h) is None and _identity(h) not in chosen]
     first, later, seen = [], [], set()
     for hit in kept:
         key = clause_key(hit)

@@ -25,6 +25,7 @@ SHARED=${SHARED:-../shared}
 RUN=${RUN:-runs/adapt_rag}
 BASE=${BASE:-smollm2-135m-instruct}
 SFT_ITEMS=${SFT_ITEMS:-1500}
+SFT_PER_KIND=${SFT_PER_KIND:-150}  # the specs' ~2,000 glossary lines would otherwise set the answers' shape
 DPO_PROMPTS=${DPO_PROMPTS:-300}
 SFT_STEPS=${SFT_STEPS-100}  # empty: the recipe's epochs (the GPU recipes)
 DPO_STEPS=${DPO_STEPS-20}
@@ -49,7 +50,7 @@ have_data || $TG index build "${inputs[@]}" --output "$RUN/index" --quiet
 step "2/6 reading data: mined questions in the serving prompt (build-sft --rag)"
 [ -f "$RUN/sft-data/stats.json" ] || \
   $TG data build-sft --rag --index "$RUN/index" --output "$RUN/sft-data" --max-per-builder "$SFT_ITEMS" \
-    --hold-out "$HOLD_OUT"
+    --max-per-kind "$SFT_PER_KIND" --hold-out "$HOLD_OUT"
 
 step "3/6 LoRA SFT on the base, then merge (the DPO policy)"
 [ -f "$RUN/sft/run_summary.json" ] || \

@@ -53,6 +53,9 @@ def build_sft(
                              "retrieval and prompt; the answering clause among distractors, or left out."),
     index: str = typer.Option(None, "--index", help="With --rag: the index to retrieve from (`telecomgpt "
                               "index build`)."),
+    max_per_kind: int = typer.Option(0, help="With --rag: the most items of one mined kind (definition, "
+                                     "abbreviation, node, interface, functions, procedure; 0 = no cap), so "
+                                     "the specs' many glossary lines do not set the answers' shape."),
     no_answer_fraction: float = typer.Option(0.2, help="With --rag: share of items whose answering clause "
                                              "is left out (target: the 'sources do not say' sentence)."),
     hold_out: str = typer.Option(None, "--hold-out", help="With --rag: a YAML/JSON file of items with "
@@ -66,7 +69,7 @@ def build_sft(
     settings = load_settings(config, base_url=base_url, served_model_name=model, api_key=api_key)
     if rag:
         _build_rag_sft(settings, output, index, specs, benchmarks, no_decontaminate, max_per_builder,
-                       no_answer_fraction, bool(code or text or self_instruct), hold_out)
+                       no_answer_fraction, bool(code or text or self_instruct), hold_out, max_per_kind)
         return
     job = SFTBuild(output=output, specs=specs, code=code, text=text, benchmarks=benchmarks,
                    decontaminate=not no_decontaminate, max_per_builder=max_per_builder,
@@ -83,7 +86,7 @@ def _command() -> str:
 
 def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], benchmarks: list[str],
                    no_decontaminate: bool, max_items: int, no_answer_fraction: float,
-                   other_inputs: bool, hold_out: str | None = None) -> None:
+                   other_inputs: bool, hold_out: str | None = None, max_per_kind: int = 0) -> None:
     from app.pipeline import RAGConfig  # lazy: langchain (keeps `telecomgpt --help` fast)
     from finetune.data.rag_reading import RAGBuild, build_rag_sft, held_out_clauses
 
@@ -92,6 +95,8 @@ def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], 
                         "data with a separate build-sft")
     if not index:
         raise UserError("--rag needs --index (an index built by `telecomgpt index build`)")
+    if max_per_kind < 0:
+        raise UserError(f"--max-per-kind must be >= 0, got {max_per_kind}")
     if not 0 <= no_answer_fraction < 1:
         raise UserError(f"--no-answer-fraction must be in [0, 1), got {no_answer_fraction}")
     # The builder only prepares prompts and never generates, so the endpoint is not contacted; RAGConfig just
@@ -99,6 +104,7 @@ def _build_rag_sft(settings, output: Path, index: str | None, specs: list[str], 
     rag = RAGConfig.from_settings(settings, base_url=settings.base_url or "http://127.0.0.1:1/v1")
     stats = build_rag_sft(RAGBuild(output=output, index=index, rag=rag, specs=specs, benchmarks=benchmarks,
                                    decontaminate=not no_decontaminate, max_items=max_items,
+                                   max_per_kind=max_per_kind,
                                    no_answer_fraction=no_answer_fraction, command=_command(),
                                    held_out=held_out_clauses(hold_out) if hold_out else []))
     typer.echo(f"sft --rag: {stats['kept']} examples kept of {stats['inputs']} ({stats['kept_by_source']}); "

@@ -46,7 +46,10 @@ _FUNCTIONS_WITH_ITEMS = re.compile(r"^(?:The\s+)?(?P<x>[\w\-/ ]{2,60}?)\s+"
                                    r"\b[^:]{0,40}:\s*-\s*\w", re.I)
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|that|which|when|if|provides?|supports?|hosts?)\b", re.I)
 """A subject that is a clause ("The UDSF is an optional function that"), not a name."""
-_INTERFACE = re.compile(r"\b(?P<i>[A-Z][\w\-]{0,8}(?:-[A-Z]+)?)\s+interface\b.*\bbetween\b")
+_INTERFACE = re.compile(r"\b(?!(?:The|This|That|These|Each|Such|An?|Any|Which|Its|Their|Same|New)\b)"
+                        r"(?P<i>[A-Z][\w\-]{0,8}(?:-[A-Z]+)?)\s+interface\b.*\bbetween\b")
+"""An interface named before "interface" ("the Xn interface ... between"), not a determiner ("The
+interface between MWAB-UE and ..." was asked as "What does the The interface connect?")."""
 _NODE = re.compile(r"^(?:The\s+)?(?P<n>gNB|ng-eNB|en-gNB|eNB|AMF|SMF|UPF|PCF|NRF|AUSF|UDM|NEF|NSSF|"
                    r"gNB-CU(?:-CP|-UP)?|gNB-DU|IAB-node|IAB-donor|MN|SN|UE)\s+(?P<v>hosts|terminates|provides|"
                    r"is responsible for|supports|manages|controls)\b")

@@ -124,3 +124,12 @@ def test_a_definition_question_gets_the_definition_sentence_first(starter_pipeli
     lead = reply["grounding"]["sentences"][0]
     assert lead["origin"] == "lead" and lead["evidence"]["citation"].startswith("TS 23.501")
     assert strip_citations(lead["text"]).startswith("A PDU session is the association between the UE")
+
+
+def test_an_abbreviation_question_gets_its_expansion_first(starter_pipeline):
+    """ "What is HARQ?": the starter notes' glossary line leads (app/term_lookup.py), not the HARQ-ACK
+    codebook sentence that ranked first by likeness."""
+    reply = starter_pipeline.answer([{"role": "user", "content": "What is HARQ?"}])
+    lead = reply["grounding"]["sentences"][0]
+    assert lead["origin"] == "lead" and "Hybrid Automatic Repeat Request" in lead["text"], lead
+    assert "codebook" not in lead["text"]

@@ -170,3 +170,30 @@ def test_held_out_clauses_give_no_question(rag_index: Path, tmp_path: Path):
     held.write_text("questions: [{spec: '38.321', clauses: ['5.1'], facts: ['(unclosed']}]")
     with pytest.raises(UserError, match="no regular expression"):
         held_out_clauses(str(held))
+
+
+def test_a_kind_cap_keeps_the_glossary_from_setting_the_answers_shape(rag_index: Path, rag_settings,
+                                                                      rag_planted, tmp_path: Path):
+    """`--max-per-kind`: no mined kind (definition, abbreviation, procedure, ...) passes the cap; the groups
+    left by it are counted, not built (inputs = kept + excluded still holds)."""
+    build_rag_sft(RAGBuild(output=tmp_path, index=str(rag_index), rag=rag_settings, max_items=24,
+                           max_per_kind=4, benchmarks=[str(rag_planted[0])]))
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    kept = read(tmp_path / "sft.jsonl.gz")
+    excluded = read(tmp_path / "excluded.jsonl.gz")
+    assert stats["inputs"] == len(kept) + len(excluded) and stats["max_per_kind"] == 4
+    assert sum(stats["left_by_kind_cap"].values()) > 0
+    by_kind: dict[str, int] = {}
+    for record in kept:  # no-answer items count with the kind they were mined as
+        by_kind[record["meta"]["kind"]] = by_kind.get(record["meta"]["kind"], 0) + 1
+    assert by_kind and max(by_kind.values()) <= 4, by_kind
+
+
+def test_the_interface_miner_takes_no_determiner_for_a_name():
+    from finetune.data.reader_pairs import groups_of_chunk
+
+    text = ("The interface between MWAB-UE and MWAB-gNB is implementation based and not in scope of this "
+            "specification.\nThe Xn interface is defined between two NG-RAN nodes.")
+    questions = [g["question"] for g in groups_of_chunk(text, "38.300", {}, "Overall architecture")]
+    assert "What does the Xn interface connect?" in questions
+    assert not any("The interface" in q for q in questions), questions

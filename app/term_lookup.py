@@ -1,0 +1,174 @@
+"""Questions that ask what a term means or what an abbreviation stands for, and the glossary lines answering.
+
+3GPP specs answer these in their Definitions and Abbreviations clauses (clause 3 of most specs; TR 21.905 is
+the whole vocabulary), one line per term: "**Handover:** The transfer of a user's connection ..." or
+"HARQ Hybrid ARQ, Hybrid Automatic Repeat Request". Ranking by likeness finds those lines poorly: a glossary
+chunk holds dozens of unrelated terms, and the clauses that *use* the term ("... during handover the UE ...")
+outrank the one that *defines* it. Of the answer benchmark's dev questions whose answering clause was not
+among the sources, the "What is X according to the 3GPP vocabulary?" and "What does X stand for?" ones were
+all of this kind (docs/benchmarks.md). So a question of that form looks its term up, as a reader looks it up
+in a glossary:
+
+- `asked_term` reads the term from the question's form alone ("What is a split bearer in MR-DC?" ->
+  definition of "split bearer"; "What does HARQ stand for?" -> abbreviation "HARQ");
+- `Glossary` maps every term of the index's glossary chunks to the chunks whose line defines it; the
+  retriever puts the best such chunk first (`Retriever.search`);
+- `defines` tells the grounding which sentence of a source is that line, so it leads the answer.
+
+A term no glossary line defines ("What is the maximum number of ...?") changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+GLOSSARY_TITLE = re.compile(r"\b(?:definitions?|abbreviations?|terms|vocabulary)\b", re.I)
+"""Titles of the clauses that define terms ("Terms and definitions", "Definitions", "Abbreviations")."""
+ABBREVIATION_TITLE = re.compile(r"\babbreviations?\b", re.I)
+VOCABULARY_SPEC = "21.905"
+"""TR 21.905, "Vocabulary for 3GPP Specifications": every spec's clause 3 defers to it, so where retrieval
+did not rank any of the defining chunks, its line is the one shown."""
+MAX_TERM_WORDS = 6
+ABBREVIATION_WORDS = 12
+"""Most words of an abbreviation line (the abbreviation and its expansion)."""
+
+_ARTICLE = r"(?:(?:a|an|the)\s+)?"
+_TAIL = r"(?:\s+(?:according\s+to|in|within|under|for|as\s+(?:defined|used)\s+(?:in|by))\b.*)?"
+_ASKS = (
+    ("abbreviation", re.compile(r"^\s*what\s+(?:does|do|is)\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+)?"
+                                r"[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)[\"'\u201d]?\s+(?:stand\s+for|"
+                                r"short\s+for|abbreviate)\b", re.I)),
+    ("definition", re.compile(rf"^\s*what\s+does\s+{_ARTICLE}(?P<term>.+?)\s+mean{_TAIL}\s*\??\s*$", re.I)),
+    ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
+                              rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
+                              re.I)),
+)
+_DEFINITION_LINE = re.compile(r"^\s*(?:[-*\u2022]\s+)?\*{0,2}(?P<term>[^:*\n]{1,80}?)\s*"
+                              r"(?::\s*\*{0,2}|\*{0,2}\s*:)\s*(?P<body>\S)")
+"""A glossary definition line: "**Handover:** The transfer ...", "Child node: IAB-DU's next hop ...", or a
+list item of a note's glossary: "- **HARQ**: Hybrid Automatic Repeat Request"."""
+_PARENTHESIS = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
+
+
+@dataclass(frozen=True)
+class AskedTerm:
+    """What a question asks to be defined: `kind` "definition" or "abbreviation", and the term as typed."""
+
+    kind: str
+    term: str
+
+
+def normalize_term(term: str) -> str:
+    """Lower case, one space, no markup, no leading article: the key terms are matched by."""
+    term = re.sub(r"[*_`\"'\u201c\u201d]", "", term).strip().lower()
+    return " ".join(re.sub(r"^(?:a|an|the)\s+", "", term).split())
+
+
+def asked_term(question: str) -> AskedTerm | None:
+    """The term a "What is X?" / "What does X mean?" / "What does X stand for?" question asks about, or None
+    when the question is of another form (or the "term" is a whole clause: more than MAX_TERM_WORDS words)."""
+    text = " ".join(question.split())
+    for kind, pattern in _ASKS:
+        match = pattern.match(text)
+        if match:
+            term = match["term"].strip(" \"'\u201c\u201d")
+            if term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term):
+                return AskedTerm(kind, term)
+    return None
+
+
+def line_terms(line: str) -> list[str]:
+    """The normalized terms a definition line defines: its head, and for "Full name (ABBR)" both names."""
+    match = _DEFINITION_LINE.match(line)
+    if not match:
+        return []
+    head = match["term"].strip()
+    keys = [normalize_term(head)]
+    short = _PARENTHESIS.search(head)
+    if short:
+        keys += [normalize_term(head[:short.start()]), normalize_term(short.group(1))]
+    return [k for k in keys if k]
+
+
+def expands(line: str, abbreviation: str) -> bool:
+    """Whether `line` is an abbreviation line for `abbreviation`: the abbreviation, then its expansion after
+    a space or tab or glued to it (the Markdown specs lose the table's column break: "AMFAccess and Mobility
+    Management Function"); short and unpunctuated, which tells it from a sentence that starts with the name
+    ("gNB provides NR user plane ... towards the UE.")."""
+    line = line.strip()
+    if not line[:len(abbreviation)].lower() == abbreviation.lower() or len(line) <= len(abbreviation):
+        return False
+    rest = line[len(abbreviation):]
+    return ((rest[0].isspace() or rest[0].isupper() or rest[0].isdigit()) and len(rest.split()) >= 1
+            and len(line.split()) <= ABBREVIATION_WORDS and not line.endswith("."))
+
+
+def entries_apart(text: str) -> str:
+    """An Abbreviations clause's text with a blank line after each entry line (short, no full stop), so that
+    a sentence splitter reading single line breaks as wrapping keeps "AMF Access and ..." and "AoI Area of
+    Interest" apart, and the wrapped prose of its introduction together."""
+    return "\n".join(f"{line}\n" if line.strip() and len(line.split()) <= ABBREVIATION_WORDS
+                     and not line.rstrip().endswith((".", ",", ";", ":")) else line
+                     for line in text.splitlines())
+
+
+def spaced(line: str, abbreviation: str) -> str:
+    """An abbreviation line with its expansion glued to it given the space it lost ("AMFAccess and ..." ->
+    "AMF Access and ..."); any other line as it is."""
+    if expands(line, abbreviation) and not line.strip()[len(abbreviation)].isspace():
+        line = line.strip()
+        return f"{line[:len(abbreviation)]} {line[len(abbreviation):]}"
+    return line
+
+
+def _keys(asked: AskedTerm) -> set[str]:
+    key = normalize_term(asked.term)
+    return {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}  # "split bearers"
+
+
+def defines(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` is the glossary line defining (or expanding) the asked term."""
+    return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
+
+
+class Glossary:
+    """Every term the index's glossary chunks define, with the rows (chunk numbers) of the chunks that do;
+    `abbreviations` (the index's merged table) names the abbreviations an Abbreviations clause may list."""
+
+    def __init__(self, records: list[dict], abbreviations: dict[str, str]):
+        self.rows: dict[tuple[str, str], list[int]] = {}
+        known = set(abbreviations)
+        longest = max((len(a) for a in known), default=0)
+        for row, record in enumerate(records):
+            title = record.get("title") or ""
+            if not GLOSSARY_TITLE.search(title):
+                continue
+            listed = ABBREVIATION_TITLE.search(title)
+            for line in record["text"].splitlines():
+                if listed:
+                    line = line.strip()
+                    # the longest listed abbreviation the line starts with ("URRP-AMF", not "UR")
+                    heads = [line[:n] for n in range(min(longest, len(line)), 0, -1) if line[:n] in known]
+                    keys = [normalize_term(h) for h in heads[:1] if expands(line, h)] or line_terms(line)
+                else:
+                    keys = line_terms(line)
+                for key in keys:
+                    rows = self.rows.setdefault(("abbreviation" if listed else "definition", key), [])
+                    if not rows or rows[-1] != row:
+                        rows.append(row)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def rows_defining(self, asked: AskedTerm) -> list[int]:
+        """Rows of the chunks whose line defines the asked term. "What is X?" of an abbreviation no
+        definition line defines reads its expansion ("What is HARQ?")."""
+        found: list[int] = []
+        kinds = ("abbreviation",) if asked.kind == "abbreviation" else ("definition", "abbreviation")
+        for kind in kinds:
+            for key in _keys(asked):
+                found += [r for r in self.rows.get((kind, key), []) if r not in found]
+            if found:
+                break
+        return found

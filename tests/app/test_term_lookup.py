@@ -1,0 +1,102 @@
+"""A question asking what a term means or stands for gets the glossary line that defines it
+(app/term_lookup.py), on real specs from ../shared: TR 21.905 (the 3GPP vocabulary, .docx), TS 23.501,
+TS 37.340 and TS 38.300 (Release-19 Markdown, whose Abbreviations tables lost their column break:
+"AMFAccess and Mobility Management Function")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.grounding import GroundingConfig, GroundingSession
+from app.index_store import merged_abbreviations
+from app.indexer import update_index
+from app.retrieval import Retriever
+from app.sentences import strip_citations
+from app.source_rules import choose_sources, never_answers
+from app.term_lookup import AskedTerm, asked_term, defines
+
+SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
+         "rel19-md/37.340_Multi_Connectivity_j20.md", "rel19-md/38.300_NG-RAN_Overall_j20.md"]
+
+
+@pytest.fixture(scope="module")
+def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """A BM25-only index of the four specs (seconds to build; the lookup does not depend on dense vectors)."""
+    base = shared_dir / "data" / "corpus" / "3gpp"
+    out = tmp_path_factory.mktemp("glossary") / "index"
+    report = update_index(out, [base / name for name in SPECS], prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    return Retriever.load(out)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What is a handover according to the 3GPP vocabulary?", AskedTerm("definition", "handover")),
+    ("What does roaming mean in 3GPP vocabulary?", AskedTerm("definition", "roaming")),
+    ("What is a split bearer in MR-DC?", AskedTerm("definition", "split bearer")),
+    ("What is the Non-Access Stratum?", AskedTerm("definition", "Non-Access Stratum")),
+    ("What does HARQ stand for?", AskedTerm("abbreviation", "HARQ")),
+    ("what does the acronym URSP stand for", AskedTerm("abbreviation", "URSP")),
+    ("What does the AMF do?", None),
+    ("Which interface connects a gNB to the UPF?", None),
+    ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
+])
+def test_the_asked_term_is_read_from_the_questions_form(question: str, expected: AskedTerm | None):
+    assert asked_term(question) == expected
+
+
+def test_a_vocabulary_question_gets_the_defining_chunk_first(glossary_retriever: Retriever):
+    question = "What is a handover according to the 3GPP vocabulary?"
+    hits = glossary_retriever.search(question, k=5)
+    first = hits[0]
+    assert (first.metadata["spec"], first.metadata["clause"]) == ("21.905", "3")
+    assert "**Handover:**" in first.text
+    # without the lookup the clauses that use the word outrank the one that defines it (the case arises)
+    plain = glossary_retriever.search(question, k=5, lookup=False)
+    assert not any("**Handover:**" in h.text for h in plain[:3]), [h.citation for h in plain]
+
+
+def test_the_defining_line_leads_the_answer(glossary_retriever: Retriever):
+    question = "What is a PSCell?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    session = GroundingSession(question, hits, config=GroundingConfig())
+    lead = strip_citations(session.lead())
+    assert lead.startswith("PSCell:") and "secondary cell group" in lead, lead
+    assert defines(lead, asked_term(question))
+
+
+def test_an_abbreviation_expands_to_the_sense_the_specs_use(glossary_retriever: Retriever):
+    """TR 21.905 lists AMF as "Authentication Management Field"; TS 23.501 and TS 38.300 mean "Access and
+    Mobility Management Function", and their glued table line ("AMFAccess and ...") is found and shown
+    spaced."""
+    assert glossary_retriever.abbreviations["AMF"] == "Access and Mobility Management Function"
+    question = "What does AMF stand for?"
+    hits = glossary_retriever.search(question, k=5)
+    assert "AMFAccess and Mobility Management Function" in hits[0].text
+    lead = strip_citations(GroundingSession(question, hits[:3]).lead())
+    assert lead == "AMF Access and Mobility Management Function", lead
+
+
+def test_the_vocabulary_breaks_ties_between_senses():
+    vocabulary = {"AMF": "Authentication Management Field", "X": "x of 21.905"}
+    files = {"21905-h20.docx": {"abbreviations": vocabulary},
+             "23.501.md": {"abbreviations": {"AMF": "Access and Mobility Management Function", "X": "x"}},
+             "38.300.md": {"abbreviations": {"AMF": "Access and Mobility Management Function"}}}
+    merged = merged_abbreviations(files)
+    assert merged == {"AMF": "Access and Mobility Management Function", "X": "x of 21.905"}
+
+
+def test_left_out_chunks_are_replaced_from_a_deeper_search(glossary_retriever: Retriever):
+    """A lookup chunk that answers, then chunks that never answer: the deeper search fills the budget
+    instead of leaving the answer with one source."""
+    hits = glossary_retriever.search("What is a PSCell?", k=12)
+    answering = [h for h in hits if never_answers(h) is None]
+    foreword = [h for h in glossary_retriever.search("Foreword present document TSG", k=20)
+                if never_answers(h) is not None][:2]
+    assert len(answering) >= 3 and len(foreword) == 2
+    chosen = choose_sources([answering[0], *foreword], passages=3, deeper=lambda: answering)
+    assert len(chosen) >= 3 and all(never_answers(h) is None for h in chosen)
+    assert chosen[0] is answering[0]
+    # with nothing left out, no deeper search is asked for
+    assert choose_sources(answering[:2], passages=3, deeper=lambda: pytest.fail("searched")) == answering[:2]
