@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.prompting import abstains
-from app.reader import FIGURE, default_reader
+from app.reader import FIGURE, POINTER, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import sanitize
 from app.sentences import (
@@ -76,7 +76,7 @@ from app.sentences import (
     terms,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
-from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, entries_apart, spaced
+from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, entries_apart, line_terms, spaced
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -179,6 +179,17 @@ def _hit_fields(hit) -> tuple[str, str | None, str]:
     return hit.text, meta.get("chunk_id"), getattr(hit, "citation", "")
 
 
+def only_points(sentence: str, question_terms: set[str]) -> bool:
+    """A pointer to another clause or spec (app/reader.py POINTER) that adds at most two content words
+    beyond the question's and the pointer's own: the fact is elsewhere. Not a glossary line ("Master node:
+    as defined in TS 37.340"): for a term a spec only borrows, that is its definition there."""
+    text = strip_citations(sentence)
+    if not POINTER.search(text) or line_terms(text):
+        return False
+    added = set(terms(POINTER.sub(" ", text))[0]) - question_terms
+    return len({w for w in added if not any(c.isdigit() for c in w)}) <= 2
+
+
 def order_sentences(question: str, sentences: list[str],
                     informative_terms: int = GroundingConfig.informative_terms,
                     reader=None) -> list[tuple[bool, float]]:
@@ -192,9 +203,13 @@ def order_sentences(question: str, sentences: list[str],
         return []
     vectors = embed_texts([question, *sentences])
     cosines = vectors[1:] @ vectors[0]
-    if reader is not None:
-        return [(True, score) for score in reader.scores(question, sentences, cosines)]
     question_terms = set(terms(question)[0])
+    if reader is not None:
+        # a sentence that only points elsewhere ("An antenna port is defined in clause 4.4.1.") names the
+        # question's topic and so scores well, but states nothing: it waits behind the ones that do
+        scores = reader.scores(question, sentences, cosines)
+        return [(not only_points(sentence, question_terms), score)
+                for sentence, score in zip(sentences, scores, strict=True)]
     out = []
     for sentence, cosine in zip(sentences, cosines, strict=True):
         words = set(terms(sentence)[0])

@@ -10,6 +10,7 @@ import pytest
 from app.grounding import order_sentences
 from app.reader import SHIPPED, Reader, default_reader
 from app.readers import read_file
+from app.support import embed_texts
 from finetune.data.reader_pairs import chunk_sentences, read_groups
 from finetune.reader import candidates
 from telecomgpt.errors import UserError
@@ -60,3 +61,19 @@ def test_shipped_weights_load_and_a_broken_file_is_a_one_line_error(tmp_path):
     broken.write_text('{"features": ["cosine"], "weights": [1]}')
     with pytest.raises(UserError, match="not a reader trained by"):
         Reader.load(broken)
+
+
+def test_a_bare_pointer_waits_behind_the_sentence_that_states_the_fact(shared_dir):
+    """TS 38.211 says both "An antenna port is defined in clause 4.4.1." (§8.2.4) and, in §4.4.1, what it is;
+    the reader alone scores the pointer higher (it names the question's words and nothing else)."""
+    question = "How is an antenna port defined?"
+    spec = shared_dir / "data/corpus/3gpp/rel19-md/38.211_PHY-Channels_j30.md"
+    pointer = "An antenna port is defined in clause 4.4.1."
+    definition = next(s for s in _chunk_sentences(spec, "An antenna port is defined such that")
+                      if s.startswith("An antenna port is defined such that"))
+    sentences = [pointer, definition]
+    reader = default_reader()
+    vectors = embed_texts([question, *sentences])
+    scores = reader.scores(question, sentences, vectors[1:] @ vectors[0])
+    assert scores[0] > scores[1]  # the case arises
+    assert _first(question, sentences, reader) == definition
