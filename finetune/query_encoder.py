@@ -32,7 +32,7 @@ import numpy as np
 
 from app.embedder import cpu_threads, resolve_embedder
 from app.expansion import expand_query
-from app.index_store import read_built_index
+from app.index_store import merged_abbreviations, read_built_index
 from finetune.data.filtering import default_benchmarks, load_benchmark_ngrams
 from finetune.data.query_pairs import balanced_stream, held_out, mine_queries
 from telecomgpt.config import read_yaml
@@ -97,7 +97,9 @@ def _read_index(index: Path) -> tuple[dict, list[dict], np.ndarray, dict]:
         raise UserError(f"index {index} is BM25 only (--dense off): it has no vectors to train queries "
                         "against")
     vectors = np.load(index / "vectors.npy")
-    abbreviations = json.loads((index / "abbreviations.json").read_text())
+    # the retriever's own table (Retriever.load merges it from the manifest), so training expands queries
+    # exactly as serving does
+    abbreviations = merged_abbreviations(manifest.get("files") or {})
     return manifest, records, vectors, abbreviations
 
 
