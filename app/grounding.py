@@ -224,6 +224,7 @@ class GroundingSession:
     def __init__(self, question: str, hits: list, scorer: SupportScorer | None = None,
                  config: GroundingConfig | None = None):
         self.question = question
+        self.asked = asked_term(question)  # "What is X?" / "What does X stand for?": X's glossary line leads
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -261,9 +262,8 @@ class GroundingSession:
                 text = entries_apart(text)
             sentences = [s for s in split_sentences(text, soft_wraps=True)
                          if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
-            asked = asked_term(self.question)
-            if listed and asked:
-                sentences = [spaced(s, asked.term) for s in sentences]
+            if listed and self.asked:
+                sentences = [spaced(s, self.asked.term) for s in sentences]
             self._chunk_sentences[n] = sentences
         return self._chunk_sentences[n]
 
@@ -482,8 +482,7 @@ class GroundingSession:
         ranked = [(first, score, n, i, s) for (first, score), (n, i, s) in zip(order, pool, strict=True)]
         # the glossary line of the term asked about ("What is X?", "What does X stand for?") is the answer
         # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
-        asked = asked_term(self.question)
-        defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if asked and defines(q[4], asked)}
+        defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
         return ranked
 

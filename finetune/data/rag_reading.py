@@ -271,13 +271,14 @@ def build_rag_sft(job: RAGBuild) -> dict:
         "specs": job.specs, "fraction": job.no_answer_fraction, "seed": job.seed, "held_out": job.held_out})
     counts: Counter = Counter()
     kinds_kept: Counter = Counter()
+    capped: Counter = Counter()  # groups of a kind past max_per_kind
     resumed = journal.resumed
     bar = tqdm(groups, desc="reading items", unit="question", dynamic_ncols=True)
     for group in bar:
         if job.max_items and len(finalizer.kept) >= job.max_items:
             break
         if job.max_per_kind and kinds_kept[group["kind"]] >= job.max_per_kind:
-            counts[f"capped_{group['kind']}"] += 1  # never built: not an input (as past max_items)
+            capped[group["kind"]] += 1  # never built: not an input (as past max_items)
             continue
         key = item_key(group)
         if key not in journal.done:
@@ -301,8 +302,7 @@ def build_rag_sft(job: RAGBuild) -> dict:
         "candidates_by_kind": dict(Counter(g["kind"] for g in groups)),
         "answer_retrieved": counts["retrieved"], "answer_placed": counts["placed"],
         "max_per_kind": job.max_per_kind,
-        "left_by_kind_cap": {k.removeprefix("capped_"): v for k, v in counts.items()
-                             if k.startswith("capped_")},
+        "left_by_kind_cap": dict(capped),
         "resumed": resumed, "index": str(job.index), "command": job.command, "errors": [],
         "held_out_clauses": len(job.held_out),
         "benchmarks": [str(b) for b in benchmarks]})
