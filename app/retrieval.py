@@ -188,7 +188,7 @@ class Retriever:
                expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
                dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K,
                rerank_top: int = RERANK_TOP, release_per_spec: bool = False,
-               lookup: bool = True) -> list[Hit]:
+               lookup: bool = True, asked: str | None = None) -> list[Hit]:
         """The `k` best chunks for `query`, optionally only from 3GPP `release` (`release_per_spec`: each spec
         at that release where the index holds it; see `release_mask`).
 
@@ -196,7 +196,9 @@ class Retriever:
         score = bm25_weight / (rrf_k + bm25 rank) + dense_weight / (rrf_k + dense rank).
         With a reranker loaded, the first `rerank_top` hits are reordered by it (0: no reranking).
         `lookup`: a question asking what a term means or stands for gets the glossary chunk defining it
-        first (app/term_lookup.py), whatever its rank."""
+        first (app/term_lookup.py), whatever its rank; `asked` is the question whose form decides that when
+        `query` is more than the question (a multiple-choice query with its options appended; default:
+        `query`)."""
         if mode not in MODES:
             raise UserError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         if self.dense is None:  # BM25-only index: hybrid falls back to BM25 (see `note`), dense can't
@@ -230,7 +232,7 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        looked_up = self._defining_rows(query, mask, fused) if lookup else []
+        looked_up = self._defining_rows(asked or query, mask, fused) if lookup else []
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:

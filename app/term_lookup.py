@@ -132,6 +132,13 @@ def defines(sentence: str, asked: AskedTerm) -> bool:
     return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
 
 
+def defining_lines(text: str, asked: AskedTerm) -> list[str]:
+    """The lines of a glossary chunk's `text` that define the asked term, spaced where a Markdown table lost
+    its column break ("AMFAccess and ..." -> "AMF Access and ..."); none when no line does."""
+    return [spaced(line.strip(), asked.term) for line in text.splitlines()
+            if line.strip() and defines(line, asked)]
+
+
 class Glossary:
     """Every term the index's glossary chunks define, with the rows (chunk numbers) of the chunks that do;
     `abbreviations` (the index's merged table) names the abbreviations an Abbreviations clause may list."""

@@ -7,13 +7,17 @@ their own chat template and chat-only endpoints work unchanged.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from tqdm import tqdm
 
+from app.prompting import compact_passage
 from app.retrieval import Retriever
+from app.source_rules import choose_sources
+from app.term_lookup import asked_term, defines, defining_lines
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
@@ -126,6 +130,10 @@ DEFAULT_PASSAGE_CHARS = 800
 leave room for the question in the embedded model's 2,048-token window and keep prefill cheap."""
 QUERY_CHARS = 1500
 """The query is the end of the prompt (where the question is) plus the options scored after it."""
+SEARCH_K = 5
+"""Chunks retrieved per question before the sources are chosen, as the assistant does (RAGConfig.k)."""
+QUESTION = re.compile(r"Question:\s*(?P<question>.+?)\s*(?:\nOptions:|\nAnswer:|$)", re.S)
+"""The question of a TeleQnA-style prompt ("Question: ...\nOptions: ...\nAnswer:")."""
 
 
 @register_model("telecomgpt-rag")
@@ -137,6 +145,13 @@ class TelecomRAGLM(TelecomLM):
     choice, the query is the prompt's end plus the option texts scored after it (a cloze prompt does not
     list them), and every option of one question gets the same context, so the engine scores them from one
     cached prefix.
+
+    The context is chosen as the assistant chooses its sources, so the score measures what the assistant
+    would read: a question asking what a term means gets its glossary line first (`Retriever.search`,
+    decided by the question alone), chunks that never answer are left out and one chunk per clause comes
+    first (app/source_rules.py), and each passage keeps the sentences that share most words with the
+    query (app/prompting.py's `compact_passage`) rather than the chunk's first characters, which are often
+    a clause's preamble.
     """
 
     def __init__(self, index: str | None = None, passages: int = DEFAULT_PASSAGES,
@@ -162,7 +177,8 @@ class TelecomRAGLM(TelecomLM):
     def augment(self, context: str, options: list[str] | tuple[str, ...] = ()) -> str:
         """`context` with retrieved passages first; the first call for a context fixes its passages."""
         if context not in self._cache:
-            passages = self.retrieve(self.query(context, options))
+            found = QUESTION.search(context)
+            passages = self.retrieve(self.query(context, options), found.group("question") if found else None)
             self._cache[context] = self.render(passages, context) if passages else context
         return self._cache[context]
 
@@ -170,23 +186,37 @@ class TelecomRAGLM(TelecomLM):
         extra = [o.strip() for o in options if o.strip() and o.strip() not in context]
         return " ".join([context[-QUERY_CHARS:], *extra])
 
-    def retrieve(self, query: str) -> list[str]:
-        hits = self.retriever.search(query, k=self.passages)
-        return [f"{clip(h.text, self.passage_chars)} ({h.citation})" for h in hits]
+    def retrieve(self, query: str, question: str | None = None) -> list[str]:
+        return context_passages(self.retriever, query, question, self.passages, self.passage_chars)
 
     def render(self, passages: list[str], context: str) -> str:
         numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
         return f"Context from the 3GPP index:\n{numbered}\n\n{context}"
 
 
-def clip(text: str, chars: int) -> str:
-    """`text` stripped and cut at `chars` characters, at the last word break when there is one."""
-    text = text.strip()
-    if len(text) <= chars:
-        return text
-    cut = text[:chars]
-    space = max(cut.rfind(" "), cut.rfind("\n"))
-    return cut[:space].rstrip() if space > chars // 2 else cut
+def context_passages(retriever: Retriever, query: str, question: str | None, passages: int,
+                     passage_chars: int) -> list[str]:
+    """The passages put before a prompt, chosen as the assistant chooses its sources (see TelecomRAGLM):
+    `query` ranks and picks each passage's sentences, `question` (when the prompt has one) decides the
+    glossary lookup. Each passage ends with its citation in brackets."""
+
+    def search(k: int):
+        return retriever.search(query, k=k, asked=question)
+
+    k = max(SEARCH_K, passages)
+    hits = choose_sources(search(k), passages, deeper=lambda: search(4 * k))[:passages]
+    asked = asked_term(question) if question else None
+    out = []
+    for hit in hits:
+        text = compact_passage(hit.text, query, passage_chars)
+        lines = defining_lines(hit.text, asked) if asked else []
+        if lines:  # a glossary chunk's defining line comes first: its table rows are no sentences to keep
+            rest = "\n".join(line for line in hit.text.splitlines() if not defines(line, asked))
+            lead = "\n".join(lines)
+            text = f"{lead}\n{compact_passage(rest, query, max(1, passage_chars - len(lead) - 1))}"
+            text = text[:passage_chars]
+        out.append(f"{text} ({hit.citation})")
+    return out
 
 
 def load_retriever(index: str | None, reranker: str | None = None, query_encoder: bool = True):

@@ -100,3 +100,15 @@ def test_left_out_chunks_are_replaced_from_a_deeper_search(glossary_retriever: R
     assert chosen[0] is answering[0]
     # with nothing left out, no deeper search is asked for
     assert choose_sources(answering[:2], passages=3, deeper=lambda: pytest.fail("searched")) == answering[:2]
+
+
+def test_the_question_decides_the_lookup_when_the_query_is_more(glossary_retriever: Retriever):
+    """A multiple-choice query is the question with its options appended (eval's RAG model): its form is no
+    longer a question, so `asked=` names the question the lookup reads."""
+    question = "What is a handover according to the 3GPP vocabulary?"
+    query = (f"Question: {question}\nAnswer: The transfer of a user's connection from one radio channel to "
+             "another A cell reselection procedure in idle mode A change of the serving PLMN")
+    first = glossary_retriever.search(query, k=5, asked=question)[0]
+    assert "**Handover:**" in first.text
+    plain = glossary_retriever.search(query, k=5)
+    assert "**Handover:**" not in plain[0].text, [h.citation for h in plain]

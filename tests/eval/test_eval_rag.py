@@ -10,7 +10,7 @@ import pytest
 
 from app.indexer import update_index
 from app.retrieval import Retriever
-from eval.models.lm import TelecomRAGLM, clip, load_retriever
+from eval.models.lm import TelecomRAGLM, context_passages, load_retriever
 from eval.runner import EvalRequest, run
 from telecomgpt.errors import UserError
 
@@ -82,11 +82,36 @@ def test_multiple_choice_query_carries_the_options(vllm_engine, index: Path):
     assert augmented.endswith(context) and lm.augment(context) == augmented  # one context per question
 
 
-def test_clip_cuts_at_a_word_break_within_the_budget():
-    text = "Radio link failure triggers RRC connection re-establishment in the UE."
-    assert clip(text, 200) == text and clip("  padded  ", 3) == "pad"
-    assert clip(text, 30) == "Radio link failure triggers" and len(clip(text, 30)) <= 30
-    assert clip("x" * 50, 10) == "x" * 10
+@pytest.fixture(scope="module")
+def spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """A BM25-only index of TR 21.905 (.docx) and TS 37.340 (Release-19 Markdown): seconds to build."""
+    base = shared_dir / "data" / "corpus" / "3gpp"
+    out = tmp_path_factory.mktemp("specs") / "index"
+    report = update_index(out, [base / "21905-h20.docx", base / "rel19-md/37.340_Multi_Connectivity_j20.md"],
+                          prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    return Retriever.load(out)
+
+
+def test_the_context_is_chosen_as_the_assistant_chooses_its_sources(spec_retriever: Retriever):
+    """A multiple-choice query that matches TS 37.340's References clause (its list names the MAC spec)
+    gets no References passage, as the assistant's sources would not; retrieval alone ranks it first."""
+    query = "Question: Which MAC entity handles the SCG in NR-DC?\nAnswer: the NR MAC entity of the SN"
+    assert spec_retriever.search(query, k=3)[0].citation == "TS 37.340 §2"  # the case arises
+    passages = context_passages(spec_retriever, query, None, passages=3, passage_chars=300)
+    assert len(passages) == 3 and not any(p.endswith("(TS 37.340 §2)") for p in passages), passages
+    assert all(len(p.rsplit(" (", 1)[0]) <= 300 for p in passages)
+
+
+def test_a_term_question_reads_the_defining_line_first(spec_retriever: Retriever):
+    """The Abbreviations chunk of TS 37.340 opens with its preamble, and its table rows are no sentences a
+    cut by words would keep: the defining line leads the passage."""
+    question = "What does MCG stand for?"
+    first = spec_retriever.search(question, k=1)[0]
+    assert "Master Cell Group" not in first.text[:300]  # the chunk's first characters would miss it
+    passage = context_passages(spec_retriever, f"Question: {question}\nAnswer: Master Cell Group "
+                               "Main Carrier Gateway", question, passages=2, passage_chars=300)[0]
+    assert passage.startswith("MCG Master Cell Group\n") and passage.endswith("(TS 37.340 §3.2)"), passage
 
 
 def test_missing_index_is_a_one_line_error(tmp_path: Path):
