@@ -25,6 +25,10 @@ META = re.compile(r"^\s*question\s*:|\b(?:the|this|these|that|each|provided|give
                   r"(?:documents?|texts?|passages?|context|user'?s? message|question)\b", re.I)
 """A sentence about the documents themselves ("The document is referring to ...") states no fact."""
 ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
+ANNOUNCES_LIST = re.compile(r"\b(?:the\s+following|as\s+follows)\b", re.I)
+"""A head sentence that announces the list after it even when another sentence comes between them ("The SMF
+includes the following functionality. Some or all of the SMF functionalities may be supported in a single
+instance of a SMF:" -- TS 23.501 clause 6.2.2): the list stays with the announcement."""
 LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 
 
@@ -45,9 +49,11 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
     out: list[str] = []
     for unit in units(_soft_parts(text), UNIT_CHARS):
         sentences = _block_sentences(unit[0])
-        if len(unit) > 1:  # the head's last sentence leads into what it owns
+        if len(unit) > 1:  # the head's last sentence leads into what it owns, from the one announcing it
             rest = " ".join(" ".join(part.split()) for part in unit[1:])
-            sentences = [*sentences[:-1], f"{sentences[-1]} {rest}" if sentences else rest]
+            first = next((i for i, s in enumerate(sentences) if ANNOUNCES_LIST.search(s)),
+                         max(0, len(sentences) - 1))
+            sentences = [*sentences[:first], " ".join([*sentences[first:], rest])]
         out.extend(sentences)
     return out
 

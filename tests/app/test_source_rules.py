@@ -18,6 +18,7 @@ from app.source_rules import choose_sources, clause_key, never_answers
 
 MAC = "38.321_MAC_j20.md"
 NGRAN = "38.300_NG-RAN_Overall_j20.md"
+ARCH = "23.501_5GS_Architecture_j70.md"
 MAC_QUESTIONS = ["How is the timeAlignmentTimer handled in NR MAC?",
                  "Which logical channels are defined in NR MAC?", "How does DRX work in NR MAC?"]
 """Questions ending in "in NR MAC": the References clauses list "NR; Medium Access Control (MAC) protocol
@@ -32,7 +33,7 @@ def rel19(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def chunks(rel19: Path) -> dict[str, list]:
-    return {name: read_file(rel19 / name)[0] for name in (MAC, NGRAN)}
+    return {name: read_file(rel19 / name)[0] for name in (MAC, NGRAN, ARCH)}
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +141,9 @@ def test_a_list_stem_keeps_its_items(chunks: dict[str, list]):
          "-NAS signalling termination;"),
         (MAC, "The MAC sublayer supports the following functions:",
          "-mapping between logical channels and transport channels;"),
+        # the announcing sentence is not the one before the list: it still keeps it
+        (ARCH, "The Session Management function (SMF) includes the following functionality.",
+         "-Session Management e.g. Session Establishment, modify and release"),
     ]:
         home = [c for c in chunks[name] if stem in c.text]
         assert len(home) == 1 and item in home[0].text, stem
