@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -34,10 +35,10 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
                                   "--data-dir", str(shared_dir / "data" / "benchmarks"), "--report",
                                   str(report), "--plot", str(plot), "--output", str(runs)], llm=vllm_engine)
     names = [r.name for r in results]
-    assert names[:5] == ["bare model, options listed", "bare model, cloze",
-                         "naive: bm25s top 3 x 1200, cloze",
+    assert names[:6] == ["bare model, options listed", "bare model, cloze",
+                         "naive: bm25s top 3 x 1200, cloze", "naive: bm25s top 3 x 1200, options listed",
                          "project retrieval 3 x 800, cloze", "project retrieval 3 x 800, options listed"]
-    assert len(names) == 6 and names[5].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
+    assert len(names) == 7 and names[6].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
     for result in results:
         assert result.n == 6 and set(result.per_category) == {"Standards overview",
                                                               "Standards specifications", "Lexicon"}
@@ -53,6 +54,9 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     assert ("<!-- bench:rag_lift -->" in text and "](plots/rag_lift.png)" in text
             and plot.stat().st_size > 1000)
     assert "| naive: bm25s top 3 x 1200, cloze |" in text and "over the naive baseline" in text
+    # the project's retrieval against the naive baseline of the same prompt, for both prompts
+    assert len(re.findall(r"^- (?:cloze|options listed): project [\d.]+ vs naive [\d.]+, [+-][\d.]+ points "
+                          r"\(target \+3: (?:met|NOT met)\)\.$", text, re.M)) == 2
     assert "| baseline: no-read heuristic |" in text and "| baseline: majority answer (option " in text
 
 
