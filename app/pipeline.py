@@ -28,7 +28,13 @@ from app.prompting import (
     source_dicts,
     sources_block,
 )
-from app.releases import other_release_note, release_named, release_note, releases_of
+from app.releases import (
+    other_release_note,
+    release_named,
+    release_note,
+    releases_of,
+    without_release_tag,
+)
 from app.retrieval import Hit, Retriever
 from app.source_rules import choose_sources
 from telecomgpt.config import Settings
@@ -196,6 +202,7 @@ class RAGPipeline:
         query = self.standalone(messages)
         named = release is None and not self.config.release
         release, note = self.release_for(query, release)
+        query = without_release_tag(query)  # read as the release: from here on the question alone
 
         def retrieve(k: int | None = None) -> list[Hit]:
             return search_conversation(lambda text: self.search(text, k=k, release=release,

@@ -22,6 +22,18 @@ def release_named(text: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
+_TAG = re.compile(r"\s*[\[(]\s*(?:3GPP\s+)?(?:release|rel)[\s.-]*\d{1,2}\s*[\])]\s*$", re.I)
+
+
+def without_release_tag(text: str) -> str:
+    """`text` without a trailing bracketed release ("What is an acceptable cell? [3GPP Release 17]" -> "What
+    is an acceptable cell?"): a tag that scopes the question, which `release_named` reads as the release to
+    search. Left in, its words are matched as if they were the topic (cover pages and the release
+    numbering clauses rank first) and the question's form ("What is X?") is no longer read. A release named
+    in the sentence itself ("What changed in Rel-18?") may be the topic and stays."""
+    return _TAG.sub("", text)
+
+
 def releases_of(records: list[dict]) -> list[int]:
     """The 3GPP releases an index's chunks come from, ascending (chunks without one are left out)."""
     return sorted({int(r["release"]) for r in records if r.get("release")})

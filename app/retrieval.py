@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from app.embedder import embedder_of_index, get_embedder, query_embedder_of_inde
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
 from app.reranker import Reranker
+from app.source_rules import never_answers
 from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term
 from telecomgpt.errors import UserError
 
@@ -99,6 +101,7 @@ class Retriever:
                                   dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
         self._terms: Glossary | None = None
+        self._answering: np.ndarray | None = None
         self._embed_lock = threading.Lock()
         self.file_count = len({r["source"] for r in records})
         self.manifest: dict = {}  # set by load(); names the embedder that made `vectors` (queries must match)
@@ -188,7 +191,7 @@ class Retriever:
                expand: bool = True, candidates: int = CANDIDATES, bm25_weight: float = BM25_WEIGHT,
                dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K,
                rerank_top: int = RERANK_TOP, release_per_spec: bool = False,
-               lookup: bool = True, asked: str | None = None) -> list[Hit]:
+               lookup: bool = True, asked: str | None = None, answering_only: bool = True) -> list[Hit]:
         """The `k` best chunks for `query`, optionally only from 3GPP `release` (`release_per_spec`: each spec
         at that release where the index holds it; see `release_mask`).
 
@@ -198,7 +201,7 @@ class Retriever:
         `lookup`: a question asking what a term means or stands for gets the glossary chunk defining it
         first (app/term_lookup.py), whatever its rank; `asked` is the question whose form decides that when
         `query` is more than the question (a multiple-choice query with its options appended; default:
-        `query`)."""
+        `query`). `answering_only`: chunks that never answer a question (`answering`) are not searched."""
         if mode not in MODES:
             raise UserError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")
         if self.dense is None:  # BM25-only index: hybrid falls back to BM25 (see `note`), dense can't
@@ -210,6 +213,8 @@ class Retriever:
             return []
         text = expand_query(query, self.abbreviations) if expand else query
         mask = self.release_mask(release, release_per_spec) if release is not None else None
+        if answering_only:
+            mask = self.answering if mask is None else mask & self.answering
         if mask is not None and not mask.any():
             return []
         query_vector = floor_vector = None
@@ -260,6 +265,19 @@ class Retriever:
             first = [h for h in hits if self._rows.get(h.metadata.get("chunk_id")) in looked_up]
             hits = first + [h for h in hits if h not in first]
         return hits
+
+    @property
+    def answering(self) -> np.ndarray:
+        """Rows whose chunk may answer a question: not a cover page, References, Foreword, contents list,
+        bare captions or "Void" (app/source_rules.never_answers; computed on first use, ~0.7 s per 100k
+        chunks). They are left out before ranking, not after: each ranking is read only CANDIDATES deep, and
+        a question naming a release ("... [3GPP Release 17]") ranks the spec cover pages ("3GPP TS 38.323
+        V18.4.0 (Release 18)") above every clause, so that the top 20 of both rankings held no chunk that
+        answers and the assistant said it knew nothing (22 of 150 TeleQnA questions, docs/benchmarks.md)."""
+        if self._answering is None:
+            self._answering = np.array([never_answers(SimpleNamespace(text=r["text"], metadata=r)) is None
+                                        for r in self.records], dtype=bool)
+        return self._answering
 
     @property
     def glossary(self) -> Glossary:

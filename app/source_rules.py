@@ -16,6 +16,11 @@ As sources they take the place of a clause that answers, and the lead quotes the
      Scope clause waits there too (`is_scope`).
 
 Order is kept otherwise (the retriever's ranking).
+
+The retriever applies rule 1 before ranking too (`Retriever.answering`, `search(answering_only=True)`, the
+default): each ranking is read only a few dozen deep, and a question naming a release ranks every spec's
+cover page above the clauses, so leaving them out after retrieval could leave nothing. `choose_sources` still
+applies it, for hits searched with `answering_only=False` or from elsewhere.
 """
 
 from __future__ import annotations

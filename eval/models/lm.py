@@ -15,6 +15,7 @@ from lm_eval.api.registry import register_model
 from tqdm import tqdm
 
 from app.prompting import compact_passage
+from app.releases import without_release_tag
 from app.retrieval import Retriever
 from app.source_rules import choose_sources
 from app.term_lookup import asked_term, defines, defining_lines
@@ -178,7 +179,10 @@ class TelecomRAGLM(TelecomLM):
         """`context` with retrieved passages first; the first call for a context fixes its passages."""
         if context not in self._cache:
             found = QUESTION.search(context)
-            passages = self.retrieve(self.query(context, options), found.group("question") if found else None)
+            # a "[3GPP Release 17]" tag scopes the question: its words are no topic to search for
+            question = without_release_tag(found.group("question")) if found else None
+            searched = context.replace(found.group("question"), question) if found else context
+            passages = self.retrieve(self.query(searched, options), question)
             self._cache[context] = self.render(passages, context) if passages else context
         return self._cache[context]
 

@@ -10,7 +10,8 @@ import pytest
 
 from app.conversation import rule_rewrite
 from app.pipeline import RAGConfig, RAGPipeline
-from app.releases import release_named
+from app.releases import release_named, without_release_tag
+from app.term_lookup import asked_term, defines
 
 NO_LLM = "http://127.0.0.1:9/v1"
 FIRST = "What is t-StatusProhibit?"
@@ -120,3 +121,19 @@ def test_index_info_lists_specs_versions_releases(spec_index, run_cli):
     line = next(line for line in result.stdout.splitlines() if "38.322" in line)
     assert "V18.0.0" in line and "Rel-18" in line
     assert any("21.905" in line and "V17.2.0" in line for line in result.stdout.splitlines())
+
+
+def test_a_release_tag_scopes_the_question_and_is_not_searched(pipelines):
+    """"[3GPP Release 18]" after a question pins the release as "in Release 18" does, then leaves the
+    question: its words are no topic to search for, and the question's form is read again ("What does X stand
+    for?" gets its glossary line first). A release named inside the sentence may be the topic and stays."""
+    tagged = "What is an acceptable cell? [3GPP Release 17]"
+    assert without_release_tag(tagged) == "What is an acceptable cell?"
+    assert without_release_tag("What is a split bearer? (Rel-16)") == "What is a split bearer?"
+    assert without_release_tag("What changed in Rel-18?") == "What changed in Rel-18?"
+    assert without_release_tag("What is WEP? [IEEE 802.11]") == "What is WEP? [IEEE 802.11]"
+    question = "What does RLC stand for? [3GPP Release 18]"
+    prepared = pipelines["rule"].prepare([{"role": "user", "content": question}])
+    assert prepared.question == "What does RLC stand for?"
+    lines = prepared.sources[0].text.splitlines()
+    assert any(defines(line, asked_term(prepared.question)) for line in lines), prepared.sources[0].citation

@@ -56,7 +56,7 @@ def test_references_and_foreword_are_never_sources(mac_retriever: Retriever, rel
     # prepare() only retrieves and packs: no model is asked, so the endpoint is never contacted
     pipeline = RAGPipeline(mac_retriever, RAGConfig(base_url="http://127.0.0.1:9/v1"))
     for question in MAC_QUESTIONS:
-        retrieved = mac_retriever.search(question, k=5)
+        retrieved = mac_retriever.search(question, k=5, answering_only=False)
         assert any(h.metadata["title"] == "References" for h in retrieved), question  # the case arises
         sources = pipeline.prepare([{"role": "user", "content": question}]).sources
         assert sources, question
@@ -163,3 +163,16 @@ def test_the_cover_page_is_never_a_source_and_the_scope_clause_waits(chunks: dic
     chosen = choose_sources([cover, scope, architecture], passages=3)
     assert chosen == [architecture, scope]
     assert choose_sources([scope], passages=3) == [scope]  # alone it is still a source
+
+
+def test_chunks_that_never_answer_are_not_searched(retriever: Retriever):
+    """A question naming a release matches the spec cover pages ("3GPP TS 38.323 V18.0.0 (Release 18)"):
+    they rank in its top five (the case arises). The search leaves such chunks out before ranking, so its
+    five hits are clauses that may answer (before, a question could get only cover pages and References
+    from the whole candidate depth, and the assistant said it knew nothing)."""
+    question = "What are the main services and functions of the PDCP sublayer? [3GPP Release 18]"
+    plain = retriever.search(question, k=5, answering_only=False)
+    assert any(never_answers(h) == "cover page" for h in plain), [h.citation for h in plain]
+    hits = retriever.search(question, k=5)
+    assert len(hits) == 5 and not any(never_answers(h) for h in hits), [h.citation for h in hits]
+    assert retriever.answering.sum() < len(retriever.records)
