@@ -202,12 +202,13 @@ class RAGPipeline:
         query = self.standalone(messages)
         named = release is None and not self.config.release
         release, note = self.release_for(query, release)
-        query = without_release_tag(query)  # read as the release: from here on the question alone
+        # read as the release: from here on the question alone (a tagged single turn is no follow-up)
+        query, typed = without_release_tag(query), without_release_tag(question)
 
         def retrieve(k: int | None = None) -> list[Hit]:
             return search_conversation(lambda text: self.search(text, k=k, release=release,
                                                                 release_per_spec=named),
-                                       query, question, k or self.config.k)
+                                       query, typed, k or self.config.k)
 
         hits = choose_sources(retrieve(), self.config.passages, deeper=lambda: retrieve(4 * self.config.k))
         if named and release is not None:

@@ -14,6 +14,7 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from tqdm import tqdm
 
+from app.pipeline import RAGConfig
 from app.prompting import compact_passage
 from app.releases import without_release_tag
 from app.retrieval import Retriever
@@ -131,8 +132,6 @@ DEFAULT_PASSAGE_CHARS = 800
 leave room for the question in the embedded model's 2,048-token window and keep prefill cheap."""
 QUERY_CHARS = 1500
 """The query is the end of the prompt (where the question is) plus the options scored after it."""
-SEARCH_K = 5
-"""Chunks retrieved per question before the sources are chosen, as the assistant does (RAGConfig.k)."""
 QUESTION = re.compile(r"Question:\s*(?P<question>.+?)\s*(?:\nOptions:|\nAnswer:|$)", re.S)
 """The question of a TeleQnA-style prompt ("Question: ...\nOptions: ...\nAnswer:")."""
 
@@ -207,7 +206,7 @@ def context_passages(retriever: Retriever, query: str, question: str | None, pas
     def search(k: int):
         return retriever.search(query, k=k, asked=question)
 
-    k = max(SEARCH_K, passages)
+    k = max(RAGConfig.k, passages)  # retrieved before the sources are chosen, as the assistant does
     hits = choose_sources(search(k), passages, deeper=lambda: search(4 * k))[:passages]
     asked = asked_term(question) if question else None
     out = []

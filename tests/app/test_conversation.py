@@ -133,7 +133,15 @@ def test_a_release_tag_scopes_the_question_and_is_not_searched(pipelines):
     assert without_release_tag("What changed in Rel-18?") == "What changed in Rel-18?"
     assert without_release_tag("What is WEP? [IEEE 802.11]") == "What is WEP? [IEEE 802.11]"
     question = "What does RLC stand for? [3GPP Release 18]"
-    prepared = pipelines["rule"].prepare([{"role": "user", "content": question}])
+    pipeline = pipelines["rule"]
+    searched: list[str] = []
+    search = pipeline.search
+    pipeline.search = lambda text, **kw: searched.append(text) or search(text, **kw)
+    try:
+        prepared = pipeline.prepare([{"role": "user", "content": question}])
+    finally:
+        del pipeline.search
     assert prepared.question == "What does RLC stand for?"
-    lines = prepared.sources[0].text.splitlines()
+    assert set(searched) == {"What does RLC stand for?"}  # a tagged single turn is no follow-up to fuse
+    lines = prepared.sources[0].text.splitlines()  # the glossary line defining RLC
     assert any(defines(line, asked_term(prepared.question)) for line in lines), prepared.sources[0].citation
