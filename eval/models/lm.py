@@ -211,13 +211,14 @@ def context_passages(retriever: Retriever, query: str, question: str | None, pas
     asked = asked_term(question) if question else None
     out = []
     for hit in hits:
-        text = compact_passage(hit.text, query, passage_chars)
         lines = defining_lines(hit.text, asked) if asked else []
         if lines:  # a glossary chunk's defining line comes first: its table rows are no sentences to keep
             rest = "\n".join(line for line in hit.text.splitlines() if not defines(line, asked))
             lead = "\n".join(lines)
             text = f"{lead}\n{compact_passage(rest, query, max(1, passage_chars - len(lead) - 1))}"
             text = text[:passage_chars]
+        else:
+            text = compact_passage(hit.text, query, passage_chars)
         out.append(f"{text} ({hit.citation})")
     return out
 
