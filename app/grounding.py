@@ -60,7 +60,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from app.prompting import abstains
+from app.prompting import abstains, echoes_instructions
 from app.reader import FIGURE, POINTER, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import sanitize
@@ -76,7 +76,15 @@ from app.sentences import (
     terms,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
-from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, entries_apart, line_terms, spaced
+from app.term_lookup import (
+    ABBREVIATION_TITLE,
+    asked_term,
+    defines,
+    defines_another,
+    entries_apart,
+    line_terms,
+    spaced,
+)
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -256,8 +264,7 @@ class GroundingSession:
         if n not in self._chunk_sentences:
             text, _, _ = _hit_fields(self.hits[n - 1])
             # an Abbreviations clause is one entry a line, without a full stop: its line breaks end them
-            title = (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
-            listed = bool(ABBREVIATION_TITLE.search(title))
+            listed = self._listed(n)
             if listed:
                 text = entries_apart(text)
             sentences = [s for s in split_sentences(text, soft_wraps=True)
@@ -266,6 +273,11 @@ class GroundingSession:
                 sentences = [spaced(s, self.asked.term) for s in sentences]
             self._chunk_sentences[n] = sentences
         return self._chunk_sentences[n]
+
+    def _listed(self, n: int) -> bool:
+        """Whether the n-th document is an Abbreviations clause (one entry a line)."""
+        title = (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
+        return bool(ABBREVIATION_TITLE.search(title))
 
     def _header(self, n: int) -> str:
         """What the prompt shows above document n: its citation and title (a claim may name them)."""
@@ -399,6 +411,8 @@ class GroundingSession:
         if repeated:
             return Checked(sentence, cited, 0.0, False, reason="repeated")
         claim = LIST_MARK.sub("", strip_citations(sentence))
+        if echoes_instructions(claim):
+            return Checked(sentence, cited, 0.0, False, reason="no_claim")
         if abstains(claim):
             return Checked(sentence, [], 0.0, True, origin="abstention")
         content = terms(claim)[0]
@@ -483,6 +497,8 @@ class GroundingSession:
         # the glossary line of the term asked about ("What is X?", "What does X stand for?") is the answer
         # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
         defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
+        if defining:  # the asked term's line is there: the entries of other terms around it answer nothing
+            ranked = [q for q in ranked if not defines_another(q[4], self.asked, self._listed(q[2]))]
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
         return ranked
 

@@ -39,6 +39,9 @@ _ASKS = (
     ("abbreviation", re.compile(r"^\s*what\s+(?:does|do|is)\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+)?"
                                 r"[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)[\"'\u201d]?\s+(?:stand\s+for|"
                                 r"short\s+for|abbreviate)\b", re.I)),
+    ("abbreviation", re.compile(r"^\s*what\s+is\s+the\s+(?:full\s+form|expansion|expanded\s+form)\s+of\s+"
+                                r"(?:the\s+)?(?:abbreviation\s+|acronym\s+)?[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)"
+                                r"[\"'\u201d]?(?:\s+(?:in|within)\b.*)?\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*what\s+does\s+{_ARTICLE}(?P<term>.+?)\s+mean{_TAIL}\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
@@ -130,6 +133,27 @@ def _keys(asked: AskedTerm) -> set[str]:
 def defines(sentence: str, asked: AskedTerm) -> bool:
     """Whether `sentence` is the glossary line defining (or expanding) the asked term."""
     return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
+
+
+_NOT_AN_ENTRY = re.compile(r"^\s*(?:[-*\u2022]\s+)?\*{0,2}(?:NOTE|EXAMPLE|Editor'?s\s+note)\b", re.I)
+
+
+def glossary_entry(line: str, listed: bool = False) -> bool:
+    """Whether `line` is one entry of a glossary: a definition line ("**Node B:** A logical node ...") or,
+    in an Abbreviations clause (`listed`), a short unpunctuated line ("IMS GWF IMS GateWay Function"). A
+    NOTE or EXAMPLE under an entry continues it and is not one."""
+    if _NOT_AN_ENTRY.match(line):
+        return False
+    line = line.strip()
+    return bool(line_terms(line)) or (listed and len(line.split()) <= ABBREVIATION_WORDS
+                                      and not line.endswith("."))
+
+
+def defines_another(line: str, asked: AskedTerm, listed: bool = False) -> bool:
+    """Whether `line` is the glossary entry of some other term than the asked one: beside the asked term's
+    own line it answers a question nobody asked ("What is a Node B?" shown "**Network termination:** ..."
+    from the same glossary chunk)."""
+    return glossary_entry(line, listed) and not defines(line, asked)
 
 
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:

@@ -242,3 +242,13 @@ def test_an_abstention_is_shown_as_such_and_no_quotes_follow_it(rrc_hits):
     claim = GroundingSession(RRC_QUESTION, rrc_hits)
     claim.check_all("In RRC_IDLE the UE context does not contain a dedicated bearer [1].")
     assert not claim.result()["abstained"] and claim.result()["mode"] == "extractive"
+
+
+def test_the_model_reciting_its_instructions_is_neither_claim_nor_abstention(rrc_hits):
+    # SmolLM2 copies the system prompt's last rule after a lead ("If the documents do not answer the
+    # question, say that you don't know."); it names "know", so it read as an abstention and was shown
+    session = GroundingSession(RRC_QUESTION, rrc_hits)
+    checked = session.check_sentence("If the documents do not answer the question, say that you don't know.")
+    assert not checked.supported and checked.reason == "no_claim", checked
+    assert session.check_sentence("I don't know: the documents do not say.").origin == "abstention"
+

@@ -15,7 +15,7 @@ from app.indexer import update_index
 from app.retrieval import Retriever
 from app.sentences import strip_citations
 from app.source_rules import choose_sources, never_answers
-from app.term_lookup import AskedTerm, asked_term, defines
+from app.term_lookup import ABBREVIATION_TITLE, AskedTerm, asked_term, defines, defines_another
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
          "rel19-md/37.340_Multi_Connectivity_j20.md", "rel19-md/38.300_NG-RAN_Overall_j20.md"]
@@ -38,6 +38,8 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is the Non-Access Stratum?", AskedTerm("definition", "Non-Access Stratum")),
     ("What does HARQ stand for?", AskedTerm("abbreviation", "HARQ")),
     ("what does the acronym URSP stand for", AskedTerm("abbreviation", "URSP")),
+    ("What is the full form of UPF?", AskedTerm("abbreviation", "UPF")),
+    ("What is the expansion of 'SCG' in MR-DC?", AskedTerm("abbreviation", "SCG")),
     ("What does the AMF do?", None),
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
@@ -112,3 +114,29 @@ def test_the_question_decides_the_lookup_when_the_query_is_more(glossary_retriev
     first = glossary_retriever.search(query, k=5, asked=question)[0]
     assert "**Handover:**" in first.text
     assert asked_term(query) is None  # the query alone asks no term: without `asked=` no lookup is made
+
+
+
+@pytest.mark.parametrize("question", ["What is a handover according to the 3GPP vocabulary?",
+                                      "What does HARQ stand for?", "What is roaming?"])
+def test_no_other_terms_entry_is_quoted_beside_the_defining_line(glossary_retriever: Retriever,
+                                                                  question: str):
+    """TR 21.905's glossary chunk that defines the term defines dozens of others: before, the extractive
+    quotes after the lead were its neighbours ("**Hard Handover:** ...", "HSN Hopping Sequence Number",
+    "**Residual error rate:** ..."). Lines continuing the entry itself stay (the case is checked too)."""
+    asked = asked_term(question)
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    session = GroundingSession(question, hits, config=GroundingConfig())
+    session.lead()
+    session.finish_pieces()
+    assert defines(session.shown[0].evidence.sentence, asked), session.shown[0]
+    quoted_from_glossaries = 0
+    for checked in session.shown[1:]:
+        metadata = hits[checked.evidence.n - 1].metadata
+        if (metadata.get("spec"), metadata.get("clause")) in {("21.905", "3"), ("21.905", "4")}:
+            listed = bool(ABBREVIATION_TITLE.search(metadata.get("title") or ""))
+            assert not defines_another(checked.evidence.sentence, asked, listed), checked.text
+            quoted_from_glossaries += 1
+    if question == "What is roaming?":  # "The serving network could be a shared network ..." continues it
+        assert quoted_from_glossaries >= 1
+

@@ -115,6 +115,18 @@ def test_a_term_question_reads_the_defining_line_first(spec_retriever: Retriever
     assert passage.startswith("MCG Master Cell Group\n") and passage.endswith("(TS 37.340 §3.2)"), passage
 
 
+def test_a_term_questions_passage_leaves_the_other_terms_entries_out(spec_retriever: Retriever):
+    """TR 21.905's chunk defining "handover" defines its neighbours too ("**Hard Handover:** ...",
+    "**Guaranteed service:** ..."): they filled the passage's budget and answer nothing. The second
+    definition of the term itself stays."""
+    question = "What is a handover?"
+    passage = context_passages(spec_retriever, f"Question: {question}\nAnswer: The transfer of a connection",
+                               question, passages=2, passage_chars=800)[0]
+    assert passage.startswith("**Handover:** The transfer of a user's connection"), passage
+    assert "radio access network changes the radio transmitters" in passage, passage
+    assert "Hard Handover" not in passage and "Guaranteed service" not in passage, passage
+
+
 def test_missing_index_is_a_one_line_error(tmp_path: Path):
     with pytest.raises(UserError, match="no index at"):
         load_retriever(str(tmp_path / "no-index"))
