@@ -85,12 +85,14 @@ def is_scope(hit) -> bool:
 
 
 def clause_key(hit) -> tuple:
-    """The clause a chunk belongs to; a chunk without a clause number is its own clause."""
+    """The clause a chunk belongs to: spec and clause number, whichever file (release) holds it, since an
+    index with two versions of a spec returned the same clause of both as two sources; a chunk without a
+    clause number is its own clause."""
     meta = getattr(hit, "metadata", {}) or {}
     clause = meta.get("clause")
     if not clause:
         return ("chunk", meta.get("chunk_id") or id(hit))
-    return (meta.get("source") or meta.get("spec"), clause)
+    return (meta.get("spec") or meta.get("source"), clause)
 
 
 def _identity(hit) -> str:

@@ -111,6 +111,20 @@ def test_one_source_per_clause_unless_the_budget_is_left_unused(mac_retriever: R
     assert [clause_key(h) for h in chosen[:2]] == two and len(chosen) == len(few)
 
 
+def test_one_clause_in_two_releases_is_one_source(chunks: dict[str, list], shared_dir: Path):
+    """TS 38.321 is in ../shared as Release 18 (.docx) and Release 19 (Markdown): its clause 5.2 from both
+    files read as two sources that say the same thing."""
+    rel18 = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / "38321-i00.docx")[0]
+    first_of = {}
+    for chunk in [*rel18, *chunks[MAC]]:
+        first_of.setdefault((chunk.metadata()["source"], chunk.metadata()["clause"]), chunk)
+    both = [first_of[(source, "5.2")] for source in dict.fromkeys(s for s, _ in first_of)]
+    assert len(both) == 2 and {c.metadata()["release"] for c in both} == {18, 19}
+    other = first_of[(chunks[MAC][0].metadata()["source"], "4.4")]
+    chosen = choose_sources(_hits([*both, other]), passages=2)
+    assert [h.metadata["clause"] for h in chosen[:2]] == ["5.2", "4.4"], [h.citation for h in chosen]
+
+
 def test_a_procedure_condition_keeps_its_actions(chunks: dict[str, list]):
     condition = "1>when a timeAlignmentTimer expires:"
     home = [c for c in chunks[MAC] if condition in c.text]
