@@ -23,7 +23,7 @@ from app.embedder import embedder_of_index, get_embedder, query_embedder_of_inde
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
 from app.reranker import Reranker
-from app.source_rules import never_answers
+from app.source_rules import clause_key, never_answers
 from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term
 from telecomgpt.errors import UserError
 
@@ -248,13 +248,13 @@ class Retriever:
         per_clause: dict[tuple, int] = {}
         for row, sim in zip(rows, similarity, strict=True):
             record = self.records[row]
-            clause_key = (record["source"], record.get("clause"))
+            clause = clause_key(record)
             # the defining line of the term asked about answers it, however unlike the question the rest
             # of its glossary chunk reads
             if (sim < self.min_similarity and row not in looked_up) or (
-                    record.get("clause") and per_clause.get(clause_key, 0) >= PER_CLAUSE):
+                    record.get("clause") and per_clause.get(clause, 0) >= PER_CLAUSE):
                 continue
-            per_clause[clause_key] = per_clause.get(clause_key, 0) + 1
+            per_clause[clause] = per_clause.get(clause, 0) + 1
             meta = {key: value for key, value in record.items() if key != "text"}
             meta["similarity"] = None if np.isnan(sim) else round(float(sim), 4)
             hits.append(Hit(text=record["text"], score=round(fused.get(row, 0.0), 6), metadata=meta))
