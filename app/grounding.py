@@ -254,6 +254,7 @@ class GroundingSession:
         self._chunk_sentences: dict[int, list[str]] = {}
         self._ranked: list[tuple[bool, float, int, int, str]] | None = None
         self._lead_grams: set[tuple[str, ...]] = set()
+        self._lead_at: tuple[int, int] | None = None  # (chunk n, index among its quotable sentences)
         self._question_terms: set[str] | None = None
 
     # -- evidence
@@ -297,7 +298,8 @@ class GroundingSession:
             ranked = self._rank([1, 2])
         if not ranked:
             return ""
-        _, _, n, _, sentence = ranked[0]
+        _, _, n, i, sentence = ranked[0]
+        self._lead_at = (n, i)
         self._lead_grams = set(ngrams(sentence, self.config.ngram))
         self._seen.update(self._lead_grams)  # the model copying the quote would show it twice: "repeated"
         self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
@@ -447,12 +449,22 @@ class GroundingSession:
             text = f"(unverified) {sentence}"
         return Checked(text, valid or ([n] if supported else []), score, supported, evidence=evidence_obj)
 
+    def _continues_lead(self, n: int, i: int) -> bool:
+        """Whether quotable sentence i of chunk n is one of the two after the lead's ("**Roaming:** The
+        ability ... The serving network could be a shared network ..."): it goes on about the lead's subject
+        without naming it."""
+        return self._lead_at is not None and self._lead_at[0] == n and 0 < i - self._lead_at[1] <= 2
+
+    def _question_words(self) -> set[str]:
+        """The question's content terms (stemmed, app/sentences.py)."""
+        if self._question_terms is None:
+            self._question_terms = set(terms(self.question)[0])
+        return self._question_terms
+
     def _echoes(self, content: list[str]) -> bool:
         """Whether a claim only repeats the question's words ("The definition of peak bit rate is"): it
         is easily "supported" by a clause that names the topic, and tells the reader nothing."""
-        if self._question_terms is None:
-            self._question_terms = set(terms(self.question)[0])
-        return bool(self._question_terms) and set(content) <= self._question_terms
+        return bool(self._question_words()) and set(content) <= self._question_words()
 
     def _quotes(self) -> list[tuple[bool, float, int, int, str]]:
         """Sentences of the top chunks that could be quoted, best answer to the question first:
@@ -473,13 +485,18 @@ class GroundingSession:
         return default_reader() if self.config.reader else None
 
     def _quotable(self, n: int) -> list[str]:
-        """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), and none that repeats one of
-        its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one)."""
+        """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), none that repeats one of
+        its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one), and no
+        line without a full stop that only repeats the question's words (a list of borrowed terms,
+        "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
+        answer a yes/no question)."""
         quotable = []
         for sentence in self.sentences_of(n):
             grams = ngrams(sentence, self.config.ngram)
             if (not sentence.endswith(":") and len(set(grams)) == len(grams)
-                    and not FIGURE.search(strip_citations(sentence))):
+                    and not FIGURE.search(strip_citations(sentence))
+                    and not (not strip_citations(sentence).rstrip().endswith(".")
+                             and self._echoes(terms(strip_citations(sentence))[0]))):
                 quotable.append(sentence)
         return quotable
 
@@ -517,8 +534,10 @@ class GroundingSession:
 
     def _extractive(self) -> list[str]:
         """Quote the sentences of the top chunks that best answer the question, each with its [n]: at most
-        `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, in
-        reading order."""
+        `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, none that names
+        no content term of the question unless it continues the lead (after "PSCell: SpCell of a secondary
+        cell group." the next source's "The physical layer offers information transfer services ..." was
+        quoted), in reading order."""
         quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
         chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
         for _, _, n, i, sentence in self._quotes():
@@ -527,6 +546,9 @@ class GroundingSession:
             if sentence in quoted or ((chosen or quoted)
                                       and size + len(sentence) > self.config.extractive_chars):
                 continue
+            named = self._question_words() & set(terms(strip_citations(sentence))[0])
+            if not (named or self._continues_lead(n, i)):
+                continue  # names nothing the question asks about: beside the lead it is off the subject
             grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams) or seen.intersection(grams):
                 continue  # the same boilerplate in two chunks: quoting both would show a repeated 8-gram

@@ -252,3 +252,16 @@ def test_the_model_reciting_its_instructions_is_neither_claim_nor_abstention(rrc
     assert not checked.supported and checked.reason == "no_claim", checked
     assert session.check_sentence("I don't know: the documents do not say.").origin == "abstention"
 
+
+
+def test_a_line_that_only_names_the_asked_term_is_never_quoted(shared_dir):
+    """TS 24.301 §3.1 lists the terms it borrows from TS 23.501 one bold line each ("**N1 mode**"): such a
+    line names the term a definition question asks about and says nothing of it."""
+    from app.readers import read_file
+
+    chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / "24301-i50.docx")[0]
+    borrowed = next(c for c in chunks if c.metadata()["clause"] == "3.1" and "\n**N1 mode**\n" in c.text)
+    session = GroundingSession("What is N1 mode?", [Hit(text=borrowed.text, score=1.0,
+                                                       metadata=borrowed.metadata())])
+    shown = [strip_citations(session.lead()), *map(strip_citations, session.finish_pieces())]
+    assert shown and "**N1 mode**" not in shown, shown

@@ -140,3 +140,15 @@ def test_no_other_terms_entry_is_quoted_beside_the_defining_line(glossary_retrie
     if question == "What is roaming?":  # "The serving network could be a shared network ..." continues it
         assert quoted_from_glossaries >= 1
 
+
+
+def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retriever):
+    """After "PSCell: SpCell of a secondary cell group." the second source's "The physical layer offers
+    information transfer services to MAC ..." was quoted: it names nothing the question asks about. A
+    sentence that continues the lead's own entry stays without naming it."""
+    question = "What is a PSCell?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    session = GroundingSession(question, hits, config=GroundingConfig())
+    session.lead()
+    extra = [strip_citations(p) for p in session.finish_pieces()]
+    assert not any("physical layer" in text for text in extra), extra
