@@ -78,6 +78,7 @@ from app.sentences import (
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 from app.term_lookup import (
     ABBREVIATION_TITLE,
+    GLOSSARY_TITLE,
     asked_term,
     defines,
     defines_another,
@@ -275,10 +276,17 @@ class GroundingSession:
             self._chunk_sentences[n] = sentences
         return self._chunk_sentences[n]
 
+    def _title(self, n: int) -> str:
+        return (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
+
     def _listed(self, n: int) -> bool:
         """Whether the n-th document is an Abbreviations clause (one entry a line)."""
-        title = (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
-        return bool(ABBREVIATION_TITLE.search(title))
+        return bool(ABBREVIATION_TITLE.search(self._title(n)))
+
+    def _glossary(self, n: int) -> bool:
+        """Whether the n-th document is a clause that defines terms (Definitions, Abbreviations, ...): a
+        "name: text" line elsewhere ("sl-PRS-Config: ...") is no glossary entry."""
+        return bool(GLOSSARY_TITLE.search(self._title(n)))
 
     def _header(self, n: int) -> str:
         """What the prompt shows above document n: its citation and title (a claim may name them)."""
@@ -515,7 +523,8 @@ class GroundingSession:
         # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
         defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
         if defining:  # the asked term's line is there: the entries of other terms around it answer nothing
-            ranked = [q for q in ranked if not defines_another(q[4], self.asked, self._listed(q[2]))]
+            ranked = [q for q in ranked if not (self._glossary(q[2])
+                                                and defines_another(q[4], self.asked, self._listed(q[2])))]
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
         return ranked
 
