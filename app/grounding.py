@@ -500,11 +500,9 @@ class GroundingSession:
         answer a yes/no question)."""
         quotable = []
         for sentence in self.sentences_of(n):
-            grams = ngrams(sentence, self.config.ngram)
-            if (not sentence.endswith(":") and len(set(grams)) == len(grams)
-                    and not FIGURE.search(strip_citations(sentence))
-                    and not (not strip_citations(sentence).rstrip().endswith(".")
-                             and self._echoes(terms(strip_citations(sentence))[0]))):
+            grams, text = ngrams(sentence, self.config.ngram), strip_citations(sentence)
+            if (not sentence.endswith(":") and len(set(grams)) == len(grams) and not FIGURE.search(text)
+                    and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
         return quotable
 
@@ -555,7 +553,7 @@ class GroundingSession:
             if sentence in quoted or ((chosen or quoted)
                                       and size + len(sentence) > self.config.extractive_chars):
                 continue
-            named = self._question_words() & set(terms(strip_citations(sentence))[0])
+            named = self._question_words() & set(terms(sentence)[0])  # terms() reads past the [n]
             if not (named or self._continues_lead(n, i)):
                 continue  # names nothing the question asks about: beside the lead it is off the subject
             grams = ngrams(sentence, self.config.ngram)

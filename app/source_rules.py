@@ -88,8 +88,7 @@ def clause_key(hit) -> tuple:
     """The clause a chunk belongs to: spec and clause number, whichever file (release) holds it, since an
     index with two versions of a spec returned the same clause of both as two sources; a chunk without a
     clause number is its own clause. Takes a hit or an index record."""
-    meta = getattr(hit, "metadata", None)
-    meta = hit if meta is None and isinstance(hit, dict) else (meta or {})  # an index record works too
+    meta = hit if isinstance(hit, dict) else (getattr(hit, "metadata", None) or {})
     clause = meta.get("clause")
     if not clause:
         return ("chunk", meta.get("chunk_id") or id(hit))

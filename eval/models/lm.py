@@ -19,7 +19,7 @@ from app.prompting import compact_passage
 from app.releases import without_release_tag
 from app.retrieval import Retriever
 from app.source_rules import choose_sources
-from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, defines_another, defining_lines
+from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, defining_lines, glossary_entry
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
@@ -215,7 +215,7 @@ def context_passages(retriever: Retriever, query: str, question: str | None, pas
         if lines:  # a glossary chunk's defining line comes first; the other terms' entries answer nothing
             listed = bool(ABBREVIATION_TITLE.search(hit.metadata.get("title") or ""))
             rest = "\n".join(line for line in hit.text.splitlines()
-                             if not defines(line, asked) and not defines_another(line, asked, listed))
+                             if not defines(line, asked) and not glossary_entry(line, listed))
             lead = "\n".join(lines)
             text = f"{lead}\n{compact_passage(rest, query, max(1, passage_chars - len(lead) - 1))}"
             text = text[:passage_chars]
