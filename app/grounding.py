@@ -188,6 +188,9 @@ def _hit_fields(hit) -> tuple[str, str | None, str]:
     return hit.text, meta.get("chunk_id"), getattr(hit, "citation", "")
 
 
+BOLD_LABEL = re.compile(r"\*\*[^*:]+\*\*")
+"""A line that is one bold name and nothing else: a term a spec lists as borrowed from another, a heading."""
+
 def only_points(sentence: str, question_terms: set[str]) -> bool:
     """A pointer to another clause or spec (app/reader.py POINTER) that adds at most two content words
     beyond the question's and the pointer's own: the fact is elsewhere. Not a glossary line ("Master node:
@@ -497,11 +500,13 @@ class GroundingSession:
         its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one), and no
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
-        answer a yes/no question)."""
+        answer a yes/no question), and no bold label (the same list's "**5GMM-CONNECTED mode**" led the
+        answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?")."""
         quotable = []
         for sentence in self.sentences_of(n):
             grams, text = ngrams(sentence, self.config.ngram), strip_citations(sentence)
             if (not sentence.endswith(":") and len(set(grams)) == len(grams) and not FIGURE.search(text)
+                    and not BOLD_LABEL.fullmatch(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
         return quotable

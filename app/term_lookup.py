@@ -104,7 +104,40 @@ def expands(line: str, abbreviation: str) -> bool:
         return False
     rest = line[len(abbreviation):]
     return ((rest[0].isspace() or rest[0].isupper() or rest[0].isdigit()) and len(rest.split()) >= 1
-            and len(line.split()) <= ABBREVIATION_WORDS and not line.endswith("."))
+            and len(line.split()) <= ABBREVIATION_WORDS and not line.endswith(".")
+            and not _longer_abbreviation(abbreviation, rest))
+
+
+def _longer_abbreviation(abbreviation: str, rest: str) -> bool:
+    """Whether an abbreviation line that starts with `abbreviation` (then `rest`) is the entry of a longer
+    abbreviation that begins with it: the word after it (glued or not) continues the name, and the words
+    after that spell the longer one ("IMS GWF IMS GateWay Function", "IMSI International Mobile Subscriber
+    Identity", "RACH Random Access CHannel") or their initials the next word ("IMS ALG Application Level
+    Gateway"). Not "IMS IP Multimedia Subsystem", "NGAPNG Application
+    Protocol" (a Markdown table's lost column break), "gNB NR Node B" or "PPW PRS Processing Window":
+    nothing there spells the longer name."""
+    words = rest.split()
+    if len(words) < 2 or any(c.islower() for c in words[0]):
+        return False  # the expansion starts at once ("HARQ Hybrid ARQ, ...")
+    expansion = " ".join(words[1:])
+    longer = abbreviation + words[0] if not rest[0].isspace() else f"{abbreviation} {words[0]}"
+    initials = "".join(w[0] for w in re.split(r"[\s\-/]+", expansion) if w and w[0].isalnum()).upper()
+    return _spells(longer, expansion) or (rest[0].isspace() and initials.startswith(words[0].upper()))
+
+
+def _spells(name: str, expansion: str) -> bool:
+    """Whether `expansion` spells the abbreviation `name`: its first letter starts the expansion and the
+    others follow in order ("RACH" in "Random Access CHannel", "L2R BOP" in "L2R Bit Orientated Protocol")."""
+    letters = [c for c in name.upper() if c.isalnum()]
+    text = "".join(c for c in expansion.upper() if c.isalnum())
+    if not letters or not text or letters[0] != text[0]:
+        return False
+    at = 1
+    for letter in letters[1:]:
+        at = text.find(letter, at) + 1
+        if not at:
+            return False
+    return True
 
 
 def entries_apart(text: str) -> str:

@@ -8,7 +8,14 @@ import random
 
 import pytest
 
-from app.grounding import GroundingConfig, GroundingSession, SupportScorer, split_sentences, strip_citations
+from app.grounding import (
+    BOLD_LABEL,
+    GroundingConfig,
+    GroundingSession,
+    SupportScorer,
+    split_sentences,
+    strip_citations,
+)
 from app.retrieval import Hit
 from eval.metrics.open_answers import has_loop
 
@@ -254,14 +261,17 @@ def test_the_model_reciting_its_instructions_is_neither_claim_nor_abstention(rrc
 
 
 
-def test_a_line_that_only_names_the_asked_term_is_never_quoted(shared_dir):
+@pytest.mark.parametrize(("question", "label"), [
+    ("What is N1 mode?", "**N1 mode**"),
+    ("What is the definition of 5GMM-IDLE mode over 3GPP access?", "**5GMM-CONNECTED mode**"),
+])
+def test_a_line_that_only_names_a_term_is_never_quoted(shared_dir, question: str, label: str):
     """TS 24.301 §3.1 lists the terms it borrows from TS 23.501 one bold line each ("**N1 mode**"): such a
-    line names the term a definition question asks about and says nothing of it."""
+    line names a term and says nothing of it, whether it is the asked term or a neighbour of it."""
     from app.readers import read_file
 
     chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / "24301-i50.docx")[0]
-    borrowed = next(c for c in chunks if c.metadata()["clause"] == "3.1" and "\n**N1 mode**\n" in c.text)
-    session = GroundingSession("What is N1 mode?", [Hit(text=borrowed.text, score=1.0,
-                                                       metadata=borrowed.metadata())])
+    borrowed = next(c for c in chunks if c.metadata()["clause"] == "3.1" and f"\n{label}\n" in c.text)
+    session = GroundingSession(question, [Hit(text=borrowed.text, score=1.0, metadata=borrowed.metadata())])
     shown = [strip_citations(session.lead()), *map(strip_citations, session.finish_pieces())]
-    assert shown and "**N1 mode**" not in shown, shown
+    assert shown and not any(BOLD_LABEL.fullmatch(s) for s in shown), shown

@@ -12,10 +12,18 @@ import pytest
 from app.grounding import GroundingConfig, GroundingSession
 from app.index_store import merged_abbreviations
 from app.indexer import update_index
+from app.readers import read_file
 from app.retrieval import Retriever
 from app.sentences import strip_citations
 from app.source_rules import choose_sources, never_answers
-from app.term_lookup import ABBREVIATION_TITLE, AskedTerm, asked_term, defines, defines_another
+from app.term_lookup import (
+    ABBREVIATION_TITLE,
+    AskedTerm,
+    asked_term,
+    defines,
+    defines_another,
+    defining_lines,
+)
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
          "rel19-md/37.340_Multi_Connectivity_j20.md", "rel19-md/38.300_NG-RAN_Overall_j20.md"]
@@ -140,6 +148,35 @@ def test_no_other_terms_entry_is_quoted_beside_the_defining_line(glossary_retrie
     if question == "What is roaming?":  # "The serving network could be a shared network ..." continues it
         assert quoted_from_glossaries >= 1
 
+
+
+def test_a_longer_abbreviation_is_not_the_asked_ones_line(shared_dir: Path):
+    """TS 32.240's Abbreviations clause lists "IMS GWF IMS GateWay Function", "IMS IP Multimedia Subsystem"
+    and "IMSI International Mobile Subscriber Identity" one after the other. All three were read as
+    expanding IMS, so "What does the abbreviation IMS stand for?" was answered with all three (the last one
+    shown as "IMS I International ..."). Only the second one expands IMS; the others expand the longer
+    names."""
+    chunks, _ = read_file(shared_dir / "data/corpus/3gpp/rel18-docx/32240-i50.docx")
+    glossary = next(c for c in chunks if c.clause == "3.3" and "IMS GWF" in c.text)
+    assert defining_lines(glossary.text, AskedTerm("abbreviation", "IMS")) == ["IMS IP Multimedia Subsystem"]
+    assert defining_lines(glossary.text, AskedTerm("abbreviation", "IMSI")) == [
+        "IMSI International Mobile Subscriber Identity"]
+    assert defining_lines(glossary.text, AskedTerm("abbreviation", "IMS GWF")) == [
+        "IMS GWF IMS GateWay Function"]
+    # the other entries of the clause are the other terms' lines, which an answer about IMS leaves out
+    listed = bool(ABBREVIATION_TITLE.search(glossary.title))
+    assert defines_another("IMSI International Mobile Subscriber Identity", AskedTerm("abbreviation", "IMS"),
+                           listed)
+
+
+def test_a_markdown_glossarys_glued_lines_still_expand(glossary_retriever: Retriever):
+    """The Markdown specs' Abbreviations tables lost their column break ("NGAPNG Application Protocol"):
+    an expansion glued to its abbreviation, starting with another abbreviation, is still its line."""
+    records = [r for r in glossary_retriever.records
+               if r.get("spec") in {"38.300", "37.340"} and ABBREVIATION_TITLE.search(r.get("title") or "")]
+    text = "\n".join(r["text"] for r in records)
+    assert set(defining_lines(text, AskedTerm("abbreviation", "NGAP"))) == {"NGAP NG Application Protocol"}
+    assert set(defining_lines(text, AskedTerm("abbreviation", "NR-DC"))) == {"NR-DC NR-NR Dual Connectivity"}
 
 
 def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retriever):
