@@ -191,6 +191,7 @@ def _hit_fields(hit) -> tuple[str, str | None, str]:
 BOLD_LABEL = re.compile(r"\*\*[^*:]+\*\*")
 """A line that is one bold name and nothing else: a term a spec lists as borrowed from another, a heading."""
 
+
 def only_points(sentence: str, question_terms: set[str]) -> bool:
     """A pointer to another clause or spec (app/reader.py POINTER) that adds at most two content words
     beyond the question's and the pointer's own: the fact is elsewhere. Not a glossary line ("Master node:

@@ -113,9 +113,8 @@ def _longer_abbreviation(abbreviation: str, rest: str) -> bool:
     abbreviation that begins with it: the word after it (glued or not) continues the name, and the words
     after that spell the longer one ("IMS GWF IMS GateWay Function", "IMSI International Mobile Subscriber
     Identity", "RACH Random Access CHannel") or their initials the next word ("IMS ALG Application Level
-    Gateway"). Not "IMS IP Multimedia Subsystem", "NGAPNG Application
-    Protocol" (a Markdown table's lost column break), "gNB NR Node B" or "PPW PRS Processing Window":
-    nothing there spells the longer name."""
+    Gateway"). Not "IMS IP Multimedia Subsystem", "NGAPNG Application Protocol" (a Markdown table's lost
+    column break), "gNB NR Node B" or "PPW PRS Processing Window": nothing there spells the longer name."""
     words = rest.split()
     if len(words) < 2 or any(c.islower() for c in words[0]):
         return False  # the expansion starts at once ("HARQ Hybrid ARQ, ...")
