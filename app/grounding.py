@@ -188,8 +188,15 @@ def _hit_fields(hit) -> tuple[str, str | None, str]:
     return hit.text, meta.get("chunk_id"), getattr(hit, "citation", "")
 
 
-BOLD_LABEL = re.compile(r"\*\*[^*:]+\*\*")
-"""A line that is one bold name and nothing else: a term a spec lists as borrowed from another, a heading."""
+NAME_LABEL = re.compile(r"\*{1,2}[^*:]+\*{1,2}")
+"""A line that is one bold or italic name and nothing else: a term a spec lists as borrowed from another, a
+heading, the message name above an ASN.1 definition ("*MasterInformationBlockSidelink*")."""
+ASN1_SYNTAX = re.compile(r"^\s*--\s|::=")
+"""ASN.1 in a spec's text (TS 38.331's message definitions): a comment or delimiter ("-- TAG-MIB-START") or a
+type assignment ("MasterInformationBlockSidelink ::= SEQUENCE {"). It names the message asked about and states
+nothing of it: "-- TAG-MASTERINFORMATIONBLOCKSIDELINK-STOP" led the answer to "What is the purpose of the
+MasterInformationBlockSidelink message?" above "The MasterInformationBlockSidelink includes the system
+information transmitted by a UE via SL-BCH."."""
 
 
 def only_points(sentence: str, question_terms: set[str]) -> bool:
@@ -501,13 +508,13 @@ class GroundingSession:
         its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one), and no
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
-        answer a yes/no question), and no bold label (the same list's "**5GMM-CONNECTED mode**" led the
-        answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?")."""
+        answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
+        the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?") and no ASN.1 syntax."""
         quotable = []
         for sentence in self.sentences_of(n):
             grams, text = ngrams(sentence, self.config.ngram), strip_citations(sentence)
             if (not sentence.endswith(":") and len(set(grams)) == len(grams) and not FIGURE.search(text)
-                    and not BOLD_LABEL.fullmatch(text)
+                    and not NAME_LABEL.fullmatch(text) and not ASN1_SYNTAX.search(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
         return quotable

@@ -9,7 +9,8 @@ import random
 import pytest
 
 from app.grounding import (
-    BOLD_LABEL,
+    ASN1_SYNTAX,
+    NAME_LABEL,
     GroundingConfig,
     GroundingSession,
     SupportScorer,
@@ -274,4 +275,20 @@ def test_a_line_that_only_names_a_term_is_never_quoted(shared_dir, question: str
     borrowed = next(c for c in chunks if c.metadata()["clause"] == "3.1" and f"\n{label}\n" in c.text)
     session = GroundingSession(question, [Hit(text=borrowed.text, score=1.0, metadata=borrowed.metadata())])
     shown = [strip_citations(session.lead()), *map(strip_citations, session.finish_pieces())]
-    assert shown and not any(BOLD_LABEL.fullmatch(s) for s in shown), shown
+    assert shown and not any(NAME_LABEL.fullmatch(s) for s in shown), shown
+
+
+def test_asn1_syntax_is_never_quoted(shared_dir):
+    """TS 38.331 §6.6.1 defines MasterInformationBlockSidelink in one sentence, then in ASN.1: "--
+    TAG-MASTERINFORMATIONBLOCKSIDELINK-STOP" led the answer (it names the message in one key term), and
+    "MasterInformationBlockSidelink ::= SEQUENCE {" was quoted after it. The defining sentence leads now."""
+    from app.readers import read_file
+
+    chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / "38331-i00.docx")[0]
+    message = next(c for c in chunks if "-- TAG-MASTERINFORMATIONBLOCKSIDELINK-STOP" in c.text)
+    session = GroundingSession("What is the purpose of the MasterInformationBlockSidelink message?",
+                               [Hit(text=message.text, score=1.0, metadata=message.metadata())])
+    lead = strip_citations(session.lead())
+    shown = [lead, *map(strip_citations, session.finish_pieces())]
+    assert "includes the system information transmitted by a UE via SL-BCH" in lead, shown
+    assert not any(ASN1_SYNTAX.search(s) or NAME_LABEL.fullmatch(s) for s in shown), shown
