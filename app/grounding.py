@@ -195,8 +195,8 @@ ASN1_SYNTAX = re.compile(r"^\s*--\s|::=")
 """ASN.1 in a spec's text (TS 38.331's message definitions): a comment or delimiter ("-- TAG-MIB-START") or a
 type assignment ("MasterInformationBlockSidelink ::= SEQUENCE {"). It names the message asked about and states
 nothing of it: "-- TAG-MASTERINFORMATIONBLOCKSIDELINK-STOP" led the answer to "What is the purpose of the
-MasterInformationBlockSidelink message?" above "The MasterInformationBlockSidelink includes the system
-information transmitted by a UE via SL-BCH."."""
+MasterInformationBlockSidelink message?", ahead of the clause's own sentence ("... includes the system
+information transmitted by a UE via SL-BCH")."""
 
 
 def only_points(sentence: str, question_terms: set[str]) -> bool:

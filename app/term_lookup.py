@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from telecomgpt.domain.tgpp_glossary import abbreviation_letters
+
 GLOSSARY_TITLE = re.compile(r"\b(?:definitions?|abbreviations?|terms|vocabulary)\b", re.I)
 """Titles of the clauses that define terms ("Terms and definitions", "Definitions", "Abbreviations")."""
 ABBREVIATION_TITLE = re.compile(r"\babbreviations?\b", re.I)
@@ -119,24 +121,18 @@ def _longer_abbreviation(abbreviation: str, rest: str) -> bool:
     if len(words) < 2 or any(c.islower() for c in words[0]):
         return False  # the expansion starts at once ("HARQ Hybrid ARQ, ...")
     expansion = " ".join(words[1:])
-    longer = abbreviation + words[0] if not rest[0].isspace() else f"{abbreviation} {words[0]}"
+    if not rest[0].isspace():  # glued: "IMSI International ..."
+        return _spells(abbreviation + words[0], expansion)
     initials = "".join(w[0] for w in re.split(r"[\s\-/]+", expansion) if w and w[0].isalnum()).upper()
-    return _spells(longer, expansion) or (rest[0].isspace() and initials.startswith(words[0].upper()))
+    return _spells(f"{abbreviation} {words[0]}", expansion) or initials.startswith(words[0].upper())
 
 
 def _spells(name: str, expansion: str) -> bool:
     """Whether `expansion` spells the abbreviation `name`: its first letter starts the expansion and the
     others follow in order ("RACH" in "Random Access CHannel", "L2R BOP" in "L2R Bit Orientated Protocol")."""
-    letters = [c for c in name.upper() if c.isalnum()]
-    text = "".join(c for c in expansion.upper() if c.isalnum())
-    if not letters or not text or letters[0] != text[0]:
-        return False
-    at = 1
-    for letter in letters[1:]:
-        at = text.find(letter, at) + 1
-        if not at:
-            return False
-    return True
+    letters, text = abbreviation_letters(name), abbreviation_letters(expansion)
+    rest = iter(text[1:])
+    return bool(letters and text) and letters[0] == text[0] and all(c in rest for c in letters[1:])
 
 
 def entries_apart(text: str) -> str:

@@ -11,7 +11,9 @@ _GLUED_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/]+[A-Z][a-z]")
 _SKIP_PREFIXES = ("For the purposes", "NOTE", "|", "#")
 
 
-def _letters(text: str) -> str:
+def abbreviation_letters(text: str) -> str:
+    """The letters and digits of an abbreviation or expansion, upper case ("L2R BOP" -> "L2RBOP"): what
+    an abbreviation and the expansion that spells it are compared by."""
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
@@ -37,7 +39,7 @@ def _split_glued(line: str) -> tuple[str, str]:
         if not expansion[:1].isupper() and not expansion[:1].isdigit():
             continue
         initials = "".join(w if w.isupper() else w[:1] for w in re.findall(r"[A-Za-z0-9]+", expansion))
-        letters = _letters(abbrev)
+        letters = abbreviation_letters(abbrev)
         score = 2 * _lcs(letters, initials.upper()) - len(letters) + (0.5 if expansion[1:2].islower() else 0)
         score -= 0.5 * abbrev.count(" ")
         if score > best_score:
