@@ -60,7 +60,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from app.prompting import abstains, echoes_instructions
+from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, POINTER, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import sanitize
@@ -84,6 +84,7 @@ from app.term_lookup import (
     defines_another,
     entries_apart,
     line_terms,
+    names,
     spaced,
 )
 
@@ -360,7 +361,11 @@ class GroundingSession:
                                     reason="too_little_supported")
                             for c in self._held)
         self._held = []
-        return [p for p in [*pieces, *self._extractive()] if p]
+        quotes = [p for p in [*pieces, *self._extractive()] if p]
+        if not self.shown:  # nothing checked, nothing worth quoting: say so rather than show an empty answer
+            self.abstained = True
+            return [self._show(Checked(NOT_IN_SOURCES, [], 0.0, True, origin="abstention"))]
+        return quotes
 
     def check_all(self, text: str, truncated: bool = False) -> str:
         """The whole checked answer of a finished generation."""
@@ -533,11 +538,22 @@ class GroundingSession:
         # the glossary line of the term asked about ("What is X?", "What does X stand for?") is the answer
         # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
         defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
-        if defining:  # the asked term's line is there: the entries of other terms around it answer nothing
-            ranked = [q for q in ranked if not (self._glossary(q[2])
-                                                and defines_another(q[4], self.asked, self._listed(q[2])))]
+        if self.asked:  # the entries of other terms answer nothing (see `_answers_nothing`)
+            ranked = [q for q in ranked if not self._answers_nothing(q[2], q[4], bool(defining))]
+        if self.asked and self.asked.kind == "abbreviation":  # only a sentence naming it can expand it
+            ranked = [q for q in ranked if q[4] in defining or names(q[4], self.asked)]
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
         return ranked
+
+    def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:
+        """Whether a glossary line of source n is another term's entry that cannot answer what the asked
+        term means: beside the asked term's own line (`defined`), any other entry ("What is a Node B?" shown
+        "**Network termination:** ..."); where no source has that line, an entry that does not even name the
+        term (the starter index has no IMS line, and "What does the abbreviation IMS stand for?" was led by
+        "5QI: 5G QoS Identifier"). An entry naming it may still say what it belongs to ("P-CSCF ... of the
+        IMS")."""
+        return (self._glossary(n) and defines_another(sentence, self.asked, self._listed(n))
+                and (defined or not names(sentence, self.asked)))
 
     def _sense(self, n: int, sentence: str) -> int:
         """How many of a glossary line's words the other sources use: of two lines expanding one

@@ -21,6 +21,7 @@ sentence in microseconds after the cosine the assistant already computes.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -116,6 +117,7 @@ class Reader:
         return reader
 
 
+log = logging.getLogger(__name__)
 _LOADED: dict[Path, tuple[float, Reader]] = {}
 _LOCK = threading.Lock()
 
@@ -131,10 +133,25 @@ def reader_path() -> Path:
 
 
 def default_reader() -> Reader | None:
-    """The reader the user trained (the cache's, reloaded when retrained), else the shipped one."""
+    """The reader the user trained (the cache's, reloaded when retrained), else the shipped one. A cached
+    reader of another version (its features are not this one's) is passed over with a warning, so an upgrade
+    never stops the assistant: `telecomgpt train reader` makes a new one."""
     file = reader_path() / "reader.json"
-    if not file.is_file():
-        file = SHIPPED
+    if file.is_file():
+        try:
+            return _load(file)
+        except UserError as exc:
+            if file not in _PASSED_OVER:
+                _PASSED_OVER.add(file)
+                log.warning("%s; using the shipped reader", exc)
+    return _load(SHIPPED)
+
+
+_PASSED_OVER: set[Path] = set()
+
+
+def _load(file: Path) -> Reader | None:
+    """`Reader.load(file)`, kept while the file is unchanged."""
     try:
         stamp = file.stat().st_mtime
     except OSError:

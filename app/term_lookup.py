@@ -184,6 +184,18 @@ def defines_another(line: str, asked: AskedTerm, listed: bool = False) -> bool:
     return glossary_entry(line, listed) and not defines(line, asked)
 
 
+_LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
+
+
+def names(line: str, asked: AskedTerm) -> bool:
+    """Whether `line` names the asked term, or one of its words, as a word of its own ("NSSAI" in "S-NSSAI
+    Single Network Slice Selection Assistance Information", "Base Station Controller" in its entry for "What
+    is the role of a Base Station Controller?", whose term the question's form reads whole)."""
+    text = normalize_term(line)
+    words = set(re.findall(r"\w+", text)) | set(re.findall(r"[\w\-]+", text))  # "NSSAI" and "NR-DC"
+    return any((set(key.split()) - _LINKING_WORDS) & words for key in _keys(asked))
+
+
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:
     """The lines of a glossary chunk's `text` that define the asked term, spaced where a Markdown table lost
     its column break ("AMFAccess and ..." -> "AMF Access and ..."); none when no line does."""

@@ -3,12 +3,13 @@ clauses where the order before it (cosine + word overlap, informative sentences 
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
 from app.grounding import order_sentences
-from app.reader import SHIPPED, Reader, default_reader
+from app.reader import FEATURES, SHIPPED, Reader, default_reader, reader_path
 from app.readers import read_file
 from app.support import embed_texts
 from finetune.data.reader_pairs import chunk_sentences, read_groups
@@ -55,12 +56,21 @@ def test_the_reader_ranks_answering_sentences_first_more_often_than_the_order_be
     assert top1["reader"] >= 0.8 and top1["reader"] >= top1["before"] + 0.1, top1
 
 
-def test_shipped_weights_load_and_a_broken_file_is_a_one_line_error(tmp_path):
-    assert default_reader() is not None and Reader.load(SHIPPED).weights.shape == (12,)
+def test_shipped_weights_load_and_a_broken_file_is_a_one_line_error(tmp_path, monkeypatch, caplog):
+    assert default_reader() is not None and Reader.load(SHIPPED).weights.shape == (len(FEATURES),)
     broken = tmp_path / "reader.json"
     broken.write_text('{"features": ["cosine"], "weights": [1]}')
     with pytest.raises(UserError, match="not a reader trained by"):
         Reader.load(broken)
+    # a reader the user trained with an older version (other features) does not stop the assistant
+    older = tmp_path / "home" / "reader" / "reader.json"
+    older.parent.mkdir(parents=True)
+    shipped = json.loads(SHIPPED.read_text())
+    older.write_text(json.dumps({**shipped, "features": shipped["features"][:-1]}))
+    monkeypatch.setenv("TELECOMGPT_HOME", str(tmp_path / "home"))
+    assert reader_path() == older.parent
+    assert default_reader().weights.tolist() == shipped["weights"]
+    assert "not a reader trained by" in caplog.text
 
 
 def test_a_bare_pointer_waits_behind_the_sentence_that_states_the_fact(shared_dir):

@@ -17,6 +17,7 @@ from app.grounding import (
     split_sentences,
     strip_citations,
 )
+from app.prompting import NOT_IN_SOURCES
 from app.retrieval import Hit
 from eval.metrics.open_answers import has_loop
 
@@ -219,6 +220,33 @@ def test_a_glossary_ranked_first_does_not_become_the_lead_when_the_next_clause_a
     assert alone.lead().endswith("[1]") and alone.shown[0].evidence.chunk_id == glossary["chunk_id"]
 
 
+@pytest.mark.parametrize("question, answer", [
+    ("What does the abbreviation IMS stand for?", None),  # the starter glossary has no IMS line
+    ("What does QFI stand for?", "- **QFI**: QoS Flow Identifier"),
+    ("What is the role of the AMF?", "- **AMF**: Access and Mobility Management Function"),
+])
+def test_an_abbreviation_question_is_never_answered_by_another_terms_entry(starter_retriever, question,
+                                                                           answer):
+    """The starter glossary lists 5QI, AMF, ARQ, ... but not IMS: "What does the abbreviation IMS stand for?"
+    was led by "- **5QI**: 5G QoS Identifier" and went on with AMF and ARQ. Nothing there expands IMS, so
+    nothing is quoted as if it did, and an answer with nothing left to show says that the sources do not say,
+    rather than being empty. The asked term's own line still leads where it is there, and an entry naming a
+    word of the question's term ("the role of the AMF") is no other term's."""
+    glossary = next(r for r in starter_retriever.records
+                    if r.get("spec") == "21.905" and "**5QI**" in r["text"])
+    clause = next(r for r in starter_retriever.records if r.get("spec") == "23.501"
+                  and r.get("clause") == "4.2.3")
+    hits = [Hit(text=r["text"], score=1.0, metadata=r) for r in (glossary, clause)]
+    session = GroundingSession(question, hits)
+    lead = session.lead()
+    session.check_all("It stands for Internet Media Service.")  # unsupported: the answer falls back to quotes
+    quotes = [strip_citations(c.text).strip() for c in session.shown]
+    if answer is None:  # no entry of 5QI, AMF, ...: the answer says the sources do not hold it
+        assert not lead and quotes == [NOT_IN_SOURCES] and session.result()["abstained"], quotes
+    else:
+        assert strip_citations(lead).strip() == answer, lead
+
+
 def test_lead_never_quotes_a_sentence_that_repeats_itself():
     """A spec sentence that repeats one of its own 8-grams would show as a loop: the lead takes the next
     one."""
@@ -239,8 +267,6 @@ def test_an_abstention_is_shown_as_such_and_no_quotes_follow_it(rrc_hits):
     # the reading adapter is trained to say NOT_IN_SOURCES when its documents do not answer: that sentence is
     # no claim about the specs, so it is shown (not dropped as unsupported), and the answer does not fall back
     # to quoting clauses it just said do not answer
-    from app.prompting import NOT_IN_SOURCES
-
     session = GroundingSession("Which cipher does the UE use for MBS broadcast in NR?", rrc_hits)
     shown = session.check_all(NOT_IN_SOURCES)
     result = session.result()
