@@ -69,6 +69,7 @@ from app.sentences import (
     LABEL,
     LIST_MARK,
     META,
+    TABLE_RULE,
     citations_of,
     ngrams,
     split_sentences,
@@ -281,7 +282,7 @@ class GroundingSession:
             listed = self._listed(n)
             if listed:
                 text = entries_apart(text)
-            sentences = [s for s in split_sentences(text, soft_wraps=True)
+            sentences = [s.strip("| ") for s in split_sentences(text, soft_wraps=True)  # a table row's edges
                          if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
             if listed and self.asked:
                 sentences = [spaced(s, self.asked.term) for s in sentences]
@@ -514,12 +515,14 @@ class GroundingSession:
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
         answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
-        the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?") and no ASN.1 syntax."""
+        the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?"), no ASN.1 syntax and
+        no table header (a row with the "| --- |" rule under it: column names, no fact)."""
         quotable = []
         for sentence in self.sentences_of(n):
             grams, text = ngrams(sentence, self.config.ngram), strip_citations(sentence)
             if (not sentence.endswith(":") and len(set(grams)) == len(grams) and not FIGURE.search(text)
                     and not NAME_LABEL.fullmatch(text) and not ASN1_SYNTAX.search(text)
+                    and not TABLE_RULE.search(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
         return quotable

@@ -63,6 +63,12 @@ UNIT_CHARS = 450
 most 650 characters); a longer one is cut at its nested steps (app/procedure_text.py)."""
 
 
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+"""A Markdown table row, as the readers write the specs' tables ("| C-RNTI | unique UE identification |")."""
+TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*(?:\||$)")
+"""The rule under a Markdown table's header ("| --- | --- |")."""
+
+
 def _soft_parts(text: str) -> list[str]:
     """Paragraphs of stored text, and within them one part per list item or procedure step: a line that
     starts one begins a new part; any other line wraps onto the part before it, unless that part ended a
@@ -74,7 +80,11 @@ def _soft_parts(text: str) -> list[str]:
             if not line.strip():
                 continue
             ends = current and is_marked(current[0]) and re.search(r"[.;:]\s*$", current[-1])
-            if current and (is_marked(line) or ends):
+            # a table row is a part of its own, its header with the "| --- |" rule under it: run together,
+            # they read as one sentence ("| WLAN-NameList field descriptions | | --- | | WLAN-Name If ...")
+            row = not TABLE_RULE.search(line) and (TABLE_ROW.match(line)
+                                                   or (current and TABLE_ROW.match(current[-1])))
+            if current and (is_marked(line) or ends or row):
                 parts.append("\n".join(current))
                 current = []
             current.append(line)

@@ -44,6 +44,9 @@ COVER_PAGE = re.compile(r"The present document has been developed within the 3rd
                         r"Project|^\W*3GPP\s+T[SR]\s+\d{2}\.\d{3}\s+V\d+\.\d+\.\d+", re.I | re.M)
 """A spec's cover page (title block, "3GPP TS 23.502 V19.7.0 (2026-03)", the 3GPP disclaimer): text before
 clause 1, with no clause number, that names the spec and its release and answers nothing else."""
+CHANGE_ROW = re.compile(r"^\s*\|\s*\d{4}[-.]\d{2}\s*\|")
+"""A row of a spec's change history table ("| 2017.06 | RAN2 98 | R2-1706204 | ... | 0.4.0 |"), which the
+Markdown specs carry at the end of their last annex, under that annex's clause number."""
 MOSTLY = 0.6
 """Share of a chunk's lines that must be reference, caption or contents lines for the chunk to be one."""
 
@@ -54,8 +57,8 @@ def _lines(text: str) -> list[str]:
 
 def never_answers(hit) -> str | None:
     """Why a retrieved chunk cannot answer a question (None when it may): "references", "foreword",
-    "contents", "change history", "void" (by its clause title), or by its text "cover page", "reference
-    list", "captions only", "contents list", "void"."""
+    "contents", "change history", "void" (by its clause title), or by its text "cover page", "change
+    history" (mostly its table's rows), "reference list", "captions only", "contents list", "void"."""
     meta = getattr(hit, "metadata", {}) or {}
     title = (meta.get("title") or "").strip()
     if NO_ANSWER_TITLES.search(title):
@@ -65,6 +68,9 @@ def never_answers(hit) -> str | None:
         return "void"
     if not meta.get("clause") and COVER_PAGE.search(text):
         return "cover page"
+    rows = [line for line in text.splitlines() if line.strip().startswith("|")]
+    if len(rows) >= 2 and sum(bool(CHANGE_ROW.match(row)) for row in rows) >= MOSTLY * len(rows):
+        return "change history"
     lines = _lines(text)
     if not lines:
         return None  # a table alone may answer ("which channels are ...")

@@ -318,3 +318,18 @@ def test_asn1_syntax_is_never_quoted(shared_dir):
     shown = [lead, *map(strip_citations, session.finish_pieces())]
     assert "includes the system information transmitted by a UE via SL-BCH" in lead, shown
     assert not any(ASN1_SYNTAX.search(s) or NAME_LABEL.fullmatch(s) for s in shown), shown
+
+
+def test_a_table_header_is_never_quoted_and_its_rows_are_sentences_of_their_own(shared_dir):
+    """Run together, TS 38.331's "| WLAN-NameList field descriptions |", the "| --- |" rule and the row
+    under it were one sentence, quoted whole after the row's last sentence. Each row is its own now: the
+    header is never quoted and the row's first sentence, the answer, leads."""
+    from app.readers import read_file
+
+    chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / "38331-i00.docx")[0]
+    table = next(c for c in chunks if "| WLAN-NameList field descriptions |" in c.text)
+    session = GroundingSession("What does the WLAN-NameList field indicate?",
+                               [Hit(text=table.text, score=1.0, metadata=table.metadata())])
+    shown = [strip_citations(session.lead()), *map(strip_citations, session.finish_pieces())]
+    assert shown[0].startswith("WLAN-Name If configured, the UE only performs WLAN measurements"), shown
+    assert not any("field descriptions" in s or "---" in s or s.startswith("|") for s in shown), shown

@@ -97,6 +97,16 @@ def test_reference_lists_captions_and_void_never_answer_but_clauses_do(chunks: d
     assert sum(never_answers(h) is not None for h in mac) < 0.06 * len(mac)
 
 
+def test_a_change_history_under_the_last_annex_never_answers(chunks: dict[str, list]):
+    """TS 38.300's Markdown carries its change history after Annex B.4, so its chunks have that clause's
+    number and title; "| 2017.06 | RAN2 98 | R2-1706204 | ... RLC mode for SRB0 ..." was quoted for
+    "Which RLC mode is used for SRB0 ...?". The annex's own text still answers."""
+    annex = [h for h in _hits(chunks[NGRAN]) if h.metadata["clause"] == "B.4"]
+    history = [h for h in annex if "| 2017.06 | RAN2 98 |" in h.text]
+    assert history and all(never_answers(h) == "change history" for h in history)
+    assert any(never_answers(h) is None and "|" not in h.text for h in annex)
+
+
 def test_one_source_per_clause_unless_the_budget_is_left_unused(mac_retriever: Retriever):
     hits = mac_retriever.search("How does DRX work in NR MAC?", k=8)
     keys = [clause_key(h) for h in hits if never_answers(h) is None]
