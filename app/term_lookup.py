@@ -45,6 +45,10 @@ _ASKS = (
                                 r"(?:the\s+)?(?:abbreviation\s+|acronym\s+)?[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)"
                                 r"[\"'\u201d]?(?:\s+(?:in|within)\b.*)?\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*what\s+does\s+{_ARTICLE}(?P<term>.+?)\s+mean{_TAIL}\s*\??\s*$", re.I)),
+    # "What is the role of X?" asks what X does: X's definition line says it ("**Home Environment:**
+    # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
+    ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+the\s+(?:purpose|role)s?\s+of\s+{_ARTICLE}(?P<term>.+?)"
+                        rf"{_TAIL}\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
                               re.I)),
@@ -58,7 +62,8 @@ _PARENTHESIS = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
 
 @dataclass(frozen=True)
 class AskedTerm:
-    """What a question asks to be defined: `kind` "definition" or "abbreviation", and the term as typed."""
+    """What a question asks to be defined: `kind` "definition", "role" ("What is the role of X?") or
+    "abbreviation", and the term as typed."""
 
     kind: str
     term: str
@@ -159,8 +164,21 @@ def _keys(asked: AskedTerm) -> set[str]:
 
 
 def defines(sentence: str, asked: AskedTerm) -> bool:
-    """Whether `sentence` is the glossary line defining (or expanding) the asked term."""
+    """Whether `sentence` is the glossary line defining (or expanding) the asked term; for a question about
+    its role, only a definition line that says more than the name ("AMF Access and Mobility Management
+    Function" says nothing of what the AMF does)."""
+    if asked.kind == "role":
+        return bool(_keys(asked) & set(line_terms(sentence))) and not _only_expands(sentence, asked.term)
     return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
+
+
+def _only_expands(line: str, term: str) -> bool:
+    """Whether a definition line's text is only the term's expansion ("- **AMF**: Access and Mobility
+    Management Function", as a note's glossary writes abbreviations): short, no full stop, spelling it."""
+    match = _DEFINITION_LINE.match(line)
+    body = line[match.start("body"):].strip() if match else ""
+    return (bool(body) and len(body.split()) <= ABBREVIATION_WORDS and not body.endswith(".")
+            and _spells(term, body))
 
 
 _NOT_AN_ENTRY = re.compile(r"^\s*(?:[-*\u2022]\s+)?\*{0,2}(?:NOTE|EXAMPLE|Editor'?s\s+note)\b", re.I)
@@ -236,7 +254,8 @@ class Glossary:
         """Rows of the chunks whose line defines the asked term. "What is X?" of an abbreviation no
         definition line defines reads its expansion ("What is HARQ?")."""
         found: list[int] = []
-        kinds = ("abbreviation",) if asked.kind == "abbreviation" else ("definition", "abbreviation")
+        kinds = {"abbreviation": ("abbreviation",), "role": ("definition",)}.get(asked.kind,
+                                                                               ("definition", "abbreviation"))
         for kind in kinds:
             for key in _keys(asked):
                 found += [r for r in self.rows.get((kind, key), []) if r not in found]

@@ -48,6 +48,8 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("what does the acronym URSP stand for", AskedTerm("abbreviation", "URSP")),
     ("What is the full form of UPF?", AskedTerm("abbreviation", "UPF")),
     ("What is the expansion of 'SCG' in MR-DC?", AskedTerm("abbreviation", "SCG")),
+    ("What is the role of the home environment in charging?", AskedTerm("role", "home environment")),
+    ("What is the purpose of the SMF?", AskedTerm("role", "SMF")),
     ("What does the AMF do?", None),
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
@@ -74,6 +76,25 @@ def test_the_defining_line_leads_the_answer(glossary_retriever: Retriever):
     lead = strip_citations(session.lead())
     assert lead.startswith("PSCell:") and "secondary cell group" in lead, lead
     assert defines(lead, asked_term(question))
+
+
+def test_a_role_question_is_led_by_the_definition_line_never_by_an_expansion(glossary_retriever: Retriever):
+    """ "What is the role of X?" was read as a question about the term "role of X", which no line defines;
+    X's definition line says what it does. An expansion does not ("SMF Session Management Function" for the
+    SMF's role): it neither defines X for the lookup nor leads."""
+    question = "What is the role of the home environment?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("**Home Environment:** responsible for overall provision"), lead
+    smf = asked_term("What is the purpose of the SMF?")
+    assert not defines("SMF Session Management Function", smf)
+    assert not defines("- **SMF**: Session Management Function", smf)  # a note's glossary writes it so
+    assert defines("- **SMF**: Session Management Function", asked_term("What is the SMF?"))
+    assert defines("SMF Session Management Function", asked_term("What is the SMF?"))
+    question = "What is the purpose of the SMF?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert not lead.startswith("SMF Session Management Function"), lead
 
 
 def test_an_abbreviation_expands_to_the_sense_the_specs_use(glossary_retriever: Retriever):
