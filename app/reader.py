@@ -119,6 +119,8 @@ class Reader:
 
 log = logging.getLogger(__name__)
 _LOADED: dict[Path, tuple[float, Reader]] = {}
+_PASSED_OVER: set[Path] = set()
+"""Cached readers of another version already warned about (one warning per file, not per answer)."""
 _LOCK = threading.Lock()
 
 
@@ -145,9 +147,6 @@ def default_reader() -> Reader | None:
                 _PASSED_OVER.add(file)
                 log.warning("%s; using the shipped reader", exc)
     return _load(SHIPPED)
-
-
-_PASSED_OVER: set[Path] = set()
 
 
 def _load(file: Path) -> Reader | None:

@@ -207,8 +207,8 @@ _LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "t
 
 def names(line: str, asked: AskedTerm) -> bool:
     """Whether `line` names the asked term, or one of its words, as a word of its own ("NSSAI" in "S-NSSAI
-    Single Network Slice Selection Assistance Information", "Base Station Controller" in its entry for "What
-    is the role of a Base Station Controller?", whose term the question's form reads whole)."""
+    Single Network Slice Selection Assistance Information"; "**Handover:** ..." for "What is the definition
+    of an Intra PLMN handover?", a term no line defines)."""
     text = normalize_term(line)
     words = set(re.findall(r"\w+", text)) | set(re.findall(r"[\w\-]+", text))  # "NSSAI" and "NR-DC"
     return any((set(key.split()) - _LINKING_WORDS) & words for key in _keys(asked))
