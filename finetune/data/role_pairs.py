@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 from app.role_check import NEGATIONS, NUMBER_WORDS, REFERENCE
-from app.sentences import split_sentences, terms
+from app.sentences import TABLE_ROW, split_sentences, terms
 from telecomgpt.domain.tgpp import read_spec
 
 CHANGEABLE = {word: value for word, value in NUMBER_WORDS.items() if word != "one"}
@@ -47,7 +48,8 @@ def sentences_of(path: Path, max_chars: int = 400) -> list[str]:
     _, clauses = read_spec(path)
     out = []
     for clause in clauses:
-        for sentence in split_sentences(clause.text, soft_wraps=True):
+        prose = "\n".join(line for line in clause.text.splitlines() if not TABLE_ROW.match(line))
+        for sentence in split_sentences(prose, soft_wraps=True):
             sentence = _NOTE.sub("", sentence)
             if (len(sentence) <= max_chars and "|" not in sentence and not sentence.startswith(("#", "-"))
                     and not re.match(r"^\d>", sentence) and len(terms(sentence)[0]) >= 6
@@ -125,7 +127,14 @@ def swap_roles(sentence: str, rng: random.Random) -> str | None:
     if s1 == 0 and not _is_name(new1):  # a sentence's first word keeps its capital
         new1, new2 = new1[0].upper() + new1[1:], new2 if _is_name(new2) else new2[0].lower() + new2[1:]
     swapped = sentence[:s1] + new1 + sentence[e1:s2] + new2 + sentence[e2:]
-    return swapped if terms(swapped)[0] != terms(sentence)[0] else None
+    if terms(swapped)[0] == terms(sentence)[0] or _number_blind(swapped) != _number_blind(sentence):
+        return None  # nothing moved, or the inflection made a new word ("the left-most bits" -> "left-mosts")
+    return swapped
+
+
+def _number_blind(text: str) -> Counter:
+    """The content words of `text`, singular and plural as one: a swap must keep them all."""
+    return Counter(t[:-1] if t.endswith("s") and len(t) > 3 else t for t in terms(text)[0])
 
 
 def _pairs(spans: list) -> list:
