@@ -202,6 +202,9 @@ def defines_another(line: str, asked: AskedTerm, listed: bool = False) -> bool:
     return glossary_entry(line, listed) and not defines(line, asked)
 
 
+_LOOKED_UP = {"abbreviation": ("abbreviation",), "role": ("definition",)}
+"""The glossary lines each kind of question reads, in order (a definition question falls back to the
+abbreviation's expansion; a role question never does, see `defines`)."""
 _LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
 
 
@@ -254,9 +257,7 @@ class Glossary:
         """Rows of the chunks whose line defines the asked term. "What is X?" of an abbreviation no
         definition line defines reads its expansion ("What is HARQ?")."""
         found: list[int] = []
-        kinds = {"abbreviation": ("abbreviation",), "role": ("definition",)}.get(asked.kind,
-                                                                               ("definition", "abbreviation"))
-        for kind in kinds:
+        for kind in _LOOKED_UP.get(asked.kind, ("definition", "abbreviation")):
             for key in _keys(asked):
                 found += [r for r in self.rows.get((kind, key), []) if r not in found]
             if found:
