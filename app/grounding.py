@@ -75,6 +75,7 @@ from app.sentences import (
     split_sentences,
     strip_citations,
     terms,
+    without_repeats,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 from app.term_lookup import (
@@ -121,7 +122,8 @@ class GroundingConfig:
     two clauses showed the fact for 36 of the answer benchmark's 59 dev questions against 31 for the top
     clause alone (33 for the top three; docs/benchmarks.md). Without it, the first clause, and the next only
     while fewer than two sentences are available (cosine + overlap picked worse leads from a pool, e.g.
-    RRCRelease for "How does a UE resume from RRC_INACTIVE?")."""
+    RRCRelease for "How does a UE resume from RRC_INACTIVE?"). Past them, the next source is read only while
+    these have nothing quotable (see `GroundingSession._quotes`)."""
     informative_terms: int = 4
     """A quote that names fewer content words than this beyond the question's ("An NR UE is always in one
     of three RRC states") introduces the topic without answering; quotes with more rank first. Fixed a
@@ -498,9 +500,12 @@ class GroundingSession:
         if self._ranked is None:
             reader = self._reader()
             chunks: list[int] = []
-            for n in range(1, min(self.config.extractive_chunks, len(self.hits)) + 1):
-                # without a reader, the top clause alone unless too little (see extractive_chunks)
-                if reader is None and sum(len(self._quotable(c)) for c in chunks) >= 2:
+            for n in range(1, len(self.hits) + 1):
+                quotable = sum(len(self._quotable(c)) for c in chunks)
+                # without a reader, the top clause alone unless too little (see extractive_chunks); past
+                # them, the next source only while nothing is quotable (a procedure that repeats its own
+                # conditions is not; "What is PREAMBLE_TRANSMISSION_COUNTER?" then had no answer at all)
+                if (reader is None and quotable >= 2) or (n > self.config.extractive_chunks and quotable):
                     break
                 chunks.append(n)
             self._ranked = self._rank(chunks)
@@ -511,7 +516,8 @@ class GroundingSession:
 
     def _quotable(self, n: int) -> list[str]:
         """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), none that repeats one of
-        its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one), and no
+        its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one; of a list
+        unit, the prefix before the repeat: `without_repeats`), and no
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
         answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
@@ -519,8 +525,11 @@ class GroundingSession:
         no table header (a row with the "| --- |" rule under it: column names, no fact)."""
         quotable = []
         for sentence in self.sentences_of(n):
-            grams, text = ngrams(sentence, self.config.ngram), strip_citations(sentence)
-            if (not sentence.endswith(":") and len(set(grams)) == len(grams) and not FIGURE.search(text)
+            grams = ngrams(sentence, self.config.ngram)
+            if len(set(grams)) < len(grams):  # a list's items repeat phrases: the prefix before the repeat
+                sentence = without_repeats(sentence, self.config.ngram) or ""
+            text = strip_citations(sentence)
+            if (sentence and not sentence.endswith(":") and not FIGURE.search(text)
                     and not NAME_LABEL.fullmatch(text) and not ASN1_SYNTAX.search(text)
                     and not TABLE_RULE.search(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
@@ -594,5 +603,6 @@ class GroundingSession:
             seen.update(grams)
             chosen.append((n, i, sentence))
             size += len(sentence)
-        chosen.sort()  # reading order: by source, then within it
+        # reading order (by source, then within it), after the asked term's defining line if one is quoted
+        chosen.sort(key=lambda c: (not (self.asked and defines(c[2], self.asked)), c[0], c[1]))
         return [self._quote(n, sentence, "extractive") for n, _, sentence in chosen]

@@ -135,6 +135,40 @@ def ngrams(sentence: str, n: int) -> list[tuple[str, ...]]:
     return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
 
 
+_ITEM_START = re.compile(r"(?<=[;:.,])\s+(?=[-\u2022]\s?\w)")
+"""Where a list item begins in a unit joined onto one line ("... following: -Selecting ...; -Determining")."""
+
+
+def without_repeats(sentence: str, n: int) -> str | None:
+    """The longest prefix of a list unit (a stem ending in ":" and its items, joined by `split_sentences`)
+    that ends with a whole item and repeats none of its own n-grams; None when `sentence` is no such unit or
+    even its stem and first item repeat one.
+
+    Parallel items repeat phrases ("-Determining the Allowed NSSAI and, if needed, the mapping to the
+    Subscribed S-NSSAIs; -Determining the Configured NSSAI and, if needed, the mapping to ..."), and a quote
+    repeating an 8-gram reads as a loop, so the whole unit is never quoted; without its prefix the answer lost
+    "The Network Slice Selection Function (NSSF) supports the following functionality: -Selecting the set of
+    Network Slice instances serving the UE;" too. Procedure steps are not cut: a condition would lose its
+    actions (app/procedure_text.py)."""
+    starts = [m.start() for m in _ITEM_START.finditer(sentence)]
+    if not starts or not sentence[:starts[0]].rstrip().endswith(":"):
+        return None
+    words = list(re.finditer(r"\w+", sentence.lower()))
+    seen: set[tuple[str, ...]] = set()
+    limit = len(sentence)
+    for i in range(len(words) - n + 1):
+        gram = tuple(w.group() for w in words[i:i + n])
+        if gram in seen:
+            limit = words[i + n - 1].start()  # the prefix may end just before this gram's last word
+            break
+        seen.add(gram)
+    cuts = [c for c in starts[1:] if c <= limit] + ([len(sentence)] if limit == len(sentence) else [])
+    if not cuts:
+        return None
+    prefix = sentence[:cuts[-1]].rstrip()
+    return prefix if prefix.endswith((";", ".")) else None
+
+
 # ---------------------------------------------------------------------------------------------- terms
 
 STOPWORDS = frozenset("""

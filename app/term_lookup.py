@@ -49,14 +49,25 @@ _ASKS = (
     # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+the\s+(?:purpose|role)s?\s+of\s+{_ARTICLE}(?P<term>.+?)"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
+    ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+used\s+for{_TAIL}\s*\??\s*$",
+                        re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
                               re.I)),
 )
-_DEFINITION_LINE = re.compile(r"^\s*(?:[-*\u2022]\s+)?\*{0,2}(?P<term>[^:*\n]{1,80}?)\s*"
+_DEFINITION_LINE = re.compile(r"^\s*(?:[-*\u2022]\s*)?\*{0,2}(?P<term>[^:*\n]{1,80}?)\s*"
                               r"(?::\s*\*{0,2}|\*{0,2}\s*:)\s*(?P<body>\S)")
-"""A glossary definition line: "**Handover:** The transfer ...", "Child node: IAB-DU's next hop ...", or a
-list item of a note's glossary: "- **HARQ**: Hybrid Automatic Repeat Request"."""
+"""A glossary definition line: "**Handover:** The transfer ...", "Child node: IAB-DU's next hop ...", a
+list item of a note's glossary: "- **HARQ**: Hybrid Automatic Repeat Request", or a parameter's line in a
+procedure's list (the Markdown specs write the dash without a space: "-ra-ResponseWindow: the time ...")."""
+PARAMETER_LINE = re.compile(r"^[ \t]*[-*\u2022]?[ \t]*(?P<name>(?=[\w\-]*[A-Z])[a-z][A-Za-z0-9]*"
+                            r"(?:-[A-Za-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"
+                            r"[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*:[ \t]*\S", re.M)
+"""A line defining a protocol parameter or variable where a procedure lists them ("The following UE
+variables are used for the Random Access procedure: -ra-ResponseWindow: the time window to monitor RA
+response(s) ...", "-PREAMBLE_INDEX: ..."), outside any Definitions clause: the name has an inner capital
+("preambleTransMax", "sr-ProhibitTimer (per SR configuration)") or is in capitals with underscores, so
+ordinary list items ("-Too early PSCell change: ...") are not read as one."""
 _PARENTHESIS = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
 
 
@@ -235,6 +246,9 @@ class Glossary:
         for row, record in enumerate(records):
             title = record.get("title") or ""
             if not GLOSSARY_TITLE.search(title):
+                # a procedure's list of its parameters defines them as a glossary would
+                for name in {normalize_term(m["name"]) for m in PARAMETER_LINE.finditer(record["text"])}:
+                    self.rows.setdefault(("definition", name), []).append(row)
                 continue
             listed = ABBREVIATION_TITLE.search(title)
             for line in record["text"].splitlines():

@@ -332,3 +332,43 @@ def test_a_table_header_is_never_quoted_and_its_rows_are_sentences_of_their_own(
     shown = [strip_citations(session.lead()), *map(strip_citations, session.finish_pieces())]
     assert shown[0].startswith("WLAN-Name If configured, the UE only performs WLAN measurements"), shown
     assert not any("field descriptions" in s or "---" in s or s.startswith("|") for s in shown), shown
+
+
+def test_an_answer_reads_on_past_top_sources_that_have_nothing_quotable(shared_dir):
+    """TS 38.321's procedure steps that repeat their own conditions ("if PREAMBLE_TRANSMISSION_COUNTER = ...
+    + 1; or ... if PREAMBLE_TRANSMISSION_COUNTER = 2 x ...") are never quoted, since a repeated 8-gram would
+    show as a loop. When the top two sources were only such steps, "What is PREAMBLE_TRANSMISSION_COUNTER?"
+    got "I don't know" while the third source increments the counter; the next source is read now."""
+    from app.readers import read_file
+
+    chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md")[0]
+    repeating = [next(c for c in chunks if c.text.startswith(start)) for start in (
+        "4>if the Random Access Preamble is transmitted with repetitions and contention-free",
+        "3>if the Random Access Preamble is transmitted with repetitions and neither")]
+    counting = next(c for c in chunks
+                    if c.clause == "5.1.3" and "increment PREAMBLE_TRANSMISSION_COUNTER by 1" in c.text)
+    hits = [Hit(text=c.text, score=1.0, metadata=c.metadata()) for c in [*repeating, counting]]
+    session = GroundingSession("What is PREAMBLE_TRANSMISSION_COUNTER?", hits)
+    shown = session.check_all("PWNED.")
+    result = session.result()
+    assert not result["abstained"] and NOT_IN_SOURCES not in shown, shown
+    assert result["sentences"] and all(s["citations"] == [3] for s in result["sentences"]), result
+    assert "increment PREAMBLE_TRANSMISSION_COUNTER by 1" in shown, shown
+
+
+def test_a_list_whose_items_repeat_phrases_is_quoted_up_to_the_repeat(shared_dir):
+    """TS 23.501 §6.2.14's items repeat "and, if needed, the mapping to the Subscribed S-NSSAIs", and a quote
+    repeating an 8-gram reads as a loop, so the whole list was never quoted: "Which function selects the set
+    of Network Slice instances serving the UE?" was led by one of its later items, without the stem that
+    names the NSSF. The stem and the items before the repeat lead now, with no loop."""
+    from app.readers import read_file
+
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "23.501_5GS_Architecture_j70.md"
+    nssf = next(c for c in read_file(spec)[0]
+                if c.text.startswith("The Network Slice Selection Function (NSSF) supports"))
+    session = GroundingSession("Which function selects the set of Network Slice instances serving the UE?",
+                               [Hit(text=nssf.text, score=1.0, metadata=nssf.metadata())])
+    lead = strip_citations(session.lead())
+    stem = "The Network Slice Selection Function (NSSF) supports the following functionality:"
+    assert lead.startswith(f"{stem} -Selecting the set of Network Slice instances serving the UE;"), lead
+    assert not has_loop(lead) and lead in _flat(nssf.text), lead

@@ -18,6 +18,7 @@ from app.sentences import strip_citations
 from app.source_rules import choose_sources, never_answers
 from app.term_lookup import (
     ABBREVIATION_TITLE,
+    PARAMETER_LINE,
     AskedTerm,
     asked_term,
     defines,
@@ -50,6 +51,8 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is the expansion of 'SCG' in MR-DC?", AskedTerm("abbreviation", "SCG")),
     ("What is the role of the home environment in charging?", AskedTerm("role", "home environment")),
     ("What is the purpose of the SMF?", AskedTerm("role", "SMF")),
+    ("What is sr-ProhibitTimer used for?", AskedTerm("role", "sr-ProhibitTimer")),
+    ("What is the ra-ResponseWindow?", AskedTerm("definition", "ra-ResponseWindow")),
     ("What does the AMF do?", None),
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
@@ -210,3 +213,31 @@ def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retrie
     session.lead()
     extra = [strip_citations(p) for p in session.finish_pieces()]
     assert not any("physical layer" in text for text in extra), extra
+
+
+def test_a_procedures_list_of_parameters_defines_them(shared_dir: Path, tmp_path: Path):
+    """TS 38.321 defines its parameters where a procedure lists them, in no Definitions clause: "-ra-
+    ResponseWindow: the time window to monitor RA response(s) (SpCell only);" in §5.1.1. "What is the
+    ra-ResponseWindow?" got the clauses that start the window (§5.1.4, "3>start the ra-ResponseWindow ...")
+    and never that line; the lookup finds it now, and it leads."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
+    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    retriever = Retriever.load(tmp_path / "index")
+    question = "What is the ra-ResponseWindow?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    assert hits[0].citation == "TS 38.321 §5.1.1", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.lstrip("- ").startswith("ra-ResponseWindow: the time window to monitor RA response"), lead
+    quotes = GroundingSession(question, hits, config=GroundingConfig())  # the model's text is dropped: quotes
+    quotes.check_all("PWNED.")
+    first = strip_citations(quotes.result()["sentences"][0]["text"])
+    assert first.lstrip("- ").startswith("ra-ResponseWindow:"), first  # before the lines around it
+    plain = retriever.search(question, k=5, lookup=False)  # the clauses that use it rank first (the case)
+    assert plain[0].citation != "TS 38.321 §5.1.1", [h.citation for h in plain]
+    # a parameter's or variable's name, not an ordinary list item's words
+    lines = ("-preambleTransMax: the maximum number ...\n-PREAMBLE_INDEX: the index ...\n"
+             "-sr-ProhibitTimer (per SR configuration): a timer ...\n"
+             "-Too early PSCell change: an SCG failure ...\n-e-mail: an address\n2>if the MAC entity: x")
+    named = [m["name"] for m in PARAMETER_LINE.finditer(lines)]
+    assert named == ["preambleTransMax", "PREAMBLE_INDEX", "sr-ProhibitTimer"], named
