@@ -216,8 +216,8 @@ def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retrie
 
 
 def test_a_procedures_list_of_parameters_defines_them(shared_dir: Path, tmp_path: Path):
-    """TS 38.321 defines its parameters where a procedure lists them, in no Definitions clause: "-ra-
-    ResponseWindow: the time window to monitor RA response(s) (SpCell only);" in §5.1.1. "What is the
+    """TS 38.321 defines its parameters where a procedure lists them, in no Definitions clause (§5.1.1:
+    "-ra-ResponseWindow: the time window to monitor RA response(s) (SpCell only);"). "What is the
     ra-ResponseWindow?" got the clauses that start the window (§5.1.4, "3>start the ra-ResponseWindow ...")
     and never that line; the lookup finds it now, and it leads."""
     spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
