@@ -268,6 +268,7 @@ class GroundingSession:
         self.gave_up = False
         self.abstained = False
         self._chunk_sentences: dict[int, list[str]] = {}
+        self._chunk_quotable: dict[int, list[str]] = {}  # `_quotable`, read by the lead, ranking and fallback
         self._ranked: list[tuple[bool, float, int, int, str]] | None = None
         self._lead_grams: set[tuple[str, ...]] = set()
         self._lead_at: tuple[int, int] | None = None  # (chunk n, index among its quotable sentences)
@@ -500,14 +501,15 @@ class GroundingSession:
         if self._ranked is None:
             reader = self._reader()
             chunks: list[int] = []
+            quotable = 0  # sentences the chunks taken so far offer
             for n in range(1, len(self.hits) + 1):
-                quotable = sum(len(self._quotable(c)) for c in chunks)
                 # without a reader, the top clause alone unless too little (see extractive_chunks); past
                 # them, the next source only while nothing is quotable (a procedure that repeats its own
                 # conditions is not; "What is PREAMBLE_TRANSMISSION_COUNTER?" then had no answer at all)
                 if (reader is None and quotable >= 2) or (n > self.config.extractive_chunks and quotable):
                     break
                 chunks.append(n)
+                quotable += len(self._quotable(n))
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -523,6 +525,8 @@ class GroundingSession:
         answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
         the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?"), no ASN.1 syntax and
         no table header (a row with the "| --- |" rule under it: column names, no fact)."""
+        if n in self._chunk_quotable:
+            return self._chunk_quotable[n]
         quotable = []
         for sentence in self.sentences_of(n):
             grams = ngrams(sentence, self.config.ngram)
@@ -534,6 +538,7 @@ class GroundingSession:
                     and not TABLE_RULE.search(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
+        self._chunk_quotable[n] = quotable
         return quotable
 
     def _names_list(self, n: int) -> bool:
