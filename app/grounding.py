@@ -85,8 +85,10 @@ from app.term_lookup import (
     defines,
     defines_another,
     entries_apart,
+    glossary_entry,
     line_terms,
     names,
+    opens_with,
     spaced,
 )
 
@@ -320,7 +322,7 @@ class GroundingSession:
         ranked = self._quotes()
         if len(self.hits) > 1 and self._names_list(1):  # a glossary ranked first: the next clause competes
             ranked = self._rank([1, 2])
-        if not ranked:
+        if not ranked or not self._names_asked(ranked[0][4]):
             return ""
         _, _, n, i, sentence = ranked[0]
         self._lead_at = (n, i)
@@ -477,11 +479,25 @@ class GroundingSession:
             text = f"(unverified) {sentence}"
         return Checked(text, valid or ([n] if supported else []), score, supported, evidence=evidence_obj)
 
-    def _continues_lead(self, n: int, i: int) -> bool:
-        """Whether quotable sentence i of chunk n is one of the two after the lead's ("**Roaming:** The
-        ability ... The serving network could be a shared network ..."): it goes on about the lead's subject
-        without naming it."""
-        return self._lead_at is not None and self._lead_at[0] == n and 0 < i - self._lead_at[1] <= 2
+    def _continues(self, first: tuple[int, int] | None, n: int, i: int) -> bool:
+        """Whether quotable sentence i of chunk n is one of the two after the answer's first quote `first`
+        (n, i) ("**Roaming:** The ability ... The serving network could be a shared network ..."): it goes
+        on about that quote's subject without naming it. In a glossary, only up to the next entry (after
+        "**Originating network:** ..." came "**Orthogonal Channel Noise Simulator** a mechanism ...")."""
+        if first is None or first[0] != n or not 0 < i - first[1] <= 2:
+            return False
+        after = self._quotable(n)[first[1] + 1:i + 1]
+        return not (self._glossary(n) and any(s.startswith("**") or glossary_entry(s, self._listed(n))
+                                              for s in after))
+
+    def _on_subject(self, sentence: str) -> bool:
+        """Whether a quote beside the answer's first is about what was asked: it names the asked term
+        closely (`term_lookup.names`: "What is a network slice?" was shown "The network sends RRCRelease
+        ..." beside its answer; "What is the master node in MR-DC?" "The IAB-node does not support ..."),
+        or, for other questions, some content word of the question."""
+        if self.asked:
+            return names(sentence, self.asked, closely=True)
+        return bool(self._question_words() & set(terms(sentence)[0]))  # terms() reads past the [n]
 
     def _question_words(self) -> set[str]:
         """The question's content terms (stemmed, app/sentences.py)."""
@@ -557,10 +573,25 @@ class GroundingSession:
         defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
         if self.asked:  # the entries of other terms answer nothing (see `_answers_nothing`)
             ranked = [q for q in ranked if not self._answers_nothing(q[2], q[4], bool(defining))]
-        if self.asked and self.asked.kind == "abbreviation":  # only a sentence naming it can expand it
-            ranked = [q for q in ranked if q[4] in defining or names(q[4], self.asked)]
-        ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), -q[0], -q[1]))
+        # only a sentence naming the asked term can expand it, define it or say its role (`_names_asked`):
+        # the others come last, quoted only where they go on from the answer's first quote
+        naming = {q[4] for q in ranked if self._names_asked(q[4])}
+        if self.asked and self.asked.kind == "abbreviation":  # an entry's neighbours expand other names
+            ranked = [q for q in ranked if q[4] in naming]
+        # then a sentence whose subject is the asked term ("The AMF terminates NAS signalling ..." before
+        # "... the NAS signalling connection between UE and AMF." for "What is the role of the AMF?")
+        subject = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
+                   and opens_with(q[4], self.asked)}
+        ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
+                                   q[4] not in subject, -q[0], -q[1]))
         return ranked
+
+    def _names_asked(self, sentence: str) -> bool:
+        """Whether `sentence` may be the answer's first: any, unless the question asks about a term; then
+        its defining line or a sentence naming it. Where no source names it, a sentence on another subject
+        is no answer ("What is the ra-ResponseWindow?" on notes without it was answered "Acknowledged mode
+        (AM) adds ARQ ...")."""
+        return not self.asked or defines(sentence, self.asked) or names(sentence, self.asked)
 
     def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:
         """Whether a glossary line of source n is another term's entry that cannot answer what the asked
@@ -593,19 +624,23 @@ class GroundingSession:
         quoted), in reading order."""
         quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
         chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
+        first = self._lead_at  # the answer's first quote: the lead, else the best quote below
         for _, _, n, i, sentence in self._quotes():
             if len(chosen) + len(quoted) == self.config.extractive_sentences:
                 break
             if sentence in quoted or ((chosen or quoted)
                                       and size + len(sentence) > self.config.extractive_chars):
                 continue
-            named = self._question_words() & set(terms(sentence)[0])  # terms() reads past the [n]
-            if not (named or self._continues_lead(n, i)):
-                continue  # names nothing the question asks about: beside the lead it is off the subject
+            if chosen or quoted:  # beside the answer's first quote, a quote on another subject misleads
+                if not (self._on_subject(sentence) or self._continues(first, n, i)):
+                    continue
+            elif not self._names_asked(sentence):
+                break  # ranked last: nothing left names what was asked
             grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams) or seen.intersection(grams):
                 continue  # the same boilerplate in two chunks: quoting both would show a repeated 8-gram
             seen.update(grams)
+            first = first or (n, i)
             chosen.append((n, i, sentence))
             size += len(sentence)
         # reading order (by source, then within it), after the asked term's defining line if one is quoted

@@ -49,8 +49,9 @@ _ASKS = (
     # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+the\s+(?:purpose|role)s?\s+of\s+{_ARTICLE}(?P<term>.+?)"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
-    ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+used\s+for{_TAIL}\s*\??\s*$",
-                        re.I)),
+    ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|responsible)\s+for"
+                        rf"{_TAIL}\s*\??\s*$", re.I)),
+    ("role", re.compile(rf"^\s*what\s+(?:does|do)\s+{_ARTICLE}(?P<term>.+?)\s+do{_TAIL}\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
                               re.I)),
@@ -219,13 +220,27 @@ abbreviation's expansion; a role question never does, see `defines`)."""
 _LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
 
 
-def names(line: str, asked: AskedTerm) -> bool:
+def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     """Whether `line` names the asked term, or one of its words, as a word of its own ("NSSAI" in "S-NSSAI
     Single Network Slice Selection Assistance Information"; "**Handover:** ..." for "What is the definition
-    of an Intra PLMN handover?", a term no line defines)."""
+    of an Intra PLMN handover?", a term no line defines); `closely`: every word of a term of one or two
+    words ("network slice": not a sentence about the network alone), two words of a longer one ("SDAP
+    sublayer" for "the main functions of the SDAP sublayer")."""
     text = normalize_term(line)
-    words = set(re.findall(r"\w+", text)) | set(re.findall(r"[\w\-]+", text))  # "NSSAI" and "NR-DC"
-    return any((set(key.split()) - _LINKING_WORDS) & words for key in _keys(asked))
+    words = set(re.findall(r"\w+", text)) | set(re.findall(r"\w[\w\-]*\w", text))  # "NSSAI" and "NR-DC"
+    words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
+    wanted = [set(key.split()) - _LINKING_WORDS for key in _keys(asked)]
+    return any(key and len(key & words) >= (min(2, len(key)) if closely else 1) for key in wanted)
+
+
+def opens_with(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` has the asked term as its subject, first after a list marker or an article ("The
+    AMF terminates NAS signalling ..." for "What is the role of the AMF?"): it says what the term is or
+    does, where a sentence that only mentions it ("... the NAS signalling connection between UE and AMF")
+    says something else; "The Session Management function (SMF) hosts ..." has the SMF as its subject)."""
+    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
+    return any(re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
+               for key in _keys(asked))
 
 
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:

@@ -53,7 +53,9 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is the purpose of the SMF?", AskedTerm("role", "SMF")),
     ("What is sr-ProhibitTimer used for?", AskedTerm("role", "sr-ProhibitTimer")),
     ("What is the ra-ResponseWindow?", AskedTerm("definition", "ra-ResponseWindow")),
-    ("What does the AMF do?", None),
+    ("What does the AMF do?", AskedTerm("role", "AMF")),
+    ("What is the SMF responsible for in the 5G core?", AskedTerm("role", "SMF")),
+    ("What does the MAC entity do when the timeAlignmentTimer expires?", None),  # a procedure, no term
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
 ])
