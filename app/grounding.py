@@ -494,10 +494,12 @@ class GroundingSession:
         """Whether a quote beside the answer's first is about what was asked: it names the asked term
         closely (`term_lookup.names`: "What is a network slice?" was shown "The network sends RRCRelease
         ..." beside its answer; "What is the master node in MR-DC?" "The IAB-node does not support ..."),
-        or, for other questions, some content word of the question."""
+        or two content words of the question ("The main services and functions of SDAP include: ..." for
+        "What are the main functions of the SDAP sublayer?"); for other questions, one."""
+        shared = self._question_words() & set(terms(sentence)[0])  # terms() reads past the [n]
         if self.asked:
-            return names(sentence, self.asked, closely=True)
-        return bool(self._question_words() & set(terms(sentence)[0]))  # terms() reads past the [n]
+            return names(sentence, self.asked, closely=True) or len(shared) >= 2
+        return bool(shared)
 
     def _question_words(self) -> set[str]:
         """The question's content terms (stemmed, app/sentences.py)."""

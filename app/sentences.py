@@ -29,6 +29,19 @@ ANNOUNCES_LIST = re.compile(r"\b(?:the\s+following|as\s+follows)\b", re.I)
 """A head sentence that announces the list after it even when another sentence comes between them ("The SMF
 includes the following functionality. Some or all of the SMF functionalities may be supported in a single
 instance of a SMF:" -- TS 23.501 clause 6.2.2): the list stays with the announcement."""
+INLINE_LIST = re.compile(r":\s*\w.*[.;]$")
+"""A sentence that gives its own list after the colon ("The layer 2 of NR is split into the following
+sublayers: Medium Access Control (MAC), ... and Service Data Adaptation Protocol (SDAP).")."""
+
+
+def announces_list_after(sentence: str) -> bool:
+    """Whether `sentence` announces the list items after it (see ANNOUNCES_LIST); one that lists its own
+    items inline does not: TS 38.300 §6.1's "... split into the following sublayers: MAC, RLC, PDCP and
+    SDAP." was joined to the next sentence's figure and list ("The two figures below depict ..., where: -The
+    physical layer offers ...") as one quote."""
+    return bool(ANNOUNCES_LIST.search(sentence)) and not INLINE_LIST.search(sentence)
+
+
 LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 
 
@@ -51,7 +64,7 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
         sentences = _block_sentences(unit[0])
         if len(unit) > 1:  # the head's last sentence leads into what it owns, from the one announcing it
             rest = " ".join(" ".join(part.split()) for part in unit[1:])
-            first = next((i for i, s in enumerate(sentences) if ANNOUNCES_LIST.search(s)),
+            first = next((i for i, s in enumerate(sentences) if announces_list_after(s)),
                          max(0, len(sentences) - 1))
             sentences = [*sentences[:first], " ".join([*sentences[first:], rest])]
         out.extend(sentences)

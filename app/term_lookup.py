@@ -95,9 +95,14 @@ def asked_term(question: str) -> AskedTerm | None:
         match = pattern.match(text)
         if match:
             term = match["term"].strip(" \"'\u201c\u201d")
-            if term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term):
+            if (term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term)
+                    and normalize_term(term) not in _NOT_A_TERM):
                 return AskedTerm(kind, term)
     return None
+
+
+_NOT_A_TERM = frozenset({"term", "name", "word", "acronym", "abbreviation"})
+""""What is the term for the interference between ...?" asks for a name, not what "term" means."""
 
 
 def line_terms(line: str) -> list[str]:
@@ -223,14 +228,26 @@ _LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "t
 def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     """Whether `line` names the asked term, or one of its words, as a word of its own ("NSSAI" in "S-NSSAI
     Single Network Slice Selection Assistance Information"; "**Handover:** ..." for "What is the definition
-    of an Intra PLMN handover?", a term no line defines); `closely`: every word of a term of one or two
-    words ("network slice": not a sentence about the network alone), two words of a longer one ("SDAP
-    sublayer" for "the main functions of the SDAP sublayer")."""
+    of an Intra PLMN handover?", a term no line defines); `closely`: every word of it ("network slice": not
+    a sentence about the network alone), or an identifier in it ("MasterInformationBlockSidelink" for "the
+    MasterInformationBlockSidelink message")."""
     text = normalize_term(line)
     words = set(re.findall(r"\w+", text)) | set(re.findall(r"\w[\w\-]*\w", text))  # "NSSAI" and "NR-DC"
     words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
-    wanted = [set(key.split()) - _LINKING_WORDS for key in _keys(asked)]
-    return any(key and len(key & words) >= (min(2, len(key)) if closely else 1) for key in wanted)
+    own = {normalize_term(w) for w in _WORD.findall(asked.term) if _NAME.fullmatch(w)}
+    short = _PARENTHESIS.search(asked.term)  # "network allocation vector (NAV)": either name
+    for key in _keys(asked) | ({normalize_term(short.group(1))} if short else set()):
+        wanted = set(_WORD.findall(key)) - _LINKING_WORDS  # "(NAV)" is the word "nav"
+        if wanted and (wanted <= words or (not closely and wanted & words) or own & wanted & words):
+            return True
+    return False
+
+
+_WORD = re.compile(r"\w[\w\-]*\w|\w")
+_NAME = re.compile(r"(?=[\w\-]*(?:\d|[-_]|[a-z][A-Z]))[\w\-]+")
+"""An identifier, which names one thing alone: a word with an inner capital, a digit, a hyphen or an
+underscore ("MasterInformationBlockSidelink", "ra-ResponseWindow", "NR-DC", "T310"), unlike "message", or
+an abbreviation that a qualifier may narrow ("PLMN" in "Home PLMN")."""
 
 
 def opens_with(sentence: str, asked: AskedTerm) -> bool:

@@ -175,6 +175,19 @@ def test_a_list_stem_keeps_its_items(chunks: dict[str, list]):
         assert sentence.startswith(stem) and item in sentence, sentence
 
 
+def test_a_sentence_that_lists_inline_is_not_joined_to_the_list_after_it(chunks: dict[str, list]):
+    """TS 38.300 §6.1: "The layer 2 of NR is split into the following sublayers: MAC, ... and SDAP." gives
+    its own list; the list after it belongs to the next sentence ("The two figures below depict ..."). Joined
+    into one quote, the overview led answers about each sublayer's functions."""
+    inline = "The layer 2 of NR is split into the following sublayers:"
+    home = next(c for c in chunks[NGRAN] if inline in c.text)
+    sentences = split_sentences(home.text, soft_wraps=True)
+    overview = next(s for s in sentences if s.startswith(inline))
+    assert overview.endswith("Service Data Adaptation Protocol (SDAP)."), overview
+    assert any(s.startswith("The two figures below depict") and "-The physical layer offers" in s
+               for s in sentences), sentences
+
+
 def test_the_cover_page_is_never_a_source_and_the_scope_clause_waits(chunks: dict[str, list]):
     """TS 38.300's cover page (title block and the 3GPP disclaimer, no clause number) answers nothing; its
     Scope clause answers only questions about the document, so every other clause comes first."""

@@ -24,6 +24,7 @@ from app.term_lookup import (
     defines,
     defines_another,
     defining_lines,
+    names,
 )
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
@@ -56,6 +57,7 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What does the AMF do?", AskedTerm("role", "AMF")),
     ("What is the SMF responsible for in the 5G core?", AskedTerm("role", "SMF")),
     ("What does the MAC entity do when the timeAlignmentTimer expires?", None),  # a procedure, no term
+    ("What is the term for a cell that a UE camps on?", None),  # asks for a name, not what "term" means
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
 ])
@@ -203,6 +205,23 @@ def test_a_markdown_glossarys_glued_lines_still_expand(glossary_retriever: Retri
     text = "\n".join(r["text"] for r in records)
     assert set(defining_lines(text, AskedTerm("abbreviation", "NGAP"))) == {"NGAP NG Application Protocol"}
     assert set(defining_lines(text, AskedTerm("abbreviation", "NR-DC"))) == {"NR-DC NR-NR Dual Connectivity"}
+
+
+@pytest.mark.parametrize(("question", "sentence", "closely"), [
+    # an identifier names the thing alone; a generic head noun ("message") need not be there
+    ("What is the purpose of the MasterInformationBlockSidelink message?",
+     "The MasterInformationBlockSidelink includes the system information transmitted by a UE via SL-BCH.",
+     True),
+    # one ordinary word of two is another subject
+    ("What is a network slice?", "The network sends RRCRelease to move a UE to RRC_IDLE.", False),
+    ("What is a Home PLMN?",
+     "In Figure D.3-2, the N1 (for PLMN) represents the reference point between UE and the AMF in the PLMN.",
+     False),
+    ("What is a network allocation vector (NAV)?", "The NAV is set from the Duration field.", True),
+])
+def test_a_sentence_names_the_asked_term_closely(question: str, sentence: str, closely: bool):
+    asked = asked_term(question)
+    assert names(sentence, asked) and names(sentence, asked, closely=True) is closely
 
 
 def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retriever):
