@@ -225,6 +225,13 @@ abbreviation's expansion; a role question never does, see `defines`)."""
 _LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
 
 
+_WORD = re.compile(r"\w[\w\-]*\w|\w")
+_NAME = re.compile(r"(?=[\w\-]*(?:\d|[-_]|[a-z][A-Z]))[\w\-]+")
+"""An identifier, which names one thing alone: a word with an inner capital, a digit, a hyphen or an
+underscore ("MasterInformationBlockSidelink", "ra-ResponseWindow", "NR-DC", "T310"), unlike "message", or
+an abbreviation that a qualifier may narrow ("PLMN" in "Home PLMN")."""
+
+
 def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     """Whether `line` names the asked term, or one of its words, as a word of its own ("NSSAI" in "S-NSSAI
     Single Network Slice Selection Assistance Information"; "**Handover:** ..." for "What is the definition
@@ -241,13 +248,6 @@ def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
         if wanted and (wanted <= words or (not closely and wanted & words) or own & wanted & words):
             return True
     return False
-
-
-_WORD = re.compile(r"\w[\w\-]*\w|\w")
-_NAME = re.compile(r"(?=[\w\-]*(?:\d|[-_]|[a-z][A-Z]))[\w\-]+")
-"""An identifier, which names one thing alone: a word with an inner capital, a digit, a hyphen or an
-underscore ("MasterInformationBlockSidelink", "ra-ResponseWindow", "NR-DC", "T310"), unlike "message", or
-an abbreviation that a qualifier may narrow ("PLMN" in "Home PLMN")."""
 
 
 def opens_with(sentence: str, asked: AskedTerm) -> bool:
