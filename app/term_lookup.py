@@ -102,7 +102,7 @@ def asked_term(question: str) -> AskedTerm | None:
 
 
 _NOT_A_TERM = frozenset({"term", "name", "word", "acronym", "abbreviation"})
-""""What is the term for the interference between ...?" asks for a name, not what "term" means."""
+""""What is the term for a cell that a UE camps on?" asks for a name, not what "term" means."""
 
 
 def line_terms(line: str) -> list[str]:

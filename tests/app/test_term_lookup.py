@@ -209,15 +209,15 @@ def test_a_markdown_glossarys_glued_lines_still_expand(glossary_retriever: Retri
 
 @pytest.mark.parametrize(("question", "sentence", "closely"), [
     # an identifier names the thing alone; a generic head noun ("message") need not be there
-    ("What is the purpose of the MasterInformationBlockSidelink message?",
+    ("What is the MasterInformationBlockSidelink message used for?",
      "The MasterInformationBlockSidelink includes the system information transmitted by a UE via SL-BCH.",
      True),
     # one ordinary word of two is another subject
     ("What is a network slice?", "The network sends RRCRelease to move a UE to RRC_IDLE.", False),
-    ("What is a Home PLMN?",
+    ("What does Home PLMN mean?",
      "In Figure D.3-2, the N1 (for PLMN) represents the reference point between UE and the AMF in the PLMN.",
      False),
-    ("What is a network allocation vector (NAV)?", "The NAV is set from the Duration field.", True),
+    ("What does the network allocation vector (NAV) mean?", "The NAV is set from the Duration field.", True),
 ])
 def test_a_sentence_names_the_asked_term_closely(question: str, sentence: str, closely: bool):
     asked = asked_term(question)
