@@ -239,7 +239,7 @@ def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     a sentence about the network alone), or an identifier in it ("MasterInformationBlockSidelink" for "the
     MasterInformationBlockSidelink message")."""
     text = normalize_term(line)
-    words = set(re.findall(r"\w+", text)) | set(re.findall(r"\w[\w\-]*\w", text))  # "NSSAI" and "NR-DC"
+    words = set(re.findall(r"\w+", text)) | set(_WORD.findall(text))  # "NSSAI" and "NR-DC"
     words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
     own = {normalize_term(w) for w in _WORD.findall(asked.term) if _NAME.fullmatch(w)}
     short = _PARENTHESIS.search(asked.term)  # "network allocation vector (NAV)": either name
