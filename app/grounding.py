@@ -70,6 +70,7 @@ from app.sentences import (
     LIST_MARK,
     META,
     TABLE_RULE,
+    before_repeat,
     citations_of,
     ngrams,
     split_sentences,
@@ -84,12 +85,14 @@ from app.term_lookup import (
     asked_term,
     defines,
     defines_another,
+    definitions_apart,
     entries_apart,
     glossary_entry,
     line_terms,
     names,
     opens_with,
     spaced,
+    states_what,
 )
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
@@ -287,6 +290,8 @@ class GroundingSession:
             listed = self._listed(n)
             if listed:
                 text = entries_apart(text)
+            elif self._glossary(n):
+                text = definitions_apart(text)
             sentences = [s.strip("| ") for s in split_sentences(text, soft_wraps=True)  # a table row's edges
                          if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
             if listed and self.asked:
@@ -537,7 +542,8 @@ class GroundingSession:
     def _quotable(self, n: int) -> list[str]:
         """Sentences of chunk n that may be quoted: no lead-ins (ending in ":"), none that repeats one of
         its own 8-grams (a spec repeating itself would read as a loop, and no answer may show one; of a list
-        unit, the prefix before the repeat: `without_repeats`), and no
+        unit, the prefix before the repeat: `without_repeats`; of prose, the clauses before it:
+        `before_repeat`), and no
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
         answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
@@ -549,7 +555,8 @@ class GroundingSession:
         for sentence in self.sentences_of(n):
             grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams):  # a list's items repeat phrases: the prefix before the repeat
-                sentence = without_repeats(sentence, self.config.ngram) or ""
+                sentence = (without_repeats(sentence, self.config.ngram)
+                            or before_repeat(sentence, self.config.ngram) or "")
             text = strip_citations(sentence)
             if (sentence and not sentence.endswith(":") and not FIGURE.search(text)
                     and not NAME_LABEL.fullmatch(text) and not ASN1_SYNTAX.search(text)
@@ -584,8 +591,11 @@ class GroundingSession:
         # "... the NAS signalling connection between UE and AMF." for "What is the role of the AMF?")
         subject = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
                    and opens_with(q[4], self.asked)}
+        # and of those, for "What is X?", one saying what X is ("The QoS Flow is the finest granularity ..."
+        # before "A QoS Flow ID (QFI) is used to identify a QoS Flow ...")
+        stating = {s for s in subject if self.asked.kind == "definition" and states_what(s, self.asked)}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] not in subject, -q[0], -q[1]))
+                                   q[4] not in stating, q[4] not in subject, -q[0], -q[1]))
         return ranked
 
     def _names_asked(self, sentence: str) -> bool:
@@ -623,7 +633,10 @@ class GroundingSession:
         `extractive_sentences` / `extractive_chars` (the lead counts), never the lead again, none that names
         no content term of the question unless it continues the lead (after "PSCell: SpCell of a secondary
         cell group." the next source's "The physical layer offers information transfer services ..." was
-        quoted), in reading order."""
+        quoted). Without a lead (mode "extractive") the best quote comes first, as the lead would ("What
+        does the UE do when the dataInactivityTimer expires?" opened with the clause's first sentence, "The UE
+        may be configured by RRC with a Data inactivity monitoring functionality ...", and showed the action
+        fourth); the others follow in reading order."""
         quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
         chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
         first = self._lead_at  # the answer's first quote: the lead, else the best quote below
@@ -645,6 +658,8 @@ class GroundingSession:
             first = first or (n, i)
             chosen.append((n, i, sentence))
             size += len(sentence)
-        # reading order (by source, then within it), after the asked term's defining line if one is quoted
-        chosen.sort(key=lambda c: (not (self.asked and defines(c[2], self.asked)), c[0], c[1]))
+        # reading order (by source, then within it), after the answer's first quote: the lead, else the best
+        # one chosen here (the asked term's defining line ranks first where one is quoted)
+        best = chosen[0] if chosen and not quoted else None
+        chosen.sort(key=lambda c: (c is not best, c[0], c[1]))
         return [self._quote(n, sentence, "extractive") for n, _, sentence in chosen]

@@ -23,8 +23,9 @@ from app.embedder import embedder_of_index, get_embedder, query_embedder_of_inde
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
 from app.reranker import Reranker
+from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
-from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term
+from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term, states_what
 from telecomgpt.errors import UserError
 
 PER_CLAUSE = 2
@@ -55,6 +56,8 @@ DENSE_WEIGHT = 0.2
 BM25_WEIGHT."""
 CANDIDATES = 20
 """FUSION: how deep each ranking is read before fusing; see BM25_WEIGHT."""
+STATING_CANDIDATES = 50
+"""How deep the ranking of the asked term alone is read for a sentence saying what it is (`_stating_rows`)."""
 RERANK_TOP = 20
 """With a reranker loaded (`--reranker`), the fused hits it reorders: 20 keep reranking near 150 ms on 2 cores
 (30 would take ~1.5x as long; see app/reranker.py)."""
@@ -237,7 +240,8 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        looked_up = self._defining_rows(asked or query, mask, fused) if lookup else []
+        looked_up = ((self._defining_rows(asked or query, mask, fused)
+                      or self._stating_rows(asked or query, mask, fused)) if lookup else [])
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
@@ -298,6 +302,22 @@ class Retriever:
         rows.sort(key=lambda r: (not (sense and sense in self.records[r]["text"]), -fused.get(r, 0.0),
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))
         return rows[:1]
+
+    def _stating_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
+        """For "What is X?" where no glossary line defines X: the chunk with a sentence saying what X is in
+        a clause's prose (`term_lookup.states_what`: "RRC_INACTIVE is a state where a UE remains in
+        CM-CONNECTED ..."), at most one; the best ranked of the question's candidates, else of the chunks
+        that match X alone. The question's other words ("What is RRC_INACTIVE?" has none) rank the chunks
+        that only mention X ("RRC_INACTIVE state is part of RRC state machine ...") as high as it."""
+        asked = asked_term(query)
+        if asked is None or asked.kind != "definition" or self.bm25 is None:
+            return []
+        alone = [row for row in self._bm25(asked.term, STATING_CANDIDATES, mask) if row not in fused]
+        for row in sorted(fused, key=fused.get, reverse=True) + alone:
+            if any(states_what(sentence, asked)
+                   for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
+                return [row]
+        return []
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         import faiss

@@ -182,6 +182,29 @@ def without_repeats(sentence: str, n: int) -> str | None:
     return prefix if prefix.endswith((";", ".")) else None
 
 
+def before_repeat(sentence: str, n: int, min_words: int = 8) -> str | None:
+    """Of a sentence in prose that repeats one of its own n-grams, the part before the clause holding the
+    repeat: up to the last comma before it, when that part has `min_words` words or more; None otherwise, and
+    for list units (`without_repeats`) and procedure steps ("1>if ...: 2>...": a condition would lose its
+    actions). A definition's parallel halves repeat a phrase ("gNB-CU-User Plane (gNB-CU-UP): a logical node
+    hosting the user plane part of the PDCP protocol of the gNB-CU for an en-gNB, and the user plane part of
+    the PDCP protocol and the SDAP protocol ..."); the answer may not show the repeat (it reads as a loop) but
+    needs the definition, whose first half says what was asked."""
+    if re.search(r"\d>", sentence) or _ITEM_START.search(sentence):
+        return None
+    words = list(re.finditer(r"\w+", sentence.lower()))
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(words) - n + 1):
+        gram = tuple(w.group() for w in words[i:i + n])
+        if gram in seen:
+            prefix = sentence[:words[i].start()]
+            cut = prefix.rfind(",")
+            part = prefix[:cut].rstrip() if cut > 0 else ""
+            return part if len(re.findall(r"\w+", part)) >= min_words else None
+        seen.add(gram)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- terms
 
 STOPWORDS = frozenset("""

@@ -52,6 +52,12 @@ _ASKS = (
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|responsible)\s+for"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
     ("role", re.compile(rf"^\s*what\s+(?:does|do)\s+{_ARTICLE}(?P<term>.+?)\s+do{_TAIL}\s*\??\s*$", re.I)),
+    # "Which protocol layers does the gNB-DU host?", "What functionality does the SCP include?": what X
+    # hosts or offers is its role, which its definition line says ("gNB Distributed Unit (gNB-DU): a
+    # logical node hosting RLC, MAC and PHY layers ...")
+    ("role", re.compile(rf"^\s*(?:what|which)\b[^?]*?\b(?:does|do)\s+{_ARTICLE}(?P<term>[^?]+?)\s+"
+                        rf"(?:host|support|provide|perform|handle|terminate|include|offer)s?{_TAIL}\s*\??\s*$",
+                        re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
                               re.I)),
@@ -166,6 +172,15 @@ def entries_apart(text: str) -> str:
                      for line in text.splitlines())
 
 
+def definitions_apart(text: str) -> str:
+    """A Definitions clause's text with a blank line before each definition line, so that a sentence
+    splitter reading single line breaks as wrapping does not join an entry that starts in lower case to the
+    one before: TS 38.401 §3.1 became "The gNB-CU terminates the F1 interface connected with the gNB-DU.
+    gNB Distributed Unit (gNB-DU): a logical node hosting RLC, MAC and PHY layers ...", one sentence that
+    defines nothing."""
+    return "\n".join(f"\n{line}" if line_terms(line) else line for line in text.splitlines())
+
+
 def spaced(line: str, abbreviation: str) -> str:
     """An abbreviation line with its expansion glued to it given the space it lost ("AMFAccess and ..." ->
     "AMF Access and ..."); any other line as it is."""
@@ -258,6 +273,28 @@ def opens_with(sentence: str, asked: AskedTerm) -> bool:
     text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
     return any(re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
                for key in _keys(asked))
+
+
+_SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:refers?\s+to|denotes?|"
+                        r"serves?\s+as)\s")
+"""After a sentence's subject, the words that say what it is: "RRC_INACTIVE is a state where ...", "A resource
+block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
+"A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
+
+
+def states_what(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` says what the asked term is, in a clause's prose rather than a glossary line: the
+    term is its subject (`opens_with`) and a copula with an article follows ("The QoS Flow is the finest
+    granularity of QoS differentiation in the PDU Session."). Where no glossary defines a term (TS 38.300
+    defines RRC_INACTIVE in §9.2.2.1, TS 23.501 the QoS Flow in §5.7.1.1) this is its definition."""
+    if not opens_with(sentence, asked):
+        return False
+    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
+    for key in _keys(asked):
+        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
+        if match and _SAYS_WHAT.match(text, match.end()):
+            return True
+    return False
 
 
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:

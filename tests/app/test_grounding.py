@@ -19,6 +19,7 @@ from app.grounding import (
 )
 from app.prompting import NOT_IN_SOURCES
 from app.retrieval import Hit
+from app.sentences import before_repeat
 from eval.metrics.open_answers import has_loop
 
 RRC_QUESTION = "Which RRC states does a UE have in NR?"
@@ -418,3 +419,43 @@ def test_quotes_beside_the_first_name_the_asked_term_itself(starter_retriever):
     quotes = [strip_citations(c.text).strip() for c in session.shown]
     assert quotes[0] == "A network slice is a logical network with its own capabilities.", quotes
     assert not any("RRCRelease" in q for q in quotes), quotes
+
+
+def test_an_extractive_answer_opens_with_its_best_quote(shared_dir, tmp_path):
+    """Without a lead (grounding "extractive", or a lead that names nothing asked), the quotes came in
+    reading order: "What does the UE do when the dataInactivityTimer expires?" opened with TS 38.321 §5.19's
+    first sentence ("The UE may be configured by RRC with a Data inactivity monitoring functionality ...")
+    and showed the action fourth. The best quote comes first, as the lead would; the rest in reading order."""
+    from app.indexer import update_index
+    from app.retrieval import Retriever
+    from app.source_rules import choose_sources
+
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
+    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    question = "What does the UE do when the dataInactivityTimer expires?"
+    hits = choose_sources(Retriever.load(tmp_path / "index").search(question, k=5), passages=3)
+    assert hits[0].citation == "TS 38.321 §5.19", [h.citation for h in hits]
+    session = GroundingSession(question, hits)
+    session.check_all("PWNED.")
+    quotes = [s for s in session.result()["sentences"] if s["origin"] == "extractive"]
+    assert "indicate the expiry of the dataInactivityTimer to upper layers" in quotes[0]["text"], quotes
+    later = [(s["citations"][0], hits[s["citations"][0] - 1].text.find(s["text"][:40])) for s in quotes[1:]]
+    assert later == sorted(later), later  # the rest in reading order
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("gNB-CU-User Plane (gNB-CU-UP): a logical node hosting the user plane part of the PDCP protocol of the "
+     "gNB-CU for an en-gNB, and the user plane part of the PDCP protocol and the SDAP protocol of the gNB-CU "
+     "for a gNB.",
+     "gNB-CU-User Plane (gNB-CU-UP): a logical node hosting the user plane part of the PDCP protocol of the "
+     "gNB-CU for an en-gNB"),
+    # too little before the repeat to say anything
+    ("For a gNB, the user plane part of the PDCP protocol and the user plane part of the PDCP protocol.",
+     None),
+    # a procedure step keeps its condition with its actions
+    ("1>if the timer expires: 2>stop the timer associated with the SCell of the MAC entity; 2>stop the timer "
+     "associated with the SCell of the MAC entity.", None),
+])
+def test_prose_that_repeats_itself_is_quoted_up_to_the_repeat(sentence: str, expected: str | None):
+    assert before_repeat(sentence, 8) == expected

@@ -25,6 +25,7 @@ from app.term_lookup import (
     defines_another,
     defining_lines,
     names,
+    states_what,
 )
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
@@ -56,7 +57,10 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is the ra-ResponseWindow?", AskedTerm("definition", "ra-ResponseWindow")),
     ("What does the AMF do?", AskedTerm("role", "AMF")),
     ("What is the SMF responsible for in the 5G core?", AskedTerm("role", "SMF")),
+    ("Which protocol layers does the gNB-DU host?", AskedTerm("role", "gNB-DU")),
+    ("What functionality does the SCP include in the 5G core?", AskedTerm("role", "SCP")),
     ("What does the MAC entity do when the timeAlignmentTimer expires?", None),  # a procedure, no term
+    ("Which protocol does PDCP use for header compression?", None),  # what it uses is no role
     ("What is the term for a cell that a UE camps on?", None),  # asks for a name, not what "term" means
     ("Which interface connects a gNB to the UPF?", None),
     ("What is the maximum number of logical channel groups that a UE that is not an IAB-MT may have?", None),
@@ -262,3 +266,50 @@ def test_a_procedures_list_of_parameters_defines_them(shared_dir: Path, tmp_path
              "-Too early PSCell change: an SCG failure ...\n-e-mail: an address\n2>if the MAC entity: x")
     named = [m["name"] for m in PARAMETER_LINE.finditer(lines)]
     assert named == ["preambleTransMax", "PREAMBLE_INDEX", "sr-ProhibitTimer"], named
+
+
+@pytest.mark.parametrize(("sentence", "term", "says"), [
+    ("RRC_INACTIVE is a state where a UE remains in CM-CONNECTED.", "RRC_INACTIVE", True),
+    ("The QoS Flow is the finest granularity of QoS differentiation in the PDU Session.", "QoS Flow", True),
+    ("A resource block is defined as 12 consecutive subcarriers in the frequency domain.", "resource block",
+     True),
+    ("Point A serves as a common reference point for resource block grids.", "Point A", True),
+    ("A QoS Flow is associated with QoS requirements.", "QoS Flow", False),  # about it, not what it is
+    ("RRC_INACTIVE is not supported by NB-IoT.", "RRC_INACTIVE", False),
+    ("The UE is in RRC_INACTIVE when the RNA is configured.", "RRC_INACTIVE", False),  # not its subject
+])
+def test_a_sentence_says_what_the_term_is(sentence: str, term: str, says: bool):
+    assert states_what(sentence, AskedTerm("definition", term)) is says
+
+
+def test_a_term_no_glossary_defines_is_found_where_a_clause_says_what_it_is(glossary_retriever: Retriever):
+    """No glossary line of these four specs defines RRC_INACTIVE; TS 38.300 §9.2.2.1 says what it is ("RRC_
+    INACTIVE is a state where a UE remains in CM-CONNECTED ..."). Retrieval ranked the clauses that only name
+    it above that one, and the answer opened with "-CN based MT communication handling support indication
+    for RRC_INACTIVE state"."""
+    question = "What is RRC_INACTIVE?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    assert hits[0].citation == "TS 38.300 §9.2.2.1", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("RRC_INACTIVE is a state where a UE remains in CM-CONNECTED"), lead
+    plain = glossary_retriever.search(question, k=5, lookup=False)  # without it, another clause first
+    assert plain[0].citation != "TS 38.300 §9.2.2.1", [h.citation for h in plain]
+
+
+def test_a_definitions_clause_reads_one_entry_a_sentence(shared_dir: Path, tmp_path: Path):
+    """TS 38.401 §3.1 writes entries that start in lower case ("gNB Distributed Unit (gNB-DU): a logical node
+    hosting RLC, MAC and PHY layers ..."): read as wrapped prose they joined the entry before, and no
+    sentence defined the gNB-DU. The gNB-CU-UP's line repeats a phrase of its own ("the user plane part of
+    the PDCP protocol" in both halves) and was never quoted; its first half is. Both lead their question."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.401_NG-RAN_Architecture_j20.md"
+    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    retriever = Retriever.load(tmp_path / "index")
+    for question, opening in [
+            ("Which protocol layers does the gNB-DU host?",
+             "gNB Distributed Unit (gNB-DU): a logical node hosting RLC, MAC and PHY layers"),
+            ("What does the gNB-CU-UP host?",
+             "gNB-CU-User Plane (gNB-CU-UP): a logical node hosting the user plane part of the PDCP")]:
+        hits = choose_sources(retriever.search(question, k=5), passages=3)
+        lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+        assert lead.startswith(opening), (question, lead)
