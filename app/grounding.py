@@ -76,6 +76,7 @@ from app.sentences import (
     split_sentences,
     strip_citations,
     terms,
+    with_first_heading_prose,
     without_repeats,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
@@ -296,7 +297,7 @@ class GroundingSession:
                          if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
             if listed and self.asked:
                 sentences = [spaced(s, self.asked.term) for s in sentences]
-            self._chunk_sentences[n] = sentences
+            self._chunk_sentences[n] = with_first_heading_prose(sentences)
         return self._chunk_sentences[n]
 
     def _title(self, n: int) -> str:
@@ -591,9 +592,9 @@ class GroundingSession:
         # "... the NAS signalling connection between UE and AMF." for "What is the role of the AMF?")
         subject = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
                    and opens_with(q[4], self.asked)}
-        # and of those, for "What is X?", one saying what X is ("The QoS Flow is the finest granularity ..."
-        # before "A QoS Flow ID (QFI) is used to identify a QoS Flow ...")
-        stating = {s for s in subject if self.asked.kind == "definition" and states_what(s, self.asked)}
+        # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
+        # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
+        stating = {s for s in subject if states_what(s, self.asked)}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] not in stating, q[4] not in subject, -q[0], -q[1]))
         return ranked

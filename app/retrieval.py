@@ -58,6 +58,8 @@ CANDIDATES = 20
 """FUSION: how deep each ranking is read before fusing; see BM25_WEIGHT."""
 STATING_CANDIDATES = 50
 """How deep the ranking of the asked term alone is read for a sentence saying what it is (`_stating_rows`)."""
+ROLE_WORDS = " following functions functionality"
+"""Added to a role question's term where `_stating_rows` looks for the sentence listing what X does."""
 RERANK_TOP = 20
 """With a reranker loaded (`--reranker`), the fused hits it reorders: 20 keep reranking near 150 ms on 2 cores
 (30 would take ~1.5x as long; see app/reranker.py)."""
@@ -304,15 +306,24 @@ class Retriever:
         return rows[:1]
 
     def _stating_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
-        """For "What is X?" where no glossary line defines X: the chunk with a sentence saying what X is in
-        a clause's prose (`term_lookup.states_what`: "RRC_INACTIVE is a state where a UE remains in
-        CM-CONNECTED ..."), at most one; the best ranked of the question's candidates, else of the chunks
-        that match X alone. The question's other words ("What is RRC_INACTIVE?" has none) rank the chunks
-        that only mention X ("RRC_INACTIVE state is part of RRC state machine ...") as high as it."""
+        """For "What is X?" (or "What is the role of X?") where no glossary line defines X: the chunk with a
+        sentence saying what X is (or does) in a clause's prose (`term_lookup.states_what`: "RRC_INACTIVE is
+        a state where a UE remains in CM-CONNECTED ...", "The Network Exposure Function (NEF) supports the
+        following independent functionality: ..."), at most one; the best ranked of the question's
+        candidates, else of the chunks that match X alone. The question's other words ("What is
+        RRC_INACTIVE?" has none) rank the chunks that only mention X ("RRC_INACTIVE state is part of RRC
+        state machine ...") as high as it."""
         asked = asked_term(query)
-        if asked is None or asked.kind != "definition" or self.bm25 is None:
+        if asked is None or asked.kind == "abbreviation" or self.bm25 is None:
             return []
-        alone = [row for row in self._bm25(asked.term, STATING_CANDIDATES, mask) if row not in fused]
+        # X alone, then with its full name, which matches where a clause introduces it ("The Access and
+        # Mobility Management function (AMF) includes ..."), and for its role the words of a functions list
+        # (the AMF is named in thousands of chunks, and the shortest of them rank first on "AMF" alone)
+        wanted = expand_query(asked.term, self.abbreviations) + (ROLE_WORDS if asked.kind == "role" else "")
+        alone = []
+        for text in (asked.term, wanted):
+            alone += [row for row in self._bm25(text, STATING_CANDIDATES, mask)
+                      if row not in fused and row not in alone]
         for row in sorted(fused, key=fused.get, reverse=True) + alone:
             if any(states_what(sentence, asked)
                    for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):

@@ -182,6 +182,26 @@ def without_repeats(sentence: str, n: int) -> str | None:
     return prefix if prefix.endswith((";", ".")) else None
 
 
+def with_first_heading_prose(sentences: list[str]) -> list[str]:
+    """`sentences` with a list stem whose first item is a heading over prose joined to that prose: "The
+    Network Exposure Function (NEF) supports the following independent functionality: -Exposure of
+    capabilities and events:" + "NF capabilities and events may be securely exposed by NEF ...". A lead-in
+    ending in ":" is never quoted, and this one says what the NEF does; with its heading's first sentence it
+    is a quote, which the checker finds as one sentence of its evidence."""
+    out: list[str] = []
+    skip = False
+    for at, sentence in enumerate(sentences):
+        if skip:
+            skip = False
+            continue
+        after = sentences[at + 1] if at + 1 < len(sentences) else ""
+        if (sentence.endswith(":") and ANNOUNCES_LIST.search(sentence) and _ITEM_START.search(sentence)
+                and after and not after.endswith(":") and not LIST_MARK.match(after)):
+            sentence, skip = f"{sentence} {after}", True
+        out.append(sentence)
+    return out
+
+
 def before_repeat(sentence: str, n: int, min_words: int = 8) -> str | None:
     """Of a sentence in prose that repeats one of its own n-grams, the part before the clause holding the
     repeat: up to the last comma before it, when that part has `min_words` words or more; None otherwise, and

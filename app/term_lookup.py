@@ -56,7 +56,8 @@ _ASKS = (
     # hosts or offers is its role, which its definition line says ("gNB Distributed Unit (gNB-DU): a
     # logical node hosting RLC, MAC and PHY layers ...")
     ("role", re.compile(rf"^\s*(?:what|which)\b[^?]*?\b(?:does|do)\s+{_ARTICLE}(?P<term>[^?]+?)\s+"
-                        rf"(?:host|support|provide|perform|handle|terminate|include|offer)s?{_TAIL}\s*\??\s*$",
+                        rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer)s?|serves?\s+as)"
+                        rf"{_TAIL}\s*\??\s*$",
                         re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
@@ -280,19 +281,27 @@ _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:
 """After a sentence's subject, the words that say what it is: "RRC_INACTIVE is a state where ...", "A resource
 block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
+_SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
+                        r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s")
+"""After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
+supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
+Communication Proxy (SCP) includes one or more of the following functionalities"."""
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
-    """Whether `sentence` says what the asked term is, in a clause's prose rather than a glossary line: the
-    term is its subject (`opens_with`) and a copula with an article follows ("The QoS Flow is the finest
-    granularity of QoS differentiation in the PDU Session."). Where no glossary defines a term (TS 38.300
-    defines RRC_INACTIVE in §9.2.2.1, TS 23.501 the QoS Flow in §5.7.1.1) this is its definition."""
-    if not opens_with(sentence, asked):
+    """Whether `sentence` says what the asked term is (or for a role question, what it does), in a clause's
+    prose rather than a glossary line: the term is its subject (`opens_with`) and a copula with an article
+    follows ("The QoS Flow is the finest granularity of QoS differentiation in the PDU Session."), or for
+    its role a verb that lists its functions ("The AMF hosts the following main functions: ..."). Where no
+    glossary defines a term (TS 38.300 defines RRC_INACTIVE in §9.2.2.1, TS 23.501 the QoS Flow in
+    §5.7.1.1, and says what the NEF does in §6.2.5.0) this is its definition."""
+    if asked.kind == "abbreviation" or not opens_with(sentence, asked):
         return False
+    says = _SAYS_ROLE if asked.kind == "role" else _SAYS_WHAT
     text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
     for key in _keys(asked):
         match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
-        if match and _SAYS_WHAT.match(text, match.end()):
+        if match and says.match(text, match.end()):
             return True
     return False
 

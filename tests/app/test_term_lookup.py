@@ -313,3 +313,24 @@ def test_a_definitions_clause_reads_one_entry_a_sentence(shared_dir: Path, tmp_p
         hits = choose_sources(retriever.search(question, k=5), passages=3)
         lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
         assert lead.startswith(opening), (question, lead)
+
+
+def test_a_role_question_finds_the_sentence_listing_what_it_does(glossary_retriever: Retriever):
+    """No glossary line of these specs says what the NEF or the AMF does; TS 23.501 §6.2.5.0 and §6.2.1 do
+    ("The Network Exposure Function (NEF) supports the following independent functionality: -Exposure of
+    capabilities and events: ..."). The NEF answer opened with "-A NEF may also support a PFD Function ..."
+    (the clause's second chunk), and the AMF's clause was not among the sources: the AMF is named in
+    thousands of chunks. The stem's first item is a heading over prose, which it is quoted with."""
+    for question, citation, opening in [
+            ("What is the purpose of the NEF?", "TS 23.501 §6.2.5.0",
+             "The Network Exposure Function (NEF) supports the following independent functionality: "
+             "-Exposure of capabilities and events: NF capabilities and events may be securely exposed"),
+            ("What is the AMF responsible for in the 5G core network?", "TS 23.501 §6.2.1",
+             "The Access and Mobility Management function (AMF) includes the following functionality.")]:
+        hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+        assert hits[0].citation == citation, (question, [h.citation for h in hits])
+        lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+        assert lead.startswith(opening), (question, lead)
+    role = AskedTerm("role", "NEF")
+    assert states_what("The Network Exposure Function (NEF) supports the following functionality:", role)
+    assert not states_what("The NEF stores the received information as structured data.", role)
