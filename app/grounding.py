@@ -83,6 +83,7 @@ from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 from app.term_lookup import (
     ABBREVIATION_TITLE,
     GLOSSARY_TITLE,
+    asked_condition,
     asked_term,
     defines,
     defines_another,
@@ -94,6 +95,7 @@ from app.term_lookup import (
     opens_with,
     spaced,
     states_what,
+    step_closeness,
 )
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
@@ -255,6 +257,8 @@ class GroundingSession:
                  config: GroundingConfig | None = None):
         self.question = question
         self.asked = asked_term(question)  # "What is X?" / "What does X stand for?": X's glossary line leads
+        self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
+        self._condition_keys = set(terms(self.condition)[1]) if self.condition else set()
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -595,16 +599,25 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
+        # "What does the MAC entity do when X?": the procedure step testing X, with its actions
+        testing = {q[4] for q in ranked
+                   if self.condition and step_closeness(q[4], self.condition) is not None}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] not in stating, q[4] not in subject, -q[0], -q[1]))
+                                   q[4] not in stating, q[4] not in subject, q[4] not in testing,
+                                   -q[0], -q[1]))
         return ranked
 
     def _names_asked(self, sentence: str) -> bool:
         """Whether `sentence` may be the answer's first: any, unless the question asks about a term; then
         its defining line or a sentence naming it. Where no source names it, a sentence on another subject
         is no answer ("What is the ra-ResponseWindow?" on notes without it was answered "Acknowledged mode
-        (AM) adds ARQ ...")."""
-        return not self.asked or defines(sentence, self.asked) or names(sentence, self.asked)
+        (AM) adds ARQ ..."). Likewise for what happens when a condition holds, a sentence naming one of the
+        condition's key terms (timer, message, identifier): "What does the UE do when T310 expires?" on
+        specs without T310 was answered "**User Equipment (UE):** Allows a user access to network
+        services."."""
+        if self.asked:
+            return defines(sentence, self.asked) or names(sentence, self.asked)
+        return not self._condition_keys or bool(self._condition_keys & set(terms(sentence)[1]))
 
     def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:
         """Whether a glossary line of source n is another term's entry that cannot answer what the asked

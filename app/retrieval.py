@@ -25,7 +25,14 @@ from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, rea
 from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
-from app.term_lookup import VOCABULARY_SPEC, Glossary, asked_term, states_what
+from app.term_lookup import (
+    VOCABULARY_SPEC,
+    Glossary,
+    asked_condition,
+    asked_term,
+    states_what,
+    step_closeness,
+)
 from telecomgpt.errors import UserError
 
 PER_CLAUSE = 2
@@ -243,7 +250,8 @@ class Retriever:
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
         looked_up = ((self._defining_rows(asked or query, mask, fused)
-                      or self._stating_rows(asked or query, mask, fused)) if lookup else [])
+                      or self._stating_rows(asked or query, mask, fused)
+                      or self._condition_rows(asked or query, mask, fused)) if lookup else [])
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
@@ -329,6 +337,24 @@ class Retriever:
                    for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
                 return [row]
         return []
+
+    def _condition_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
+        """For "What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?":
+        the chunk of a procedure whose step tests that condition ("1>when a timeAlignmentTimer expires:"),
+        at most one; the best ranked of the question's candidates, else of the chunks matching the condition
+        alone. A long procedure is cut into many chunks (TS 38.321 §5.2 into 16), all alike to the question,
+        and the one with the step was not among them. A step matches when it holds every key term of the
+        condition (names, identifiers) and all but one of its other words (`procedure_text.tests`)."""
+        condition = asked_condition(query)
+        if condition is None or self.bm25 is None:
+            return []
+        alone = [row for row in self._bm25(condition, STATING_CANDIDATES, mask) if row not in fused]
+        best, closest = None, None
+        for row in sorted(fused, key=fused.get, reverse=True) + alone:  # the first of the closest
+            key = step_closeness(self.records[row]["text"], condition)
+            if key is not None and (closest is None or key > closest):
+                best, closest = row, key
+        return [] if best is None else [best]
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         import faiss

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.procedure_text import STEP
+from app.sentences import terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
 GLOSSARY_TITLE = re.compile(r"\b(?:definitions?|abbreviations?|terms|vocabulary)\b", re.I)
@@ -355,3 +357,57 @@ class Glossary:
             if found:
                 break
         return found
+
+
+_CONDITION = re.compile(r"^\s*what\s+(?:(?:does|do|shall|should|will)\s+.+?\s+do|happens)\s+"
+                        r"(?:when|if|upon|after|once|on)\s+(?P<condition>.+?)\s*\??\s*$", re.I)
+_TESTS = re.compile(r"^\s*\d>\s*(?:else\s+)?(?:if|when|upon|once|after)\b", re.I)
+
+
+def asked_condition(question: str) -> str | None:
+    """The condition a question asks the outcome of: "What does the MAC entity do when the timeAlignmentTimer
+    associated with the PTAG expires?" -> "the timeAlignmentTimer associated with the PTAG expires" (also
+    "What happens if/upon ...?"); None for other forms."""
+    match = _CONDITION.match(" ".join(question.split()))
+    return match["condition"] if match else None
+
+
+def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
+    """How closely a procedure in `text` tests `condition`, as a key to maximise (None when no step does).
+    A step "k>if/when/upon ..." tests it when its own line holds the condition's last word (what happens:
+    "expires", "is received") and one of its key terms (identifiers, numbers), and its lines with the steps
+    nested under it hold every key term and all but one of the other words: "1>when a timeAlignmentTimer
+    expires:" with "2>if the timeAlignmentTimer is associated with the PTAG:" under it, for "the
+    timeAlignmentTimer associated with the PTAG expires"; not "1>when instruction from the upper layer has
+    been received for starting the TimeAlignmentTimer associated with PTAG:". Of those, the closest: the
+    outermost step (the rule, before its special cases: "2>if the TimeAlignmentTimer associated with PTAG
+    expires while the RACH-less CLTM cell switch is ongoing:"), then one that says the condition in its
+    words' order ("1>when a Timing Advance Command MAC CE is received", not "1>when an LTM Candidate Timing
+    Advance Command MAC CE ... is received"), then the most of its words and the fewest others. A condition
+    of fewer than two words tests nothing in particular."""
+    ordered, key_list = terms(condition)
+    words, keys = set(ordered), set(key_list)
+    if len(words) < 2:
+        return None
+    best = None
+    lines = re.split(r"\n|\s+(?=\d>)", text)  # a quote has its steps on one line
+    for at, line in enumerate(lines):
+        head = STEP.match(line)
+        if not head or not _TESTS.match(line):
+            continue
+        own_list, own_keys = terms(STEP.sub("", line))
+        own = set(own_list)
+        if ordered[-1] not in own or (keys and not keys & set(own_keys)):
+            continue
+        unit = [line]
+        for below in lines[at + 1:]:
+            step = STEP.match(below)
+            if step and step.group(1) <= head.group(1):
+                break
+            unit.append(below)
+        found = set(terms(" ".join(unit))[0])
+        if keys <= found and len(words - found) <= 1:
+            in_order = any(own_list[i:i + len(ordered)] == ordered for i in range(len(own_list)))
+            key = (-int(head.group(1)), in_order, len(words & own), -len(own - words))
+            best = key if best is None else max(best, key)
+    return best

@@ -20,12 +20,14 @@ from app.term_lookup import (
     ABBREVIATION_TITLE,
     PARAMETER_LINE,
     AskedTerm,
+    asked_condition,
     asked_term,
     defines,
     defines_another,
     defining_lines,
     names,
     states_what,
+    step_closeness,
 )
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
@@ -334,3 +336,54 @@ def test_a_role_question_finds_the_sentence_listing_what_it_does(glossary_retrie
     role = AskedTerm("role", "NEF")
     assert states_what("The Network Exposure Function (NEF) supports the following functionality:", role)
     assert not states_what("The NEF stores the received information as structured data.", role)
+
+
+@pytest.mark.parametrize(("question", "condition"), [
+    ("What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?",
+     "the timeAlignmentTimer associated with the PTAG expires"),
+    ("What happens if the dataInactivityTimer expires?", "the dataInactivityTimer expires"),
+    ("What does the UE do upon receiving a Paging message?", "receiving a Paging message"),
+    ("What is the ra-ResponseWindow?", None),
+    ("When is the sr-ProhibitTimer started?", None),
+])
+def test_the_asked_condition_is_read_from_the_questions_form(question: str, condition: str | None):
+    assert asked_condition(question) == condition
+
+
+def test_the_outermost_step_testing_a_condition_is_the_closest():
+    """The rule ("1>when a timeAlignmentTimer expires:") before its special case ("2>if the ... expires while
+    the RACH-less CLTM cell switch is ongoing:"); a step that only starts the timer tests nothing."""
+    condition = "the timeAlignmentTimer associated with the PTAG expires"
+    rule = ("1>when a timeAlignmentTimer expires:\n2>if the timeAlignmentTimer is associated with a PTAG:\n"
+            "3>flush all HARQ buffers for all Serving Cells;")
+    special = ("1>if the RACH-less CLTM cell switch is ongoing:\n2>if the TimeAlignmentTimer associated with "
+               "PTAG expires while the RACH-less CLTM cell switch is ongoing:\n3>indicate a failure;")
+    starting = ("1>when instruction from the upper layer has been received for starting the "
+                "TimeAlignmentTimer associated with PTAG:\n2>start the TimeAlignmentTimer.")
+    assert step_closeness(rule, condition) > step_closeness(special, condition)
+    assert step_closeness(starting, condition) is None
+    prose = "The timeAlignmentTimer associated with the PTAG expires after a while."
+    assert step_closeness(prose, condition) is None
+
+
+def test_a_procedure_question_gets_the_step_that_tests_its_condition(shared_dir: Path, tmp_path: Path):
+    """TS 38.321 §5.2 is cut into 16 chunks that all read alike to "What does the MAC entity do when a Timing
+    Advance Command MAC CE is received?"; the one with "1>when a Timing Advance Command MAC CE is received,
+    ..." ranked below two others, and the answer opened with a MAC CE field's description ("-Timing Advance
+    Command: This field indicates the index value TA ..."). Where no source names the condition's timer, no
+    sentence leads: "What does the UE do when T310 expires?" was answered with TR 21.905's UE entry."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
+    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
+    assert not report.errors, report.errors
+    retriever = Retriever.load(tmp_path / "index")
+    question = "What does the MAC entity do when a Timing Advance Command MAC CE is received?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    assert "1>when a Timing Advance Command MAC CE is received" in hits[0].text, [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert "1>when a Timing Advance Command MAC CE is received" in lead, lead
+    assert "2>apply the Timing Advance Command for the indicated TAG" in lead, lead
+    plain = retriever.search(question, k=5, lookup=False)  # without the lookup another chunk first
+    assert "1>when a Timing Advance Command MAC CE is received" not in plain[0].text
+    question = "What does the UE do when T310 expires?"  # TS 38.331's timer: not in TS 38.321
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
