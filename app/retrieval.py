@@ -341,10 +341,10 @@ class Retriever:
     def _condition_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
         """For "What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?":
         the chunk of a procedure whose step tests that condition ("1>when a timeAlignmentTimer expires:"),
-        at most one; the best ranked of the question's candidates, else of the chunks matching the condition
-        alone. A long procedure is cut into many chunks (TS 38.321 §5.2 into 16), all alike to the question,
-        and the one with the step was not among them. A step matches when it holds every key term of the
-        condition (names, identifiers) and all but one of its other words (`procedure_text.tests`)."""
+        at most one: of the question's candidates and the chunks matching the condition alone, the one whose
+        step tests it most closely (`term_lookup.step_closeness`), the best ranked among equals. A long
+        procedure is cut into many chunks (TS 38.321 §5.2 into 16), all alike to the question, and the one
+        with the step was not among them."""
         condition = asked_condition(query)
         if condition is None or self.bm25 is None:
             return []

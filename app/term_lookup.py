@@ -273,9 +273,18 @@ def opens_with(sentence: str, asked: AskedTerm) -> bool:
     AMF terminates NAS signalling ..." for "What is the role of the AMF?"): it says what the term is or
     does, where a sentence that only mentions it ("... the NAS signalling connection between UE and AMF")
     says something else; "The Session Management function (SMF) hosts ..." has the SMF as its subject)."""
+    return _subject_end(sentence, asked) is not None
+
+
+def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
+    """The sentence normalized (`normalize_term`, list marker and article left out) and where the asked term
+    ends in it when the term opens it, as itself, a plural or a full name with it in brackets; else None."""
     text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
-    return any(re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
-               for key in _keys(asked))
+    for key in _keys(asked):
+        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
+        if match:
+            return text, match.end()
+    return None
 
 
 _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:refers?\s+to|denotes?|"
@@ -297,15 +306,11 @@ def states_what(sentence: str, asked: AskedTerm) -> bool:
     its role a verb that lists its functions ("The AMF hosts the following main functions: ..."). Where no
     glossary defines a term (TS 38.300 defines RRC_INACTIVE in §9.2.2.1, TS 23.501 the QoS Flow in
     §5.7.1.1, and says what the NEF does in §6.2.5.0) this is its definition."""
-    if asked.kind == "abbreviation" or not opens_with(sentence, asked):
+    subject = None if asked.kind == "abbreviation" else _subject_end(sentence, asked)
+    if subject is None:
         return False
     says = _SAYS_ROLE if asked.kind == "role" else _SAYS_WHAT
-    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
-    for key in _keys(asked):
-        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
-        if match and says.match(text, match.end()):
-            return True
-    return False
+    return bool(says.match(*subject))
 
 
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:
