@@ -57,6 +57,25 @@ def spec_index(spec_files: list[Path], planted_dir: Path, tmp_path_factory: pyte
 
 
 @pytest.fixture(scope="session")
+def markdown_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Build (once per session) and load a BM25-only index of one Release-19 Markdown spec of
+    ../shared/data/corpus/3gpp/rel19-md, by file name: seconds to build, and the lookups and quote rules the
+    tests check do not depend on dense vectors."""
+    built: dict[str, Retriever] = {}
+
+    def load(name: str) -> Retriever:
+        if name not in built:
+            spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / name
+            out = tmp_path_factory.mktemp("markdown-spec") / "index"
+            report = update_index(out, [spec], prune=True, progress=False, dense=False)
+            assert not report.errors, report.errors
+            built[name] = Retriever.load(out)
+        return built[name]
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def retriever(spec_index: Path):
     return Retriever.load(spec_index)
 

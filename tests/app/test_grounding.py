@@ -421,20 +421,15 @@ def test_quotes_beside_the_first_name_the_asked_term_itself(starter_retriever):
     assert not any("RRCRelease" in q for q in quotes), quotes
 
 
-def test_an_extractive_answer_opens_with_its_best_quote(shared_dir, tmp_path):
+def test_an_extractive_answer_opens_with_its_best_quote(markdown_spec_retriever):
     """Without a lead (grounding "extractive", or a lead that names nothing asked), the quotes came in
     reading order: "What does the UE do when the dataInactivityTimer expires?" opened with TS 38.321 §5.19's
     first sentence ("The UE may be configured by RRC with a Data inactivity monitoring functionality ...")
     and showed the action fourth. The best quote comes first, as the lead would; the rest in reading order."""
-    from app.indexer import update_index
-    from app.retrieval import Retriever
     from app.source_rules import choose_sources
 
-    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
-    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
-    assert not report.errors, report.errors
     question = "What does the UE do when the dataInactivityTimer expires?"
-    hits = choose_sources(Retriever.load(tmp_path / "index").search(question, k=5), passages=3)
+    hits = choose_sources(markdown_spec_retriever("38.321_MAC_j20.md").search(question, k=5), passages=3)
     assert hits[0].citation == "TS 38.321 §5.19", [h.citation for h in hits]
     session = GroundingSession(question, hits)
     session.check_all("PWNED.")

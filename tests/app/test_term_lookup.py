@@ -242,15 +242,12 @@ def test_a_quote_beside_the_lead_names_what_was_asked(glossary_retriever: Retrie
     assert not any("physical layer" in text for text in extra), extra
 
 
-def test_a_procedures_list_of_parameters_defines_them(shared_dir: Path, tmp_path: Path):
+def test_a_procedures_list_of_parameters_defines_them(markdown_spec_retriever):
     """TS 38.321 defines its parameters where a procedure lists them, in no Definitions clause (§5.1.1:
     "-ra-ResponseWindow: the time window to monitor RA response(s) (SpCell only);"). "What is the
     ra-ResponseWindow?" got the clauses that start the window (§5.1.4, "3>start the ra-ResponseWindow ...")
     and never that line; the lookup finds it now, and it leads."""
-    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
-    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
-    assert not report.errors, report.errors
-    retriever = Retriever.load(tmp_path / "index")
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
     question = "What is the ra-ResponseWindow?"
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert hits[0].citation == "TS 38.321 §5.1.1", [h.citation for h in hits]
@@ -298,15 +295,12 @@ def test_a_term_no_glossary_defines_is_found_where_a_clause_says_what_it_is(glos
     assert plain[0].citation != "TS 38.300 §9.2.2.1", [h.citation for h in plain]
 
 
-def test_a_definitions_clause_reads_one_entry_a_sentence(shared_dir: Path, tmp_path: Path):
+def test_a_definitions_clause_reads_one_entry_a_sentence(markdown_spec_retriever):
     """TS 38.401 §3.1 writes entries that start in lower case ("gNB Distributed Unit (gNB-DU): a logical node
     hosting RLC, MAC and PHY layers ..."): read as wrapped prose they joined the entry before, and no
     sentence defined the gNB-DU. The gNB-CU-UP's line repeats a phrase of its own ("the user plane part of
     the PDCP protocol" in both halves) and was never quoted; its first half is. Both lead their question."""
-    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.401_NG-RAN_Architecture_j20.md"
-    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
-    assert not report.errors, report.errors
-    retriever = Retriever.load(tmp_path / "index")
+    retriever = markdown_spec_retriever("38.401_NG-RAN_Architecture_j20.md")
     for question, opening in [
             ("Which protocol layers does the gNB-DU host?",
              "gNB Distributed Unit (gNB-DU): a logical node hosting RLC, MAC and PHY layers"),
@@ -366,16 +360,13 @@ def test_the_outermost_step_testing_a_condition_is_the_closest():
     assert step_closeness(prose, condition) is None
 
 
-def test_a_procedure_question_gets_the_step_that_tests_its_condition(shared_dir: Path, tmp_path: Path):
+def test_a_procedure_question_gets_the_step_that_tests_its_condition(markdown_spec_retriever):
     """TS 38.321 §5.2 is cut into 16 chunks that all read alike to "What does the MAC entity do when a Timing
     Advance Command MAC CE is received?"; the one with "1>when a Timing Advance Command MAC CE is received,
     ..." ranked below two others, and the answer opened with a MAC CE field's description ("-Timing Advance
     Command: This field indicates the index value TA ..."). Where no source names the condition's timer, no
     sentence leads: "What does the UE do when T310 expires?" was answered with TR 21.905's UE entry."""
-    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
-    report = update_index(tmp_path / "index", [spec], prune=True, progress=False, dense=False)
-    assert not report.errors, report.errors
-    retriever = Retriever.load(tmp_path / "index")
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
     question = "What does the MAC entity do when a Timing Advance Command MAC CE is received?"
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert "1>when a Timing Advance Command MAC CE is received" in hits[0].text, [h.citation for h in hits]
