@@ -117,6 +117,13 @@ def _flatten(node: Node, max_chars: int) -> list[list[str]]:
     return [unit]
 
 
+def owned(parts: list[str], i: int) -> list[str]:
+    """Part i with what belongs to it, in order: a step with the steps nested under it (and, for a condition
+    over several lines, "1>if A; or" / "1>if B:", the lines that go on with it), a stem with its items."""
+    node, _ = _node(parts, i)
+    return _parts(node)
+
+
 def units(parts: list[str], max_chars: int) -> list[list[str]]:
     """Consecutive groups of `parts` (lines or paragraphs in reading order) that keep a procedure step with
     its nested steps and a list stem with its items, each at most `max_chars` (joined by one character)

@@ -250,8 +250,8 @@ class Retriever:
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
         looked_up = ((self._defining_rows(asked or query, mask, fused)
-                      or self._stating_rows(asked or query, mask, fused)
-                      or self._condition_rows(asked or query, mask, fused)) if lookup else [])
+                      or self._stating_rows(asked or query, mask, rows)
+                      or self._condition_rows(asked or query, mask, rows)) if lookup else [])
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
@@ -313,7 +313,7 @@ class Retriever:
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))
         return rows[:1]
 
-    def _stating_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
+    def _stating_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What is X?" (or "What is the role of X?") where no glossary line defines X: the chunk with a
         sentence saying what X is (or does) in a clause's prose (`term_lookup.states_what`: "RRC_INACTIVE is
         a state where a UE remains in CM-CONNECTED ...", "The Network Exposure Function (NEF) supports the
@@ -328,17 +328,16 @@ class Retriever:
         # Mobility Management function (AMF) includes ..."), and for its role the words of a functions list
         # (the AMF is named in thousands of chunks, and the shortest of them rank first on "AMF" alone)
         wanted = expand_query(asked.term, self.abbreviations) + (ROLE_WORDS if asked.kind == "role" else "")
-        alone = []
+        candidates = list(ranked)  # the question's, best first, then those of X alone
         for text in (asked.term, wanted):
-            alone += [row for row in self._bm25(text, STATING_CANDIDATES, mask)
-                      if row not in fused and row not in alone]
-        for row in sorted(fused, key=fused.get, reverse=True) + alone:
+            candidates += [row for row in self._bm25(text, STATING_CANDIDATES, mask) if row not in candidates]
+        for row in candidates:
             if any(states_what(sentence, asked)
                    for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
                 return [row]
         return []
 
-    def _condition_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
+    def _condition_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?":
         the chunk of a procedure whose step tests that condition ("1>when a timeAlignmentTimer expires:"),
         at most one: of the question's candidates and the chunks matching the condition alone, the one whose
@@ -348,9 +347,10 @@ class Retriever:
         condition = asked_condition(query)
         if condition is None or self.bm25 is None:
             return []
-        alone = [row for row in self._bm25(condition, STATING_CANDIDATES, mask) if row not in fused]
+        candidates = ranked + [row for row in self._bm25(condition, STATING_CANDIDATES, mask)
+                               if row not in ranked]
         best, closest = None, None
-        for row in sorted(fused, key=fused.get, reverse=True) + alone:  # the first of the closest
+        for row in candidates:  # the first of the closest
             key = step_closeness(self.records[row]["text"], condition)
             if key is not None and (closest is None or key > closest):
                 best, closest = row, key

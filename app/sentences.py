@@ -166,15 +166,8 @@ def without_repeats(sentence: str, n: int) -> str | None:
     starts = [m.start() for m in _ITEM_START.finditer(sentence)]
     if not starts or not sentence[:starts[0]].rstrip().endswith(":"):
         return None
-    words = list(re.finditer(r"\w+", sentence.lower()))
-    seen: set[tuple[str, ...]] = set()
-    limit = len(sentence)
-    for i in range(len(words) - n + 1):
-        gram = tuple(w.group() for w in words[i:i + n])
-        if gram in seen:
-            limit = words[i + n - 1].start()  # the prefix may end just before this gram's last word
-            break
-        seen.add(gram)
+    repeat = _first_repeat(sentence, n)
+    limit = len(sentence) if repeat is None else repeat[n - 1].start()  # up to just before its last word
     cuts = [c for c in starts[1:] if c <= limit] + ([len(sentence)] if limit == len(sentence) else [])
     if not cuts:
         return None
@@ -212,15 +205,24 @@ def before_repeat(sentence: str, n: int, min_words: int = 8) -> str | None:
     needs the definition, whose first half says what was asked."""
     if re.search(r"\d>", sentence) or _ITEM_START.search(sentence):
         return None
+    repeat = _first_repeat(sentence, n)
+    if repeat is None:
+        return None
+    prefix = sentence[:repeat[0].start()]
+    cut = prefix.rfind(",")
+    part = prefix[:cut].rstrip() if cut > 0 else ""
+    return part if len(re.findall(r"\w+", part)) >= min_words else None
+
+
+def _first_repeat(sentence: str, n: int) -> list[re.Match] | None:
+    """The words (matches in `sentence`, lower-cased) of the first n-gram that repeats an earlier one of the
+    sentence, None when none does."""
     words = list(re.finditer(r"\w+", sentence.lower()))
     seen: set[tuple[str, ...]] = set()
     for i in range(len(words) - n + 1):
         gram = tuple(w.group() for w in words[i:i + n])
         if gram in seen:
-            prefix = sentence[:words[i].start()]
-            cut = prefix.rfind(",")
-            part = prefix[:cut].rstrip() if cut > 0 else ""
-            return part if len(re.findall(r"\w+", part)) >= min_words else None
+            return words[i:i + n]
         seen.add(gram)
     return None
 

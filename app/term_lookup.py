@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.procedure_text import STEP
+from app.procedure_text import STEP, owned
 from app.sentences import terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
@@ -404,13 +404,7 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
         own = set(own_list)
         if ordered[-1] not in own or (keys and not keys & set(own_keys)):
             continue
-        unit = [line]
-        for below in lines[at + 1:]:
-            step = STEP.match(below)
-            if step and step.group(1) <= head.group(1):
-                break
-            unit.append(below)
-        found = set(terms(" ".join(unit))[0])
+        found = set(terms(" ".join(owned(lines, at)))[0])
         if keys <= found and len(words - found) <= 1:
             in_order = any(own_list[i:i + len(ordered)] == ordered for i in range(len(own_list)))
             key = (-int(head.group(1)), in_order, len(words & own), -len(own - words))
