@@ -96,6 +96,7 @@ from app.term_lookup import (
     spaced,
     states_what,
     step_closeness,
+    tests_in_prose,
 )
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
@@ -599,9 +600,10 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
-        # "What does the MAC entity do when X?": the procedure step testing X, with its actions
-        testing = {q[4] for q in ranked
-                   if self.condition and step_closeness(q[4], self.condition) is not None}
+        # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
+        # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
+        testing = {q[4] for q in ranked if self.condition and (
+            step_closeness(q[4], self.condition) is not None or tests_in_prose(q[4], self.condition))}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] not in stating, q[4] not in subject, q[4] not in testing,
                                    -q[0], -q[1]))

@@ -30,6 +30,7 @@ from app.term_lookup import (
     Glossary,
     asked_condition,
     asked_term,
+    defining_lines,
     states_what,
     step_closeness,
 )
@@ -308,6 +309,8 @@ class Retriever:
         if asked is None:
             return []
         rows = [r for r in self.glossary.rows_defining(asked) if mask is None or mask[r]]
+        if asked.wanted:  # "Which RRC states does NR support?": only a line naming RRC states answers
+            rows = [r for r in rows if defining_lines(self.records[r]["text"], asked)]
         sense = self.abbreviations.get(asked.term)
         rows.sort(key=lambda r: (not (sense and sense in self.records[r]["text"]), -fused.get(r, 0.0),
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))

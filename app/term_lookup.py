@@ -39,6 +39,7 @@ ABBREVIATION_WORDS = 12
 
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
 _TAIL = r"(?:\s+(?:according\s+to|in|within|under|for|as\s+(?:defined|used)\s+(?:in|by))\b.*)?"
+_LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
 _ASKS = (
     ("abbreviation", re.compile(r"^\s*what\s+(?:does|do|is)\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+)?"
                                 r"[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)[\"'\u201d]?\s+(?:stand\s+for|"
@@ -57,7 +58,8 @@ _ASKS = (
     # "Which protocol layers does the gNB-DU host?", "What functionality does the SCP include?": what X
     # hosts or offers is its role, which its definition line says ("gNB Distributed Unit (gNB-DU): a
     # logical node hosting RLC, MAC and PHY layers ...")
-    ("role", re.compile(rf"^\s*(?:what|which)\b[^?]*?\b(?:does|do)\s+{_ARTICLE}(?P<term>[^?]+?)\s+"
+    ("role", re.compile(rf"^\s*(?:what|which)\b(?P<wanted>[^?]*?)\b(?:does|do)\s+{_ARTICLE}"
+                        rf"(?P<term>[^?]+?)\s+"
                         rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer)s?|serves?\s+as)"
                         rf"{_TAIL}\s*\??\s*$",
                         re.I)),
@@ -84,10 +86,12 @@ _PARENTHESIS = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
 @dataclass(frozen=True)
 class AskedTerm:
     """What a question asks to be defined: `kind` "definition", "role" ("What is the role of X?") or
-    "abbreviation", and the term as typed."""
+    "abbreviation", and the term as typed; `wanted`: what a role question asks X has ("protocol layers" in
+    "Which protocol layers does the gNB-DU host?"), empty when it asks for X's role as a whole."""
 
     kind: str
     term: str
+    wanted: str = ""
 
 
 def normalize_term(term: str) -> str:
@@ -106,8 +110,23 @@ def asked_term(question: str) -> AskedTerm | None:
             term = match["term"].strip(" \"'\u201c\u201d")
             if (term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term)
                     and normalize_term(term) not in _NOT_A_TERM):
-                return AskedTerm(kind, term)
+                wanted = match.groupdict().get("wanted") or ""
+                return AskedTerm(kind, term, " ".join(sorted(_content_words(wanted) - _ANY_ROLE)))
     return None
+
+
+_ANY_ROLE = frozenset({"function", "functionality", "functionalitie", "service", "feature", "task", "role",
+                       "job", "capabilitie", "capability", "thing", "main", "key", "other", "kind", "type",
+                       "following"})
+"""Words of a role question that ask for X's role as a whole ("Which functions does the AMF host?"), after
+`_content_words` took a plural's "s" off."""
+
+
+def _content_words(text: str) -> set[str]:
+    """The words of `text` that carry content, lower case, hyphenated words split, a plural's "s" taken
+    off ("NAS-related functions" -> {"nas", "related", "function"})."""
+    words = {w for w in re.findall(r"[a-z0-9_]+", text.lower()) if w not in _LINKING_WORDS and len(w) > 1}
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
 
 
 _NOT_A_TERM = frozenset({"term", "name", "word", "acronym", "abbreviation"})
@@ -203,8 +222,17 @@ def defines(sentence: str, asked: AskedTerm) -> bool:
     its role, only a definition line that says more than the name ("AMF Access and Mobility Management
     Function" says nothing of what the AMF does)."""
     if asked.kind == "role":
-        return bool(_keys(asked) & set(line_terms(sentence))) and not _only_expands(sentence, asked.term)
+        # "Which RRC states does NR support?": "**NR:** fifth generation radio access technology" defines NR
+        # but names no RRC state, so it does not answer
+        return (bool(_keys(asked) & set(line_terms(sentence))) and not _only_expands(sentence, asked.term)
+                and (not asked.wanted or mentions_wanted(sentence, asked)))
     return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
+
+
+def mentions_wanted(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` names one of the words of what a role question asks the term has ("layers" for
+    "Which protocol layers does the gNB-DU host?"); false when it asks for the role as a whole."""
+    return bool(set(asked.wanted.split()) & _content_words(sentence))
 
 
 def _only_expands(line: str, term: str) -> bool:
@@ -240,7 +268,6 @@ def defines_another(line: str, asked: AskedTerm, listed: bool = False) -> bool:
 _LOOKED_UP = {"abbreviation": ("abbreviation",), "role": ("definition",)}
 """The glossary lines each kind of question reads, in order (a definition question falls back to the
 abbreviation's expansion; a role question never does, see `defines`)."""
-_LINKING_WORDS = frozenset({"a", "an", "the", "of", "in", "for", "and", "or", "to", "on", "by", "with"})
 
 
 _WORD = re.compile(r"\w[\w\-]*\w|\w")
@@ -375,6 +402,24 @@ def asked_condition(question: str) -> str | None:
     "What happens if/upon ...?"); None for other forms."""
     match = _CONDITION.match(" ".join(question.split()))
     return match["condition"] if match else None
+
+
+_PROSE_TEST = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:if|when|whenever|upon|once|after)\s+(?P<test>[^,:;]+)"
+                         r"[,:;]\s*\S", re.I)
+
+
+def tests_in_prose(sentence: str, condition: str) -> bool:
+    """Whether a prose sentence opens with the asked condition and goes on to what follows from it: "If T310
+    expires, or random access fails, ..., the UE declares radio link failure" for "What happens when T310
+    expires?". Its opening clause holds the condition's last word (what happens) and one of its key terms,
+    as a procedure step's line must (`step_closeness`); a sentence that only names the timer ("The UE starts
+    timer T310 ...") does not."""
+    ordered, key_list = terms(condition)
+    match = _PROSE_TEST.match(sentence)
+    if len(set(ordered)) < 2 or not match:
+        return False
+    own, own_keys = terms(match["test"])
+    return ordered[-1] in own and (not key_list or bool(set(key_list) & set(own_keys)))
 
 
 def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:

@@ -28,6 +28,7 @@ from app.term_lookup import (
     names,
     states_what,
     step_closeness,
+    tests_in_prose,
 )
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
@@ -59,7 +60,8 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is the ra-ResponseWindow?", AskedTerm("definition", "ra-ResponseWindow")),
     ("What does the AMF do?", AskedTerm("role", "AMF")),
     ("What is the SMF responsible for in the 5G core?", AskedTerm("role", "SMF")),
-    ("Which protocol layers does the gNB-DU host?", AskedTerm("role", "gNB-DU")),
+    ("Which protocol layers does the gNB-DU host?", AskedTerm("role", "gNB-DU", "layer protocol")),
+    ("Which functions does the AMF host?", AskedTerm("role", "AMF")),  # its functions are its whole role
     ("What functionality does the SCP include in the 5G core?", AskedTerm("role", "SCP")),
     ("What does the MAC entity do when the timeAlignmentTimer expires?", None),  # a procedure, no term
     ("Which protocol does PDCP use for header compression?", None),  # what it uses is no role
@@ -311,6 +313,23 @@ def test_a_definitions_clause_reads_one_entry_a_sentence(markdown_spec_retriever
         assert lead.startswith(opening), (question, lead)
 
 
+def test_a_definition_line_naming_nothing_asked_does_not_say_what_x_has(glossary_retriever: Retriever):
+    """ "Which RRC states does NR support?" was read as NR's role and led by TR 21.905's "**NR:** fifth
+    generation radio access technology": it defines NR, and names no RRC state. A definition line answers a
+    "Which <things> does X host?" question only where it names those things."""
+    asked = asked_term("Which RRC states does NR support?")
+    assert asked == AskedTerm("role", "NR", "rrc state")
+    assert not defines("**NR:** fifth generation radio access technology", asked)
+    assert defines("**NR:** fifth generation radio access technology", AskedTerm("role", "NR"))
+    layers = asked_term("Which protocol layers does the gNB-DU host?")
+    assert defines("gNB Distributed Unit (gNB-DU): a logical node hosting RLC, MAC and PHY layers of the "
+                   "gNB.", layers)
+    question = "Which RRC states does NR support?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert "fifth generation radio access technology" not in lead, lead
+
+
 def test_a_role_question_finds_the_sentence_listing_what_it_does(glossary_retriever: Retriever):
     """No glossary line of these specs says what the NEF or the AMF does; TS 23.501 §6.2.5.0 and §6.2.1 do
     ("The Network Exposure Function (NEF) supports the following independent functionality: -Exposure of
@@ -378,3 +397,18 @@ def test_a_procedure_question_gets_the_step_that_tests_its_condition(markdown_sp
     question = "What does the UE do when T310 expires?"  # TS 38.331's timer: not in TS 38.321
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
+
+
+def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriever):
+    """The starter notes say what follows T310's expiry in prose ("If T310 expires, or random access fails,
+    ..., the UE declares radio link failure ..."), no procedure step; the answer opened with the timer table's
+    sentence that only names T310, and showed the outcome fourth."""
+    question = "What happens when T310 expires?"
+    hits = choose_sources(starter_retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("If T310 expires") and "radio link failure" in lead, lead
+    condition = asked_condition(question)
+    assert tests_in_prose("If T310 expires, or random access fails, the UE declares radio link failure.",
+                          condition)
+    assert not tests_in_prose("N311 consecutive in-sync indications stop T310.", condition)
+    assert not tests_in_prose("When T310 is running, the UE keeps measuring.", condition)  # not its expiry
