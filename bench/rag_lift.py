@@ -14,6 +14,10 @@ Configurations (acc and acc_norm of each, lifts in acc_norm points):
   (`--budgets`), the trained retriever (`--trained-index`: an index built with `--embedder DIR`) and the
   reranker (`--reranker DIR`).
 
+The naive baseline and the project's retrieval (default budget) are also scored context-aware on the same
+contexts (`eval run --context-weight 1`, see eval.models.lm.DEFAULT_CONTEXT_WEIGHT), rows ending
+"context-aware, W = 1".
+
 Beside them, the two rules that never read the question (`eval.baselines`), on the same questions: the no-read
 heuristic and the majority answer. `--baselines-only` adds (or refreshes) just those rows in the existing
 section, from the benchmark files alone, without running any model.
@@ -49,6 +53,10 @@ PROMPTS = {"options": "teleqna_{}", "cloze": "teleqna_cloze_{}"}
 """Task name pattern of each prompt style (options listed in the prompt, or the question alone)."""
 STYLES = {"options": "options listed", "cloze": "cloze"}
 NAIVE_PASSAGES, NAIVE_CHARS = 3, 1200
+CONTEXT_AWARE = 1.0
+"""W of the rows scored context-aware (eval.models.lm.DEFAULT_CONTEXT_WEIGHT): context-aware decoding's."""
+CONTEXT_AWARE_ROWS = f"context-aware, W = {CONTEXT_AWARE:g}"
+"""Suffix of those rows' names."""
 
 
 def naive_bm25_model(index: Path, **kwargs):
@@ -225,17 +233,25 @@ def run_all(args, llm) -> list[Result]:
 
     bare = TelecomLM(llm=llm, model=args.model)
     naive = naive_bm25_model(args.index, llm=llm, model=args.model)
+    naive_label = f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}"
     results = [evaluate("bare model, options listed", "bare", "options", bare, args),
                evaluate("bare model, cloze", "bare", "cloze", bare, args),
-               evaluate(f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}, cloze", "naive", "cloze", naive,
-                        args),
-               evaluate(f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}, options listed", "naive",
-                        "options", naive, args)]
+               evaluate(f"{naive_label}, cloze", "naive", "cloze", naive, args),
+               evaluate(f"{naive_label}, options listed", "naive", "options", naive, args)]
     retriever = open_retriever(args.index)
     label = f"project retrieval {default[0]} x {default[1]}"
-    project = {p: evaluate(f"{label}, {STYLES[p]}", "project", p, rag(retriever), args)
-               for p in ("cloze", "options")}
+    project_lms = {p: rag(retriever) for p in ("cloze", "options")}
+    project = {p: evaluate(f"{label}, {STYLES[p]}", "project", p, lm, args) for p, lm in project_lms.items()}
     results += project.values()
+    # the same contexts scored context-aware (each model keeps its retrieved passages, so these rows cost the
+    # scoring alone): what the weighting does, for the naive baseline and the project alike
+    aware = []
+    scored = [(naive_label, "cloze", naive), (naive_label, "options", naive),
+              *((label, style, lm) for style, lm in project_lms.items())]
+    for name, style, lm in scored:
+        lm.context_weight = CONTEXT_AWARE
+        aware.append(evaluate(f"{name}, {STYLES[style]}, {CONTEXT_AWARE_ROWS}", "context-aware", style, lm,
+                              args))
     # the prompt that reads retrieved text better
     best = max(project, key=lambda p: project[p].metric("acc_norm"))
     for budget in args.budgets:
@@ -255,7 +271,7 @@ def run_all(args, llm) -> list[Result]:
     for name, index, reranker in variants:
         results.append(evaluate(f"{label}, {name}, {STYLES[best]}", "trained", best,
                                 rag(open_retriever(index, reranker)), args))
-    return results
+    return results + aware
 
 
 def plot(results: list[Result], path: Path, baselines: list[Result] = ()) -> None:
@@ -299,11 +315,19 @@ def format_lifts(results: list[Result]) -> list[str]:
             lines.append(f"- {STYLES[style]}: project {project.metric('acc_norm'):.3f} vs naive "
                          f"{naive.metric('acc_norm'):.3f}, {lift:+.1f} points (target +3: "
                          f"{'met' if lift >= 3 else 'NOT met'}).")
+    for style in PROMPTS:  # the same comparison scored context-aware
+        project, naive = (next((r for r in results if r.role == "context-aware" and r.prompt == style
+                                and r.name.startswith(prefix)), None) for prefix in ("project", "naive"))
+        if project and naive:
+            lift = 100 * (project.metric("acc_norm") - naive.metric("acc_norm"))
+            lines.append(f"- {STYLES[style]}, {CONTEXT_AWARE_ROWS}: project {project.metric('acc_norm'):.3f} "
+                         f"vs naive {naive.metric('acc_norm'):.3f}, {lift:+.1f} points.")
     return lines
 
 
 def section(results: list[Result], args, plot_link: str, baselines: list[Result] = ()) -> str:
     """The markdown of the rag_lift section; `baselines` (baseline_results) head the table."""
+    from eval.models.lm import DEFAULT_CONTEXT_WEIGHT  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
 
     bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
     aliases = list(CATEGORIES.values())
@@ -329,7 +353,10 @@ def section(results: list[Result], args, plot_link: str, baselines: list[Result]
         "option scored as the continuation (`teleqna_cloze`). Naive = plain bm25s over the same chunks, "
         f"query = question + option texts, top {NAIVE_PASSAGES} cut at {NAIVE_CHARS:,} characters, "
         "\"Context: ...\" before the prompt (each style). Project retrieval = `telecomgpt eval run --index` "
-        f"(default search mode{encoder}; passages x characters each). Lifts are acc_norm points.", "",
+        f"(default search mode{encoder}; passages x characters each). Rows ending \"{CONTEXT_AWARE_ROWS}\" "
+        f"score the same contexts context-aware, (1 + W) log p(option | context, prompt) - W log p(option | "
+        f"prompt) (`eval run --context-weight`; the default, {DEFAULT_CONTEXT_WEIGHT:g}, is plain "
+        f"log-likelihood). Lifts are acc_norm points.", "",
         *rows, "",
         *([BASELINE_NOTE, ""] if baselines else []),
         f"Project retrieval, default budget and the better prompt (`{project.name}`): {lift_bare:+.1f} "

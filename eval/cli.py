@@ -50,6 +50,10 @@ def run(
                                  "rag.passages from --config / TELECOMGPT_RAG__PASSAGES)."),
     passage_chars: int = typer.Option(None, help="RAG context budget: characters per passage (default 800, "
                                       "or rag.passage_chars from --config / TELECOMGPT_RAG__PASSAGE_CHARS)."),
+    context_weight: float = typer.Option(None, help="With --index, multiple choice: score each option "
+                                         "(1 + W) log p(option | context) - W log p(option | no context), "
+                                         "so what the retrieved context adds counts (default 0: plain "
+                                         "log-likelihood; context-aware decoding uses 1)."),
     reranker: str = typer.Option(None, help="With --index: rerank the top 20 retrieved chunks with this "
                                  "cross-encoder (`telecomgpt train retriever` OUTPUT/reranker)."),
     chat: bool = typer.Option(True, help="Send generation prompts as a chat turn (instruct models, chat "
@@ -82,7 +86,8 @@ def run(
                           passages=passages if passages is not None else rag.get("passages"),
                           passage_chars=(passage_chars if passage_chars is not None
                                          else rag.get("passage_chars")),
-                          reranker=reranker, chat=chat, cache_dir=cache_dir, max_gen_toks=max_gen_toks,
+                          context_weight=context_weight, reranker=reranker, chat=chat, cache_dir=cache_dir,
+                          max_gen_toks=max_gen_toks,
                           specs_dir=specs_dir, code_dir=code_dir, judge=settings.judge, dtype=settings.dtype)
     summary = run_eval(request)
     for name, task in summary["tasks"].items():

@@ -89,6 +89,7 @@ def summarize(raw: dict, request, seconds: float) -> dict:
             "rag_index": request.index,
             "rag_budget": ({"passages": request.passages, "passage_chars": request.passage_chars}
                            if request.index else None),
+            "rag_context_weight": request.context_weight if request.index else None,
             "data_dir": str(request.data_dir or ""), "limit": request.limit,
             "date": dt.datetime.now().isoformat(timespec="seconds"),
             "seconds": round(seconds, 1), "tasks": tasks}

@@ -44,6 +44,9 @@ class EvalRequest:
     """RAG context budget: passages put before each prompt; default eval.models.lm.DEFAULT_PASSAGES."""
     passage_chars: int | None = None
     """RAG context budget: characters per passage; default eval.models.lm.DEFAULT_PASSAGE_CHARS."""
+    context_weight: float | None = None
+    """RAG multiple choice: weight of what the context adds to each option's score (0 = plain log-likelihood);
+    default eval.models.lm.DEFAULT_CONTEXT_WEIGHT."""
     reranker: str | None = None
     """Cross-encoder folder (`train retriever` OUTPUT/reranker) reranking the retrieved chunks; needs
     `index`."""
@@ -89,11 +92,12 @@ def build_model(request: EvalRequest, llm=None):
         if request.reranker:
             raise UserError("--reranker needs --index (it reorders retrieved chunks)")
         return TelecomLM(**kwargs)
-    budget = {k: v for k, v in {"passages": request.passages, "passage_chars": request.passage_chars}.items()
-              if v is not None}
+    budget = {k: v for k, v in {"passages": request.passages, "passage_chars": request.passage_chars,
+                                "context_weight": request.context_weight}.items() if v is not None}
     lm = TelecomRAGLM(index=request.index, reranker=request.reranker, **budget, **kwargs)
-    # the budget used, for results.json
+    # the budget and scoring used, for results.json
     request.passages, request.passage_chars = lm.passages, lm.passage_chars
+    request.context_weight = lm.context_weight
     return lm
 
 

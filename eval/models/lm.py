@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
@@ -66,6 +67,10 @@ class TelecomLM(LM):
     def loglikelihood(self, requests) -> list[tuple[float, bool]]:
         """Scored a few dozen questions at a time (every option of a question in the same step, so the engine
         still shares its context), behind one progress bar: questions done / total, with rate."""
+        return self._loglikelihood(requests, self.augment)
+
+    def _loglikelihood(self, requests, render: Callable[[str], str]) -> list[tuple[float, bool]]:
+        """`loglikelihood` with each request's context passed through `render` first."""
         by_context: dict[str, list[int]] = defaultdict(list)
         for i, request in enumerate(requests):
             by_context[request.args[0]].append(i)
@@ -76,7 +81,7 @@ class TelecomLM(LM):
             for start in range(0, len(contexts), QUESTIONS_PER_STEP):
                 step = contexts[start:start + QUESTIONS_PER_STEP]
                 indices = [i for context in step for i in by_context[context]]
-                pairs = [(self.augment(requests[i].args[0]), requests[i].args[1]) for i in indices]
+                pairs = [(render(requests[i].args[0]), requests[i].args[1]) for i in indices]
                 for i, (lp, greedy) in zip(indices, self.llm.loglikelihood(pairs), strict=True):
                     results[i] = (float(lp), bool(greedy))
                 bar.update(len(step))
@@ -130,6 +135,15 @@ DEFAULT_PASSAGES = 3
 DEFAULT_PASSAGE_CHARS = 800
 """Each passage is cut at this many characters (`eval run --passage-chars`): 3 x 800 characters (~700 tokens)
 leave room for the question in the embedded model's 2,048-token window and keep prefill cheap."""
+DEFAULT_CONTEXT_WEIGHT = 0.0
+"""Context-aware scoring of multiple-choice options (`eval run --context-weight W`; 0, the default, is plain
+log-likelihood): an option scores (1 + W) log p(option | context, prompt) - W log p(option | prompt), so what
+the retrieved context adds counts beside what the model would say without it; from context-aware decoding
+(Shi et al. 2024, "Trusting Your Evidence: Hallucinate Less with Context-aware Decoding"), W = 1 as
+published. Tried because a small model shown the options copies them from the list and barely reads the
+context before it; not the default because with the embedded model and W = 1 it lowered acc_norm on TeleQnA's
+research categories (never the reported ones), for the project's retrieval and the naive one alike
+(docs/benchmarks.md, rag_lift)."""
 QUERY_CHARS = 1500
 """The query is the end of the prompt (where the question is) plus the options scored after it."""
 QUESTION = re.compile(r"Question:\s*(?P<question>.+?)\s*(?:\nOptions:|\nAnswer:|$)", re.S)
@@ -152,14 +166,21 @@ class TelecomRAGLM(TelecomLM):
     first (app/source_rules.py), and each passage keeps the sentences that share most words with the
     query (app/prompting.py's `compact_passage`) rather than the chunk's first characters, which are often
     a clause's preamble.
+
+    With `context_weight` W > 0 (see DEFAULT_CONTEXT_WEIGHT) each option is scored context-aware: its
+    log-likelihood with the context plus W times how much the context raised it over the same prompt without
+    context. Generation requests get the context alone.
     """
 
     def __init__(self, index: str | None = None, passages: int = DEFAULT_PASSAGES,
                  passage_chars: int = DEFAULT_PASSAGE_CHARS, retriever=None, reranker: str | None = None,
-                 **kwargs):
+                 context_weight: float = DEFAULT_CONTEXT_WEIGHT, **kwargs):
         if passages < 1 or passage_chars < 1:
             raise UserError(f"the RAG context budget must be positive (got {passages} passages of "
                             f"{passage_chars} chars)")
+        if not 0 <= context_weight <= 10:
+            raise UserError(f"--context-weight must be between 0 and 10 (got {context_weight})")
+        self.context_weight = context_weight
         self.retriever = retriever or load_retriever(index, reranker)
         self.passages = passages
         self.passage_chars = passage_chars
@@ -172,7 +193,13 @@ class TelecomRAGLM(TelecomLM):
             options[request.args[0]].append(request.args[1])
         for context, continuations in tqdm(options.items(), desc="retrieve", disable=len(options) < 50):
             self.augment(context, continuations)
-        return super().loglikelihood(requests)
+        read = self._loglikelihood(requests, self.augment)
+        if not self.context_weight:
+            return read
+        unread = self._loglikelihood(requests, lambda context: context)  # short prompts: a fraction of `read`
+        weight = self.context_weight
+        return [((1 + weight) * with_context - weight * without, greedy)
+                for (with_context, greedy), (without, _) in zip(read, unread, strict=True)]
 
     def augment(self, context: str, options: list[str] | tuple[str, ...] = ()) -> str:
         """`context` with retrieved passages first; the first call for a context fixes its passages."""

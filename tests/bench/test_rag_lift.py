@@ -38,7 +38,12 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     assert names[:6] == ["bare model, options listed", "bare model, cloze",
                          "naive: bm25s top 3 x 1200, cloze", "naive: bm25s top 3 x 1200, options listed",
                          "project retrieval 3 x 800, cloze", "project retrieval 3 x 800, options listed"]
-    assert len(names) == 7 and names[6].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
+    assert names[6].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
+    # the same contexts scored again context-aware, last
+    assert names[7:] == ["naive: bm25s top 3 x 1200, cloze, context-aware, W = 1",
+                         "naive: bm25s top 3 x 1200, options listed, context-aware, W = 1",
+                         "project retrieval 3 x 800, cloze, context-aware, W = 1",
+                         "project retrieval 3 x 800, options listed, context-aware, W = 1"]
     for result in results:
         assert result.n == 6 and set(result.per_category) == {"Standards overview",
                                                               "Standards specifications", "Lexicon"}
@@ -57,6 +62,8 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     # the project's retrieval against the naive baseline of the same prompt, for both prompts
     assert len(re.findall(r"^- (?:cloze|options listed): project [\d.]+ vs naive [\d.]+, [+-][\d.]+ points "
                           r"\(target \+3: (?:met|NOT met)\)\.$", text, re.M)) == 2
+    assert len(re.findall(r"^- (?:cloze|options listed), context-aware, W = 1: project [\d.]+ vs naive "
+                          r"[\d.]+, [+-][\d.]+ points\.$", text, re.M)) == 2
     assert "| baseline: no-read heuristic |" in text and "| baseline: majority answer (option " in text
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from app.indexer import update_index
 from app.retrieval import Retriever
-from eval.models.lm import TelecomRAGLM, context_passages, load_retriever
+from eval.models.lm import DEFAULT_CONTEXT_WEIGHT, TelecomRAGLM, context_passages, load_retriever
 from eval.runner import EvalRequest, run
 from telecomgpt.errors import UserError
 
@@ -80,6 +81,33 @@ def test_multiple_choice_query_carries_the_options(vllm_engine, index: Path):
     augmented = lm.augment(context, options)
     assert augmented.startswith("Context from the 3GPP index:\n[1] ") and "\n\n[2] " not in augmented
     assert augmented.endswith(context) and lm.augment(context) == augmented  # one context per question
+
+
+@pytest.mark.slow
+def test_options_score_what_the_context_adds(vllm_engine, index: Path):
+    """Context-aware scoring (`--context-weight W`): each option scores (1 + W) log p(option | context,
+    prompt) - W log p(option | prompt), from the same engine's own two log-likelihoods; W = 0, the default,
+    is the plain score with the context."""
+    question = "Question: Which RRC state keeps the UE context while the UE is not connected?\nAnswer:"
+    options = [" RRC_INACTIVE", " RRC_IDLE", " RRC_CONNECTED"]
+    requests = [SimpleNamespace(args=(question, option)) for option in options]
+    lm = TelecomRAGLM(retriever=Retriever.load(index), passages=2, passage_chars=300, llm=vllm_engine,
+                      context_weight=1.0)
+    weighted = [score for score, _ in lm.loglikelihood(requests)]
+    augmented = lm.augment(question)
+    assert augmented != question and augmented.endswith(question)
+    read = [score for score, _ in vllm_engine.loglikelihood([(augmented, o) for o in options])]
+    unread = [score for score, _ in vllm_engine.loglikelihood([(question, o) for o in options])]
+    assert read != unread  # the context changes the scores, so the weighting has something to add
+    assert weighted == pytest.approx([2 * r - u for r, u in zip(read, unread, strict=True)], abs=0.05)
+    lm.context_weight = DEFAULT_CONTEXT_WEIGHT
+    assert DEFAULT_CONTEXT_WEIGHT == 0  # plain log-likelihood unless asked
+    assert [score for score, _ in lm.loglikelihood(requests)] == pytest.approx(read, abs=0.05)
+
+
+def test_a_context_weight_out_of_range_is_a_one_line_error(index: Path):
+    with pytest.raises(UserError, match="--context-weight must be between 0 and 10"):
+        TelecomRAGLM(retriever=Retriever.load(index), context_weight=-1)
 
 
 @pytest.fixture(scope="module")
