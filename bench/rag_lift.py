@@ -47,8 +47,14 @@ from eval.runner import evaluate as evaluate_tasks  # noqa: E402
 from telecomgpt import paths  # noqa: E402
 from telecomgpt.config import DEFAULT_MODEL  # noqa: E402
 
-CATEGORIES = {"standards_overview": "Standards overview",
-              "standards_specifications": "Standards specifications", "lexicon": "Lexicon"}
+CATEGORY_SETS = {
+    "standards": {"standards_overview": "Standards overview",
+                  "standards_specifications": "Standards specifications", "lexicon": "Lexicon"},
+    # where choices are tried before a reported run (never the reported categories)
+    "research": {"research_overview": "Research overview", "research_publications": "Research publications"},
+}
+"""`--categories`: the TeleQnA categories of a run (task slug -> alias)."""
+CATEGORIES = CATEGORY_SETS["standards"]
 PROMPTS = {"options": "teleqna_{}", "cloze": "teleqna_cloze_{}"}
 """Task name pattern of each prompt style (options listed in the prompt, or the question alone)."""
 STYLES = {"options": "options listed", "cloze": "cloze"}
@@ -119,7 +125,7 @@ class Result:
 
 def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
     """The three categories with `prompt` through `lm`; outputs kept under --output/NAME when given."""
-    request = EvalRequest(model=args.model, tasks=[PROMPTS[prompt].format(c) for c in CATEGORIES],
+    request = EvalRequest(model=args.model, tasks=[PROMPTS[prompt].format(c) for c in args.category_names],
                           data_dir=args.data_dir, limit=args.limit)
     tasks = load_tasks(request)
     started = time.time()
@@ -139,12 +145,12 @@ def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
     return result
 
 
-def baseline_results(limit: int | None, data_dir: Path | None) -> list[Result]:
+def baseline_results(limit: int | None, data_dir: Path | None, categories: dict = CATEGORIES) -> list[Result]:
     """The no-read heuristic and the majority answer on the questions the configurations answer (the first
     `limit` of each category). The majority position is the one correct most often over all of them, so one
     rule answers every category (optimistic: chosen on the items it is scored on)."""
     items = {alias: mcq_items("teleqna", f"{slug}.jsonl", limit, data_dir)
-             for slug, alias in CATEGORIES.items()}
+             for slug, alias in categories.items()}
     position = baseline_scores([i for rows in items.values() for i in rows])["majority"]["position"]
     results = []
     for key in BASELINES:
@@ -158,11 +164,12 @@ def baseline_results(limit: int | None, data_dir: Path | None) -> list[Result]:
     return results
 
 
-def table_row(r: Result, bare: float, naive: float) -> str:
-    """One row of the section's table; `bare` and `naive` are the acc_norm the lifts are measured from."""
+def table_row(r: Result, bare: float, naive: float, aliases=tuple(CATEGORIES.values())) -> str:
+    """One row of the section's table; `bare` and `naive` are the acc_norm the lifts are measured from,
+    `aliases` the categories of its columns."""
     norm = r.metric("acc_norm")
     cats = " | ".join(f"{r.per_category[a]['acc_norm']:.3f}" if a in r.per_category else "-"
-                      for a in CATEGORIES.values())
+                      for a in aliases)
     timing = (f"{r.seconds:.0f} s | {r.n / max(r.seconds, 1e-9):.2f}" if r.role != "baseline"
               else "no model | -")
     return (f"| {r.name} | {r.metric('acc'):.3f} | {norm:.3f} | {100 * (norm - bare):+.1f} | "
@@ -294,7 +301,7 @@ def plot(results: list[Result], path: Path, baselines: list[Result] = ()) -> Non
                    label=f"{rule.name.removeprefix('baseline: ')} ({rule.metric('acc_norm'):.3f})")
     for y, value in enumerate(values):
         ax.text(value + 0.003, y, f"{value:.3f}", va="center", fontsize=8)
-    ax.set_xlabel(f"acc_norm, TeleQnA dev Standards + Lexicon (n = {results[0].n})")
+    ax.set_xlabel(f"acc_norm, TeleQnA dev {' + '.join(results[0].per_category)} (n = {results[0].n})")
     ax.set_xlim(0, max(values + [bare, naive] + [b.metric("acc_norm") for b in baselines]) * 1.15 + 0.01)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
@@ -330,11 +337,11 @@ def section(results: list[Result], args, plot_link: str, baselines: list[Result]
     from eval.models.lm import DEFAULT_CONTEXT_WEIGHT  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
 
     bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
-    aliases = list(CATEGORIES.values())
+    aliases = list(args.category_names.values())
     rows = ["| configuration | acc | acc_norm | lift vs bare (cloze) | lift vs naive | "
             + " | ".join(f"acc_norm {a}" for a in aliases) + " | run time | questions/s |",
             "|---|---|---|---|---|" + "---|" * len(aliases) + "---|---|"]
-    rows += [table_row(r, bare, naive) for r in [*baselines, *results]]
+    rows += [table_row(r, bare, naive, aliases) for r in [*baselines, *results]]
     project = max((r for r in results if r.role == "project"), key=lambda r: r.metric("acc_norm"))
     lift_bare = 100 * (project.metric("acc_norm") - bare)
     lift_naive = 100 * (project.metric("acc_norm") - naive)
@@ -344,7 +351,9 @@ def section(results: list[Result], args, plot_link: str, baselines: list[Result]
     n_by_cat = ", ".join(f"{a} {results[0].per_category[a]['n']}" for a in aliases
                          if a in results[0].per_category)
     return "\n".join([
-        "## RAG lift (`bench/rag_lift.py`)", "", machine_line(), "",
+        "## RAG lift (`bench/rag_lift.py`)" if args.categories == "standards" else
+        f"## RAG lift on TeleQnA's {args.categories} categories (`bench/rag_lift.py --categories "
+        f"{args.categories}`: where choices are tried, never reported as the target)", "", machine_line(), "",
         f"SmolLM2-135M-Instruct (embedded), one in-process vLLM engine for every configuration, TeleQnA dev "
         f"({'all questions' if not args.limit else f'first {args.limit} per category'}: {n_by_cat}), "
         f"log-likelihood of each option (acc; acc_norm divides by the option's length in bytes). Index: "
@@ -387,11 +396,20 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
     parser.add_argument("--output", type=Path,
                         help="keep every configuration's eval outputs (samples, results)")
     parser.add_argument("--report", type=Path, default=BENCHMARKS_MD, help="markdown file of the section")
-    parser.add_argument("--plot", type=Path, default=BENCHMARKS_MD.parent / "rag_lift.png")
+    parser.add_argument("--plot", type=Path, help="default: the section's name .png beside --report")
+    parser.add_argument("--categories", choices=list(CATEGORY_SETS), default="standards",
+                        help="TeleQnA categories: standards (Standards overview, Standards specifications, "
+                             "Lexicon; the reported run, section rag_lift) or research (Research overview "
+                             "and publications, where a change is tried first; section rag_lift_research)")
     parser.add_argument("--baselines-only", action="store_true",
                         help="only add the baseline rows (no model) to the existing section, measured on the "
                              "questions of --limit and --data-dir")
     args = parser.parse_args(argv)
+    args.category_names = CATEGORY_SETS[args.categories]
+    section_name = "rag_lift" if args.categories == "standards" else f"rag_lift_{args.categories}"
+    args.plot = args.plot or args.report.parent / f"{section_name}.png"
+    if args.baselines_only and args.categories != "standards":
+        sys.exit("error: --baselines-only refreshes the standards section (rag_lift) only")
     if args.baselines_only:
         body = add_baselines(args.report, baseline_results(args.limit, args.data_dir))
         write_section("rag_lift", body, args.report)
@@ -412,10 +430,10 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
     finally:
         if llm is None:
             engine.close()
-    baselines = baseline_results(args.limit, args.data_dir)
+    baselines = baseline_results(args.limit, args.data_dir, args.category_names)
     plot(results, args.plot, baselines)
     body = section(results, args, os.path.relpath(args.plot, args.report.parent), baselines)
-    write_section("rag_lift", body, args.report)
+    write_section(section_name, body, args.report)
     print(body)
     return results
 

@@ -67,6 +67,27 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     assert "| baseline: no-read heuristic |" in text and "| baseline: majority answer (option " in text
 
 
+@pytest.mark.slow
+def test_the_research_categories_run_into_a_section_of_their_own(vllm_engine, shared_dir: Path,
+                                                                 tmp_path: Path):
+    """`--categories research` (where a change is tried before a reported run) scores TeleQnA's research
+    categories, and writes its own section and plot, never the reported rag_lift ones."""
+    index = tmp_path / "index"
+    update_index(index, sorted(KNOWLEDGE.glob("*.md")), progress=False)
+    report = tmp_path / "benchmarks.md"
+    results = _load_bench().main(["--index", str(index), "--limit", "1", "--budgets", "3x800", "--categories",
+                                  "research", "--data-dir", str(shared_dir / "data" / "benchmarks"),
+                                  "--report", str(report)], llm=vllm_engine)
+    assert {r.n for r in results} == {2} and all(
+        set(r.per_category) == {"Research overview", "Research publications"} for r in results)
+    text = report.read_text()
+    assert "<!-- bench:rag_lift_research -->" in text and "<!-- bench:rag_lift -->" not in text
+    assert "| lift vs naive | acc_norm Research overview | acc_norm Research publications |" in text
+    assert (tmp_path / "rag_lift_research.png").stat().st_size > 1000
+    with pytest.raises(SystemExit, match="refreshes the standards section"):
+        _load_bench().main(["--categories", "research", "--baselines-only", "--report", str(report)])
+
+
 def test_baseline_rows_join_the_stored_section_without_a_model(shared_dir: Path, tmp_path: Path):
     """--baselines-only puts the two baseline rows into the committed section (all 350 dev questions), keeps
     every measured row, refreshes rather than repeats them, and refuses a section of other questions."""
