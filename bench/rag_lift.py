@@ -1,8 +1,11 @@
 """End-to-end effect of retrieval on TeleQnA dev (Standards overview, Standards specifications, Lexicon), in
 one process with one vLLM engine: the bare model, a naive BM25 baseline and the project's retrieval, with both
-prompt styles and several context budgets. Writes the `rag_lift` section of docs/benchmarks.md and a plot.
+prompt styles and several context budgets. Writes the `rag_lift` section of docs/benchmarks.md and a plot
+(`--categories research`: TeleQnA's research categories instead, where a change is tried before a reported
+run, into the section `rag_lift_research`).
 
     .venv/bin/python bench/rag_lift.py [--index DIR] [--limit N] [--trained-index DIR] [--reranker DIR]
+                                       [--categories standards|research]
 
 Configurations (acc and acc_norm of each, lifts in acc_norm points):
 - bare model, options-listed prompt (`teleqna_*`) and cloze prompt (`teleqna_cloze_*`);
@@ -124,7 +127,8 @@ class Result:
 
 
 def evaluate(name: str, role: str, prompt: str, lm, args) -> Result:
-    """The three categories with `prompt` through `lm`; outputs kept under --output/NAME when given."""
+    """The run's categories (`--categories`) with `prompt` through `lm`; outputs kept under --output/NAME
+    when given."""
     request = EvalRequest(model=args.model, tasks=[PROMPTS[prompt].format(c) for c in args.category_names],
                           data_dir=args.data_dir, limit=args.limit)
     tasks = load_tasks(request)
