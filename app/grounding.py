@@ -93,10 +93,10 @@ from app.term_lookup import (
     line_terms,
     names,
     opens_with,
+    opens_with_condition,
     spaced,
     states_what,
     step_closeness,
-    tests_in_prose,
 )
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
@@ -603,7 +603,7 @@ class GroundingSession:
         # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
         testing = {q[4] for q in ranked if self.condition and (
-            step_closeness(q[4], self.condition) is not None or tests_in_prose(q[4], self.condition))}
+            step_closeness(q[4], self.condition) is not None or opens_with_condition(q[4], self.condition))}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] not in stating, q[4] not in subject, q[4] not in testing,
                                    -q[0], -q[1]))

@@ -408,7 +408,7 @@ _PROSE_TEST = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:if|when|whenever|upon|once|a
                          r"[,:;]\s*\S", re.I)
 
 
-def tests_in_prose(sentence: str, condition: str) -> bool:
+def opens_with_condition(sentence: str, condition: str) -> bool:
     """Whether a prose sentence opens with the asked condition and goes on to what follows from it: "If T310
     expires, or random access fails, ..., the UE declares radio link failure" for "What happens when T310
     expires?". Its opening clause holds the condition's last word (what happens) and one of its key terms,

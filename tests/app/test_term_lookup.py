@@ -26,9 +26,9 @@ from app.term_lookup import (
     defines_another,
     defining_lines,
     names,
+    opens_with_condition,
     states_what,
     step_closeness,
-    tests_in_prose,
 )
 
 SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
@@ -408,7 +408,8 @@ def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriev
     lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
     assert lead.startswith("If T310 expires") and "radio link failure" in lead, lead
     condition = asked_condition(question)
-    assert tests_in_prose("If T310 expires, or random access fails, the UE declares radio link failure.",
-                          condition)
-    assert not tests_in_prose("N311 consecutive in-sync indications stop T310.", condition)
-    assert not tests_in_prose("When T310 is running, the UE keeps measuring.", condition)  # not its expiry
+    assert opens_with_condition("If T310 expires, or random access fails, the UE declares radio link "
+                                "failure.", condition)
+    assert not opens_with_condition("N311 consecutive in-sync indications stop T310.", condition)
+    # not its expiry
+    assert not opens_with_condition("When T310 is running, the UE keeps measuring.", condition)

@@ -54,11 +54,12 @@ def test_openai_backend_against_real_server(vllm_server, vllm_engine):
     assert text.strip()
 
 
-CACHE_TOLERANCE = {"float32": {"abs": 0.01}, "bfloat16": {"rel": 3e-3, "abs": 0.05},
+CACHE_TOLERANCE = {"float32": {"abs": 0.01}, "bfloat16": {"rel": 3e-2, "abs": 0.05},
                    "float16": {"rel": 2e-3, "abs": 0.05}}
 """How far a cached score may be from an uncached one: the two paths add the same products in another
 order, so the gap scales with the dtype's rounding (bf16 keeps 8 bits of mantissa: emulated bf16 on an
-AVX2-only CPU measured -36.613 vs -36.667, 0.15%; float32 agrees far closer)."""
+AVX2-only CPU measured -36.613 vs -36.667, 0.15%; AMX bf16 on an Intel Xeon -12.119 vs -11.881, 2%;
+float32 agrees far closer). A wrong prefix read from the cache moves a score by nats, far beyond it."""
 
 
 @pytest.mark.slow
