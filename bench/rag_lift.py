@@ -11,7 +11,9 @@ Configurations (acc and acc_norm of each, lifts in acc_norm points):
 - bare model, options-listed prompt (`teleqna_*`) and cloze prompt (`teleqna_cloze_*`);
 - naive baseline: plain bm25s (default tokenization) over the same chunks as the index (its chunks.jsonl),
   query = question + every option text, top 3 passages cut at 1,200 characters, after "Context: ...",
-  with each prompt style (the project's retrieval is compared with the naive baseline of the same prompt);
+  with each prompt style (the project's retrieval is compared with the naive baseline of the same prompt),
+  and once more with the options listed and its context after the options, where the project puts its own
+  (eval.models.lm.LISTED_OPTIONS): what the placement alone is worth;
 - the project's retrieval (eval's `telecomgpt-rag` model, default search mode and budget) with the cloze and
   the options-listed prompt; then, with the prompt that measured better, other context budgets
   (`--budgets`), the trained retriever (`--trained-index`: an index built with `--embedder DIR`) and the
@@ -66,13 +68,18 @@ CONTEXT_AWARE = 1.0
 """W of the rows scored context-aware (eval.models.lm.DEFAULT_CONTEXT_WEIGHT): context-aware decoding's."""
 CONTEXT_AWARE_ROWS = f"context-aware, W = {CONTEXT_AWARE:g}"
 """Suffix of those rows' names."""
+PLACED_ROW = "context after the options as the project's"
+"""Suffix of the naive row whose context goes where the project's goes (eval.models.lm.LISTED_OPTIONS)."""
 
 
-def naive_bm25_model(index: Path, **kwargs):
-    """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs)."""
+def naive_bm25_model(index: Path, placed_as_project: bool = False, **kwargs):
+    """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs).
+    `placed_as_project`: its context goes where the project's goes (after listed options, see
+    eval.models.lm.LISTED_OPTIONS) rather than first, so a row shows what the placement alone is worth."""
     import orjson
 
-    from eval.models.lm import TelecomRAGLM  # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
+    # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
+    from eval.models.lm import LISTED_OPTIONS, TelecomRAGLM
 
     class NaiveBM25LM(TelecomRAGLM):
         """bm25s with its default tokenization over the index's chunk texts; "Context: ..." before the prompt.
@@ -101,7 +108,10 @@ def naive_bm25_model(index: Path, **kwargs):
             return [self.texts[row][:self.passage_chars] for row in rows[0]]
 
         def render(self, passages: list[str], context: str) -> str:
-            return "Context: " + "\n\n".join(passages) + "\n\n" + context
+            block = "Context: " + "\n\n".join(passages)
+            if placed_as_project and LISTED_OPTIONS.search(context):
+                return f"{context.removesuffix('Answer:')}{block}\nAnswer:"
+            return block + "\n\n" + context
 
     return NaiveBM25LM(**kwargs)
 
@@ -244,11 +254,14 @@ def run_all(args, llm) -> list[Result]:
 
     bare = TelecomLM(llm=llm, model=args.model)
     naive = naive_bm25_model(args.index, llm=llm, model=args.model)
+    naive_placed = naive_bm25_model(args.index, placed_as_project=True, llm=llm, model=args.model)
     naive_label = f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}"
     results = [evaluate("bare model, options listed", "bare", "options", bare, args),
                evaluate("bare model, cloze", "bare", "cloze", bare, args),
                evaluate(f"{naive_label}, cloze", "naive", "cloze", naive, args),
-               evaluate(f"{naive_label}, options listed", "naive", "options", naive, args)]
+               evaluate(f"{naive_label}, options listed", "naive", "options", naive, args),
+               evaluate(f"{naive_label}, options listed, {PLACED_ROW}", "naive-placed", "options",
+                        naive_placed, args)]
     retriever = open_retriever(args.index)
     label = f"project retrieval {default[0]} x {default[1]}"
     project_lms = {p: rag(retriever) for p in ("cloze", "options")}
@@ -294,10 +307,10 @@ def plot(results: list[Result], path: Path, baselines: list[Result] = ()) -> Non
     import matplotlib.pyplot as plt
 
     bare, naive = results[1].metric("acc_norm"), results[2].metric("acc_norm")
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(results) + 1.5))
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(results) + 1.5))
     names = [r.name for r in results][::-1]
     values = [r.metric("acc_norm") for r in results][::-1]
-    ax.barh(names, values, color=["#4c72b0" if "project" in n else "#999999" for n in names])
+    ax.barh(names, values, color=["#4c72b0" if n.startswith("project") else "#999999" for n in names])
     ax.axvline(bare, color="#c44e52", linestyle="--", label=f"bare model, cloze ({bare:.3f})")
     ax.axvline(naive, color="#55a868", linestyle=":", label=f"naive baseline ({naive:.3f})")
     for rule, color in zip(baselines, ("#8172b2", "#937860"), strict=False):
@@ -310,7 +323,7 @@ def plot(results: list[Result], path: Path, baselines: list[Result] = ()) -> Non
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # long row names: keep the axis label and legend
     plt.close(fig)
 
 
@@ -326,6 +339,13 @@ def format_lifts(results: list[Result]) -> list[str]:
             lines.append(f"- {STYLES[style]}: project {project.metric('acc_norm'):.3f} vs naive "
                          f"{naive.metric('acc_norm'):.3f}, {lift:+.1f} points (target +3: "
                          f"{'met' if lift >= 3 else 'NOT met'}).")
+    project = next((r for r in results if r.role == "project" and r.prompt == "options"), None)
+    placed = next((r for r in results if r.role == "naive-placed"), None)
+    if project and placed:  # the naive baseline with its context where the project puts it: retrieval alone
+        lift = 100 * (project.metric("acc_norm") - placed.metric("acc_norm"))
+        lines.append(f"- options listed, against the naive baseline with its context placed as the project's "
+                     f"(retrieval alone): project {project.metric('acc_norm'):.3f} vs "
+                     f"{placed.metric('acc_norm'):.3f}, {lift:+.1f} points.")
     for style in PROMPTS:  # the same comparison scored context-aware
         project, naive = (next((r for r in results if r.role == "context-aware" and r.prompt == style
                                 and r.name.startswith(prefix)), None) for prefix in ("project", "naive"))
@@ -365,8 +385,11 @@ def section(results: list[Result], args, plot_link: str, baselines: list[Result]
         "question and its numbered options before \"Answer:\" (`teleqna`); cloze = the question alone, each "
         "option scored as the continuation (`teleqna_cloze`). Naive = plain bm25s over the same chunks, "
         f"query = question + option texts, top {NAIVE_PASSAGES} cut at {NAIVE_CHARS:,} characters, "
-        "\"Context: ...\" before the prompt (each style). Project retrieval = `telecomgpt eval run --index` "
-        f"(default search mode{encoder}; passages x characters each). Rows ending \"{CONTEXT_AWARE_ROWS}\" "
+        f"\"Context: ...\" before the prompt (each style; the row ending \"{PLACED_ROW}\" puts it after the "
+        "options, where the project puts its context). Project retrieval = `telecomgpt eval run --index` "
+        f"(default search mode{encoder}; passages x characters each; options listed: the context after the "
+        "options, just before \"Answer:\", as `eval.models.lm.LISTED_OPTIONS` decides). "
+        f"Rows ending \"{CONTEXT_AWARE_ROWS}\" "
         f"score the same contexts context-aware, (1 + W) log p(option | context, prompt) - W log p(option | "
         f"prompt) (`eval run --context-weight`; the default, {DEFAULT_CONTEXT_WEIGHT:g}, is plain "
         f"log-likelihood). Lifts are acc_norm points.", "",

@@ -44,7 +44,8 @@ def run(
     limit: int = typer.Option(None, help="At most N items per (sub)task, for a quick look."),
     max_gen_toks: int = typer.Option(None, help="Cap generated tokens of every generation task (quick "
                                                 "checks)."),
-    index: str = typer.Option(None, help="RAG index folder: retrieve context before every prompt (model + "
+    index: str = typer.Option(None, help="RAG index folder: retrieve context for every prompt, put "
+                                         "before it (after the options of a prompt that lists them; model + "
                                          "RAG)."),
     passages: int = typer.Option(None, help="RAG context budget: passages before each prompt (default 3, or "
                                  "rag.passages from --config / TELECOMGPT_RAG__PASSAGES)."),
