@@ -19,9 +19,9 @@ Configurations (acc and acc_norm of each, lifts in acc_norm points):
   (`--budgets`), the trained retriever (`--trained-index`: an index built with `--embedder DIR`) and the
   reranker (`--reranker DIR`).
 
-The naive baseline and the project's retrieval (default budget) are also scored context-aware on the same
-contexts (`eval run --context-weight 1`, see eval.models.lm.DEFAULT_CONTEXT_WEIGHT), rows ending
-"context-aware, W = 1".
+With `--context-aware`, the naive baseline and the project's retrieval (default budget) are also scored
+context-aware on the same contexts (`eval run --context-weight 1`, see eval.models.lm.DEFAULT_CONTEXT_WEIGHT),
+rows ending "context-aware, W = 1" (not the default: tried and not adopted, and a third of the run's time).
 
 Beside them, the two rules that never read the question (`eval.baselines`), on the same questions: the no-read
 heuristic and the majority answer. `--baselines-only` adds (or refreshes) just those rows in the existing
@@ -102,7 +102,7 @@ def naive_bm25_model(index: Path, placed_as_project: bool = False, **kwargs):
             question = context.removeprefix("Question: ").removesuffix("\nAnswer:")
             return " ".join([question, *(o.strip() for o in options)])
 
-        def retrieve(self, query: str, question: str | None = None) -> list[str]:
+        def retrieve(self, query: str, question: str | None = None, options=()) -> list[str]:
             tokens = self.bm25s.tokenize([query], show_progress=False)
             rows, _ = self.bm25.retrieve(tokens, k=min(self.passages, len(self.texts)), show_progress=False)
             return [self.texts[row][:self.passage_chars] for row in rows[0]]
@@ -271,7 +271,7 @@ def run_all(args, llm) -> list[Result]:
     # scoring alone): what the weighting does, for the naive baseline and the project alike
     aware = []
     scored = [(naive_label, "cloze", naive), (naive_label, "options", naive),
-              *((label, style, lm) for style, lm in project_lms.items())]
+              *((label, style, lm) for style, lm in project_lms.items())] if args.context_aware else []
     for name, style, lm in scored:
         lm.context_weight = CONTEXT_AWARE
         aware.append(evaluate(f"{name}, {STYLES[style]}, {CONTEXT_AWARE_ROWS}", "context-aware", style, lm,
@@ -389,10 +389,10 @@ def section(results: list[Result], args, plot_link: str, baselines: list[Result]
         "options, where the project puts its context). Project retrieval = `telecomgpt eval run --index` "
         f"(default search mode{encoder}; passages x characters each; options listed: the context after the "
         "options, just before \"Answer:\", as `eval.models.lm.LISTED_OPTIONS` decides). "
-        f"Rows ending \"{CONTEXT_AWARE_ROWS}\" "
-        f"score the same contexts context-aware, (1 + W) log p(option | context, prompt) - W log p(option | "
-        f"prompt) (`eval run --context-weight`; the default, {DEFAULT_CONTEXT_WEIGHT:g}, is plain "
-        f"log-likelihood). Lifts are acc_norm points.", "",
+        + (f"Rows ending \"{CONTEXT_AWARE_ROWS}\" score the same contexts context-aware, (1 + W) log "
+           "p(option | context, prompt) - W log p(option | prompt) (`eval run --context-weight`; the "
+           f"default, {DEFAULT_CONTEXT_WEIGHT:g}, is plain log-likelihood). " if args.context_aware else "")
+        + "Lifts are acc_norm points.", "",
         *rows, "",
         *([BASELINE_NOTE, ""] if baselines else []),
         f"Project retrieval, default budget and the better prompt (`{project.name}`): {lift_bare:+.1f} "
@@ -428,6 +428,8 @@ def main(argv: list[str] | None = None, llm=None) -> list[Result]:
                         help="TeleQnA categories: standards (Standards overview, Standards specifications, "
                              "Lexicon; the reported run, section rag_lift) or research (Research overview "
                              "and publications, where a change is tried first; section rag_lift_research)")
+    parser.add_argument("--context-aware", action="store_true",
+                        help="also score the naive and the project's contexts context-aware (W = 1)")
     parser.add_argument("--baselines-only", action="store_true",
                         help="only add the baseline rows (no model) to the existing section, measured on the "
                              "questions of --limit and --data-dir")

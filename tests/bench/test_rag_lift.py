@@ -33,14 +33,17 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
     report, plot, runs = tmp_path / "benchmarks.md", tmp_path / "plots" / "rag_lift.png", tmp_path / "runs"
     results = _load_bench().main(["--index", str(index), "--limit", "2", "--budgets", "1x300,3x800",
                                   "--data-dir", str(shared_dir / "data" / "benchmarks"), "--report",
-                                  str(report), "--plot", str(plot), "--output", str(runs)], llm=vllm_engine)
+                                  str(report), "--plot", str(plot), "--output", str(runs), "--context-aware"],
+                                 llm=vllm_engine)
     names = [r.name for r in results]
-    assert names[:6] == ["bare model, options listed", "bare model, cloze",
+    assert names[:7] == ["bare model, options listed", "bare model, cloze",
                          "naive: bm25s top 3 x 1200, cloze", "naive: bm25s top 3 x 1200, options listed",
+                         "naive: bm25s top 3 x 1200, options listed, context after the options as the "
+                         "project's",
                          "project retrieval 3 x 800, cloze", "project retrieval 3 x 800, options listed"]
-    assert names[6].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
+    assert names[7].startswith("project retrieval 1 x 300, ")  # 3x800 is the default row
     # the same contexts scored again context-aware, last
-    assert names[7:] == ["naive: bm25s top 3 x 1200, cloze, context-aware, W = 1",
+    assert names[8:] == ["naive: bm25s top 3 x 1200, cloze, context-aware, W = 1",
                          "naive: bm25s top 3 x 1200, options listed, context-aware, W = 1",
                          "project retrieval 3 x 800, cloze, context-aware, W = 1",
                          "project retrieval 3 x 800, options listed, context-aware, W = 1"]
@@ -55,7 +58,16 @@ def test_every_configuration_runs_in_one_engine_and_writes_the_section(vllm_engi
         context, question = row["prompt"].removeprefix("Context: ").split("\n\nQuestion: ")
         assert row["prompt"].startswith("Context: ") and question.endswith("\nAnswer:")
         assert len(context) <= 3 * 1200 + 4 and "Options:" not in question
+    # the naive row placed as the project's: its context after the options, just before "Answer:"
+    folder = runs / "naive-bm25s-top-3-x-1200-options-listed-context-after-the-options-as-the-project-s"
+    placed = [json.loads(line)
+              for line in (folder / "samples" / "teleqna_lexicon.jsonl").read_text().splitlines()]
+    for row in placed:
+        before, _, context = row["prompt"].partition("\nContext: ")
+        assert before.startswith("Question: ") and "\nOptions:\n1. " in before
+        assert context.endswith("\nAnswer:") and "Options:" not in context
     text = report.read_text()
+    assert "- options listed, against the naive baseline with its context placed as the project's" in text
     assert ("<!-- bench:rag_lift -->" in text and "](plots/rag_lift.png)" in text
             and plot.stat().st_size > 1000)
     assert "| naive: bm25s top 3 x 1200, cloze |" in text and "over the naive baseline" in text
@@ -80,6 +92,7 @@ def test_the_research_categories_run_into_a_section_of_their_own(vllm_engine, sh
                                   "--report", str(report)], llm=vllm_engine)
     assert {r.n for r in results} == {2} and all(
         set(r.per_category) == {"Research overview", "Research publications"} for r in results)
+    assert not any("context-aware" in r.name for r in results)  # only with --context-aware
     text = report.read_text()
     assert "<!-- bench:rag_lift_research -->" in text and "<!-- bench:rag_lift -->" not in text
     assert "| lift vs naive | acc_norm Research overview | acc_norm Research publications |" in text
