@@ -14,7 +14,7 @@ what sets the time to the first token on CPU.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
@@ -107,22 +107,15 @@ def format_source(number: int, hit: Hit) -> str:
     return f"[{number}] {hit.citation}" + (f" {title}" if title else "") + (f" ({name})" if name else "")
 
 
-def compact_passage(text: str, question: str, max_chars: int, options: Sequence[str] = ()) -> str:
+def compact_passage(text: str, question: str, max_chars: int) -> str:
     """`text` cut to about `max_chars`: its first sentence, then the sentences sharing most content
-    words with `question`, in their original order. Whole sentences only (the first may be cut).
-
-    With the `options` of a multiple-choice question, a sentence counts the question's words it shares plus
-    the distinctive words (its own, in no other option nor the question) of the one option it shares most
-    with: a sentence that could support one answer, rather than a list that names every option's words."""
+    words with `question`, in their original order. Whole sentences only (the first may be cut)."""
     flat = " ".join(text.split())
     if len(flat) <= max_chars:
         return flat
     sentences = split_sentences(text, soft_wraps=True)
     wanted = set(terms(question)[0])
-    named = [set(terms(option)[0]) for option in options]
-    distinctive = [words - wanted - set().union(*named[:i], *named[i + 1:]) for i, words in enumerate(named)]
-    overlap = [len(wanted & words) + max((len(d & words) for d in distinctive), default=0)
-               for words in (set(terms(s)[0]) for s in sentences)]
+    overlap = [len(wanted & set(terms(s)[0])) for s in sentences]
     order = [0, *sorted(range(1, len(sentences)), key=lambda i: (-overlap[i], i))]
     keep, size = set(), 0
     for i in order:

@@ -102,7 +102,7 @@ def naive_bm25_model(index: Path, placed_as_project: bool = False, **kwargs):
             question = context.removeprefix("Question: ").removesuffix("\nAnswer:")
             return " ".join([question, *(o.strip() for o in options)])
 
-        def retrieve(self, query: str, question: str | None = None, options=()) -> list[str]:
+        def retrieve(self, query: str, question: str | None = None) -> list[str]:
             tokens = self.bm25s.tokenize([query], show_progress=False)
             rows, _ = self.bm25.retrieve(tokens, k=min(self.passages, len(self.texts)), show_progress=False)
             return [self.texts[row][:self.passage_chars] for row in rows[0]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
@@ -174,10 +174,7 @@ class TelecomRAGLM(TelecomLM):
     decided by the question alone), chunks that never answer are left out and one chunk per clause comes
     first (app/source_rules.py), and each passage keeps the sentences that share most words with the
     query (app/prompting.py's `compact_passage`) rather than the chunk's first characters, which are often
-    a clause's preamble; for multiple choice, the question's words and those of the one option a sentence
-    supports count, so a sentence that could support one answer comes before a list naming every option
-    (decided on TeleQnA's research categories: acc_norm 0.355 -> 0.360 options listed, 0.323 -> 0.323 cloze,
-    400 questions: two questions, within noise, never lower).
+    a clause's preamble.
 
     With `context_weight` W > 0 (see DEFAULT_CONTEXT_WEIGHT) each option is scored context-aware: its
     log-likelihood with the context plus W times how much the context raised it over the same prompt without
@@ -220,7 +217,7 @@ class TelecomRAGLM(TelecomLM):
             # a "[3GPP Release 17]" tag scopes the question: its words are no topic to search for
             question = without_release_tag(found.group("question")) if found else None
             searched = context.replace(found.group("question"), question) if found else context
-            passages = self.retrieve(self.query(searched, options), question, options)
+            passages = self.retrieve(self.query(searched, options), question)
             self._cache[context] = self.render(passages, context) if passages else context
         return self._cache[context]
 
@@ -228,8 +225,8 @@ class TelecomRAGLM(TelecomLM):
         extra = [o.strip() for o in options if o.strip() and o.strip() not in context]
         return " ".join([context[-QUERY_CHARS:], *extra])
 
-    def retrieve(self, query: str, question: str | None = None, options: Sequence[str] = ()) -> list[str]:
-        return context_passages(self.retriever, query, question, self.passages, self.passage_chars, options)
+    def retrieve(self, query: str, question: str | None = None) -> list[str]:
+        return context_passages(self.retriever, query, question, self.passages, self.passage_chars)
 
     def render(self, passages: list[str], context: str) -> str:
         """The prompt with the numbered passages before it, or after its listed options (LISTED_OPTIONS)."""
@@ -241,17 +238,10 @@ class TelecomRAGLM(TelecomLM):
 
 
 def context_passages(retriever: Retriever, query: str, question: str | None, passages: int,
-                     passage_chars: int, options: Sequence[str] = ()) -> list[str]:
+                     passage_chars: int) -> list[str]:
     """The passages put before a prompt, chosen as the assistant chooses its sources (see TelecomRAGLM):
     `query` ranks and picks each passage's sentences, `question` (when the prompt has one) decides the
-    glossary lookup. With the `options` of a multiple-choice question (and the question), each passage keeps
-    the sentences that could support one option (app.prompting.compact_passage). Each passage ends with its
-    citation in brackets."""
-
-    def compact(text: str, chars: int) -> str:
-        if options and question:
-            return compact_passage(text, question, chars, [o.strip() for o in options])
-        return compact_passage(text, query, chars)
+    glossary lookup. Each passage ends with its citation in brackets."""
 
     def search(k: int):
         return retriever.search(query, k=k, asked=question)
@@ -267,10 +257,10 @@ def context_passages(retriever: Retriever, query: str, question: str | None, pas
             rest = "\n".join(line for line in hit.text.splitlines()
                              if not defines(line, asked) and not glossary_entry(line, listed))
             lead = "\n".join(lines)
-            text = f"{lead}\n{compact(rest, max(1, passage_chars - len(lead) - 1))}"
+            text = f"{lead}\n{compact_passage(rest, query, max(1, passage_chars - len(lead) - 1))}"
             text = text[:passage_chars]
         else:
-            text = compact(hit.text, passage_chars)
+            text = compact_passage(hit.text, query, passage_chars)
         out.append(f"{text} ({hit.citation})")
     return out
 

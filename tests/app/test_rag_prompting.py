@@ -90,21 +90,3 @@ def test_compact_passage_keeps_first_and_question_sentences_in_order():
     positions = [flat.index(s.rstrip(".")) for s in kept]
     assert positions == sorted(positions)  # original order, verbatim
     assert compact_passage("Short text.", "anything", 600) == "Short text."
-
-
-def test_compact_passage_with_options_keeps_the_sentence_that_supports_one():
-    """A multiple-choice question's passage keeps the sentence that supports one option rather than one
-    that names every option (TS 38.300's "... in RRC_IDLE, RRC_INACTIVE and RRC_CONNECTED states.", planted
-    after the first sentence of the starter notes' RRC states clause)."""
-    chunks = markdown_chunks((KNOWLEDGE / "rrc.md").read_text(), "rrc.md")
-    text = next(c.text for c in chunks if c.title == "RRC states")
-    first = "An NR UE is always in one of three RRC states."
-    listing = "The procedure applies to UEs that are in RRC_IDLE, RRC_INACTIVE and RRC_CONNECTED states."
-    planted = text.replace(first, f"{first} {listing}")
-    question, options = "Where is the context kept?", ["RRC_IDLE", "RRC_INACTIVE", "RRC_CONNECTED"]
-    answer = "In RRC_INACTIVE the RRC connection is suspended: the UE context is kept"
-    # the options' words as part of the query (as before): the list names all three and comes first
-    plain = compact_passage(planted, f"{question} {' '.join(options)}", 300)
-    assert listing in plain and answer not in plain
-    short = compact_passage(planted, question, 300, options)
-    assert short.startswith(first) and answer in short and listing not in short
