@@ -27,9 +27,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_rag_model_puts_retrieved_context_before_the_same_prompt(vllm_engine, bench_dir: Path,
-                                                                 eval_cache: Path,
-                                                                  tmp_path: Path, index: Path):
+def test_rag_model_puts_retrieved_context_after_the_listed_options(vllm_engine, bench_dir: Path,
+                                                                   eval_cache: Path, tmp_path: Path,
+                                                                   index: Path):
+    """The options-listed prompt keeps its question and options first; the context comes between them and
+    "Answer:" (eval.models.lm.LISTED_OPTIONS)."""
     request = EvalRequest(tasks=["teleqna_standards_specifications"], data_dir=bench_dir,
                           output=tmp_path / "out", limit=2, cache_dir=eval_cache, index=str(index))
     # log-likelihood requests of one question share a context, so retrieval runs once per question
@@ -39,10 +41,12 @@ def test_rag_model_puts_retrieved_context_before_the_same_prompt(vllm_engine, be
     rows = [json.loads(line)
             for line in (tmp_path / "out" / "samples" / "teleqna_standards_specifications.jsonl")
             .read_text().splitlines()]
-    augmented = [row for row in rows if row["prompt"].startswith("Context from the 3GPP index:\n[1] ")]
+    augmented = [row["prompt"] for row in rows if "\nContext from the 3GPP index:\n[1] " in row["prompt"]]
     assert augmented, "no retrieved context in any prompt"
-    for row in augmented:
-        assert "\n\nQuestion: " in row["prompt"] and row["prompt"].endswith("Answer:")
+    for prompt in augmented:
+        before, _, after = prompt.partition("\nContext from the 3GPP index:\n[1] ")
+        assert before.startswith("Question: ") and re.search(r"\nOptions:\n1\. .*\n2\. ", before, re.S)
+        assert after.endswith(")\nAnswer:") and "Options:" not in after  # passages end with their citation
 
 
 @pytest.mark.slow
