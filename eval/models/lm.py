@@ -153,9 +153,10 @@ LISTED_OPTIONS = re.compile(r"\nOptions:\n.*\nAnswer:$", re.S)
 Its retrieved context goes after the options, just before "Answer:", rather than before the question: a
 135M model shown the options copies from the list it has just read and barely reads a context a few hundred
 tokens further back (models use what is nearest the answer best: Liu et al. 2024, "Lost in the Middle").
-Decided on TeleQnA's research categories, never the reported ones (`bench/rag_lift.py --categories
-research`, 400 questions): acc_norm with the context after the options 0.355 against 0.338 before the
-question for the project's retrieval, 0.355 against 0.328 for the naive one."""
+Decided on TeleQnA's research categories, never the reported ones (bench/rag_lift.py's configurations on
+the first 200 of each, 400 questions): acc_norm with the context after the options 0.355 against 0.338 before
+the question for the project's retrieval, 0.355 against 0.328 for the naive one (docs/benchmarks.md,
+rag_lift)."""
 
 
 @register_model("telecomgpt-rag")
