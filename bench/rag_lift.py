@@ -72,14 +72,14 @@ PLACED_ROW = "context after the options as the project's"
 """Suffix of the naive row whose context goes where the project's goes (eval.models.lm.LISTED_OPTIONS)."""
 
 
-def naive_bm25_model(index: Path, placed_as_project: bool = False, **kwargs):
-    """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs).
-    `placed_as_project`: its context goes where the project's goes (after listed options, see
-    eval.models.lm.LISTED_OPTIONS) rather than first, so a row shows what the placement alone is worth."""
+def naive_bm25_model(index: Path, **kwargs):
+    """The naive baseline as an lm-eval model (built here so that eval imports only when the bench runs)."""
+    import copy
+
     import orjson
 
     # lazy: lm_eval (keeps `bench/rag_lift.py --help` fast)
-    from eval.models.lm import LISTED_OPTIONS, TelecomRAGLM
+    from eval.models.lm import TelecomRAGLM, place_context
 
     class NaiveBM25LM(TelecomRAGLM):
         """bm25s with its default tokenization over the index's chunk texts; "Context: ..." before the prompt.
@@ -107,11 +107,20 @@ def naive_bm25_model(index: Path, placed_as_project: bool = False, **kwargs):
             rows, _ = self.bm25.retrieve(tokens, k=min(self.passages, len(self.texts)), show_progress=False)
             return [self.texts[row][:self.passage_chars] for row in rows[0]]
 
+        placed_as_project = False
+        """Whether its context goes where the project's goes (after listed options, see
+        eval.models.lm.place_context) rather than first."""
+
         def render(self, passages: list[str], context: str) -> str:
             block = "Context: " + "\n\n".join(passages)
-            if placed_as_project and LISTED_OPTIONS.search(context):
-                return f"{context.removesuffix('Answer:')}{block}\nAnswer:"
-            return block + "\n\n" + context
+            return place_context(block, context) if self.placed_as_project else block + "\n\n" + context
+
+        def placed(self) -> NaiveBM25LM:
+            """The same baseline (the same BM25 index, not built again) with its context placed as the
+            project's, so a row shows what the placement alone is worth."""
+            other = copy.copy(self)
+            other.placed_as_project, other._cache = True, {}  # the cached prompts are placed the other way
+            return other
 
     return NaiveBM25LM(**kwargs)
 
@@ -254,7 +263,7 @@ def run_all(args, llm) -> list[Result]:
 
     bare = TelecomLM(llm=llm, model=args.model)
     naive = naive_bm25_model(args.index, llm=llm, model=args.model)
-    naive_placed = naive_bm25_model(args.index, placed_as_project=True, llm=llm, model=args.model)
+    naive_placed = naive.placed()
     naive_label = f"naive: bm25s top {NAIVE_PASSAGES} x {NAIVE_CHARS}"
     results = [evaluate("bare model, options listed", "bare", "options", bare, args),
                evaluate("bare model, cloze", "bare", "cloze", bare, args),

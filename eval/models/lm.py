@@ -230,12 +230,15 @@ class TelecomRAGLM(TelecomLM):
         return context_passages(self.retriever, query, question, self.passages, self.passage_chars)
 
     def render(self, passages: list[str], context: str) -> str:
-        """The prompt with the numbered passages before it, or after its listed options (LISTED_OPTIONS)."""
         numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
-        block = f"Context from the 3GPP index:\n{numbered}"
-        if LISTED_OPTIONS.search(context):
-            return f"{context.removesuffix('Answer:')}{block}\nAnswer:"
-        return f"{block}\n\n{context}"
+        return place_context(f"Context from the 3GPP index:\n{numbered}", context)
+
+
+def place_context(block: str, prompt: str) -> str:
+    """`prompt` with the retrieved `block` before it, or after its listed options (LISTED_OPTIONS)."""
+    if LISTED_OPTIONS.search(prompt):
+        return f"{prompt.removesuffix('Answer:')}{block}\nAnswer:"
+    return f"{block}\n\n{prompt}"
 
 
 def context_passages(retriever: Retriever, query: str, question: str | None, passages: int,
