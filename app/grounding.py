@@ -602,12 +602,24 @@ class GroundingSession:
         stating = {s for s in subject if states_what(s, self.asked)}
         # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
-        testing = {q[4] for q in ranked if self.condition and (
-            step_closeness(q[4], self.condition) is not None or opens_with_condition(q[4], self.condition))}
+        testing = self._testing([q[4] for q in ranked]) if self.condition else {}
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] not in stating, q[4] not in subject, q[4] not in testing,
+                                   q[4] not in stating, q[4] not in subject, testing.get(q[4], len(testing)),
                                    -q[0], -q[1]))
         return ranked
+
+    def _testing(self, sentences: list[str]) -> dict[str, int]:
+        """The sentences that test the asked condition, each with its place (0 first): a procedure step
+        testing it (`step_closeness`) or prose opening with it (`opens_with_condition`). Steps that test it
+        less closely than the closest one come after it: for "What does the MAC entity do when it has no
+        valid PUCCH resource configured for a pending SR?" the step "1>if the MAC entity has no valid PUCCH
+        resource configured for the pending SR" with its action, not the "1>else" branch nested under which
+        "2>when the MAC entity has an SR transmission occasion on the valid PUCCH resource" also names
+        most of the condition's words."""
+        closeness = {s: step_closeness(s, self.condition) for s in sentences}
+        keys = sorted({key for key in closeness.values() if key is not None}, reverse=True)
+        return {s: keys.index(key) if key is not None else 0 for s, key in closeness.items()
+                if key is not None or opens_with_condition(s, self.condition)}
 
     def _names_asked(self, sentence: str) -> bool:
         """Whether `sentence` may be the answer's first: any, unless the question asks about a term; then

@@ -391,15 +391,15 @@ class Glossary:
         return found
 
 
-_CONDITION = re.compile(r"^\s*what\s+(?:(?:does|do|shall|should|will)\s+.+?\s+do|happens)\s+"
-                        r"(?:when|if|upon|after|once|on)\s+(?P<condition>.+?)\s*\??\s*$", re.I)
+_CONDITION = re.compile(r"^\s*what\s+(?:(?:does|do|shall|should|will|can|could|may|must)\s+.+?\s+do"
+                        r"|happens)\s+(?:when|if|upon|after|once|on)\s+(?P<condition>.+?)\s*\??\s*$", re.I)
 _TESTS = re.compile(r"^\s*\d>\s*(?:else\s+)?(?:if|when|upon|once|after)\b", re.I)
 
 
 def asked_condition(question: str) -> str | None:
     """The condition a question asks the outcome of: "What does the MAC entity do when the timeAlignmentTimer
     associated with the PTAG expires?" -> "the timeAlignmentTimer associated with the PTAG expires" (also
-    "What happens if/upon ...?"); None for other forms."""
+    "What happens if/upon ...?", "What can/must the UE do if ...?"); None for other forms."""
     match = _CONDITION.match(" ".join(question.split()))
     return match["condition"] if match else None
 

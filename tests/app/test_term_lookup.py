@@ -356,6 +356,8 @@ def test_a_role_question_finds_the_sentence_listing_what_it_does(glossary_retrie
      "the timeAlignmentTimer associated with the PTAG expires"),
     ("What happens if the dataInactivityTimer expires?", "the dataInactivityTimer expires"),
     ("What does the UE do upon receiving a Paging message?", "receiving a Paging message"),
+    ("What can the UE do if random access is not completed after N attempts?",
+     "random access is not completed after N attempts"),
     ("What is the ra-ResponseWindow?", None),
     ("When is the sr-ProhibitTimer started?", None),
 ])
@@ -397,6 +399,26 @@ def test_a_procedure_question_gets_the_step_that_tests_its_condition(markdown_sp
     question = "What does the UE do when T310 expires?"  # TS 38.331's timer: not in TS 38.321
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
+
+
+def test_the_step_testing_the_condition_leads_not_an_else_branch_naming_its_words(markdown_spec_retriever):
+    """TS 38.321 §5.4.4: "What does the MAC entity do when it has no valid PUCCH resource configured for a
+    pending SR?" was led by the "1>else" branch, whose nested "2>when the MAC entity has an SR transmission
+    occasion on the valid PUCCH resource ..." names most of the condition's words; the step that tests it,
+    "1>if the MAC entity has no valid PUCCH resource configured for the pending SR", with its action
+    (initiate a Random Access procedure), came second. Of the steps testing a condition, the closest leads."""
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    question = "What does the MAC entity do when it has no valid PUCCH resource configured for a pending SR?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    session = GroundingSession(question, hits, config=GroundingConfig(lead=False))
+    quotes = session.finish_pieces()
+    first = strip_citations(quotes[0])
+    assert "1>if the MAC entity has no valid PUCCH resource configured for the pending SR" in first, quotes
+    assert "initiate a Random Access procedure" in first, quotes
+    assert any("1>else" in quote for quote in quotes[1:]), quotes  # still quoted, after the answer
+    condition = asked_condition(question)
+    assert step_closeness(first, condition) > step_closeness(strip_citations(
+        next(q for q in quotes if "1>else" in q)), condition)
 
 
 def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriever):
