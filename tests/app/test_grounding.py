@@ -20,6 +20,7 @@ from app.grounding import (
 from app.prompting import NOT_IN_SOURCES
 from app.retrieval import Hit
 from app.sentences import before_repeat
+from app.source_rules import choose_sources
 from eval.metrics.open_answers import has_loop
 
 RRC_QUESTION = "Which RRC states does a UE have in NR?"
@@ -406,6 +407,22 @@ def test_a_role_question_is_led_by_a_sentence_about_the_asked_function(starter_r
     session = GroundingSession(question, starter_retriever.search(question, k=3))
     lead = strip_citations(session.lead()).strip()
     assert lead.startswith("The SMF "), lead
+
+
+def test_a_source_whose_clause_title_names_the_questions_topic_is_read_first(starter_retriever):
+    """"What does the UE send to start RRC connection establishment?" quoted the PDU session procedure ("The
+    UE sends a PDU Session Establishment Request ...": "UE", "send" and "establishment" in one sentence)
+    although source [3] was the clause titled "RRC connection establishment", whose "The UE sends
+    RRCSetupRequest on SRB0 ..." answers; it was not even read, being past the first two sources."""
+    question = "What does the UE send to start RRC connection establishment?"
+    hits = choose_sources(starter_retriever.search(question, k=5), passages=3)
+    titles = [(h.metadata or {}).get("title") for h in hits]
+    assert "RRC connection establishment" in titles[1:], titles  # not the top source: read past the first two
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("The UE sends RRCSetupRequest"), lead
+    # a title of two words in the question is no topic ("Configured grant" in a question on identities)
+    session = GroundingSession("Which identity is used for a configured grant?", hits)
+    assert not any(session._titled_by_question(n) for n in range(1, len(hits) + 1))
 
 
 def test_quotes_beside_the_first_name_the_asked_term_itself(starter_retriever):
