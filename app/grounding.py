@@ -94,6 +94,7 @@ from app.term_lookup import (
     names,
     opens_with,
     opens_with_condition,
+    says_role,
     spaced,
     states_what,
     step_closeness,
@@ -249,6 +250,15 @@ def order_sentences(question: str, sentences: list[str],
         overlap = len(question_terms & words) / max(1, len(question_terms))
         out.append((len(words - question_terms) >= informative_terms, float(cosine) + 0.5 * overlap))
     return out
+
+
+def titled_by(question: str, title: str) -> bool:
+    """Whether a clause's title names the question's topic: every content word of a title of at least three
+    ("RRC connection establishment") is in the question. Two are too few: "Configured grant" in a question
+    about the identity used for one led with the grant's clause (a TeleQnA-labelled question of the answer
+    benchmark lost its fact)."""
+    words = set(terms(title)[0])
+    return len(words) >= 3 and words <= set(terms(question)[0])
 
 
 class GroundingSession:
@@ -602,6 +612,9 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
+        # then one saying what X does as its job, though X is not the sentence's first subject ("The AMF
+        # terminates NAS signalling ...; the SMF manages PDU sessions ..." for "What does the SMF do?")
+        role = {q[4] for q in ranked if self.asked and says_role(q[4], self.asked)}
         # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
         testing = self._testing([q[4] for q in ranked]) if self.condition else {}
@@ -610,17 +623,13 @@ class GroundingSession:
         # clause, "The UE sends RRCSetupRequest on SRB0 ..." answers; the reader sees sentences alone
         topical = {n for n in chunks if self._titled_by_question(n)}  # (read past `extractive_chunks`)
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] not in stating, q[4] not in subject, testing.get(q[4], len(testing)),
+                                   q[4] not in stating, q[4] not in role, q[4] not in subject,
+                                   testing.get(q[4], len(testing)),
                                    q[2] not in topical, -q[0], -q[1]))
         return ranked
 
     def _titled_by_question(self, n: int) -> bool:
-        """Whether source n's clause title names the question's topic: every content word of a title of at
-        least three ("RRC connection establishment") is in the question. Two are too few: "Configured grant"
-        in a question about the identity used for one led with the grant's clause (a TeleQnA-labelled
-        question of the answer benchmark lost its fact)."""
-        title = set(terms(self._title(n))[0])
-        return len(title) >= 3 and title <= set(terms(self.question)[0])
+        return titled_by(self.question, self._title(n))
 
     def _testing(self, sentences: list[str]) -> dict[str, int]:
         """The sentences that test the asked condition, each with its place (0 first): a procedure step

@@ -31,6 +31,7 @@ from app.term_lookup import (
     asked_condition,
     asked_term,
     defining_lines,
+    says_role,
     states_what,
     step_closeness,
 )
@@ -334,10 +335,13 @@ class Retriever:
         candidates = list(ranked)  # the question's, best first, then those of X alone
         for text in (asked.term, wanted):
             candidates += [row for row in self._bm25(text, STATING_CANDIDATES, mask) if row not in candidates]
-        for row in candidates:
-            if any(states_what(sentence, asked)
-                   for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
-                return [row]
+        # a clause's own statement first ("The AMF includes the following functionality: ..."); else, for a
+        # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ...")
+        for states in (states_what, says_role):
+            for row in candidates:
+                if any(states(sentence, asked)
+                       for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
+                    return [row]
         return []
 
     def _condition_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:

@@ -340,6 +340,28 @@ def states_what(sentence: str, asked: AskedTerm) -> bool:
     return bool(says.match(*subject))
 
 
+_ROLE_VERB = re.compile(r"\s+(?:also\s+)?(?:manage|handle|terminate|control|host|provide|support|perform|"
+                        r"include|maintain|allocate|store|enforce|forward|route|offer|expose|hold)s\s")
+"""After a subject, a verb saying what it does as its job, in the present tense ("the SMF manages PDU
+sessions ..."), not what it does at one step of a procedure ("The SMF gets subscription data ...")."""
+
+
+def says_role(sentence: str, asked: AskedTerm) -> bool:
+    """Whether one of `sentence`'s clauses (split at ";") has the asked term as its subject and says what it
+    does (`_ROLE_VERB`): the starter notes name the core network's functions in one sentence, "The AMF
+    terminates NAS signalling and handles registration, ...; the SMF manages PDU sessions and selects and
+    controls the UPF, ...", with no "includes the following functionality" list to find (`states_what`).
+    Only for a role question; where it asks what X has ("Which interfaces does the AMF terminate?"), the
+    clause names it."""
+    if asked.kind != "role":
+        return False
+    for clause in sentence.split(";"):
+        subject = _subject_end(clause.strip(), asked)
+        if subject and _ROLE_VERB.match(*subject) and (not asked.wanted or mentions_wanted(clause, asked)):
+            return True
+    return False
+
+
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:
     """The lines of a glossary chunk's `text` that define the asked term, spaced where a Markdown table lost
     its column break ("AMFAccess and ..." -> "AMF Access and ..."); none when no line does."""

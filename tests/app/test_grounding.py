@@ -16,6 +16,7 @@ from app.grounding import (
     SupportScorer,
     split_sentences,
     strip_citations,
+    titled_by,
 )
 from app.prompting import NOT_IN_SOURCES
 from app.retrieval import Hit
@@ -402,11 +403,13 @@ def test_a_term_no_source_names_is_answered_with_i_dont_know(starter_retriever, 
 def test_a_role_question_is_led_by_a_sentence_about_the_asked_function(starter_retriever):
     """"What is the SMF responsible for?" was led by "The UE sends a PDU Session Establishment Request ...
     to the AMF, which selects an SMF.": it names the SMF but says what the UE does. A sentence with the asked
-    function as its subject comes first."""
+    function as its subject comes first, and one saying what it does as its job before one of its steps
+    ("...; the SMF manages PDU sessions ..." before "The SMF gets subscription data from the UDM ...")."""
     question = "What is the SMF responsible for?"
     session = GroundingSession(question, starter_retriever.search(question, k=3))
     lead = strip_citations(session.lead()).strip()
-    assert lead.startswith("The SMF "), lead
+    assert "the SMF manages PDU sessions" in lead, lead
+    assert not lead.startswith("The UE"), lead
 
 
 def test_a_source_whose_clause_title_names_the_questions_topic_is_read_first(starter_retriever):
@@ -421,8 +424,8 @@ def test_a_source_whose_clause_title_names_the_questions_topic_is_read_first(sta
     lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
     assert lead.startswith("The UE sends RRCSetupRequest"), lead
     # a title of two words in the question is no topic ("Configured grant" in a question on identities)
-    session = GroundingSession("Which identity is used for a configured grant?", hits)
-    assert not any(session._titled_by_question(n) for n in range(1, len(hits) + 1))
+    assert titled_by(question, "RRC connection establishment")
+    assert not titled_by("Which identity is used for a configured grant?", "Configured grant")
 
 
 def test_quotes_beside_the_first_name_the_asked_term_itself(starter_retriever):

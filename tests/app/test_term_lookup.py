@@ -27,6 +27,7 @@ from app.term_lookup import (
     defining_lines,
     names,
     opens_with_condition,
+    says_role,
     states_what,
     step_closeness,
 )
@@ -349,6 +350,24 @@ def test_a_role_question_finds_the_sentence_listing_what_it_does(glossary_retrie
     role = AskedTerm("role", "NEF")
     assert states_what("The Network Exposure Function (NEF) supports the following functionality:", role)
     assert not states_what("The NEF stores the received information as structured data.", role)
+
+
+def test_a_role_stated_in_passing_answers_a_role_question_on_the_starter_notes(starter_retriever):
+    """The starter notes say what each core function does in one sentence ("The AMF terminates NAS signalling
+    and handles registration, ...; the SMF manages PDU sessions and selects and controls the UPF, ..."),
+    with no "includes the following functionality" list. "What does the SMF do?" got the PDU session
+    procedure's steps ("The SMF gets subscription data from the UDM, ...") and that clause was not among
+    the sources."""
+    question = "What does the SMF do?"
+    hits = choose_sources(starter_retriever.search(question, k=5), passages=3)
+    assert hits[0].citation == "TS 23.501 §4.2.3", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert "the SMF manages PDU sessions" in lead, lead
+    role = AskedTerm("role", "SMF")
+    assert says_role("The AMF terminates NAS signalling; the SMF manages PDU sessions.", role)
+    assert not says_role("The SMF gets subscription data from the UDM.", role)  # one step of a procedure
+    assert not says_role("The SMF manages PDU sessions.", AskedTerm("definition", "SMF"))
+    assert not says_role("The AMF terminates N1 and N2.", AskedTerm("role", "AMF", "protocol"))  # not asked
 
 
 @pytest.mark.parametrize(("question", "condition"), [
