@@ -63,7 +63,7 @@ from typing import Literal
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, POINTER, default_reader
 from app.role_check import default_role_checker
-from app.sanitize import sanitize
+from app.sanitize import plain_references, sanitize
 from app.sentences import (
     ENDS_SENTENCE,
     LABEL,
@@ -299,9 +299,10 @@ class GroundingSession:
 
     def sentences_of(self, n: int) -> list[str]:
         """Sentences of the n-th document (1-based), headings, "Spec:" lines and instruction-like text
-        left out (what the model never saw is neither evidence nor quoted)."""
+        left out (what the model never saw is neither evidence nor quoted), references to other documents
+        as the prompt shows them (`plain_references`: "TS 38.331", not "TS 38.331 [3]")."""
         if n not in self._chunk_sentences:
-            text, _, _ = _hit_fields(self.hits[n - 1])
+            text = plain_references(_hit_fields(self.hits[n - 1])[0])
             # an Abbreviations clause is one entry a line, without a full stop: its line breaks end them
             listed = self._listed(n)
             if listed:

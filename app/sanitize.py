@@ -20,6 +20,22 @@ INSTRUCTION_LIKE = re.compile(
 REMOVED = "[instruction-like text removed]"
 
 
+NAMED_REFERENCE = re.compile(r"(\b(?:TS|TR)\s?\d{2}\.\d{3}(?:-\d+)?|\bRFC\s?\d{3,5}"
+                             r"|\bIEEE\s+(?:Std\s+)?[\d.]+\w*)\s*\[\d{1,3}\]")
+"""A spec's reference to another document with its number in the spec's References clause ("as specified in
+TS 38.331 [3]", "RFC 2131 [95]"): the name says which document, and the number read as the answer's own
+citation: a quote from source [3] ended "... as specified in TS 38.331 [3] [3]"."""
+BARE_REFERENCE = re.compile(r"\[(\d{1,3})\]")
+"""A reference by number alone ("the procedures in [9]"): kept, but no longer in the form of a citation."""
+
+
+def plain_references(text: str) -> str:
+    """`text` with its references to other documents in a form no reader takes for a citation of the
+    answer's sources: the number after a named document left out, a bare number written "[ref. N]"."""
+    return BARE_REFERENCE.sub(r"[ref. \1]", NAMED_REFERENCE.sub(r"\1", text))
+
+
 def sanitize(text: str) -> str:
-    """Retrieved text made safe to quote: no control tokens, no instruction-like sentences."""
-    return INSTRUCTION_LIKE.sub(REMOVED, CONTROL_TOKENS.sub(" ", text))
+    """Retrieved text made safe to quote: no control tokens, no instruction-like sentences, and references
+    to other documents that do not read as citations (`plain_references`)."""
+    return plain_references(INSTRUCTION_LIKE.sub(REMOVED, CONTROL_TOKENS.sub(" ", text)))

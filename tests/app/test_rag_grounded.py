@@ -10,6 +10,8 @@ import re
 import pytest
 
 from app.grounding import split_sentences, strip_citations, titled_by
+from app.sanitize import plain_references
+from app.sentences import citations_of
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +30,14 @@ def _read_sources(sources: list[dict]) -> set[int]:
 
 
 def _without_own_citation(text: str) -> str:
-    """A quote without the answer's own [n] at its end; a spec's reference ("as specified in TS 38.331 [3]")
-    is part of the quote."""
+    """A quote without the answer's own [n] at its end."""
     return re.sub(r"\s*\[\d+\]$", "", text)
+
+
+def _as_shown(chunk_text: str) -> str:
+    """A chunk's text as the prompt shows it, where quotes come from verbatim: one space, references to
+    other documents without their numbers ("TS 38.331", not "TS 38.331 [3]": app.sanitize)."""
+    return " ".join(plain_references(chunk_text).split())
 
 
 def _client(server):
@@ -100,7 +107,7 @@ def test_lead_quote_is_streamed_first_and_marked_as_evidence(rag_server, retriev
     assert lead["origin"] == "lead" and lead["citations"][0] in _read_sources(extra["sources"])
     assert pieces[0] == lead["text"]
     n = lead["citations"][0]
-    top = " ".join(retriever.chunk(extra["sources"][n - 1]["chunk_id"])["text"].split())
+    top = _as_shown(retriever.chunk(extra["sources"][n - 1]["chunk_id"])["text"])
     quoted = _without_own_citation(lead["text"])
     assert quoted in top and lead["evidence"]["sentence"] == quoted
     assert all(s["origin"] in ("generated", "extractive") for s in rest)
@@ -126,8 +133,9 @@ def test_extractive_mode_quotes_the_cited_chunk_verbatim(rag_server, retriever):
     assert grounding["mode"] == "extractive" and grounding["sentences"]
     for sentence in grounding["sentences"]:
         source = sources[sentence["citations"][0] - 1]
-        chunk_text = " ".join(retriever.chunk(source["chunk_id"])["text"].split())
+        chunk_text = _as_shown(retriever.chunk(source["chunk_id"])["text"])
         assert _without_own_citation(sentence["text"]) in chunk_text, sentence["text"]
+        assert citations_of(_without_own_citation(sentence["text"])) == [], sentence["text"]  # no spec's [3]
     assert {s["citations"][0] for s in grounding["sentences"]} <= _read_sources(sources)
     assert any(s["citation"] == "TS 38.304 §5.2.3.2" for s in sources)
 
