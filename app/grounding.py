@@ -77,6 +77,7 @@ from app.sentences import (
     strip_citations,
     terms,
     with_first_heading_prose,
+    without_repeated_steps,
     without_repeats,
 )
 from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
@@ -575,6 +576,7 @@ class GroundingSession:
             grams = ngrams(sentence, self.config.ngram)
             if len(set(grams)) < len(grams):  # a list's items repeat phrases: the prefix before the repeat
                 sentence = (without_repeats(sentence, self.config.ngram)
+                            or without_repeated_steps(sentence, self.config.ngram)
                             or before_repeat(sentence, self.config.ngram) or "")
             text = strip_citations(sentence)
             if (sentence and not sentence.endswith(":") and not FIGURE.search(text)

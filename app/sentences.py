@@ -214,6 +214,37 @@ def before_repeat(sentence: str, n: int, min_words: int = 8) -> str | None:
     return part if len(re.findall(r"\w+", part)) >= min_words else None
 
 
+ELIDED = "\u2026"
+"""Marks where a quote leaves part of its text out (`without_repeated_steps`)."""
+
+
+def without_repeated_steps(sentence: str, n: int) -> str | None:
+    """Of a procedure unit ("1>when ...: 2>if ...; or 2>if ...: 3>...", kept as one sentence by
+    app/procedure_text.py) whose parallel steps repeat a phrase, the unit with each step that repeats an
+    n-gram of the steps before it left out, marked with an ellipsis; None when it is no procedure unit, its
+    first step repeats itself, or the rest still repeats. TS 38.321 §5.2 tests "2>if the timeAlignmentTimer
+    is associated with a PTAG and ...; or 2>if the timeAlignmentTimer is associated with a PTAG, ...": the
+    answer may not show an 8-gram twice (it reads as a loop), and without this the whole step, the condition
+    with its actions ("3>flush all HARQ buffers ..."), was never quoted, only its actions one by one."""
+    steps = re.split(r"\s+(?=\d>)", sentence.strip())
+    if len(steps) < 2 or not re.match(r"\d>", steps[0]):
+        return None
+    kept: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    for step in steps:
+        grams = ngrams(step, n)
+        if len(set(grams)) < len(grams) or seen.intersection(grams):
+            if not kept:
+                return None
+            if kept[-1] != ELIDED:
+                kept.append(ELIDED)
+            continue
+        seen.update(grams)
+        kept.append(step)
+    quote = " ".join(kept).removesuffix(f" {ELIDED}")
+    return quote if ELIDED in quote and len(set(ngrams(quote, n))) == len(ngrams(quote, n)) else None
+
+
 def _first_repeat(sentence: str, n: int) -> list[re.Match] | None:
     """The words (matches in `sentence`, lower-cased) of the first n-gram that repeats an earlier one of the
     sentence, None when none does."""

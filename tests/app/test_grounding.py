@@ -378,6 +378,26 @@ def test_a_list_whose_items_repeat_phrases_is_quoted_up_to_the_repeat(shared_dir
     assert not has_loop(lead) and lead in _flat(nssf.text), lead
 
 
+def test_a_procedure_step_whose_parallel_conditions_repeat_a_phrase_is_quoted_with_its_actions(shared_dir):
+    """TS 38.321 §5.2 tests "2>if the timeAlignmentTimer is associated with a PTAG and ...; or 2>if the
+    timeAlignmentTimer is associated with a PTAG, ...": the unit repeats an 8-gram, so it was never quoted
+    (a repeat reads as a loop), and "What does the MAC entity do when the timeAlignmentTimer associated with
+    the PTAG expires?" was answered with single "3>" actions, one of another procedure. The step leads now,
+    the repeating condition left out and marked, with its actions and no loop."""
+    from app.readers import read_file
+
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
+    chunk = next(c for c in read_file(spec)[0] if c.text.startswith("1>when a timeAlignmentTimer expires:"))
+    session = GroundingSession("What does the MAC entity do when the timeAlignmentTimer associated with the "
+                               "PTAG expires?", [Hit(text=chunk.text, score=1.0, metadata=chunk.metadata())])
+    lead = strip_citations(session.lead())
+    assert lead.startswith("1>when a timeAlignmentTimer expires: 2>if the timeAlignmentTimer is associated "
+                           "with a PTAG and the SpCell is not configured with two PTAGs; or \u2026 "
+                           "3>flush all HARQ buffers for all Serving Cells;"), lead
+    assert not has_loop(lead), lead
+    assert all(part.strip() in _flat(chunk.text) for part in lead.split("\u2026")), lead  # verbatim around it
+
+
 @pytest.mark.parametrize(("question", "named"), [
     ("What is the ra-ResponseWindow?", None),  # the starter notes never name it
     ("What is the purpose of the ra-ResponseWindow?", None),
