@@ -19,7 +19,7 @@ from collections.abc import Callable
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from app.retrieval import Hit
-from app.sanitize import sanitize
+from app.sanitize import plain_references, sanitize
 from app.sentences import split_sentences, terms
 
 SYSTEM_RULES = (
@@ -137,7 +137,9 @@ def pack_context(hits: list[Hit], budget_tokens: int,
     spent = 0
     for hit in hits[:passages] if passages else hits:
         header = format_source(len(used) + 1, hit)
-        body = sanitize(compact_passage(hit.text, question, passage_chars) if passage_chars else hit.text)
+        # the spec's own "[3]" after a document's name would read as a citation of source [3]
+        body = plain_references(sanitize(compact_passage(hit.text, question, passage_chars)
+                                         if passage_chars else hit.text))
         block = f"{header}\n{body}"
         cost = count_tokens(block) + 2
         if spent + cost > budget_tokens:

@@ -1,4 +1,5 @@
-"""Retrieved text treated as data: chat-template control tokens stripped, instruction-like sentences replaced.
+"""Retrieved text treated as data: chat-template control tokens stripped, instruction-like sentences replaced,
+references to other documents written so that they do not read as the answer's citations.
 
 Its own module because two modules need it: app/prompting.py cleans what goes into the prompt, and
 app/grounding.py quotes only sentences that came through unchanged (what the model never saw is neither
@@ -36,6 +37,5 @@ def plain_references(text: str) -> str:
 
 
 def sanitize(text: str) -> str:
-    """Retrieved text made safe to quote: no control tokens, no instruction-like sentences, and references
-    to other documents that do not read as citations (`plain_references`)."""
-    return plain_references(INSTRUCTION_LIKE.sub(REMOVED, CONTROL_TOKENS.sub(" ", text)))
+    """Retrieved text made safe to quote: no control tokens, no instruction-like sentences."""
+    return INSTRUCTION_LIKE.sub(REMOVED, CONTROL_TOKENS.sub(" ", text))

@@ -12,7 +12,7 @@ from app.chunks import citation_of, split_text
 from app.markdown_notes import markdown_chunks, note_abbreviations
 from app.prompting import compact_passage, estimate_tokens, pack_context
 from app.retrieval import Hit
-from app.sanitize import REMOVED, sanitize
+from app.sanitize import REMOVED, plain_references, sanitize
 from app.sentences import citations_of, split_sentences
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "app" / "knowledge"
@@ -41,16 +41,22 @@ def test_references_to_other_documents_never_read_as_the_answers_citations(share
     """TS 38.304 as published writes "as specified in TS 38.331 [3]": quoted from source [3] it read
     "... TS 38.331 [3] [3]". The prompt and the quotes show the document's name without its number, and a
     number alone not as a citation; the answer's own [n] stays the only citation in a shown sentence."""
-    assert sanitize("obtained in SIB1 as specified in TS 38.331 [3].") == \
+    assert plain_references("obtained in SIB1 as specified in TS 38.331 [3].") == \
         "obtained in SIB1 as specified in TS 38.331."
-    assert sanitize("defined as PEMAX in TS 38.101-1 [15] and RFC 2131 [95]") == \
+    assert plain_references("defined as PEMAX in TS 38.101-1 [15] and RFC 2131 [95]") == \
         "defined as PEMAX in TS 38.101-1 and RFC 2131"
-    assert sanitize("the procedures in [9] apply") == "the procedures in [ref. 9] apply"
-    assert citations_of(sanitize("the procedures in [9] apply")) == []
+    assert plain_references("the procedures in [9] apply") == "the procedures in [ref. 9] apply"
+    assert citations_of(plain_references("the procedures in [9] apply")) == []
     spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "23.501_5GS_Architecture_j70.md"
     text = spec.read_text(encoding="utf-8")
     assert re.search(r"TS \d\d\.\d{3} \[\d+\]", text)  # the spec does write them
-    assert not any(citations_of(sentence) for sentence in split_sentences(sanitize(text[:200_000])))
+    assert not any(citations_of(s) for s in split_sentences(plain_references(text[:200_000])))
+    hit = Hit(text="PEMAX1 is obtained from the p-Max in SIB1 as specified in TS 38.331 [3].", score=1.0,
+              metadata={"spec": "38.304", "kind": "TS", "clause": "5.2.3.2", "title": "Criterion"})
+    context, _ = pack_context([hit], 500)
+    assert context.endswith("as specified in TS 38.331."), context  # no "[3]" inside a source
+    # a client's own instructions are not retrieved text: their "[1]" stays
+    assert sanitize("Cite sources as [1].") == "Cite sources as [1]."
 
 
 def _hit(n: int, size: int) -> Hit:
