@@ -552,7 +552,8 @@ class GroundingSession:
                 chunks.append(n)
                 quotable += len(self._quotable(n))
             # a source further down whose clause title names the question's topic is read as well
-            chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1) if self._titled_by_question(n)]
+            chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1)
+                       if titled_by(self.question, self._title(n))]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -624,15 +625,12 @@ class GroundingSession:
         # then the sentences of a clause whose title names the question's topic ("RRC connection
         # establishment" for "What does the UE send to start RRC connection establishment?"): read in its
         # clause, "The UE sends RRCSetupRequest on SRB0 ..." answers; the reader sees sentences alone
-        topical = {n for n in chunks if self._titled_by_question(n)}  # (read past `extractive_chunks`)
+        topical = {n for n in chunks if titled_by(self.question, self._title(n))}  # (read past the first two)
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] not in stating, q[4] not in role, q[4] not in subject,
                                    testing.get(q[4], len(testing)),
                                    q[2] not in topical, -q[0], -q[1]))
         return ranked
-
-    def _titled_by_question(self, n: int) -> bool:
-        return titled_by(self.question, self._title(n))
 
     def _testing(self, sentences: list[str]) -> dict[str, int]:
         """The sentences that test the asked condition, each with its place (0 first): a procedure step

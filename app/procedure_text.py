@@ -34,6 +34,12 @@ _ITEM_LEVEL = 10
 Node = tuple[list[str], list]
 
 
+def steps(text: str) -> list[str]:
+    """The lines of a procedure, one step each, whether it is written a step a line or joined onto one line
+    (a unit quoted as one sentence: "1>when ...: 2>if ...; or 2>if ...: 3>flush ...")."""
+    return re.split(r"\n|\s+(?=\d>)", text)
+
+
 def level(part: str) -> int:
     """1-9 for a procedure step (its depth), _ITEM_LEVEL for a list item, 0 for plain text."""
     match = STEP.match(part)

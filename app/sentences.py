@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.procedure_text import is_marked, units
+from app.procedure_text import STEP, is_marked, steps, units
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
@@ -226,12 +226,12 @@ def without_repeated_steps(sentence: str, n: int) -> str | None:
     is associated with a PTAG and ...; or 2>if the timeAlignmentTimer is associated with a PTAG, ...": the
     answer may not show an 8-gram twice (it reads as a loop), and without this the whole step, the condition
     with its actions ("3>flush all HARQ buffers ..."), was never quoted, only its actions one by one."""
-    steps = re.split(r"\s+(?=\d>)", sentence.strip())
-    if len(steps) < 2 or not re.match(r"\d>", steps[0]):
+    parts = steps(sentence.strip())
+    if len(parts) < 2 or not STEP.match(parts[0]):
         return None
     kept: list[str] = []
     seen: set[tuple[str, ...]] = set()
-    for step in steps:
+    for step in parts:
         grams = ngrams(step, n)
         if len(set(grams)) < len(grams) or seen.intersection(grams):
             if not kept:
@@ -242,7 +242,7 @@ def without_repeated_steps(sentence: str, n: int) -> str | None:
         seen.update(grams)
         kept.append(step)
     quote = " ".join(kept).removesuffix(f" {ELIDED}")
-    return quote if ELIDED in quote and len(set(ngrams(quote, n))) == len(ngrams(quote, n)) else None
+    return quote if ELIDED in quote and _first_repeat(quote, n) is None else None
 
 
 def _first_repeat(sentence: str, n: int) -> list[re.Match] | None:

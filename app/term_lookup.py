@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.procedure_text import STEP, owned
+from app.procedure_text import STEP, owned, steps
 from app.sentences import terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
@@ -462,7 +462,7 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
     if len(words) < 2:
         return None
     best = None
-    lines = re.split(r"\n|\s+(?=\d>)", text)  # a quote has its steps on one line
+    lines = steps(text)
     for at, line in enumerate(lines):
         head = STEP.match(line)
         if not head or not _TESTS.match(line):
