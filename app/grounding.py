@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
-from app.reader import FIGURE, POINTER, default_reader
+from app.reader import FIGURE, NOTE, POINTER, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import plain_references, sanitize
 from app.sentences import (
@@ -69,6 +69,7 @@ from app.sentences import (
     LABEL,
     LIST_MARK,
     META,
+    STOPWORDS,
     TABLE_RULE,
     before_repeat,
     citations_of,
@@ -203,9 +204,10 @@ def _hit_fields(hit) -> tuple[str, str | None, str]:
     return hit.text, meta.get("chunk_id"), getattr(hit, "citation", "")
 
 
-NAME_LABEL = re.compile(r"\*{1,2}[^*:]+\*{1,2}")
+NAME_LABEL = re.compile(r"\*{1,2}[^*:]+:?\*{1,2}:?")
 """A line that is one bold or italic name and nothing else: a term a spec lists as borrowed from another, a
-heading, the message name above an ASN.1 definition ("*MasterInformationBlockSidelink*")."""
+heading, the message name above an ASN.1 definition ("*MasterInformationBlockSidelink*"), a definition's
+label whose text the file put in the next paragraph ("**reserved cell:**", TS 38.304 §4.5)."""
 ASN1_SYNTAX = re.compile(r"^\s*--\s|::=")
 """ASN.1 in a spec's text (TS 38.331's message definitions): a comment or delimiter ("-- TAG-MIB-START") or a
 type assignment ("MasterInformationBlockSidelink ::= SEQUENCE {"). It names the message asked about and states
@@ -260,6 +262,45 @@ def titled_by(question: str, title: str) -> bool:
     benchmark lost its fact)."""
     words = set(terms(title)[0])
     return len(words) >= 3 and words <= set(terms(question)[0])
+
+
+RESTATED_TERMS = 4
+"""Consecutive words of the question a sentence must say in order to restate it (`restates`)."""
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text as written, a name with hyphens one word ("gNB-CU-UP"), stopwords left out:
+    `terms` cuts names at hyphens and stems words to five letters, so "the connectivity between a gNB-CU-UP
+    and a gNB-DU" would say "connects a gNB-CU and a gNB-DU"."""
+    return [w for w in re.findall(r"\w[\w\-]*\w|\w", strip_citations(text)) if w.lower() not in STOPWORDS]
+
+
+def _folded(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def restates(question: str, sentence: str, run: int = RESTATED_TERMS) -> bool:
+    """Whether `sentence` names something the question asks for, then says the question's predicate in its
+    words: the question's last `run` words (see `_words`, plurals as singulars), in order, after a name the
+    question does not have (`terms`' key terms): "The PCF is responsible for delivery of UE policy." for
+    "Which network function is responsible for delivery of UE policy?" (TS 23.503 §6.1.2.2.1, the third
+    source, which the answer did not read: it quoted the Definitions clause's "UE policy information" entry).
+    Saying the question's words is not enough: "In NG-Flex configuration, each NG-RAN node is connected to all
+    AMFs of AMF Sets ... except A-IoT only supporting NG-RAN node" led the answer to "By which interface is an
+    NG-RAN node connected to the AMF?", and names no interface."""
+    asked, said = _words(question), _words(sentence)
+    end = tuple(_folded(w) for w in asked[-run:])
+    folded = [_folded(w) for w in said]
+    known = _names(question)
+    return len(asked) >= run and any(
+        tuple(folded[i:i + run]) == end and bool(_names(" ".join(said[:i])) - known)
+        for i in range(len(said) - run + 1))
+
+
+def _names(text: str) -> set[str]:
+    """A text's key terms (`terms`), plurals as their singular ("AMFs" names the AMF)."""
+    return {_folded(k) for k in terms(text)[1]}
 
 
 class GroundingSession:
@@ -551,9 +592,11 @@ class GroundingSession:
                     break
                 chunks.append(n)
                 quotable += len(self._quotable(n))
-            # a source further down whose clause title names the question's topic is read as well
+            # a source further down whose clause title names the question's topic, or with a sentence that
+            # restates the question, is read as well
             chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1)
-                       if titled_by(self.question, self._title(n))]
+                       if titled_by(self.question, self._title(n))
+                       or any(restates(self.question, sentence) for sentence in self._quotable(n))]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -602,6 +645,12 @@ class GroundingSession:
         # the glossary line of the term asked about ("What is X?", "What does X stand for?") is the answer
         # (app/term_lookup.py); else the reader's order. Stable: ties keep reading order.
         defining = {q[4]: self._sense(q[2], q[4]) for q in ranked if self.asked and defines(q[4], self.asked)}
+        prose = self.asked and self.asked.kind == "definition" and any(states_what(q[4], self.asked)
+                                                                        for q in ranked)
+        if prose:
+            # a clause saying what X is defines it better than a line only expanding its name: "How is SS-RSRQ
+            # defined?" was answered "SS-RSRQ Synchronization Signal Reference Signal Received Quality"
+            defining = {d: sense for d, sense in defining.items() if line_terms(d)}
         if self.asked:  # the entries of other terms answer nothing (see `_answers_nothing`)
             ranked = [q for q in ranked if not self._answers_nothing(q[2], q[4], bool(defining))]
         # only a sentence naming the asked term can expand it, define it or say its role (`_names_asked`):
@@ -626,10 +675,15 @@ class GroundingSession:
         # establishment" for "What does the UE send to start RRC connection establishment?"): read in its
         # clause, "The UE sends RRCSetupRequest on SRB0 ..." answers; the reader sees sentences alone
         topical = {n for n in chunks if titled_by(self.question, self._title(n))}  # (read past the first two)
+        # before them, a sentence restating the question ("The PCF is responsible for delivery of UE policy.")
+        restating = {q[4] for q in ranked if restates(self.question, q[4])}
+        # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
+        # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
+        # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] not in stating, q[4] not in role, q[4] not in subject,
-                                   testing.get(q[4], len(testing)),
-                                   q[2] not in topical, -q[0], -q[1]))
+                                   testing.get(q[4], len(testing)), q[4] not in restating,
+                                   q[2] not in topical, bool(NOTE.match(q[4])), -q[0], -q[1]))
         return ranked
 
     def _testing(self, sentences: list[str]) -> dict[str, int]:

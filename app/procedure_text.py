@@ -9,8 +9,12 @@ supports the following functions:" says nothing without the items after it. `uni
 
   - a step "k>..." owns the lines after it that are nested deeper (k+1>, k+2>, ...), and the list items under
     it when it ends with ":";
-  - a stem (a plain part ending with ":") owns the list items and steps right after it;
-  - a condition written over several lines at one depth ("1>if A; and" / "1>if B:") is one head.
+  - a stem (a plain part ending with ":") owns the list items and steps right after it, or the formula right
+    after it (`displayed`: TS 38.304's "The cell selection criterion S is fulfilled when:" and the line
+    "Srxlev > 0 AND Squal > 0" after it are one statement);
+  - a condition written over several lines at one depth ("1>if A; and" / "1>if B:") is one head;
+  - a label (a name alone in bold or italics: "**acceptable cell:**", "a) *t-PollRetransmit*") owns the one
+    paragraph after it, which says what the name is ("This timer is used by the transmitting side ...").
 
 A unit longer than `max_chars` is cut at its children: the head keeps as many whole children as fit, then
 the first part of the next one (recursively), so a long procedure still reads as conditions with actions; a
@@ -53,7 +57,49 @@ def is_marked(part: str) -> bool:
     return level(part) > 0
 
 
-def _owns(head: str, head_level: int, part_level: int) -> bool:
+_LABEL = (r"^[ \t]*(?:\(?[a-z0-9]{1,2}\\?\)[ \t]*)?(?P<mark>\*{1,2})(?P<name>[^*:\n]{1,80}?)"
+          r"(?::(?P=mark)|(?P=mark):?)[ \t]*")
+PARAGRAPH_LABEL = re.compile(_LABEL + "$")
+"""A part that is only a name in bold or italics, with or without a list letter or a colon: the label of the
+paragraph after it, as the Word specs write a definition or a timer ("**acceptable cell:**" above 'An
+"acceptable cell" is a cell on which ...', TS 38.304 §4.5; "a\\) *t-PollRetransmit*" above "This timer is
+used by the transmitting side of an AM RLC entity in order to retransmit a poll", TS 38.322 §7.3)."""
+LABELLED = re.compile(_LABEL + r"\n[ \t]*\n[ \t]*(?=[A-Z])", re.M)
+"""A label followed by its paragraph, in a chunk's text (`Glossary` reads the names it defines)."""
+
+
+def labelled(label: str) -> str:
+    """A label as the head of the definition line it starts, list letter left out: "*t-PollRetransmit*:",
+    "**acceptable cell:**" (app.term_lookup reads "name: text" as a definition line)."""
+    match = PARAGRAPH_LABEL.match(label)
+    mark, name = match["mark"], match["name"].strip()
+    return f"{mark}{name}:{mark}" if label.rstrip().endswith(f":{mark}") else f"{mark}{name}{mark}:"
+
+
+_CAPTION = re.compile(r"(?:Figure|Table)\s+[\w.\-]+\s*:")
+DISPLAYED_CHARS = 200
+"""Longest line read as a displayed formula (`displayed`)."""
+
+
+def displayed(part: str) -> bool:
+    """Whether a plain part is a displayed formula or expression: one short line that is no sentence (it ends
+    in no ".", ";" or ":"), no table row, heading, label or caption ("Srxlev > 0 AND Squal > 0"). A stem owns
+    it only right after itself: after a list's items, "Figure 4.2.1.3.1-1: Model of an acknowledged mode
+    entity" was read as one."""
+    text = part.strip()
+    return (0 < len(text) <= DISPLAYED_CHARS and "\n" not in text and level(text) == 0
+            and not text.startswith(("|", "#")) and not re.search(r"[.;:]$", text)
+            and not PARAGRAPH_LABEL.match(text) and not _CAPTION.match(text))
+
+
+def _prose(part: str) -> bool:
+    """Whether a part is a paragraph of prose: plain text that starts as a sentence does. Not the ASN.1 under
+    a message's name in TS 38.331 ("*MasterInformationBlockSidelink*" above "-- ASN1START")."""
+    return level(part) == 0 and bool(re.match(r"[\"\u201c]?[A-Z]", part.lstrip()))
+
+
+def _owns(head: str, head_level: int, part: str) -> bool:
+    part_level = level(part)
     if head_level == 0:  # a stem: only when it ends with ":", its items and steps
         return head.rstrip().endswith(":") and part_level > 0
     if head_level == _ITEM_LEVEL:
@@ -66,20 +112,28 @@ def _owns(head: str, head_level: int, part_level: int) -> bool:
 def _node(parts: list[str], i: int) -> tuple[Node, int]:
     head, depth = [parts[i]], level(parts[i])
     i += 1
+    if PARAGRAPH_LABEL.match(head[0]):  # a label owns the one paragraph after it (and what that owns)
+        if i < len(parts) and _prose(parts[i]) and not PARAGRAPH_LABEL.match(parts[i]):
+            child, i = _node(parts, i)
+            return (head, [child]), i
+        return (head, []), i
     while (0 < depth < _ITEM_LEVEL and i < len(parts) and CONTINUED.search(head[-1])
            and level(parts[i]) == depth):
         head.append(parts[i])
         i += 1
     children = []
-    while i < len(parts) and _owns(head[-1], depth, level(parts[i])):
+    if depth == 0 and head[-1].rstrip().endswith(":") and i < len(parts) and displayed(parts[i]):
+        children.append(([parts[i]], []))  # the formula right after the sentence introducing it
+        i += 1
+    while i < len(parts) and _owns(head[-1], depth, parts[i]):
         child, i = _node(parts, i)
         children.append(child)
     return (head, children), i
 
 
 def _bare(parts: list[str]) -> bool:
-    """Whether a unit ends in a condition or stem (":") with nothing after it."""
-    return parts[-1].rstrip().endswith(":")
+    """Whether a unit ends in a condition or stem (":") or a label with nothing after it."""
+    return parts[-1].rstrip().endswith(":") or bool(PARAGRAPH_LABEL.match(parts[-1]))
 
 
 def _parts(node: Node) -> list[str]:

@@ -38,11 +38,13 @@ FEATURES = ("cosine", "cosine_gap", "overlap", "overlap_gap", "key_overlap", "ne
             "figure", "pointer", "note", "list_item", "words")
 """Names of the features, in the order of the weights (`sentence_features`)."""
 
-FIGURE = re.compile(r"^\W*(?:Figure|Table)\s+[\w.\-]+\s*:|\b(?:shown|illustrated|depicted|presented)\s+"
-                    r"(?:in|on|by)\s+(?:the\s+)?(?:Figure|Table)\b|\b(?:Figure|Table)\s+[\w.\-]+\s+"
-                    r"(?:shows|illustrates|depicts)\b", re.I)
-"""A caption, or a sentence that shows a figure or table ("... is illustrated in Figure 4.1-1"): it names a
-topic and states no fact. Not "as given by Table 7.4.3.1-1", which ends a sentence that does."""
+FIGURE = re.compile(r"^\W*(?:Figure|Table)\s+[\w.\-]+\s*:"
+                    r"|\b(?:shown|illustrated|depicted|presented|represented)\s+(?:in|on|by)\s+(?:the\s+)?"
+                    r"(?:Figure|Table)\b|\b(?:Figure|Table)\s+[\w.\-]+\s+"
+                    r"(?:shows|illustrates|depicts|represents|presents)\b", re.I)
+"""A caption, or a sentence that shows a figure or table ("... is illustrated in Figure 4.1-1", "Figure
+4.2.2-1 represents the functional view of the PDCP entity ..."): it names a topic and states no fact. Not "as
+given by Table 7.4.3.1-1", which ends a sentence that does."""
 POINTER = re.compile(r"\b(?:(?:are|is)\s+)?(?:specified|defined|described|found|given|captured|documented)"
                      r"\s+in\s+(?:TS|TR|clause|sub-?clause|annex)\b|\bsee\s+(?:TS|TR|clause|annex)\b"
                      r"|^\W*(?:Further|More)\s+details\b", re.I)

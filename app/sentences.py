@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.procedure_text import STEP, is_marked, steps, units
+from app.procedure_text import PARAGRAPH_LABEL, STEP, is_marked, labelled, steps, units
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
@@ -53,7 +53,8 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
     Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines, list items and procedure
     steps ("2>...") break, and a procedure step keeps the steps nested under it, a list stem ("... the
     following functions:") its items, as one unit of at most UNIT_CHARS (app/procedure_text.py): a quote
-    never shows a condition without its actions.
+    never shows a condition without its actions. A label and its paragraph read as a definition line
+    ("*t-PollRetransmit*: This timer is used by ...", `procedure_text.labelled`).
     The split of a prefix never moves a boundary it has already decided, which is what lets a stream
     release sentences as they complete.
     """
@@ -61,6 +62,8 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
         return [s for block in text.split("\n") for s in _block_sentences(block)]
     out: list[str] = []
     for unit in units(_soft_parts(text), UNIT_CHARS):
+        if len(unit) > 1 and PARAGRAPH_LABEL.match(unit[0]):  # a label and its paragraph: one entry
+            unit = [f"{labelled(unit[0])} {' '.join(unit[1].split())}", *unit[2:]]
         sentences = _block_sentences(unit[0])
         if len(unit) > 1:  # the head's last sentence leads into what it owns, from the one announcing it
             rest = " ".join(" ".join(part.split()) for part in unit[1:])

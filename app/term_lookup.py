@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.procedure_text import STEP, owned, steps
+from app.procedure_text import LABELLED, STEP, owned, steps
 from app.sentences import terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
@@ -48,6 +48,8 @@ _ASKS = (
                                 r"(?:the\s+)?(?:abbreviation\s+|acronym\s+)?[\"'\u201c]?(?P<term>[A-Za-z0-9][\w/\-]*?)"
                                 r"[\"'\u201d]?(?:\s+(?:in|within)\b.*)?\s*\??\s*$", re.I)),
     ("definition", re.compile(rf"^\s*what\s+does\s+{_ARTICLE}(?P<term>.+?)\s+mean{_TAIL}\s*\??\s*$", re.I)),
+    ("definition", re.compile(rf"^\s*how\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+defined{_TAIL}\s*\??\s*$",
+                              re.I)),
     # "What is the role of X?" asks what X does: X's definition line says it ("**Home Environment:**
     # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+the\s+(?:purpose|role)s?\s+of\s+{_ARTICLE}(?P<term>.+?)"
@@ -61,7 +63,7 @@ _ASKS = (
     ("role", re.compile(rf"^\s*(?:what|which)\b(?P<wanted>[^?]*?)\b(?:does|do)\s+{_ARTICLE}"
                         rf"(?P<term>[^?]+?)\s+"
                         rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer)s?|serves?\s+as)"
-                        rf"{_TAIL}\s*\??\s*$",
+                        rf"(?:\s+(?:to|towards)\b[^?]*)?{_TAIL}\s*\??\s*$",
                         re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
@@ -212,9 +214,16 @@ def spaced(line: str, abbreviation: str) -> str:
     return line
 
 
+_SUBLAYER = re.compile(r"\b(sub)?layer$")
+
+
 def _keys(asked: AskedTerm) -> set[str]:
+    """The asked term's keys: itself, without a plural's "s" ("split bearers"), and a sublayer as a layer and
+    back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer)."""
     key = normalize_term(asked.term)
-    return {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}  # "split bearers"
+    keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
+    return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
+                   if _SUBLAYER.search(k) and " " in k}
 
 
 def defines(sentence: str, asked: AskedTerm) -> bool:
@@ -307,6 +316,7 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     """The sentence normalized (`normalize_term`, list marker and article left out) and where the asked term
     ends in it when the term opens it, as itself, a plural or a full name with it in brackets; else None."""
     text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
+    text = _SUBJECT_PREFIX.sub("", text)  # "The purpose of the NG Setup procedure is to ...": the procedure
     for key in _keys(asked):
         match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
         if match:
@@ -314,16 +324,24 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     return None
 
 
+_SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role)\s+of\s+(?:(?:the|this|an?)\s+)?"
+                             r"|definition\s*\|\s*(?:(?:the|an?)\s+)?)")
+"""What comes before the subject where 3GPP says what a thing is or is for: "The purpose of the NG Setup
+procedure is to exchange application level data ..." (TS 38.413 §8.7.1.1) says what the procedure does; a
+measurement's table row "| Definition | Secondary synchronization signal reference signal received quality
+(SS-RSRQ) is defined as the ratio of ..." (TS 38.215 §5.1.3) what the measurement is."""
 _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:refers?\s+to|denotes?|"
                         r"serves?\s+as)\s")
 """After a sentence's subject, the words that say what it is: "RRC_INACTIVE is a state where ...", "A resource
 block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
-                        r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s")
+                        r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
+                        r"|\s+(?:is|are)\s+to\s")
 """After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
 supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
-Communication Proxy (SCP) includes one or more of the following functionalities"."""
+Communication Proxy (SCP) includes one or more of the following functionalities", "(The purpose of) the NG
+Setup procedure is to exchange ..."."""
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
@@ -380,8 +398,11 @@ class Glossary:
         for row, record in enumerate(records):
             title = record.get("title") or ""
             if not GLOSSARY_TITLE.search(title):
-                # a procedure's list of its parameters defines them as a glossary would
-                for name in {normalize_term(m["name"]) for m in PARAMETER_LINE.finditer(record["text"])}:
+                # a procedure's list of its parameters defines them as a glossary would, and so does a
+                # label above its paragraph (a timer of TS 38.322 §7.3, a cell category of TS 38.304 §4.5)
+                text = record["text"]
+                for name in {normalize_term(m["name"]) for pattern in (PARAMETER_LINE, LABELLED)
+                             for m in pattern.finditer(text)}:
                     self.rows.setdefault(("definition", name), []).append(row)
                 continue
             listed = ABBREVIATION_TITLE.search(title)

@@ -4,6 +4,9 @@ pandoc writes complex tables as HTML, math as $`...`$ / ```math fences, headings
 levels as literal '#######' paragraphs, and keeps image links and table-of-contents anchors. The
 rules here turn that into pipe tables, $...$ math, ATX headings and plain text, close to the
 Release-19 markdown files 3GPP text also comes in (so cross-format near-duplicates stay near).
+A table of one cell is how the Word files box a displayed formula (TS 38.304 §5.2.3.2: "The cell selection
+criterion S is fulfilled when:" above a one-cell table "Srxlev > 0 AND Squal > 0"): it becomes its text, a
+paragraph, so the formula reads as the end of the sentence that introduces it, not as a table header.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ _INLINE_TAG_RE = re.compile(r"</?(?:sup|sub|span|strong|em|b|i|u|a|div|p|mark|sm
 _BR_RE = re.compile(r"<br\s*/?>")
 _DEEP_HEADING_RE = re.compile(r"^#{7,}[ \t]*\\?\n((?:.+\n)*)", re.M)
 _SETEXT_RE = re.compile(r"^([^\n|#>].*)\n(=+|-+)[ \t]*\n", re.M)
+_ONE_CELL_TABLE_RE = re.compile(r"^\|[ \t]*([^|\n]*[^|\s])[ \t]*\|[ \t]*\n"
+                                r"\|[ \t]*:?-{3,}:?[ \t]*\|[ \t]*$(?!\n\|)", re.M)
+"""A pipe table of one cell and no body rows, as pandoc writes a boxed formula."""
 _ESCAPE_RE = re.compile(r"\\([\[\]*_<>#`'\"~-])")
 _MATH_OR_CODE_RE = re.compile(r"(\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]+`)", re.S)
 
@@ -66,6 +72,8 @@ def html_table_to_pipe(table_html: str) -> str:
     rows = [row for row in parser.rows if row]
     if not rows:
         return ""
+    if len(rows) == 1 and len(rows[0]) == 1:  # a boxed formula or statement (module docstring)
+        return rows[0][0]
     width = max(len(row) for row in rows)
     lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
     lines.insert(1, "| " + " | ".join(["---"] * width) + " |")
@@ -87,6 +95,7 @@ def _unescape_outside_math(text: str) -> str:
 def normalize_pandoc_markdown(text: str) -> str:
     """Apply the rules in the module docstring; idempotent on already-clean markdown."""
     text = _TABLE_RE.sub(lambda m: "\n" + html_table_to_pipe(m.group(0)) + "\n", text)
+    text = _ONE_CELL_TABLE_RE.sub(lambda m: m.group(1), text)
     text = _IMAGE_RE.sub("", text)
     text = _TOC_PAGE_RE.sub("", text)
     text = _ANCHOR_LINK_RE.sub(r"\1", text)

@@ -17,7 +17,7 @@ from pathlib import Path
 from telecomgpt.domain.markdown_clean import normalize_pandoc_markdown
 from telecomgpt.paths import home
 
-CACHE_FORMAT = "v1"
+CACHE_FORMAT = "v2"  # v2: a one-cell table is a paragraph (markdown_clean)
 PANDOC_ARGS = ["--wrap=none", "--markdown-headings=atx", "--quiet"]  # quiet: no per-formula warnings
 MAX_DOCX_BYTES = 200 * 2**20  # a larger "spec" is not a spec; refuse instead of running pandoc for minutes
 
