@@ -85,6 +85,7 @@ from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 from app.term_lookup import (
     ABBREVIATION_TITLE,
     GLOSSARY_TITLE,
+    WORD,
     asked_condition,
     asked_term,
     defines,
@@ -97,6 +98,7 @@ from app.term_lookup import (
     opens_with,
     opens_with_condition,
     says_role,
+    singular,
     spaced,
     states_what,
     step_closeness,
@@ -269,15 +271,10 @@ RESTATED_TERMS = 4
 
 
 def _words(text: str) -> list[str]:
-    """The words of a text as written, a name with hyphens one word ("gNB-CU-UP"), stopwords left out:
-    `terms` cuts names at hyphens and stems words to five letters, so "the connectivity between a gNB-CU-UP
-    and a gNB-DU" would say "connects a gNB-CU and a gNB-DU"."""
-    return [w for w in re.findall(r"\w[\w\-]*\w|\w", strip_citations(text)) if w.lower() not in STOPWORDS]
-
-
-def _folded(word: str) -> str:
-    word = word.lower()
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+    """The words of a text as written, a name with hyphens one word (`term_lookup.WORD`: "gNB-CU-UP"),
+    stopwords left out: `terms` cuts names at hyphens and stems words to five letters, so "the connectivity
+    between a gNB-CU-UP and a gNB-DU" would say "connects a gNB-CU and a gNB-DU"."""
+    return [w for w in WORD.findall(strip_citations(text)) if w.lower() not in STOPWORDS]
 
 
 def restates(question: str, sentence: str, run: int = RESTATED_TERMS) -> bool:
@@ -290,17 +287,17 @@ def restates(question: str, sentence: str, run: int = RESTATED_TERMS) -> bool:
     AMFs of AMF Sets ... except A-IoT only supporting NG-RAN node" led the answer to "By which interface is an
     NG-RAN node connected to the AMF?", and names no interface."""
     asked, said = _words(question), _words(sentence)
-    end = tuple(_folded(w) for w in asked[-run:])
-    folded = [_folded(w) for w in said]
-    known = _names(question)
+    end = tuple(singular(w) for w in asked[-run:])
+    folded = [singular(w) for w in said]
+    known = _key_terms(question)
     return len(asked) >= run and any(
-        tuple(folded[i:i + run]) == end and bool(_names(" ".join(said[:i])) - known)
+        tuple(folded[i:i + run]) == end and bool(_key_terms(" ".join(said[:i])) - known)
         for i in range(len(said) - run + 1))
 
 
-def _names(text: str) -> set[str]:
+def _key_terms(text: str) -> set[str]:
     """A text's key terms (`terms`), plurals as their singular ("AMFs" names the AMF)."""
-    return {_folded(k) for k in terms(text)[1]}
+    return {singular(k) for k in terms(text)[1]}
 
 
 class GroundingSession:

@@ -64,7 +64,7 @@ PARAGRAPH_LABEL = re.compile(_LABEL + "$")
 paragraph after it, as the Word specs write a definition or a timer ("**acceptable cell:**" above 'An
 "acceptable cell" is a cell on which ...', TS 38.304 §4.5; "a\\) *t-PollRetransmit*" above "This timer is
 used by the transmitting side of an AM RLC entity in order to retransmit a poll", TS 38.322 §7.3)."""
-LABELLED = re.compile(_LABEL + r"\n[ \t]*\n[ \t]*(?=[A-Z])", re.M)
+LABELLED = re.compile(_LABEL + r"\n[ \t]*\n[ \t]*(?=[\"\u201c]?[A-Z])", re.M)
 """A label followed by its paragraph, in a chunk's text (`Glossary` reads the names it defines)."""
 
 
@@ -98,8 +98,7 @@ def _prose(part: str) -> bool:
     return level(part) == 0 and bool(re.match(r"[\"\u201c]?[A-Z]", part.lstrip()))
 
 
-def _owns(head: str, head_level: int, part: str) -> bool:
-    part_level = level(part)
+def _owns(head: str, head_level: int, part_level: int) -> bool:
     if head_level == 0:  # a stem: only when it ends with ":", its items and steps
         return head.rstrip().endswith(":") and part_level > 0
     if head_level == _ITEM_LEVEL:
@@ -125,7 +124,7 @@ def _node(parts: list[str], i: int) -> tuple[Node, int]:
     if depth == 0 and head[-1].rstrip().endswith(":") and i < len(parts) and displayed(parts[i]):
         children.append(([parts[i]], []))  # the formula right after the sentence introducing it
         i += 1
-    while i < len(parts) and _owns(head[-1], depth, parts[i]):
+    while i < len(parts) and _owns(head[-1], depth, level(parts[i])):
         child, i = _node(parts, i)
         children.append(child)
     return (head, children), i

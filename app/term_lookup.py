@@ -128,7 +128,13 @@ def _content_words(text: str) -> set[str]:
     """The words of `text` that carry content, lower case, hyphenated words split, a plural's "s" taken
     off ("NAS-related functions" -> {"nas", "related", "function"})."""
     words = {w for w in re.findall(r"[a-z0-9_]+", text.lower()) if w not in _LINKING_WORDS and len(w) > 1}
-    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+    return {singular(w) for w in words}
+
+
+def singular(word: str) -> str:
+    """A word lower case with a plural's "s" taken off ("functions" -> "function", "AMFs" -> "amf")."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 _NOT_A_TERM = frozenset({"term", "name", "word", "acronym", "abbreviation"})
@@ -279,7 +285,8 @@ _LOOKED_UP = {"abbreviation": ("abbreviation",), "role": ("definition",)}
 abbreviation's expansion; a role question never does, see `defines`)."""
 
 
-_WORD = re.compile(r"\w[\w\-]*\w|\w")
+WORD = re.compile(r"\w[\w\-]*\w|\w")
+"""A word as written, a name with inner hyphens one word ("NR-DC", "gNB-CU-UP")."""
 _NAME = re.compile(r"(?=[\w\-]*(?:\d|[-_]|[a-z][A-Z]))[\w\-]+")
 """An identifier, which names one thing alone: a word with an inner capital, a digit, a hyphen or an
 underscore ("MasterInformationBlockSidelink", "ra-ResponseWindow", "NR-DC", "T310"), unlike "message", or
@@ -293,12 +300,12 @@ def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     a sentence about the network alone), or an identifier in it ("MasterInformationBlockSidelink" for "the
     MasterInformationBlockSidelink message")."""
     text = normalize_term(line)
-    words = set(re.findall(r"\w+", text)) | set(_WORD.findall(text))  # "NSSAI" and "NR-DC"
+    words = set(re.findall(r"\w+", text)) | set(WORD.findall(text))  # "NSSAI" and "NR-DC"
     words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
-    own = {normalize_term(w) for w in _WORD.findall(asked.term) if _NAME.fullmatch(w)}
+    own = {normalize_term(w) for w in WORD.findall(asked.term) if _NAME.fullmatch(w)}
     short = _PARENTHESIS.search(asked.term)  # "network allocation vector (NAV)": either name
     for key in _keys(asked) | ({normalize_term(short.group(1))} if short else set()):
-        wanted = set(_WORD.findall(key)) - _LINKING_WORDS  # "(NAV)" is the word "nav"
+        wanted = set(WORD.findall(key)) - _LINKING_WORDS  # "(NAV)" is the word "nav"
         if wanted and (wanted <= words or (not closely and wanted & words) or own & wanted & words):
             return True
     return False

@@ -72,10 +72,11 @@ FILES = ["rel19-md/23.501_5GS_Architecture_j70.md", "rel19-md/23.502_5GS_Procedu
          "rel19-md/38.300_NG-RAN_Overall_j20.md", "rel19-md/38.321_MAC_j20.md",
          "rel19-md/38.401_NG-RAN_Architecture_j20.md", "21905-h20.docx"]
 """The 8 indexed files, under ../shared/data/corpus/3gpp."""
-CHUNKING_CODE = ["app/chunks.py", "app/readers.py", "app/procedure_text.py",
+CHUNKING_CODE = ["app/chunks.py", "app/readers.py", "app/procedure_text.py", "app/index_store.py",
                  "telecomgpt/domain/tgpp_clauses.py", "telecomgpt/domain/tgpp_markdown.py",
                  "telecomgpt/domain/markdown_clean.py"]
-"""What decides the chunks: their hash names the index folder, so a chunking change builds a new index."""
+"""What decides the chunks and what is indexed of them: their hash names the index folder, so a change to
+either builds a new index."""
 MODES = ("drop", "extractive", "off")
 SETS = ("project", "teleqna", "hidden")
 """hidden: the project's questions asked with every retrieved chunk that states their facts left out, so the
