@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import re
 
+from app.source_rules import CAPTION_LINE
+
 STEP = re.compile(r"^\s*(\d)>")
 """A nested procedure step, "1>" to "9>" at the start of a line (TS 38.321, TS 38.331)."""
 ITEM = re.compile(r"^\s*(?:[-\u2022](?!-)|\*(?![*\s]*\*)|\d{1,2}[.)]\s|\(?[a-z]\)\s)")
@@ -64,7 +66,9 @@ PARAGRAPH_LABEL = re.compile(_LABEL + "$")
 paragraph after it, as the Word specs write a definition or a timer ("**acceptable cell:**" above 'An
 "acceptable cell" is a cell on which ...', TS 38.304 §4.5; "a\\) *t-PollRetransmit*" above "This timer is
 used by the transmitting side of an AM RLC entity in order to retransmit a poll", TS 38.322 §7.3)."""
-LABELLED = re.compile(_LABEL + r"\n[ \t]*\n[ \t]*(?=[\"\u201c]?[A-Z])", re.M)
+_SENTENCE_START = r"[\"\u201c]?[A-Z]"
+"""How a paragraph of prose starts (a capital, maybe after an opening quote)."""
+LABELLED = re.compile(_LABEL + rf"\n[ \t]*\n[ \t]*(?={_SENTENCE_START})", re.M)
 """A label followed by its paragraph, in a chunk's text (`Glossary` reads the names it defines)."""
 
 
@@ -76,7 +80,6 @@ def labelled(label: str) -> str:
     return f"{mark}{name}:{mark}" if label.rstrip().endswith(f":{mark}") else f"{mark}{name}{mark}:"
 
 
-_CAPTION = re.compile(r"(?:Figure|Table)\s+[\w.\-]+\s*:")
 DISPLAYED_CHARS = 200
 """Longest line read as a displayed formula (`displayed`)."""
 
@@ -89,13 +92,13 @@ def displayed(part: str) -> bool:
     text = part.strip()
     return (0 < len(text) <= DISPLAYED_CHARS and "\n" not in text and level(text) == 0
             and not text.startswith(("|", "#")) and not re.search(r"[.;:]$", text)
-            and not PARAGRAPH_LABEL.match(text) and not _CAPTION.match(text))
+            and not PARAGRAPH_LABEL.match(text) and not CAPTION_LINE.match(text))
 
 
 def _prose(part: str) -> bool:
     """Whether a part is a paragraph of prose: plain text that starts as a sentence does. Not the ASN.1 under
     a message's name in TS 38.331 ("*MasterInformationBlockSidelink*" above "-- ASN1START")."""
-    return level(part) == 0 and bool(re.match(r"[\"\u201c]?[A-Z]", part.lstrip()))
+    return level(part) == 0 and bool(re.match(_SENTENCE_START, part.lstrip()))
 
 
 def _owns(head: str, head_level: int, part_level: int) -> bool:

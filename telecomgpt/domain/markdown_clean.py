@@ -25,9 +25,10 @@ _INLINE_TAG_RE = re.compile(r"</?(?:sup|sub|span|strong|em|b|i|u|a|div|p|mark|sm
 _BR_RE = re.compile(r"<br\s*/?>")
 _DEEP_HEADING_RE = re.compile(r"^#{7,}[ \t]*\\?\n((?:.+\n)*)", re.M)
 _SETEXT_RE = re.compile(r"^([^\n|#>].*)\n(=+|-+)[ \t]*\n", re.M)
-_ONE_CELL_TABLE_RE = re.compile(r"^\|[ \t]*([^|\n]*[^|\s])[ \t]*\|[ \t]*\n"
+_ONE_CELL_TABLE_RE = re.compile(r"^\|[ \t]*((?:\\\||[^|\n])*[^|\s])[ \t]*\|[ \t]*\n"
                                 r"\|[ \t]*:?-{3,}:?[ \t]*\|[ \t]*$(?!\n\|)", re.M)
-"""A pipe table of one cell and no body rows, as pandoc writes a boxed formula."""
+"""A pipe table of one cell and no body rows, as pandoc writes a boxed formula (and `html_table_to_pipe` an
+HTML table of one cell, escaped pipes included)."""
 _ESCAPE_RE = re.compile(r"\\([\[\]*_<>#`'\"~-])")
 _MATH_OR_CODE_RE = re.compile(r"(\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]+`)", re.S)
 
@@ -72,8 +73,6 @@ def html_table_to_pipe(table_html: str) -> str:
     rows = [row for row in parser.rows if row]
     if not rows:
         return ""
-    if len(rows) == 1 and len(rows[0]) == 1:  # a boxed formula or statement (module docstring)
-        return rows[0][0]
     width = max(len(row) for row in rows)
     lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
     lines.insert(1, "| " + " | ".join(["---"] * width) + " |")

@@ -56,23 +56,32 @@ def spec_index(spec_files: list[Path], planted_dir: Path, tmp_path_factory: pyte
     return out
 
 
-@pytest.fixture(scope="session")
-def markdown_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Build (once per session) and load a BM25-only index of one Release-19 Markdown spec of
-    ../shared/data/corpus/3gpp/rel19-md, by file name: seconds to build, and the lookups and quote rules the
-    tests check do not depend on dense vectors."""
+def _one_spec_retrievers(folder: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A loader of BM25-only indexes of one spec of `folder` each, by file name, each built once: seconds to
+    build, and the lookups and quote rules the tests check do not depend on dense vectors."""
     built: dict[str, Retriever] = {}
 
     def load(name: str) -> Retriever:
         if name not in built:
-            spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / name
-            out = tmp_path_factory.mktemp("markdown-spec") / "index"
-            report = update_index(out, [spec], prune=True, progress=False, dense=False)
+            out = tmp_path_factory.mktemp("one-spec") / "index"
+            report = update_index(out, [folder / name], prune=True, progress=False, dense=False)
             assert not report.errors, report.errors
             built[name] = Retriever.load(out)
         return built[name]
 
     return load
+
+
+@pytest.fixture(scope="session")
+def markdown_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A BM25-only index of one Release-19 Markdown spec of ../shared/data/corpus/3gpp/rel19-md, by name."""
+    return _one_spec_retrievers(shared_dir / "data" / "corpus" / "3gpp" / "rel19-md", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def word_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A BM25-only index of one Release-18 Word spec of ../shared/data/corpus/3gpp/rel18-docx, by name."""
+    return _one_spec_retrievers(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

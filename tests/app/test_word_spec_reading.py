@@ -7,13 +7,11 @@ TS 38.323), BM25-only indexes: the rules checked here do not depend on dense vec
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from app.grounding import GroundingConfig, GroundingSession, restates
-from app.indexer import update_index
 from app.procedure_text import PARAGRAPH_LABEL, units
 from app.reader import FIGURE
 from app.retrieval import Retriever
@@ -21,23 +19,6 @@ from app.sentences import split_sentences, strip_citations
 from app.source_rules import choose_sources
 from app.term_lookup import asked_term, states_what
 from telecomgpt.domain.markdown_clean import normalize_pandoc_markdown
-
-
-@pytest.fixture(scope="module")
-def word_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """A BM25-only index of one Release-18 Word spec, by file name (built once per module)."""
-    built: dict[str, Retriever] = {}
-
-    def load(name: str) -> Retriever:
-        if name not in built:
-            out = tmp_path_factory.mktemp("word-spec") / "index"
-            spec = shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx" / name
-            report = update_index(out, [spec], prune=True, progress=False, dense=False)
-            assert not report.errors, report.errors
-            built[name] = Retriever.load(out)
-        return built[name]
-
-    return load
 
 
 def _answer(retriever: Retriever, question: str) -> tuple[list, str]:
