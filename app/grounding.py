@@ -97,9 +97,11 @@ from app.term_lookup import (
     names,
     opens_with,
     opens_with_condition,
+    opens_with_kind,
     says_role,
     singular,
     spaced,
+    states_purpose_here,
     states_what,
     step_closeness,
 )
@@ -653,6 +655,9 @@ class GroundingSession:
         # only a sentence naming the asked term can expand it, define it or say its role (`_names_asked`):
         # the others come last, quoted only where they go on from the answer's first quote
         naming = {q[4] for q in ranked if self._names_asked(q[4])}
+        # of those, one whose subject is a kind of X says what the kind is (`opens_with_kind`)
+        kinds = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
+                 and opens_with_kind(q[4], self.asked)}
         if self.asked and self.asked.kind == "abbreviation":  # an entry's neighbours expand other names
             ranked = [q for q in ranked if q[4] in naming]
         # then a sentence whose subject is the asked term ("The AMF terminates NAS signalling ..." before
@@ -662,6 +667,9 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
+        # or "The purpose of this procedure is to ..." in a clause about the asked procedure
+        stating |= {q[4] for q in ranked if self.asked
+                    and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
         # then one saying what X does as its job, though X is not the sentence's first subject ("The AMF
         # terminates NAS signalling ...; the SMF manages PDU sessions ..." for "What does the SMF do?")
         role = {q[4] for q in ranked if self.asked and says_role(q[4], self.asked)}
@@ -678,7 +686,7 @@ class GroundingSession:
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] not in stating, q[4] not in role, q[4] not in subject,
+                                   q[4] in kinds, q[4] not in stating, q[4] not in role, q[4] not in subject,
                                    testing.get(q[4], len(testing)), q[4] not in restating,
                                    q[2] not in topical, bool(NOTE.match(q[4])), -q[0], -q[1]))
         return ranked

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from app.procedure_text import LABELLED, STEP, owned, steps
-from app.sentences import terms
+from app.sentences import STOPWORDS, terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
 GLOSSARY_TITLE = re.compile(r"\b(?:definitions?|abbreviations?|terms|vocabulary)\b", re.I)
@@ -221,13 +221,18 @@ def spaced(line: str, abbreviation: str) -> str:
 
 
 _SUBLAYER = re.compile(r"\b(sub)?layer$")
+_PROCEDURE = re.compile(r"\s+procedure$")
+"""A procedure is named with or without the word: "Random access gives a UE uplink synchronisation ..." says
+what the random access procedure is for."""
 
 
 def _keys(asked: AskedTerm) -> set[str]:
-    """The asked term's keys: itself, without a plural's "s" ("split bearers"), and a sublayer as a layer and
-    back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer)."""
+    """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
+    back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
+    procedure without the word "procedure" (`_PROCEDURE`)."""
     key = normalize_term(asked.term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
+    keys |= {_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k) and " " in _PROCEDURE.sub("", k)}
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
 
@@ -324,11 +329,25 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     ends in it when the term opens it, as itself, a plural or a full name with it in brackets; else None."""
     text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
     text = _SUBJECT_PREFIX.sub("", text)  # "The purpose of the NG Setup procedure is to ...": the procedure
-    for key in _keys(asked):
+    for key in sorted(_keys(asked), key=len, reverse=True):  # the whole name first ("... procedure is to")
         match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
         if match:
             return text, match.end()
     return None
+
+
+def opens_with_kind(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` has a kind of the asked term as its subject, one or two words before it and not
+    itself: "Conditional handover and DAPS handover are variants." says what those kinds are, and led the
+    answer to "What is a handover?" above the sentence on what the source gNB and the UE do."""
+    if opens_with(sentence, asked):
+        return False
+    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
+    for key in _keys(asked):
+        match = re.match(rf"((?:[\w/\-]+\s+){{1,2}}){re.escape(key)}(?:s|es)?\b", text)
+        if match and not set(match.group(1).split()) & STOPWORDS:
+            return True
+    return False
 
 
 _SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role)\s+of\s+(?:(?:the|this|an?)\s+)?"
@@ -363,6 +382,18 @@ def states_what(sentence: str, asked: AskedTerm) -> bool:
         return False
     says = _SAYS_ROLE if asked.kind == "role" else _SAYS_WHAT
     return bool(says.match(*subject))
+
+
+_THIS_PROCEDURE = re.compile(r"^\W*the\s+purpose\s+of\s+this\s+procedure\s+is\s+to\b", re.I)
+
+
+def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` says what the asked procedure is for, in the words of a clause about it: "The
+    purpose of this procedure is to establish an RRC connection." (TS 38.331 §5.3.3.1, titled "General",
+    whose text names RRC connection establishment) for "What is the purpose of the RRC connection
+    establishment procedure?". Where the clause names another procedure, "this procedure" is that one."""
+    return (asked.kind == "role" and bool(_THIS_PROCEDURE.match(sentence))
+            and names(clause_text, asked, closely=True))
 
 
 _ROLE_VERB = re.compile(r"\s+(?:also\s+)?(?:manage|handle|terminate|control|host|provide|support|perform|"
