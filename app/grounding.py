@@ -754,8 +754,10 @@ class GroundingSession:
         for _, _, n, i, sentence in self._quotes():
             if len(chosen) + len(quoted) == self.config.extractive_sentences:
                 break
-            if sentence in quoted or ((chosen or quoted)
-                                      and size + len(sentence) > self.config.extractive_chars):
+            # a sentence is said once, however often its text appears ("- use the Long DRX cycle." ends three
+            # branches of one LTE procedure; too short for the 8-gram check below)
+            if sentence in quoted or any(sentence == c[2] for c in chosen) or (
+                    (chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
                 continue
             if chosen or quoted:  # beside the answer's first quote, a quote on another subject misleads
                 if not (self._on_subject(sentence) or self._continues(first, n, i)):

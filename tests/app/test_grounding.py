@@ -164,6 +164,23 @@ def test_extractive_answer_never_repeats_boilerplate_quoted_from_two_chunks():
     assert shown.count("3rd Generation Partnership Project") == 1 and not has_loop(shown), shown
 
 
+def test_a_short_sentence_repeated_in_its_clause_is_quoted_once():
+    """TS 36.321 §5.7 (Word edition, its nesting lost) ends three branches with "- use the Long DRX cycle.":
+    too short for the 8-gram check, it was quoted three times in one answer."""
+    text = ("- if the Short DRX cycle is configured:\n- use the Short DRX Cycle.\n- else:\n"
+            "- use the Long DRX cycle.\n- if drxShortCycleTimer expires in this subframe:\n"
+            "- use the Long DRX cycle.\n- if a Long DRX Command MAC control element is received:\n"
+            "- use the Long DRX cycle.")
+    hits = [Hit(text=text, score=1.0, metadata={"chunk_id": "c0", "spec": "36.321", "kind": "TS",
+                                                "clause": "5.7", "title": "Discontinuous Reception (DRX)"})]
+    session = GroundingSession("Which DRX cycle does the MAC entity use?", hits,
+                               config=GroundingConfig(extractive_sentences=6))
+    session.finish()
+    shown = [s["text"] for s in session.result()["sentences"]]
+    assert any("use the Long DRX cycle." in s for s in shown), shown
+    assert len(shown) == len(set(shown)), shown
+
+
 def test_lead_quotes_the_top_clause_and_a_copy_of_it_is_not_shown_twice(rrc_hits):
     # the order before the reader (informative sentences first); the reader's leads: tests/app/test_reader.py
     session = GroundingSession(RRC_QUESTION, rrc_hits, config=GroundingConfig(reader=False))
