@@ -655,7 +655,8 @@ class GroundingSession:
         # only a sentence naming the asked term can expand it, define it or say its role (`_names_asked`):
         # the others come last, quoted only where they go on from the answer's first quote
         naming = {q[4] for q in ranked if self._names_asked(q[4])}
-        # of those, one whose subject is a kind of X says what the kind is (`opens_with_kind`)
+        # of those, one whose subject is a kind of X ("Conditional handover ...") says what the kind is: it
+        # comes after the others (`opens_with_kind`)
         kinds = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
                  and opens_with_kind(q[4], self.asked)}
         if self.asked and self.asked.kind == "abbreviation":  # an entry's neighbours expand other names

@@ -325,15 +325,20 @@ def opens_with(sentence: str, asked: AskedTerm) -> bool:
 
 
 def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
-    """The sentence normalized (`normalize_term`, list marker and article left out) and where the asked term
-    ends in it when the term opens it, as itself, a plural or a full name with it in brackets; else None."""
-    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
-    text = _SUBJECT_PREFIX.sub("", text)  # "The purpose of the NG Setup procedure is to ...": the procedure
+    """The sentence as its subject is matched (`_opening`) and where the asked term ends in it when the term
+    opens it, as itself, a plural or a full name with it in brackets; else None."""
+    # "The purpose of the NG Setup procedure is to ...": the procedure is the subject
+    text = _SUBJECT_PREFIX.sub("", _opening(sentence))
     for key in sorted(_keys(asked), key=len, reverse=True):  # the whole name first ("... procedure is to")
         match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
         if match:
             return text, match.end()
     return None
+
+
+def _opening(sentence: str) -> str:
+    """A sentence as its subject is matched: normalized (`normalize_term`), list marker or step left out."""
+    return normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
 
 
 def opens_with_kind(sentence: str, asked: AskedTerm) -> bool:
@@ -342,7 +347,7 @@ def opens_with_kind(sentence: str, asked: AskedTerm) -> bool:
     answer to "What is a handover?" above the sentence on what the source gNB and the UE do."""
     if opens_with(sentence, asked):
         return False
-    text = normalize_term(re.sub(r"^[\s\-*\u2022\d.>)]*", "", sentence))
+    text = _opening(sentence)
     for key in _keys(asked):
         match = re.match(rf"((?:[\w/\-]+\s+){{1,2}}){re.escape(key)}(?:s|es)?\b", text)
         if match and not set(match.group(1).split()) & STOPWORDS:
