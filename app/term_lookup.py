@@ -232,7 +232,7 @@ def _keys(asked: AskedTerm) -> set[str]:
     procedure without the word "procedure" (`_PROCEDURE`)."""
     key = normalize_term(asked.term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
-    keys |= {_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k) and " " in _PROCEDURE.sub("", k)}
+    keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys) if " " in bare}
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
 

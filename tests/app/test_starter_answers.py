@@ -5,20 +5,11 @@ only), so no model is needed."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from conftest import clause_hit, extractive_answer
 
 from app.grounding import GroundingConfig, GroundingSession
-from app.retrieval import Retriever
 from app.sentences import strip_citations
-from app.source_rules import choose_sources
 from app.term_lookup import asked_term, opens_with, opens_with_kind, states_purpose_here
-
-
-def _answer(retriever: Retriever, question: str) -> str:
-    hits = choose_sources(retriever.search(question, k=5), passages=3)
-    session = GroundingSession(question, hits, config=GroundingConfig())
-    session.finish()
-    return strip_citations(session.text)
 
 
 def test_a_sentence_about_kinds_of_the_term_does_not_define_it(starter_retriever):
@@ -31,7 +22,7 @@ def test_a_sentence_about_kinds_of_the_term_does_not_define_it(starter_retriever
     assert not opens_with_kind("A handover moves a UE to a target cell.", asked)
     assert not opens_with_kind("The source gNB decides the handover.", asked)
     assert not opens_with_kind("Each handover is prepared by the source.", asked)  # a determiner, no kind
-    answer = _answer(starter_retriever, "What is a handover?")
+    _, answer = extractive_answer(starter_retriever, "What is a handover?")
     assert answer.startswith("The source gNB configures measurements, receives measurement reports, decides "
                              "the handover"), answer
     assert "are variants" not in answer.split(". ")[0]
@@ -44,7 +35,7 @@ def test_a_procedure_is_named_with_or_without_the_word(starter_retriever):
     asked = asked_term("What is the purpose of the random access procedure?")
     assert asked.kind == "role" and opens_with("Random access gives a UE uplink synchronisation.", asked)
     assert not opens_with("Access uses a preamble.", asked)
-    answer = _answer(starter_retriever, "What is the purpose of the random access procedure?")
+    _, answer = extractive_answer(starter_retriever, "What is the purpose of the random access procedure?")
     assert answer.startswith("Random access gives a UE uplink synchronisation and a first uplink"), answer
 
 
@@ -62,8 +53,7 @@ def test_the_purpose_of_this_procedure_answers_for_the_procedure_its_clause_name
     assert not states_purpose_here("The purpose of this procedure is to release the RRC connection.",
                                    "RRC connection release. The purpose of this procedure is to release the "
                                    "RRC connection.", asked)
-    hit = SimpleNamespace(text=clause, metadata={"spec": "38.331", "clause": "5.3.3.1", "title": "General"},
-                          citation="TS 38.331 §5.3.3.1")
-    session = GroundingSession(question, [hit], config=GroundingConfig())
+    session = GroundingSession(question, [clause_hit("38.331", "5.3.3.1", "General", clause)],
+                               config=GroundingConfig())
     session.finish()
     assert strip_citations(session.text).startswith(purpose), session.text

@@ -10,23 +10,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from conftest import clause_hit, extractive_answer
 
 from app.grounding import GroundingConfig, GroundingSession, restates
 from app.procedure_text import PARAGRAPH_LABEL, units
 from app.reader import FIGURE
-from app.retrieval import Retriever
 from app.sentences import split_sentences, strip_citations
-from app.source_rules import choose_sources
 from app.term_lookup import asked_term, states_what
 from telecomgpt.domain.markdown_clean import normalize_pandoc_markdown
-
-
-def _answer(retriever: Retriever, question: str) -> tuple[list, str]:
-    """The sources and the extractive answer (quotes only, citation markers removed) to `question`."""
-    hits = choose_sources(retriever.search(question, k=5), passages=3)
-    session = GroundingSession(question, hits, config=GroundingConfig())
-    session.finish()
-    return hits, strip_citations(session.text)
 
 
 def test_a_one_cell_table_is_a_displayed_formula_not_a_table():
@@ -50,7 +41,7 @@ def test_the_cell_selection_criterion_is_answered_with_its_formula(word_spec_ret
     a boxed formula. Read as a lead-in and a table header, the clause had nothing to quote and the answer
     was a sidelink clause's "When evaluating S criterion, R criterion (ranking) or ..."."""
     question = "When is the cell selection criterion S fulfilled?"
-    hits, answer = _answer(word_spec_retriever("38304-i00.docx"), question)
+    hits, answer = extractive_answer(word_spec_retriever("38304-i00.docx"), question)
     assert hits[0].citation == "TS 38.304 §5.2.3.2", [h.citation for h in hits]
     assert answer.startswith("The cell selection criterion S is fulfilled when: Srxlev > 0 AND Squal > 0"), \
         answer
@@ -74,7 +65,7 @@ def test_a_timer_question_gets_the_timers_definition(word_spec_retriever):
     is used by the transmitting side of an AM RLC entity in order to retransmit a poll"). The answer to what
     the timer is used for quoted the steps that start it, and §7.3 was not among the sources."""
     question = "What is t-PollRetransmit used for?"
-    hits, answer = _answer(word_spec_retriever("38322-i00.docx"), question)
+    hits, answer = extractive_answer(word_spec_retriever("38322-i00.docx"), question)
     assert hits[0].citation == "TS 38.322 §7.3", [h.citation for h in hits]
     assert answer.startswith("*t-PollRetransmit*: This timer is used by the transmitting side of an AM RLC "
                              "entity in order to retransmit a poll"), answer
@@ -85,7 +76,7 @@ def test_a_sublayers_functions_are_its_layers(word_spec_retriever):
     sublayer, the answer quoted "The PDCP sublayer is configured by upper layers" and a figure's description
     ("Figure 4.2.2-1 represents the functional view of the PDCP entity ...")."""
     question = "Which functions does the PDCP sublayer support?"
-    _, answer = _answer(word_spec_retriever("38323-i00.docx"), question)
+    _, answer = extractive_answer(word_spec_retriever("38323-i00.docx"), question)
     assert answer.startswith("The PDCP layer supports the following functions: - transfer of data"), answer
     assert "Figure 4.2.2-1" not in answer
     assert FIGURE.search("Figure 4.2.2-1 represents the functional view of the PDCP entity")
@@ -120,10 +111,6 @@ def test_a_note_comes_after_the_normative_sentence():
         session.lead()
 
 
-def _hit(spec: str, clause: str, title: str, text: str) -> SimpleNamespace:
-    return SimpleNamespace(text=text, metadata={"spec": spec, "clause": clause, "title": title},
-                           citation=f"TS {spec} §{clause}")
-
 
 def test_a_sentence_restating_the_question_is_read_in_any_source():
     """TS 23.503 (its text as the spec writes it): asked which function delivers UE policy, the answer read
@@ -132,15 +119,15 @@ def test_a_sentence_restating_the_question_is_read_in_any_source():
     question = "Which network function is responsible for delivery of UE policy?"
     assert restates(question, "The PCF is responsible for delivery of UE policy.")
     assert not restates(question, "The PCF provides UE policy to the AMF.")
-    hits = [_hit("23.503", "3.1", "Definitions",
+    hits = [clause_hit("23.503", "3.1", "Definitions",
                  "**UE policy information:** Policy information preconfigured in the UE and/or provisioned "
                  "to the UE for access selection (i.e. ANDSP), PDU Session selection (i.e. URSP).\n\n"
                  "**UE Local Configuration:** Information about the association of an application to "
                  "either a PDU Session or to non-seamless Offload."),
-            _hit("38.470", "5.2.3", "F1-C functions",
+            clause_hit("38.470", "5.2.3", "F1-C functions",
                  "This function allows to deliver the network slice policy to the gNB-DU. The policy is "
                  "configured by OAM."),
-            _hit("23.503", "6.1.2.2.1", "General",
+            clause_hit("23.503", "6.1.2.2.1", "General",
                  "The AMF shall not change the UE policy information provided by PCF. The PCF is "
                  "responsible for delivery of UE policy.")]
     session = GroundingSession(question, hits, config=GroundingConfig())
