@@ -394,6 +394,16 @@ class GroundingSession:
         self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
         return self._quote(n, sentence, "lead")
 
+    def after_lead(self) -> str:
+        """The quotable sentence that follows the lead in its source, with its [n] ("" when the lead was not
+        quoted or ends its source): what the reading adapter is trained to write after a lead that already
+        states the fact (`telecomgpt data build-sft --rag`)."""
+        if self._lead_at is None:
+            return ""
+        n, i = self._lead_at
+        quotable = self._quotable(n)
+        return f"{quotable[i + 1]} [{n}]" if i + 1 < len(quotable) else ""
+
     def prime(self) -> None:
         """Embed every evidence sentence now (the pipeline calls this before it asks the model), so the
         check of each generated sentence finds its embeddings cached."""

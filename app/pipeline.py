@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableLambda
 
 from app.conversation import REWRITES, search_conversation, standalone_question
 from app.grounding import GroundingConfig, GroundingSession, SupportScorer
@@ -60,6 +61,23 @@ SHIPPED_ADAPTER = Path(__file__).resolve().parent / "reading_adapter"
 LoRA on the embedded model, trained to read the assistant's retrieved clauses (`rag.adapter: shipped`)."""
 
 
+def continues_lead(adapter: Path | str) -> bool:
+    """Whether the LoRA adapter folder was trained to continue the lead: its manifest.json (`telecomgpt train
+    stack-adapters`) names reading data built with the lead as the answer's opening (`build-sft --rag`)."""
+    import json
+
+    manifest = Path(adapter) / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text()).get("data") or []
+    except (OSError, ValueError):
+        return False
+    return any((d.get("stats") or {}).get("prompt") == LEAD_PROMPT for d in data if isinstance(d, dict))
+
+
+LEAD_PROMPT = "continue_lead"
+"""The reading data's `prompt` stat when each target opens with the lead the assistant quotes."""
+
+
 @dataclass
 class RAGConfig:
     """How the assistant retrieves and generates."""
@@ -95,6 +113,10 @@ class RAGConfig:
     rewrite: str = "rule"
     """How a follow-up becomes the standalone question retrieval reads: one of app.conversation.REWRITES
     (rule-based, by the served LLM, or off: the last user turn as typed)."""
+    continue_lead: bool = False
+    """The model's turn opens with the lead (vLLM's `continue_final_message`), so the model writes what
+    follows the quoted sentence instead of an answer of its own that restates it (the checker drops a
+    restatement as "repeated"). The reading adapter is trained on this prompt (`continues_lead`)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> RAGConfig:
@@ -266,12 +288,21 @@ class RAGPipeline:
         return GroundingSession(prepared.question, prepared.sources if prepared.knows else [], self.scorer,
                                 config)
 
-    def _chain(self, max_tokens: int | None, temperature: float | None, sampling: dict | None = None):
+    def _chain(self, max_tokens: int | None, temperature: float | None, sampling: dict | None = None,
+               lead: str = ""):
         """PROMPT | llm: message chunks, the last one with the finish reason ("length": cut by max_tokens).
-        `sampling` holds the client's other OpenAI parameters (stop, top_p, seed), passed on as given."""
+        `sampling` holds the client's other OpenAI parameters (stop, top_p, seed), passed on as given. With
+        `lead` (and `continue_lead`) the model's turn opens with it and the chunks are what follows."""
+        options = {k: v for k, v in (sampling or {}).items() if v is not None}
+        lead = lead.strip() if self.config.continue_lead else ""
+        if lead:
+            options["extra_body"] = {**(self.llm.extra_body or {}), "continue_final_message": True,
+                                     "add_generation_prompt": False}
         llm = self.llm.bind(max_tokens=max_tokens or self.config.max_tokens,
                             temperature=self.config.temperature if temperature is None else temperature,
-                            **{k: v for k, v in (sampling or {}).items() if v is not None})
+                            **options)
+        if lead:
+            return PROMPT | RunnableLambda(lambda value: [*value.to_messages(), AIMessage(lead)]) | llm
         return PROMPT | llm
 
     def stream(self, messages: list[dict], max_tokens: int | None = None, temperature: float | None = None,
@@ -291,7 +322,7 @@ class RAGPipeline:
             lead = session.lead()  # checked text before the model's first token (see app/grounding.py)
             if lead:
                 yield lead
-            chunks = self._chain(max_tokens, temperature).stream(prepared.inputs)
+            chunks = self._chain(max_tokens, temperature, lead=lead).stream(prepared.inputs)
             try:
                 for chunk in chunks:
                     truncated = truncated or _cut_short(chunk)
@@ -332,7 +363,7 @@ class RAGPipeline:
             if lead:
                 yield lead
             await run_in_threadpool(session.prime)
-            chunks = self._chain(max_tokens, temperature, sampling).astream(prepared.inputs)
+            chunks = self._chain(max_tokens, temperature, sampling, lead=lead).astream(prepared.inputs)
             # One task reads the model's stream from start to end (its context managers stay in one task).
             queue: asyncio.Queue = asyncio.Queue()
             reader = asyncio.create_task(_pump(chunks, queue))
@@ -363,8 +394,9 @@ class RAGPipeline:
             return {"content": prepared.note + IDK_ANSWER, "sources": [], "grounding": session.result()}
         truncated = False
         if mode != "extractive":  # streamed, so that a drifting generation can be stopped early
-            session.lead()
-            chunks = self._chain(kwargs.get("max_tokens"), kwargs.get("temperature")).stream(prepared.inputs)
+            lead = session.lead()
+            chunks = self._chain(kwargs.get("max_tokens"), kwargs.get("temperature"),
+                                 lead=lead).stream(prepared.inputs)
             try:
                 for chunk in chunks:
                     truncated = truncated or _cut_short(chunk)

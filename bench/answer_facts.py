@@ -293,7 +293,7 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
     choice)."""
     import httpx
 
-    from app.pipeline import RAGConfig, RAGPipeline
+    from app.pipeline import RAGConfig, RAGPipeline, continues_lead
     from app.retrieval import Retriever
     from telecomgpt.config import Settings
     from telecomgpt.llm.server import VLLMServer
@@ -319,8 +319,10 @@ def run(args, items: list[dict], index: Path) -> tuple[list[Result], dict]:
         base_url = vllm.base_url if needs_model else "http://127.0.0.1:9/v1"
         config = RAGConfig.from_settings(Settings(), base_url=base_url)
         # one pipeline per served model: its chat client is bound to the model name when it is made
-        pipelines = {model: RAGPipeline(retriever, replace(config, model=ADAPTER_NAME) if model == "adapter"
-                                        else config) for model in args.models}
+        adapter_config = replace(config, model=ADAPTER_NAME,
+                                 continue_lead=bool(args.adapter) and continues_lead(args.adapter))
+        pipelines = {model: RAGPipeline(retriever, adapter_config if model == "adapter" else config)
+                     for model in args.models}
         pipeline = pipelines[args.models[0]]
         info["rag"] = {"k": pipeline.config.k, "passages": pipeline.config.passages,
                        "max_tokens": pipeline.config.max_tokens}

@@ -10,7 +10,7 @@
 #   SHARED=/path/to/shared RUN=runs/x SFT_STEPS=20 DPO_STEPS=5 SFT_ITEMS=200 DPO_PROMPTS=40 bash scripts/adapt_rag.sh
 #   RECIPES=configs/finetune/smollm2-135m/gpu SFT_STEPS= DPO_STEPS= bash scripts/adapt_rag.sh   # one GPU, epochs
 #
-# Sizing (2 CPU cores, quiet): SFT_STEPS x 8 examples (~33 s a step) and DPO_STEPS x 4 pairs (~30 s a step), as
+# Sizing (2 CPU cores, quiet): SFT_STEPS x 8 examples (~33 s a step on an AMD EPYC, ~57 s on an Intel Xeon) and DPO_STEPS x 4 pairs (~30 s a step), as
 # measured for configs/finetune/smollm2-135m/{sft,dpo}_rag.yaml (a few steps each; a loaded machine is 2-8x slower),
 # ~65 min of training; the data builds come on top (index ~4 min, build-sft ~3 min, vLLM answering 300 prompts ~5 min). Re-running resumes: the index skips unchanged files, the builders
 # resume from their journals, training from its last checkpoint; finished stages are skipped.

@@ -182,7 +182,7 @@ def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
     """Reading pairs: the target against the policy's own answer wherever the assistant's checker rejects
     it."""
     from app.grounding import SupportScorer
-    from finetune.data.rag_reading import checker_verdict
+    from finetune.data.rag_reading import checker_verdict, opened
 
     benchmarks = [Path(b) for b in job.benchmarks] or (default_benchmarks() if job.decontaminate else [])
     finalizer = Finalizer(load_benchmark_ngrams(benchmarks) if job.decontaminate else None)
@@ -192,7 +192,9 @@ def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
         verdict = checker_verdict(answer, row, scorer)
         verdicts[verdict or "served"] += 1
         if verdict:
-            record = _pair(row, _text(row["completion"]), answer.strip() or "(no answer)", "policy", None)
+            # the policy answered without the lead in its turn; the assistant shows the lead before it
+            rejected = opened(row["meta"].get("lead") or "", answer.strip() or "(no answer)")
+            record = _pair(row, _text(row["completion"]), rejected, "policy", None)
             record["verdict"] = verdict
             finalizer.add(record, f"p:{normalize(_text(row['prompt']))}:{normalize(answer)}")
     return finalizer.write(job.output, "dpo", {

@@ -29,7 +29,7 @@ from app.grounding import GroundingConfig, GroundingSession, SupportScorer
 from app.index_store import read_manifest, source_key
 from app.prompting import NOT_IN_SOURCES, abstains, format_source, prompt_messages
 from app.retrieval import Hit, Retriever
-from app.sentences import citations_of
+from app.sentences import citations_of, strip_citations
 from finetune.data.filtering import Finalizer, default_benchmarks, load_benchmark_ngrams
 from finetune.data.glossary import spec_files
 from finetune.data.journal import Journal
@@ -249,7 +249,7 @@ def build_rag_sft(job: RAGBuild) -> dict:
     """Mine, retrieve, pack, target, check; dedup and decontaminate; write `sft.jsonl.gz`; returns stats."""
     from tqdm import tqdm
 
-    from app.pipeline import RAGPipeline
+    from app.pipeline import LEAD_PROMPT, RAGPipeline
 
     if not Path(job.index).is_dir() or not read_manifest(Path(job.index)):
         raise UserError(f"no index at {job.index}",
@@ -302,6 +302,8 @@ def build_rag_sft(job: RAGBuild) -> dict:
         "candidates_by_kind": dict(Counter(g["kind"] for g in groups)),
         "answer_retrieved": counts["retrieved"], "answer_placed": counts["placed"],
         "max_per_kind": job.max_per_kind,
+        "prompt": LEAD_PROMPT,  # each target opens with the lead: serve with `continue_lead`
+        "after_lead": dict(Counter(r["meta"].get("after_lead") for r in kept)),
         "left_by_kind_cap": dict(capped),
         "resumed": resumed, "index": str(job.index), "command": job.command, "errors": [],
         "held_out_clauses": len(job.held_out),
@@ -361,17 +363,22 @@ def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: R
     target = target_sentence(group, holding[0])
     if target is None:
         return record, "no_fact"
-    record["completion"] = [{"role": "assistant", "content": target}]
     checked = pipeline.grounding_session(prepared, "drop").check_sentence(target)
     record["meta"]["support"] = round(checked.support, 4)
     if not checked.supported or checked.reason:
         return record, "checker_drops_target"
+    lead, after, follows = _after_lead(pipeline.grounding_session(prepared, "drop"), target,
+                                       _blocks(prepared.inputs["context"], prepared.sources))
+    record["completion"] = [{"role": "assistant", "content": opened(lead, after)}]
+    record["meta"] |= {"lead": lead, "after_lead": follows, "target": target}
     if not is_no_answer(key, job.no_answer_fraction):
         return record, ""
     prepared, holding = _ask(pipeline, steered, group, sentence, None, 0)
+    lead = pipeline.grounding_session(prepared, "drop").lead() if prepared.knows else ""
     record |= {"id": f"rag_no_answer-{digest:016x}", "source": NO_ANSWER,
-               "completion": [{"role": "assistant", "content": NOT_IN_SOURCES}]}
-    record["meta"] |= {"no_answer": True, "retrieved": False, "target": target}
+               "completion": [{"role": "assistant", "content": opened(lead, NOT_IN_SOURCES)}]}
+    record["meta"] |= {"no_answer": True, "retrieved": False, "target": target, "lead": lead,
+                       "after_lead": "abstains"}
     if not prepared.knows:
         return record, "nothing_retrieved"
     _fill(record, prepared, holding)
@@ -379,10 +386,37 @@ def _item(group: dict, key: str, pipeline, steered: _Steered, rows: dict, job: R
     return record, "answer_in_prompt" if holding else ""
 
 
+def opened(lead: str, after: str) -> str:
+    """The target as the model writes it when served with `continue_lead`: the quoted lead, then its part."""
+    return f"{lead} {after}".strip()
+
+
+def _after_lead(session, target: str, blocks: list[str]) -> tuple[str, str, str]:
+    """(lead, what the model writes after it, which case): the assistant quotes the lead before the model
+    speaks and the model continues it (`RAGConfig.continue_lead`), so a target that restates the lead would
+    be dropped as "repeated". When the lead misses the fact the model writes the target; when it states it,
+    the next sentence of the lead's source if the prompt shows it and the checker passes it, else nothing
+    (the model stops); with no lead, the target as before."""
+    lead = session.lead()
+    if not lead:
+        return "", target, "no_lead"
+    checked = session.check_sentence(target)
+    if not checked.reason and checked.supported:
+        return lead, target, "lead_misses"
+    after = session.after_lead()
+    # the stored chunk goes on past its compacted passage: the model may only write what its prompt shows
+    if after and normalize(strip_citations(after)) in normalize(blocks[citations_of(after)[0] - 1]):
+        checked = session.check_sentence(after)
+        if not checked.reason and checked.supported:
+            return lead, after, "next_sentence"
+    return lead, "", "stops"
+
+
 def checker_verdict(answer: str, record: dict, scorer: SupportScorer | None = None) -> str:
     """Why the assistant would not serve `answer` to a reading item as it is ("" when it would): it answers
     where the sources do not say (or abstains where they do), the checker drops a sentence of it, it cites a
-    document that does not hold the answer, or it cites none."""
+    document that does not hold the answer, or it cites none. `answer` is what the model wrote after the
+    item's lead (`meta["lead"]`), which the assistant shows before it."""
     meta = record["meta"]
     if meta["no_answer"]:
         return "" if abstains(answer) else "answered_without_evidence"
@@ -390,7 +424,8 @@ def checker_verdict(answer: str, record: dict, scorer: SupportScorer | None = No
         return "abstained_with_evidence"
     hits = [Hit(**source) for source in meta["sources"]]
     session = GroundingSession(meta["query"], hits, scorer, GroundingConfig(lead=False))
-    session.check_all(answer)
+    lead = meta.get("lead") or ""
+    session.check_all(opened(lead, answer))  # after the quoted lead: restating it is "repeated"
     if session.mode == "extractive" or session.dropped:
         return "dropped"
     cited = set(citations_of(answer))

@@ -60,11 +60,13 @@ def _endpoint(settings, adapters: dict | None = None, answering: str | None = No
 class _RAGClient:
     """The RAG pipeline behind ChatClient's `stream` signature; prints the checked answer."""
 
-    def __init__(self, retriever, url: str, name: str, settings, release: int | None):
+    def __init__(self, retriever, url: str, name: str, settings, release: int | None,
+                 adapter: Path | None = None):
         # lazy: langchain_core (keeps `telecomgpt --help` fast)
-        from app.pipeline import RAGConfig, RAGPipeline
+        from app.pipeline import RAGConfig, RAGPipeline, continues_lead
 
-        config = RAGConfig.from_settings(settings, base_url=url, model=name, release=release)
+        config = RAGConfig.from_settings(settings, base_url=url, model=name, release=release,
+                                         continue_lead=adapter is not None and continues_lead(adapter))
         self.pipeline = RAGPipeline(retriever, config)
 
     def stream(self, messages, max_tokens=None, temperature=None):
@@ -118,7 +120,7 @@ def chat(
     with endpoint as url:
         client = ChatClient(url, name, api_key=settings.api_key, timeout_s=settings.request_timeout_s)
         if retriever is not None:
-            client = _RAGClient(retriever, url, name, settings, release)
+            client = _RAGClient(retriever, url, name, settings, release, adapters.get(answering))
         history = [{"role": "system", "content": SYSTEM_PROMPT}]
         if question:
             history.append({"role": "user", "content": question})

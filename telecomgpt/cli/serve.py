@@ -172,11 +172,13 @@ def serve(
         typer.echo(f"vLLM ready at {server.base_url} serving {', '.join(names)} (pid {server.pid}, log "
                    f"{server.log_file})")
         if index is not None:
-            from app.pipeline import RAGConfig
+            from app.pipeline import RAGConfig, continues_lead
             from app.server.run import BackgroundServer, build_app
 
             rag = RAGConfig.from_settings(settings, base_url=server.base_url, release=release,
-                                          model=answering or settings.served_model_name)
+                                          model=answering or settings.served_model_name,
+                                          continue_lead=answering is not None
+                                          and continues_lead(adapters[answering]))
             label = Path(str(settings.model)).name + (f" + adapter {answering}" if answering else "")
             app = build_app(index, rag, api_key=settings.api_key, model_label=label,
                             llm_status=supervisor.status, reranker=reranker)

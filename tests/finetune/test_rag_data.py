@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from app.grounding import NGRAM
 from app.prompting import NOT_IN_SOURCES, PROMPT, prompt_messages
 from app.retrieval import Retriever
-from app.sentences import citations_of, strip_citations
+from app.sentences import citations_of, ngrams, strip_citations
 from finetune.data.build_dpo import DPOBuild, build_dpo
 from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict, mined_groups
 from finetune.data.records import normalize, record_text
@@ -54,11 +55,18 @@ def test_every_input_is_kept_or_excluded_with_a_reason(rag_sft_dir: Path, rows: 
     assert not list(rag_sft_dir.glob(".*journal*")), "the journal is removed once the dataset is written"
 
 
+def after_lead(row: dict) -> str:
+    """What the model is trained to write after the lead the assistant quotes first."""
+    completion, lead = row["completion"][0]["content"], row["meta"]["lead"]
+    assert completion.startswith(lead)
+    return completion[len(lead):].strip()
+
+
 def test_targets_state_the_fact_of_their_answering_clause(rows: list[dict]):
     answers = [r for r in rows if not r["meta"]["no_answer"]]
     assert len(answers) >= 25
     for row in answers:
-        target, n = row["completion"][0]["content"], row["meta"]["answer_n"]
+        target, n = row["meta"]["target"], row["meta"]["answer_n"]
         assert target.endswith(f" [{n}].") and citations_of(target) == [n], target
         clause = normalize(document(row, n))
         assert answering(row) in clause  # the answering sentence is in document n
@@ -67,11 +75,35 @@ def test_targets_state_the_fact_of_their_answering_clause(rows: list[dict]):
         assert row["meta"]["support"] >= 0.88  # and the assistant's checker finds it supported there
 
 
+def test_the_model_continues_the_lead_instead_of_restating_it(rows: list[dict]):
+    """The assistant quotes the lead before the model speaks (`continue_lead`): where the lead misses the
+    fact the model writes it; where the lead states it, the model writes the sentence after it in that
+    source (or stops), never the fact again."""
+    answers = [r for r in rows if not r["meta"]["no_answer"]]
+    cases = {r["meta"]["after_lead"] for r in answers}
+    assert {"lead_misses", "next_sentence"} <= cases <= {"no_lead", "lead_misses", "next_sentence", "stops"}
+    for row in answers:
+        lead, after, target = row["meta"]["lead"], after_lead(row), row["meta"]["target"]
+        case = row["meta"]["after_lead"]
+        if case in ("no_lead", "lead_misses"):
+            assert after == target and bool(lead) == (case == "lead_misses")
+            continue
+        assert lead and after != target
+        # the target says again what the lead says: the checker would drop it as "repeated"
+        lead_words, fact_words = normalize(strip_citations(lead)), normalize(strip_citations(target))
+        assert (set(ngrams(lead_words, NGRAM)) & set(ngrams(fact_words, NGRAM))
+                or fact_words in lead_words), (lead, target)
+        if case == "next_sentence":
+            n = citations_of(lead)[0]
+            assert citations_of(after) == [n]
+            assert normalize(strip_citations(after)) in normalize(document(row, n))
+
+
 def test_no_answer_items_have_the_answering_clause_removed(rows: list[dict]):
     none = [r for r in rows if r["meta"]["no_answer"]]
     assert 0.1 <= len(none) / len(rows) <= 0.35  # about one in five
     for row in none:
-        assert row["source"] == "rag_no_answer" and row["completion"][0]["content"] == NOT_IN_SOURCES
+        assert row["source"] == "rag_no_answer" and after_lead(row) == NOT_IN_SOURCES
         assert answering(row) not in normalize(row["prompt"][-1]["content"])
         assert row["meta"]["answer_n"] is None and row["meta"]["sources"]
 
@@ -102,8 +134,9 @@ def test_decontamination_drops_a_planted_benchmark_sentence(rag_sft_dir: Path, r
 
 
 def test_the_checker_judges_answers_to_reading_items(rows: list[dict]):
-    answer = next(r for r in rows if not r["meta"]["no_answer"] and len(r["meta"]["sources"]) >= 2)
-    target, n = answer["completion"][0]["content"], answer["meta"]["answer_n"]
+    answer = next(r for r in rows
+                  if r["meta"]["after_lead"] == "lead_misses" and len(r["meta"]["sources"]) >= 2)
+    target, n = after_lead(answer), answer["meta"]["answer_n"]
     assert checker_verdict(target, answer) == ""
     other = 1 if n != 1 else 2
     assert checker_verdict(target.replace(f"[{n}]", f"[{other}]"), answer) in ("wrong_source", "dropped")
@@ -111,9 +144,13 @@ def test_the_checker_judges_answers_to_reading_items(rows: list[dict]):
     assert checker_verdict("The MAC entity restarts the modem and sends a PDF to the AMF [1].",
                            answer) == "dropped"
     assert checker_verdict(NOT_IN_SOURCES, answer) == "abstained_with_evidence"
+    # after a lead that states the fact, saying it again is what the assistant drops ("repeated")
+    stated = next(r for r in rows if r["meta"]["after_lead"] == "next_sentence")
+    assert checker_verdict(stated["meta"]["target"], stated) == "dropped"
+    assert checker_verdict(after_lead(stated), stated) in ("", "wrong_source")
     none = next(r for r in rows if r["meta"]["no_answer"])
     assert checker_verdict(NOT_IN_SOURCES, none) == ""
-    assert checker_verdict(answer["completion"][0]["content"], none) == "answered_without_evidence"
+    assert checker_verdict(target, none) == "answered_without_evidence"
 
 
 def test_bad_inputs_are_one_line_errors(run_cli, assert_one_line_error, rag_index: Path, rag_settings,
@@ -143,8 +180,10 @@ def test_build_dpo_rag_pairs_the_targets_with_the_base_models_rejected_answers(r
         assert pair["verdict"] and pair["origin"] == "policy"
         assert pair["prompt"][0]["role"] == "system"  # the serving prompt, as in the SFT record
         source = next(r for r in rows if r["prompt"] == pair["prompt"])
+        rejected = pair["rejected"][0]["content"]
+        assert rejected.startswith(source["meta"]["lead"])  # as the assistant shows it: after the lead
         assert pair["chosen"] == source["completion"] and checker_verdict(
-            pair["rejected"][0]["content"], source) == pair["verdict"]
+            rejected[len(source["meta"]["lead"]):].strip(), source) == pair["verdict"]
 
 
 def test_held_out_clauses_give_no_question(rag_index: Path, tmp_path: Path):

@@ -15,7 +15,7 @@ from finetune_helpers import FAST
 
 from finetune.data.build_dpo import _pair
 from finetune.data.filtering import Finalizer
-from finetune.data.rag_reading import checker_verdict
+from finetune.data.rag_reading import checker_verdict, opened
 from finetune.merge import merge_adapter
 from finetune.stack import stack_adapters
 from finetune.train import run_stage
@@ -98,17 +98,17 @@ def test_merged_adapter_is_served_by_vllm(run_cli, sft_run: dict, embedded_model
 
 @pytest.fixture(scope="module")
 def rag_dpo_dir(rag_sft_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Reading pairs without a policy model: each target against itself citing another document (what the
-    assistant's checker rejects as `wrong_source`)."""
+    """Reading pairs without a policy model: what each target says after its lead, citing another document
+    instead (what the assistant's checker rejects as `wrong_source`)."""
     rows = [json.loads(line) for line in gzip.open(rag_sft_dir / "sft.jsonl.gz")]
     finalizer = Finalizer()
     for row in rows:
-        n = row["meta"]["answer_n"]
-        if n and len(row["meta"]["sources"]) > 1:
-            target = row["completion"][0]["content"]
-            wrong = target.replace(f"[{n}]", f"[{1 if n != 1 else 2}]")
+        n, lead, target = row["meta"]["answer_n"], row["meta"]["lead"], row["completion"][0]["content"]
+        after = target[len(lead):].strip()
+        if n and len(row["meta"]["sources"]) > 1 and f"[{n}]" in after:
+            wrong = after.replace(f"[{n}]", f"[{1 if n != 1 else 2}]")
             assert checker_verdict(wrong, row) in ("wrong_source", "dropped")
-            finalizer.add(_pair(row, target, wrong, "policy", None), row["id"])
+            finalizer.add(_pair(row, target, opened(lead, wrong), "policy", None), row["id"])
     out = tmp_path_factory.mktemp("rag-dpo")
     finalizer.write(out, "dpo")
     return out
