@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,21 +62,19 @@ SHIPPED_ADAPTER = Path(__file__).resolve().parent / "reading_adapter"
 LoRA on the embedded model, trained to read the assistant's retrieved clauses (`rag.adapter: shipped`)."""
 
 
+LEAD_PROMPT = "continue_lead"
+"""The reading data's `prompt` stat when each target opens with the lead the assistant quotes."""
+
+
 def continues_lead(adapter: Path | str) -> bool:
     """Whether the LoRA adapter folder was trained to continue the lead: its manifest.json (`telecomgpt train
     stack-adapters`) names reading data built with the lead as the answer's opening (`build-sft --rag`)."""
-    import json
-
     manifest = Path(adapter) / "manifest.json"
     try:
         data = json.loads(manifest.read_text()).get("data") or []
     except (OSError, ValueError):
         return False
     return any((d.get("stats") or {}).get("prompt") == LEAD_PROMPT for d in data if isinstance(d, dict))
-
-
-LEAD_PROMPT = "continue_lead"
-"""The reading data's `prompt` stat when each target opens with the lead the assistant quotes."""
 
 
 @dataclass
