@@ -391,6 +391,11 @@ def opened(lead: str, after: str) -> str:
     return f"{lead} {after}".strip()
 
 
+def continuation(record: dict) -> str:
+    """What a reading item's completion has the model write after its lead (the inverse of `opened`)."""
+    return record["completion"][0]["content"][len(record["meta"].get("lead") or ""):].strip()
+
+
 def _after_lead(session, target: str, blocks: list[str]) -> tuple[str, str, str]:
     """(lead, what the model writes after it, which case): the assistant quotes the lead before the model
     speaks and the model continues it (`RAGConfig.continue_lead`), so a target that restates the lead would

@@ -15,7 +15,7 @@ from app.prompting import NOT_IN_SOURCES, PROMPT, prompt_messages
 from app.retrieval import Retriever
 from app.sentences import citations_of, ngrams, strip_citations
 from finetune.data.build_dpo import DPOBuild, build_dpo
-from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict, mined_groups
+from finetune.data.rag_reading import RAGBuild, build_rag_sft, checker_verdict, continuation, mined_groups
 from finetune.data.records import normalize, record_text
 from telecomgpt.errors import UserError
 
@@ -57,9 +57,8 @@ def test_every_input_is_kept_or_excluded_with_a_reason(rag_sft_dir: Path, rows: 
 
 def after_lead(row: dict) -> str:
     """What the model is trained to write after the lead the assistant quotes first."""
-    completion, lead = row["completion"][0]["content"], row["meta"]["lead"]
-    assert completion.startswith(lead)
-    return completion[len(lead):].strip()
+    assert row["completion"][0]["content"].startswith(row["meta"]["lead"])
+    return continuation(row)
 
 
 def test_targets_state_the_fact_of_their_answering_clause(rows: list[dict]):

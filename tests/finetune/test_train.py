@@ -15,7 +15,7 @@ from finetune_helpers import FAST
 
 from finetune.data.build_dpo import _pair
 from finetune.data.filtering import Finalizer
-from finetune.data.rag_reading import checker_verdict, opened
+from finetune.data.rag_reading import checker_verdict, continuation, opened
 from finetune.merge import merge_adapter
 from finetune.stack import stack_adapters
 from finetune.train import run_stage
@@ -104,7 +104,7 @@ def rag_dpo_dir(rag_sft_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     finalizer = Finalizer()
     for row in rows:
         n, lead, target = row["meta"]["answer_n"], row["meta"]["lead"], row["completion"][0]["content"]
-        after = target[len(lead):].strip()
+        after = continuation(row)
         if n and len(row["meta"]["sources"]) > 1 and f"[{n}]" in after:
             wrong = after.replace(f"[{n}]", f"[{1 if n != 1 else 2}]")
             assert checker_verdict(wrong, row) in ("wrong_source", "dropped")
