@@ -32,6 +32,8 @@ def _rendered(tokenizer, row: dict, answer_key: str | None) -> list[int]:
     """Token ids of one example as the trainer will see it (chat template for conversations)."""
     if "text" in row and answer_key is None:
         return tokenizer(row["text"])["input_ids"]
+    if isinstance(row.get("prompt"), str) and isinstance(row.get(answer_key), str):  # plain text: no template
+        return tokenizer(row["prompt"] + row[answer_key])["input_ids"]
     if "messages" in row:
         messages = row["messages"]
     else:

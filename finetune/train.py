@@ -16,7 +16,7 @@ from finetune.data_checks import count_overlong, split_train_eval
 from finetune.lm_head import score_label_positions_only
 from finetune.modeling import load_model, load_tokenizer, lora_config, trainable_fraction
 from finetune.recipes import Recipe, parse_recipe
-from finetune.training_data import load_records
+from finetune.training_data import load_records, render_open_turns
 from telecomgpt.errors import UserError
 from telecomgpt.models import prepare
 
@@ -61,6 +61,7 @@ def build_trainer(recipe: Recipe, callbacks: Sequence = ()):
     train_set, eval_set = split_train_eval(dataset, data)
     model, path = load_model(recipe.model, gradient_checkpointing=args.gradient_checkpointing)
     tokenizer = load_tokenizer(path) if recipe.stage != "cpt" else _plain_tokenizer(path)
+    train_set, eval_set = render_open_turns(train_set, tokenizer), render_open_turns(eval_set, tokenizer)
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     train_report = (count_overlong(train_set, tokenizer, args.max_length, recipe.stage)

@@ -89,11 +89,35 @@ def detect_columns(files: list[Path], stage: str, text_field: str = "text") -> t
     return chosen
 
 
+ANSWER_COLUMNS = ("completion", "chosen", "rejected")
+ROW_FORMAT = "lead-in-prompt"
+"""Names what `_generate` makes of a record; change it with that code, or a cached dataset of the old rows is
+reused."""
+
+
+def _lead_in_prompt(record: dict, row: dict) -> dict:
+    """A conversational row whose record names a `meta.lead` (text the assistant shows before the model
+    speaks: the reading data's quoted lead, build-sft/build-dpo --rag) with the lead moved out of the answers
+    into the prompt as an open assistant turn, which the model continues (`render_open_turns`): it is served
+    that way, and the loss then falls on what the model writes, not on a copy of its prompt."""
+    lead = ((record.get("meta") or {}).get("lead") or "").strip()
+    answers = [c for c in ANSWER_COLUMNS if c in row]
+    if not lead or not isinstance(row.get("prompt"), list) or not answers:
+        return row
+    texts = [row[c][0]["content"] if isinstance(row[c], list) and len(row[c]) == 1 else None for c in answers]
+    if not all(isinstance(t, str) and t.startswith(lead) for t in texts):
+        return row
+    row["prompt"] = [*row["prompt"], {"role": "assistant", "content": lead}]
+    for column, text in zip(answers, texts, strict=True):
+        row[column] = [{"role": "assistant", "content": text[len(lead):].strip()}]
+    return row
+
+
 def _generate(files: tuple[str, ...], columns: tuple[str, ...], stamp: tuple[str, ...]) -> Iterator[dict]:
     """Rows of `columns`; `stamp` (sizes and mtimes) only feeds the datasets cache fingerprint."""
     for name in files:
         for record in iter_records(Path(name)):
-            row = {c: record.get(c) for c in columns}
+            row = _lead_in_prompt(record, {c: record.get(c) for c in columns})
             if all(row[c] not in (None, "", []) for c in columns):
                 yield row
 
@@ -104,7 +128,8 @@ def load_records(paths: list[str], stage: str, text_field: str = "text"):
 
     files = resolve_files(paths)
     columns = list(detect_columns(files, stage, text_field))
-    stamp = [f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    # the datasets cache keys on these arguments, not on the code the rows pass through: ROW_FORMAT names it
+    stamp = [ROW_FORMAT, *(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)]
     # Tuples, not lists: datasets shards a generator over every list-valued argument.
     kwargs = {"files": tuple(str(p) for p in files), "columns": tuple(columns), "stamp": tuple(stamp)}
     try:
@@ -122,3 +147,35 @@ def load_records(paths: list[str], stage: str, text_field: str = "text"):
     if text_field != "text" and text_field in columns:
         dataset = dataset.rename_column(text_field, "text")
     return dataset
+
+
+def _open_turn(prompt) -> bool:
+    return isinstance(prompt, list) and bool(prompt) and prompt[-1].get("role") == "assistant"
+
+
+def render_open_turns(dataset, tokenizer):
+    """`dataset` as plain prompt/completion text through the chat template where some prompt ends with an open
+    assistant turn (`_lead_in_prompt`); unchanged otherwise.
+
+    Hand-rendered, not left to TRL: its conversational tokenization (1.16) always adds a generation prompt
+    after the prompt, which would close the open turn and start another. Rendered prompts continue the final
+    message (`continue_final_message`, as vLLM serves the lead), the others get the generation prompt; the
+    answer is what the model writes after it, and TRL appends the end-of-turn token to plain answers."""
+    if dataset is None or "prompt" not in dataset.column_names:
+        return dataset
+    if not any(_open_turn(p) for p in dataset["prompt"]):
+        return dataset
+    answers = [c for c in ANSWER_COLUMNS if c in dataset.column_names]
+
+    def render(row: dict) -> dict:
+        open_turn = _open_turn(row["prompt"])
+        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=False,
+                                               add_generation_prompt=not open_turn,
+                                               continue_final_message=open_turn)
+        out = {"prompt": prompt}
+        for column in answers:
+            text = "".join(m["content"] for m in row[column])
+            out[column] = f" {text}" if open_turn and text else text
+        return out
+
+    return dataset.map(render, desc="rendering open assistant turns")

@@ -182,7 +182,7 @@ def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
     """Reading pairs: the target against the policy's own answer wherever the assistant's checker rejects
     it."""
     from app.grounding import SupportScorer
-    from finetune.data.rag_reading import checker_verdict, opened
+    from finetune.data.rag_reading import checker_verdict
 
     benchmarks = [Path(b) for b in job.benchmarks] or (default_benchmarks() if job.decontaminate else [])
     finalizer = Finalizer(load_benchmark_ngrams(benchmarks) if job.decontaminate else None)
@@ -192,14 +192,24 @@ def _rag_pairs(job: DPOBuild, rows: list[dict], answers: list[str]) -> dict:
         verdict = checker_verdict(answer, row, scorer)
         verdicts[verdict or "served"] += 1
         if verdict:
-            # the policy answered without the lead in its turn; the assistant shows the lead before it
-            rejected = opened(row["meta"].get("lead") or "", answer.strip() or "(no answer)")
-            record = _pair(row, _text(row["completion"]), rejected, "policy", None)
-            record["verdict"] = verdict
-            finalizer.add(record, f"p:{normalize(_text(row['prompt']))}:{normalize(answer)}")
+            finalizer.add(reading_pair(row, answer, verdict),
+                          f"p:{normalize(_text(row['prompt']))}:{normalize(answer)}")
     return finalizer.write(job.output, "dpo", {
         "prompts": len(rows), "policy_served": verdicts.pop("served", 0), "policy_rejected": dict(verdicts),
         "policy_model": str(job.model), "command": job.command, "benchmarks": [str(b) for b in benchmarks]})
+
+
+def reading_pair(row: dict, answer: str, verdict: str) -> dict:
+    """The pair of a reading item whose policy `answer` the checker rejects (`verdict`): both answers open
+    with the item's lead, as the assistant shows them; `meta.lead` marks it as given, not learnt
+    (finetune/training_data.py moves it into the prompt)."""
+    from finetune.data.rag_reading import opened
+
+    # the policy answered without the lead in its turn; the assistant shows the lead before it
+    lead = row["meta"].get("lead") or ""
+    rejected = opened(lead, answer.strip() or "(no answer)")
+    record = _pair(row, _text(row["completion"]), rejected, "policy", None)
+    return record | {"verdict": verdict, "meta": {"lead": lead}}
 
 
 def _pair(row: dict, chosen: str, rejected: str, origin: str, score: float | None) -> dict:

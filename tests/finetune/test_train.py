@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from finetune_helpers import FAST
 
-from finetune.data.build_dpo import _pair
+from finetune.data.build_dpo import reading_pair
 from finetune.data.filtering import Finalizer
-from finetune.data.rag_reading import checker_verdict, continuation, opened
+from finetune.data.rag_reading import checker_verdict, continuation
 from finetune.merge import merge_adapter
+from finetune.recipes import parse_recipe
 from finetune.stack import stack_adapters
-from finetune.train import run_stage
+from finetune.train import build_trainer, run_stage
 from telecomgpt.hardware import dtype_for
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "finetune" / "smollm2-135m"
@@ -103,15 +104,51 @@ def rag_dpo_dir(rag_sft_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     rows = [json.loads(line) for line in gzip.open(rag_sft_dir / "sft.jsonl.gz")]
     finalizer = Finalizer()
     for row in rows:
-        n, lead, target = row["meta"]["answer_n"], row["meta"]["lead"], row["completion"][0]["content"]
-        after = continuation(row)
+        n, after = row["meta"]["answer_n"], continuation(row)
         if n and len(row["meta"]["sources"]) > 1 and f"[{n}]" in after:
             wrong = after.replace(f"[{n}]", f"[{1 if n != 1 else 2}]")
-            assert checker_verdict(wrong, row) in ("wrong_source", "dropped")
-            finalizer.add(_pair(row, target, opened(lead, wrong), "policy", None), row["id"])
+            verdict = checker_verdict(wrong, row)
+            assert verdict in ("wrong_source", "dropped")
+            finalizer.add(reading_pair(row, wrong, verdict), row["id"])
     out = tmp_path_factory.mktemp("rag-dpo")
     finalizer.write(out, "dpo")
     return out
+
+
+def test_reading_items_teach_only_what_follows_the_lead(rag_sft_dir: Path, rag_dpo_dir: Path,
+                                                       embedded_model_dir: Path, tmp_path: Path):
+    """The assistant quotes the lead before the model speaks (`continue_lead`): the trainers see it as the
+    open assistant turn of the prompt, rendered as vLLM serves it, and the loss falls on what follows it only
+    (a copy of the lead in the labels was most of v4's loss)."""
+    rows = {json.dumps(r["prompt"]): r for r in map(json.loads, gzip.open(rag_sft_dir / "sft.jsonl.gz"))}
+    model = ["--model_name_or_path", str(embedded_model_dir), "--eval_fraction", "0", "--max_length", "2048"]
+    sft, _, _ = build_trainer(parse_recipe("sft", CONFIGS / "sft_rag.yaml", [
+        "--dataset_path", str(rag_sft_dir), "--output_dir", str(tmp_path / "sft"), *model]))
+    tokenizer = sft.processing_class
+    led = [r for r in rows.values() if r["meta"].get("lead")]
+    assert len(sft.train_dataset) == len(rows) and led
+    by_lead = {}
+    for example in sft.train_dataset:
+        ids, labels = example["input_ids"], example["labels"]
+        start = next(i for i, label in enumerate(labels) if label != -100)
+        by_lead[tokenizer.decode(ids[:start])] = tokenizer.decode([t for t in labels if t != -100])
+    for row in led:
+        opened_turn = [*row["prompt"], {"role": "assistant", "content": row["meta"]["lead"]}]
+        served = tokenizer.apply_chat_template(opened_turn, tokenize=False, continue_final_message=True)
+        after = continuation(row)
+        assert by_lead[served] == (f" {after}" if after else "") + "<|im_end|>"
+
+    dpo, _, _ = build_trainer(parse_recipe("dpo", CONFIGS / "dpo_rag.yaml", [
+        "--dataset_path", str(rag_dpo_dir), "--output_dir", str(tmp_path / "dpo"), *model]))
+    pairs = list(map(json.loads, gzip.open(rag_dpo_dir / "dpo.jsonl.gz")))
+    assert len(dpo.train_dataset) == len(pairs) >= 1
+    for pair, example in zip(pairs, dpo.train_dataset, strict=True):
+        lead = rows[json.dumps(pair["prompt"])]["meta"]["lead"]
+        prompt = tokenizer.decode(example["prompt_ids"])
+        assert prompt.endswith(f"<|im_start|>assistant\n{lead}")
+        for side in ("chosen", "rejected"):
+            after = pair[side][0]["content"][len(lead):].strip()
+            assert tokenizer.decode(example[f"{side}_ids"]) == f" {after}<|im_end|>"
 
 
 def test_reading_recipes_train_sft_and_dpo_into_one_adapter(rag_sft_dir: Path, rag_dpo_dir: Path,
