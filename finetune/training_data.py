@@ -23,6 +23,10 @@ SCHEMAS = {
     "dpo": [("prompt", "chosen", "rejected")],
 }
 """Accepted column sets per stage, in order of preference (TRL's dataset formats)."""
+ANSWER_COLUMNS = ("completion", "chosen", "rejected")
+ROW_FORMAT = "lead-in-prompt"
+"""Names what `_generate` makes of a record; change it with that code, or a cached dataset of the old rows is
+reused."""
 
 
 def resolve_files(paths: list[str]) -> list[Path]:
@@ -87,12 +91,6 @@ def detect_columns(files: list[Path], stage: str, text_field: str = "text") -> t
     if chosen is None:
         raise UserError(f"empty dataset: no records in {', '.join(map(str, files))}")
     return chosen
-
-
-ANSWER_COLUMNS = ("completion", "chosen", "rejected")
-ROW_FORMAT = "lead-in-prompt"
-"""Names what `_generate` makes of a record; change it with that code, or a cached dataset of the old rows is
-reused."""
 
 
 def _lead_in_prompt(record: dict, row: dict) -> dict:
