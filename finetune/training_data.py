@@ -93,6 +93,11 @@ def detect_columns(files: list[Path], stage: str, text_field: str = "text") -> t
     return chosen
 
 
+def after_lead(answer: str, lead: str) -> str:
+    """What an answer that opens with `lead` has the model write after it."""
+    return answer[len(lead):].strip()
+
+
 def _lead_in_prompt(record: dict, row: dict) -> dict:
     """A conversational row whose record names a `meta.lead` (text the assistant shows before the model
     speaks: the reading data's quoted lead, build-sft/build-dpo --rag) with the lead moved out of the answers
@@ -107,7 +112,7 @@ def _lead_in_prompt(record: dict, row: dict) -> dict:
         return row
     row["prompt"] = [*row["prompt"], {"role": "assistant", "content": lead}]
     for column, text in zip(answers, texts, strict=True):
-        row[column] = [{"role": "assistant", "content": text[len(lead):].strip()}]
+        row[column] = [{"role": "assistant", "content": after_lead(text, lead)}]
     return row
 
 

@@ -35,6 +35,7 @@ from finetune.data.glossary import spec_files
 from finetune.data.journal import Journal
 from finetune.data.reader_pairs import _balanced, groups_of_chunk
 from finetune.data.records import normalize
+from finetune.training_data import after_lead
 from telecomgpt.domain.keys import stable_hash
 from telecomgpt.errors import UserError
 
@@ -393,7 +394,7 @@ def opened(lead: str, after: str) -> str:
 
 def continuation(record: dict) -> str:
     """What a reading item's completion has the model write after its lead (the inverse of `opened`)."""
-    return record["completion"][0]["content"][len(record["meta"].get("lead") or ""):].strip()
+    return after_lead(record["completion"][0]["content"], record["meta"].get("lead") or "")
 
 
 def _after_lead(session, target: str, blocks: list[str]) -> tuple[str, str, str]:

@@ -20,6 +20,7 @@ from finetune.merge import merge_adapter
 from finetune.recipes import parse_recipe
 from finetune.stack import stack_adapters
 from finetune.train import build_trainer, run_stage
+from finetune.training_data import after_lead
 from telecomgpt.hardware import dtype_for
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "finetune" / "smollm2-135m"
@@ -147,7 +148,7 @@ def test_reading_items_teach_only_what_follows_the_lead(rag_sft_dir: Path, rag_d
         prompt = tokenizer.decode(example["prompt_ids"])
         assert prompt.endswith(f"<|im_start|>assistant\n{lead}")
         for side in ("chosen", "rejected"):
-            after = pair[side][0]["content"][len(lead):].strip()
+            after = after_lead(pair[side][0]["content"], lead)
             assert tokenizer.decode(example[f"{side}_ids"]) == f" {after}<|im_end|>"
 
 
