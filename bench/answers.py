@@ -5,12 +5,14 @@ OpenAI API.
                                       [--max-minutes 240] [--output docs/benchmarks.md | --print-only]
                                       [--rescore]
 
-Starts a vLLM server with the embedded model (loopback) and the assistant's app over `--index` (default:
-the full-corpus index bench/retrieval.py builds), then asks the TeleQnA dev questions of the categories
-Standards overview, Standards specifications and Lexicon, *without* their options, through the openai SDK
-(streaming, so the time to the first token is measured). Four rows, each through the same endpoint:
+Starts a vLLM server with the embedded model (loopback), or uses a running OpenAI-compatible service
+(`--llm-base-url URL`, model `--llm-model`: a team's GPU vLLM; neither started nor stopped here), and the
+assistant's app over `--index` (default: the full-corpus index bench/retrieval.py builds), then asks the
+TeleQnA dev questions of the categories Standards overview, Standards specifications and Lexicon, *without*
+their options, through the openai SDK (streaming, so the time to the first token is measured). Four rows,
+each through the same endpoint:
 
-  - bare model: model `telecomgpt`, passed through to vLLM (no retrieval), the assistant's decoding settings;
+  - bare model: the LLM's model (`telecomgpt`), passed through (no retrieval), the assistant's decoding;
   - RAG, grounding off: `telecomgpt-rag` with `"grounding": "off"` (today's RAG: the raw generation is shown);
   - grounded RAG: `telecomgpt-rag` as served (unsupported sentences dropped, extractive fallback);
   - extractive only: `telecomgpt-rag` with `"grounding": "extractive"` (quotes of the top clauses, no model).
@@ -68,18 +70,21 @@ from eval.data.store import build_source  # noqa: E402
 from eval.metrics.open_answers import SOURCES_BLOCK, OptionScorer, has_loop  # noqa: E402
 from telecomgpt import paths  # noqa: E402
 from telecomgpt.config import DEFAULT_MODEL, Settings  # noqa: E402
+from telecomgpt.errors import UserError  # noqa: E402
+from telecomgpt.llm.external import ExternalLLM  # noqa: E402
 from telecomgpt.llm.server import VLLMServer  # noqa: E402
 from telecomgpt.models import prepare  # noqa: E402
 
 CATEGORIES = {"standards_overview": "Standards overview",
               "standards_specifications": "Standards specifications", "lexicon": "Lexicon"}
 ROWS = {
-    "bare": ("bare model", "telecomgpt", None),
+    "bare": ("bare model", None, None),
     "rag": ("RAG, grounding off", "telecomgpt-rag", "off"),
     "grounded": ("grounded RAG", "telecomgpt-rag", None),
     "extractive": ("extractive only", "telecomgpt-rag", "extractive"),
 }
-"""row key -> (label, model at the app's endpoint, request `grounding` field)."""
+"""row key -> (label, model at the app's endpoint (None: the LLM's own, passed through), request `grounding`
+field)."""
 WARM_UP = "What is a PDU session?"
 
 
@@ -142,11 +147,13 @@ def first_generated_seconds(arrived: list[tuple[float, int]], grounding: dict | 
 def ask(client, row: str, question: str, timeout_s: float, bare_settings: dict,
         arrived: list | None = None) -> tuple[str, dict, float | None, float]:
     """Stream one answer: (text, last chunk's extra fields, seconds to first text, seconds in all); `arrived`
-    collects (seconds, characters so far) per piece."""
+    collects (seconds, characters so far) per piece. `bare_settings` holds the LLM's model name ("model")
+    and the assistant's decoding settings, which the bare row asks with."""
     _, model, grounding = ROWS[row]
-    if model == "telecomgpt":  # the plain model, with the assistant's decoding settings
+    if model is None:  # the plain model, with the assistant's decoding settings
+        model = bare_settings["model"]
         kwargs = {"max_tokens": bare_settings["max_tokens"]}
-        extra_body = {k: v for k, v in bare_settings.items() if k != "max_tokens"}
+        extra_body = {k: v for k, v in bare_settings.items() if k not in ("max_tokens", "model")}
     else:
         kwargs, extra_body = {}, {"grounding": grounding} if grounding else {}
     started = time.perf_counter()
@@ -238,7 +245,8 @@ def summarize(answers: list[Answer]) -> dict:
 
 
 def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict]:
-    """Start the servers, ask every row its questions, stop the servers (by pid) whatever happens."""
+    """Start the servers (vLLM only without --llm-base-url), ask every row its questions, stop what was
+    started (by pid) whatever happens."""
     import httpx
     from openai import OpenAI
 
@@ -248,26 +256,35 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     from app.server.run import BackgroundServer
 
     os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # exposes POST /reset_prefix_cache, used between rows
+    external = ExternalLLM(args.llm_base_url, args.llm_model) if args.llm_base_url else None
+    if external:
+        external.check()  # unreachable, or no such model: one line (main), before the index loads
     retriever = Retriever.load(args.index)
-    vllm = VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb, log_file=args.samples.parent / "vllm.log")
+    vllm = None if external else VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb,
+                                            log_file=args.samples.parent / "vllm.log")
     app_server = None
     info: dict = {"chunks": len(retriever), "files": retriever.file_count, "machine": machine_line()}
     answers: dict[str, list[Answer]] = {}
     started = time.perf_counter()
     try:
-        vllm.start(timeout_s=600)
-        info["vllm_start_s"] = time.perf_counter() - started
-        print(f"vLLM server pid {vllm.pid} ready in {info['vllm_start_s']:.0f} s (log: {vllm.log_file})",
-              flush=True)
+        if external:
+            base_url, info["llm_service"] = external.base_url, external.base_url
+            print(f"answering through {base_url} ({args.llm_model}), not started here", flush=True)
+        else:
+            vllm.start(timeout_s=600)
+            base_url, info["vllm_start_s"] = vllm.base_url, time.perf_counter() - started
+            print(f"vLLM server pid {vllm.pid} ready in {info['vllm_start_s']:.0f} s (log: {vllm.log_file})",
+                  flush=True)
         # shipped defaults, not this machine's
-        config = RAGConfig.from_settings(Settings(), base_url=vllm.base_url)
+        config = RAGConfig.from_settings(Settings(), base_url=base_url, model=args.llm_model)
         pipeline = RAGPipeline(retriever, config, SupportScorer())
         app_server = BackgroundServer(create_app(pipeline, ServerConfig(model_label=DEFAULT_MODEL))).start()
         client = OpenAI(base_url=f"{app_server.url}/v1", api_key="EMPTY", max_retries=0)
-        bare_settings = {"max_tokens": config.max_tokens, "repetition_penalty": config.repetition_penalty}
+        bare_settings = {"model": args.llm_model, "max_tokens": config.max_tokens,
+                         "repetition_penalty": config.repetition_penalty}
         if config.frequency_penalty:
             bare_settings["frequency_penalty"] = config.frequency_penalty
-        info["decoding"] = {**bare_settings, "temperature": 0.0}
+        info["decoding"] = {**{k: v for k, v in bare_settings.items() if k != "model"}, "temperature": 0.0}
         info["rag_config"] = {"k": config.k, "passages": config.passages,
                               "passage_chars": config.passage_chars}
         info["threshold"] = config.grounding.threshold
@@ -276,7 +293,8 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
         for i, row in enumerate(args.rows):
             # An equal share of what is left, so time a fast row (extractive) leaves goes to the next ones.
             budget_s = (args.max_minutes * 60 - (time.perf_counter() - rows_started)) / (len(args.rows) - i)
-            reset = httpx.post(f"{vllm.root_url}/reset_prefix_cache", timeout=30)
+            # a service not started here may not expose vLLM's dev route: then the row says so (run.json)
+            reset = httpx.post(f"{base_url.removesuffix('/v1')}/reset_prefix_cache", timeout=30)
             info["prefix_cache_reset"] = info.get("prefix_cache_reset", True) and reset.status_code == 200
             ask(client, row, WARM_UP, args.timeout_s, bare_settings)
             row_started, answers[row] = time.perf_counter(), []
@@ -303,7 +321,8 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     finally:
         if app_server is not None:
             app_server.stop()
-        vllm.stop()
+        if vllm is not None:
+            vllm.stop()
     info["seconds"] = time.perf_counter() - started
     return answers, info
 
@@ -378,6 +397,8 @@ def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, 
     """The section's markdown. `differences`: "ROW-BASELINE" -> accuracy_difference(...)."""
     differences = differences or {}
     per_category = {CATEGORIES[s]: sum(q["slug"] == s for q in questions) for s in CATEGORIES}
+    started_here = (f"vLLM start-up {info['vllm_start_s']:.0f} s" if "vllm_start_s" in info
+                    else f"LLM service {info.get('llm_service')} (not started here)")
     bare_acc = summaries.get("bare", {}).get("accuracy")
     rows = ["| row | n | accuracy | chance | vs bare [95% CI] | faithfulness | citation precision | "
             "abstained | looped | TTFT p50 | TTFT p95 | first generated sentence p50 | total p50 | "
@@ -436,8 +457,8 @@ def render(summaries: dict[str, dict], info: dict, questions: list[dict], args, 
         f"{decoding.get('max_tokens')}, repetition_penalty {decoding.get('repetition_penalty')} (the "
         f"assistant's defaults; the bare model gets them too). RAG: {info['rag_config']['passages']} of "
         f"k={info['rag_config']['k']} chunks in the prompt, each cut to "
-        f"{info['rag_config']['passage_chars']} characters. Support threshold {info['threshold']}. vLLM "
-        f"start-up {info['vllm_start_s']:.0f} s; whole run {info['seconds']:.0f} s. vLLM's prefix cache "
+        f"{info['rag_config']['passage_chars']} characters. Support threshold {info['threshold']}. "
+        f"{started_here}; whole run {info['seconds']:.0f} s. vLLM's prefix cache "
         f"{'was emptied' if info.get('prefix_cache_reset') else 'could NOT be emptied'} before each row.", "",
         *rows, "",
         "Accuracy: the answer is mapped to the option it supports (`eval.metrics.open_answers.OptionScorer`: "
@@ -501,6 +522,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="time budget of the rows, shared equally (a fast row's leftover goes to the "
                              "next); a row stops asking when its share is spent")
     parser.add_argument("--timeout-s", type=float, default=120.0, help="one request's timeout")
+    parser.add_argument("--llm-base-url",
+                        help="ask through this running OpenAI-compatible service (ends in /v1) instead of "
+                             "starting vLLM here (the bare row's settings are then that service's)")
+    parser.add_argument("--llm-model", default=Settings().served_model_name,
+                        help="the model name at --llm-base-url (default: %(default)s)")
     parser.add_argument("--kv-cache-gb", type=float, default=2.0,
                         help="vLLM's KV cache (the server's default: 2)")
     parser.add_argument("--output", type=Path, default=BENCHMARKS_MD,
@@ -527,11 +553,16 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     questions = load_questions(args.limit)
+    if args.rescore and args.llm_base_url:
+        sys.exit("error: --rescore asks nothing; it takes no --llm-base-url")
     if args.rescore:
         answers, info = rescore(args, questions)
     else:
         args.samples.parent.mkdir(parents=True, exist_ok=True)
-        answers, info = run_rows(args, questions)
+        try:
+            answers, info = run_rows(args, questions)
+        except UserError as exc:  # the service at --llm-base-url is down or serves another model
+            sys.exit(f"error: {exc.one_line()}")
         with args.samples.open("w", encoding="utf-8") as handle:
             for row in answers.values():
                 for answer in row:

@@ -2,7 +2,8 @@
 
 The "external" service is a real vLLM server on loopback started by this module (not the session's shared
 one, which must survive): the assistant answers through it, /health reports it, killing it gives clients an
-OpenAI-shaped error and /health 503, and the assistant answers again once it is back on the same port.
+OpenAI-shaped error and /health 503 (and `VLLMServer.stop` leaves none of its processes), and the assistant
+answers again once it is back on the same port.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from telecomgpt.llm.server import free_port
@@ -69,7 +71,10 @@ def test_assistant_in_front_of_external_vllm_reports_its_death_and_recovers(embe
         assert body["choices"][0]["message"]["content"].strip() and body["sources"]
         assert body["query"] == QUESTION["messages"][0]["content"]
 
-        external.stop()  # the team's LLM service goes down
+        family = [external.pid, *(c.pid for c in psutil.Process(external.pid).children(recursive=True))]
+        external.stop()  # the team's LLM service goes down: the server and every worker it spawned end
+        alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+        assert alive == [] and not external.healthy()
         down = _wait(url + "/health", 503, timeout_s=30).json()
         assert down["status"] == "degraded" and down["llm"]["state"] == "unreachable"
         failed = httpx.post(url + "/v1/chat/completions", json=QUESTION, timeout=120)

@@ -1,5 +1,6 @@
-"""bench/answers.py end to end on a tiny real index: its own vLLM server and app, one question per category,
-every row, the report written to a temporary file (never docs/benchmarks.md), the servers stopped."""
+"""bench/answers.py end to end on a tiny real index: the assistant's app in front of the session's real vLLM
+server (`--llm-base-url`, as against a team's GPU service), one question per category, every row, the report
+written to a temporary file (never docs/benchmarks.md), the service left running."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
 from app.indexer import update_index
@@ -27,23 +27,25 @@ def tiny_index(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.mark.slow
-def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
+def test_answers_bench_on_a_tiny_index(tiny_index: Path, vllm_server, tmp_path: Path):
     benchmarks_md = REPO / "docs" / "benchmarks.md"
     before = benchmarks_md.read_text() if benchmarks_md.exists() else None
     output, samples = tmp_path / "benchmarks.md", tmp_path / "samples.jsonl"
     proc = subprocess.run(
         [sys.executable, str(REPO / "bench" / "answers.py"), "--index", str(tiny_index), "--limit", "1",
-         "--output", str(output), "--samples", str(samples), "--max-minutes", "20", "--kv-cache-gb", "1"],
+         "--output", str(output), "--samples", str(samples), "--max-minutes", "20",
+         "--llm-base-url", vllm_server.base_url],
         capture_output=True, text=True, timeout=1200, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
-    # The servers it started are gone (it prints the vLLM server's pid).
-    pid = int(re.search(r"vLLM server pid (\d+)", proc.stdout).group(1))
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    # It answered through the service it was given and left it running.
+    assert f"answering through {vllm_server.base_url} (telecomgpt), not started here" in proc.stdout
+    assert "vLLM server pid" not in proc.stdout and vllm_server.process.poll() is None
 
     # The report went to the given file, with the plot beside it; docs/benchmarks.md is untouched.
     text = output.read_text()
     assert "<!-- bench:answers -->" in text and "![answers](answers.png)" in text
+    assert f"LLM service {vllm_server.base_url} (not started here)" in text
     assert (tmp_path / "answers.png").stat().st_size > 5000
     assert (benchmarks_md.read_text() if benchmarks_md.exists() else None) == before
     for label in ("bare model", "RAG, grounding off", "grounded RAG", "extractive only"):
@@ -107,3 +109,17 @@ def test_answers_bench_on_a_tiny_index(tiny_index: Path, tmp_path: Path):
     wrong = subprocess.run([*common, "--limit", "2"], capture_output=True, text=True, timeout=600, cwd=REPO)
     assert wrong.returncode != 0 and wrong.stderr.strip().splitlines() == [
         "error: the saved run asked other questions; pass --limit 1, as it did"]
+
+
+def test_an_unreachable_llm_service_is_a_one_line_error(tiny_index: Path, tmp_path: Path):
+    from telecomgpt.llm.server import free_port
+
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "answers.py"), "--index", str(tiny_index),
+                           "--limit", "1", "--llm-base-url", down, "--samples", str(tmp_path / "s.jsonl"),
+                           "--output", str(tmp_path / "b.md")], capture_output=True, text=True, timeout=300,
+                          cwd=REPO)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"error: LLM endpoint {down} is unreachable (ConnectError) "
+                                                "(start it, or check --llm-base-url)"]
+    assert not (tmp_path / "b.md").exists() and not (tmp_path / "s.jsonl").exists()
