@@ -223,16 +223,23 @@ def spaced(line: str, abbreviation: str) -> str:
 _SUBLAYER = re.compile(r"\b(sub)?layer$")
 _PROCEDURE = re.compile(r"\s+procedure$")
 """A procedure is named with or without the word: "Random access gives a UE uplink synchronisation ..." says
-what the random access procedure is for."""
+what the random access procedure is for, "Paging allows the network to reach UEs ..." (TS 38.300 §9.2.5) what
+the paging procedure is for."""
+_SHORTEST_BARE = 6
+"""A one-word name left without "procedure" is a key from this many letters: "paging", "registration", not
+"setup" or "reset" alone, which open sentences about other things."""
 
 
-def _keys(asked: AskedTerm) -> set[str]:
+def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
-    procedure without the word "procedure" (`_PROCEDURE`)."""
+    procedure without the word "procedure" (`_PROCEDURE`). For a glossary line (`glossary`), a one-word name
+    left without "procedure" is no key: "**Paging:** The act of seeking a User Equipment." says what the word
+    means, not what the paging procedure is for, and would come first as the asked term's definition."""
     key = normalize_term(asked.term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
-    keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys) if " " in bare}
+    keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k))
+             if " " in bare or (not glossary and len(bare) >= _SHORTEST_BARE)}
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
 
@@ -244,9 +251,10 @@ def defines(sentence: str, asked: AskedTerm) -> bool:
     if asked.kind == "role":
         # "Which RRC states does NR support?": "**NR:** fifth generation radio access technology" defines NR
         # but names no RRC state, so it does not answer
-        return (bool(_keys(asked) & set(line_terms(sentence))) and not _only_expands(sentence, asked.term)
+        return (bool(_keys(asked, glossary=True) & set(line_terms(sentence)))
+                and not _only_expands(sentence, asked.term)
                 and (not asked.wanted or mentions_wanted(sentence, asked)))
-    return bool(_keys(asked) & set(line_terms(sentence))) or expands(sentence, asked.term)
+    return bool(_keys(asked, glossary=True) & set(line_terms(sentence))) or expands(sentence, asked.term)
 
 
 def mentions_wanted(sentence: str, asked: AskedTerm) -> bool:
@@ -330,7 +338,9 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     # "The purpose of the NG Setup procedure is to ...": the procedure is the subject
     text = _SUBJECT_PREFIX.sub("", _opening(sentence))
     for key in sorted(_keys(asked), key=len, reverse=True):  # the whole name first ("... procedure is to")
-        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b)", text)
+        # "The Scheduling Request (SR) is used for ...": the name's abbreviation in brackets is part of it
+        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b"
+                         r"(?:\s*\([\w\-]{1,12}\))?)", text)
         if match:
             return text, match.end()
     return None
@@ -368,11 +378,13 @@ block is defined as 12 consecutive subcarriers ...", "Point A serves as a common
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
                         r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
-                        r"|\s+(?:is|are)\s+to\s")
+                        r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
+                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s")
 """After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
 supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
 Communication Proxy (SCP) includes one or more of the following functionalities", "(The purpose of) the NG
-Setup procedure is to exchange ..."."""
+Setup procedure is to exchange ...", "Paging allows the network to reach UEs ...", "The Scheduling Request
+(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for")."""
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
@@ -470,7 +482,7 @@ class Glossary:
         definition line defines reads its expansion ("What is HARQ?")."""
         found: list[int] = []
         for kind in _LOOKED_UP.get(asked.kind, ("definition", "abbreviation")):
-            for key in _keys(asked):
+            for key in _keys(asked, glossary=True):
                 found += [r for r in self.rows.get((kind, key), []) if r not in found]
             if found:
                 break

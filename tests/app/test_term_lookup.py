@@ -454,3 +454,41 @@ def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriev
     assert not opens_with_condition("N311 consecutive in-sync indications stop T310.", condition)
     # not its expiry
     assert not opens_with_condition("When T310 is running, the UE keeps measuring.", condition)
+
+
+@pytest.mark.parametrize(("sentence", "term", "says"), [
+    ("The Scheduling Request (SR) is used for requesting UL-SCH resources for new transmission.",
+     "scheduling request", True),
+    ("The Scheduling Request (SR) is also used for requesting SL-PRS resources for new transmission.",
+     "scheduling request", False),  # what it is also used for, not its purpose
+    ("Paging allows the network to reach UEs in RRC_IDLE and in RRC_INACTIVE state.", "paging procedure",
+     True),
+    ("Paging occasions are defined in TS 38.304.", "paging procedure", False),
+    ("Setup allows the gNB to exchange application data.", "setup procedure", False),  # too short a name
+])
+def test_a_sentence_says_what_a_procedure_is_for(sentence: str, term: str, says: bool):
+    assert states_what(sentence, AskedTerm("role", term)) is says
+
+
+def test_a_procedure_named_in_one_word_is_led_by_what_it_is_for(glossary_retriever: Retriever):
+    """"What is the purpose of the paging procedure?": TS 38.300 §9.2.5 says it in one sentence, "Paging
+    allows the network to reach UEs in RRC_IDLE and in RRC_INACTIVE state ..."; the answer had opened with a
+    paging strategy list of TS 23.502. TR 21.905's line "**Paging:** The act of seeking a User Equipment."
+    defines the word, not what the procedure is for, and does not lead."""
+    question = "What is the purpose of the paging procedure?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    assert hits[0].citation == "TS 38.300 §9.2.5", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("Paging allows the network to reach UEs in RRC_IDLE and in RRC_INACTIVE"), lead
+
+
+def test_what_a_procedure_is_used_for_leads_not_what_else_it_is_used_for(markdown_spec_retriever):
+    """TS 38.321 §5.4.4: "The Scheduling Request (SR) is used for requesting UL-SCH resources for new
+    transmission." answers what the SR is for; the answer had opened with §5.22.1.5's "The Scheduling Request
+    (SR) is also used for requesting SL-PRS resources ..."."""
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    question = "What is the purpose of the scheduling request?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    purpose = "The Scheduling Request (SR) is used for requesting UL-SCH resources for new transmission."
+    assert lead == purpose, lead
