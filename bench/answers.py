@@ -255,10 +255,11 @@ def run_rows(args, questions: list[dict]) -> tuple[dict[str, list[Answer]], dict
     from app.server.api import ServerConfig, create_app
     from app.server.run import BackgroundServer
 
-    os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # exposes POST /reset_prefix_cache, used between rows
     external = ExternalLLM(args.llm_base_url, args.llm_model) if args.llm_base_url else None
     if external:
         external.check()  # unreachable, or no such model: one line (main), before the index loads
+    else:
+        os.environ["VLLM_SERVER_DEV_MODE"] = "1"  # the server started here exposes POST /reset_prefix_cache
     retriever = Retriever.load(args.index)
     vllm = None if external else VLLMServer(prepare(), kv_cache_gb=args.kv_cache_gb,
                                             log_file=args.samples.parent / "vllm.log")
