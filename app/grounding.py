@@ -87,12 +87,15 @@ from app.term_lookup import (
     GLOSSARY_TITLE,
     WORD,
     asked_condition,
+    asked_event,
     asked_term,
     defines,
     defines_another,
     definitions_apart,
     entries_apart,
+    event_closeness,
     glossary_entry,
+    hyphenated_names,
     line_terms,
     names,
     opens_with,
@@ -310,7 +313,10 @@ class GroundingSession:
         self.question = question
         self.asked = asked_term(question)  # "What is X?" / "What does X stand for?": X's glossary line leads
         self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
-        self._condition_keys = set(terms(self.condition)[1]) if self.condition else set()
+        # "When does the MAC entity stop the ra-ResponseWindow?": the sentence stating that event leads
+        self.event = None if self.condition else asked_event(question)
+        self._subject = self.condition or (self.event.object if self.event else "")  # what the answer names
+        self._condition_keys = set(terms(self._subject)[1])
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -687,6 +693,12 @@ class GroundingSession:
         # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
         testing = self._testing([q[4] for q in ranked]) if self.condition else {}
+        # "When does X <verb> Y?": a sentence stating the event, first where it is what its line says ("A BSR
+        # shall be triggered if any of the following events occur: ..."), then where its line tests it
+        if self.event:
+            closeness = {q[4]: event_closeness(q[4], self.event) for q in ranked}
+            keys = sorted({key for key in closeness.values() if key is not None})
+            testing = {s: keys.index(key) for s, key in closeness.items() if key is not None}
         # then the sentences of a clause whose title names the question's topic ("RRC connection
         # establishment" for "What does the UE send to start RRC connection establishment?"): read in its
         # clause, "The UE sends RRCSetupRequest on SRB0 ..." answers; the reader sees sentences alone
@@ -698,7 +710,7 @@ class GroundingSession:
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] in kinds, q[4] not in stating, q[4] not in role, q[4] not in subject,
-                                   testing.get(q[4], len(testing)), q[4] not in restating,
+                                   testing.get(q[4], len(testing) + 1), q[4] not in restating,
                                    q[2] not in topical, bool(NOTE.match(q[4])), -q[0], -q[1]))
         return ranked
 
@@ -722,10 +734,16 @@ class GroundingSession:
         (AM) adds ARQ ..."). Likewise for what happens when a condition holds, a sentence naming one of the
         condition's key terms (timer, message, identifier): "What does the UE do when T310 expires?" on
         specs without T310 was answered "**User Equipment (UE):** Allows a user access to network
-        services."."""
+        services."; and for when an event happens, one of its object's ("When does the UE start timer T300?"
+        on specs without T300 was answered with another timer's expiry). A name written with a hyphen counts
+        whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer."""
         if self.asked:
             return defines(sentence, self.asked) or names(sentence, self.asked)
-        return not self._condition_keys or bool(self._condition_keys & set(terms(sentence)[1]))
+        if not self._condition_keys:
+            return True
+        hyphenated = hyphenated_names(self._subject)
+        return (bool(self._condition_keys & set(terms(sentence)[1]))
+                and (not hyphenated or bool(hyphenated & hyphenated_names(sentence))))
 
     def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:
         """Whether a glossary line of source n is another term's entry that cannot answer what the asked

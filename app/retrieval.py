@@ -29,8 +29,10 @@ from app.term_lookup import (
     VOCABULARY_SPEC,
     Glossary,
     asked_condition,
+    asked_event,
     asked_term,
     defining_lines,
+    event_closeness,
     says_role,
     states_what,
     step_closeness,
@@ -253,7 +255,8 @@ class Retriever:
         rows = sorted(fused, key=fused.get, reverse=True)
         looked_up = ((self._defining_rows(asked or query, mask, fused)
                       or self._stating_rows(asked or query, mask, rows)
-                      or self._condition_rows(asked or query, mask, rows)) if lookup else [])
+                      or self._condition_rows(asked or query, mask, rows)
+                      or self._event_rows(asked or query, mask, rows)) if lookup else [])
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
@@ -361,6 +364,25 @@ class Retriever:
             key = step_closeness(self.records[row]["text"], condition)
             if key is not None and (closest is None or key > closest):
                 best, closest = row, key
+        return [] if best is None else [best]
+
+    def _event_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
+        """For "When does the MAC entity stop the ra-ResponseWindow?": the chunk with a sentence stating that
+        event (`term_lookup.event_closeness`: "The MAC entity may stop ra-ResponseWindow ... after successful
+        reception of a Random Access Response ..."), at most one: of the question's candidates and the chunks
+        matching the event's words alone, the first of those stating it most closely. TS 38.321 §5.1.4 is
+        cut into several chunks alike to the question, and the one with that sentence was not among them."""
+        event = asked_event(query)
+        if event is None or self.bm25 is None:
+            return []
+        candidates = ranked + [row for row in self._bm25(f"{event.verb} {event.object}", STATING_CANDIDATES,
+                                                          mask) if row not in ranked]
+        best, closest = None, None
+        for row in candidates:  # the first of the closest
+            keys = [key for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)
+                    if (key := event_closeness(sentence, event)) is not None]
+            if keys and (closest is None or min(keys) < closest):
+                best, closest = row, min(keys)
         return [] if best is None else [best]
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:

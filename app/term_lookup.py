@@ -52,7 +52,8 @@ _ASKS = (
                               re.I)),
     # "What is the role of X?" asks what X does: X's definition line says it ("**Home Environment:**
     # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
-    ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+the\s+(?:purpose|role)s?\s+of\s+{_ARTICLE}(?P<term>.+?)"
+    ("role", re.compile(r"^\s*what\s+(?:is|are)\s+the\s+(?:main\s+)?(?:(?:purpose|role|function|task)s?"
+                        rf"|functionalit(?:y|ies)|responsibilit(?:y|ies))\s+of\s+{_ARTICLE}(?P<term>.+?)"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|responsible)\s+for"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
@@ -225,6 +226,9 @@ _PROCEDURE = re.compile(r"\s+procedure$")
 """A procedure is named with or without the word: "Random access gives a UE uplink synchronisation ..." says
 what the random access procedure is for, "Paging allows the network to reach UEs ..." (TS 38.300 §9.2.5) what
 the paging procedure is for."""
+_INTERFACE = re.compile(r"^(?P<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)\s+interface$")
+"""An interface is named with or without the word: "Xn-U provides non-guaranteed delivery of user plane PDUs
+and supports the following functions" (TS 38.300 §4.3.2.1) says what the Xn-U interface does."""
 _SHORTEST_BARE = 6
 """A one-word name left without "procedure" is a key from this many letters: "paging", "registration", not
 "setup" or "reset" alone, which open sentences about other things."""
@@ -233,13 +237,15 @@ _SHORTEST_BARE = 6
 def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
-    procedure without the word "procedure" (`_PROCEDURE`). For a glossary line (`glossary`), a one-word name
+    procedure without the word "procedure" (`_PROCEDURE`), an interface without the word "interface"
+    (`_INTERFACE`). For a glossary line (`glossary`), a one-word name
     left without "procedure" is no key: "**Paging:** The act of seeking a User Equipment." says what the word
     means, not what the paging procedure is for, and would come first as the asked term's definition."""
     key = normalize_term(asked.term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
     keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k))
              if " " in bare or (not glossary and len(bare) >= _SHORTEST_BARE)}
+    keys |= {match["name"] for match in map(_INTERFACE.match, keys) if match and len(match["name"]) >= 2}
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
 
@@ -311,11 +317,14 @@ def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     Single Network Slice Selection Assistance Information"; "**Handover:** ..." for "What is the definition
     of an Intra PLMN handover?", a term no line defines); `closely`: every word of it ("network slice": not
     a sentence about the network alone), or an identifier in it ("MasterInformationBlockSidelink" for "the
-    MasterInformationBlockSidelink message")."""
+    MasterInformationBlockSidelink message"). A term with an identifier in it is named only with it: "The
+    Xn-C interface supports the following functions" does not name the Xn-U interface."""
     text = normalize_term(line)
     words = set(re.findall(r"\w+", text)) | set(WORD.findall(text))  # "NSSAI" and "NR-DC"
     words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
     own = {normalize_term(w) for w in WORD.findall(asked.term) if _NAME.fullmatch(w)}
+    if own and not own & words:
+        return False
     short = _PARENTHESIS.search(asked.term)  # "network allocation vector (NAV)": either name
     for key in _keys(asked) | ({normalize_term(short.group(1))} if short else set()):
         wanted = set(WORD.findall(key)) - _LINKING_WORDS  # "(NAV)" is the word "nav"
@@ -506,6 +515,12 @@ _PROSE_TEST = re.compile(r"^\s*(?:[-*\u2022]\s*)?(?:if|when|whenever|upon|once|a
                          r"[,:;]\s*\S", re.I)
 
 
+def hyphenated_names(text: str) -> set[str]:
+    """The identifiers of `text` written with a hyphen, lower case ("bwp-inactivitytimer"): `terms` splits
+    them into their parts, and "drx-InactivityTimer" shares its key part with "bwp-InactivityTimer"."""
+    return {w.lower() for w in WORD.findall(text) if "-" in w and _NAME.fullmatch(w)}
+
+
 def opens_with_condition(sentence: str, condition: str) -> bool:
     """Whether a prose sentence opens with the asked condition and goes on to what follows from it: "If T310
     expires, or random access fails, ..., the UE declares radio link failure" for "What happens when T310
@@ -517,7 +532,8 @@ def opens_with_condition(sentence: str, condition: str) -> bool:
     if len(set(ordered)) < 2 or not match:
         return False
     own, own_keys = terms(match["test"])
-    return ordered[-1] in own and (not key_list or bool(set(key_list) & set(own_keys)))
+    return (ordered[-1] in own and (not key_list or bool(set(key_list) & set(own_keys)))
+            and hyphenated_names(condition) <= hyphenated_names(match["test"]))
 
 
 def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
@@ -532,9 +548,12 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
     expires while the RACH-less CLTM cell switch is ongoing:"), then one that says the condition in its
     words' order ("1>when a Timing Advance Command MAC CE is received", not "1>when an LTM Candidate Timing
     Advance Command MAC CE ... is received"), then the most of its words and the fewest others. A condition
-    of fewer than two words tests nothing in particular."""
+    of fewer than two words tests nothing in particular, and a step naming another identifier of the same
+    parts ("1>if drx-InactivityTimer for a DRX group expires:" for "the bwp-InactivityTimer expires") tests
+    another condition."""
     ordered, key_list = terms(condition)
     words, keys = set(ordered), set(key_list)
+    names_in_it = hyphenated_names(condition)
     if len(words) < 2:
         return None
     best = None
@@ -547,9 +566,107 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
         own = set(own_list)
         if ordered[-1] not in own or (keys and not keys & set(own_keys)):
             continue
-        found = set(terms(" ".join(owned(lines, at)))[0])
-        if keys <= found and len(words - found) <= 1:
+        block = " ".join(owned(lines, at))
+        found = set(terms(block)[0])
+        if keys <= found and len(words - found) <= 1 and names_in_it <= hyphenated_names(block):
             in_order = any(own_list[i:i + len(ordered)] == ordered for i in range(len(own_list)))
             key = (-int(head.group(1)), in_order, len(words & own), -len(own - words))
             best = key if best is None else max(best, key)
+    return best
+
+
+_EVENT_FORMS = {
+    "start": ("start", "starts", "started", "starting"),
+    "restart": ("restart", "restarts", "restarted", "restarting"),
+    "stop": ("stop", "stops", "stopped", "stopping"),
+    "trigger": ("trigger", "triggers", "triggered", "triggering"),
+    "cancel": ("cancel", "cancels", "cancelled", "canceled", "cancelling"),
+    "initiate": ("initiate", "initiates", "initiated", "initiating"),
+    "send": ("send", "sends", "sent", "sending"),
+    "transmit": ("transmit", "transmits", "transmitted", "transmitting"),
+    "release": ("release", "releases", "released", "releasing"),
+    "reset": ("reset", "resets", "resetting"),
+    "discard": ("discard", "discards", "discarded", "discarding"),
+    "flush": ("flush", "flushes", "flushed", "flushing"),
+    "activate": ("activate", "activates", "activated", "activating"),
+    "deactivate": ("deactivate", "deactivates", "deactivated", "deactivating"),
+    "suspend": ("suspend", "suspends", "suspended", "suspending"),
+    "resume": ("resume", "resumes", "resumed", "resuming"),
+    "establish": ("establish", "establishes", "established", "establishing"),
+}
+"""The verbs of an event a "When does ...?" question asks the cause of, with the forms a spec writes them in
+(written out: twenty verbs do not need an inflection library)."""
+_FORM_OF = {form: verb for verb, forms in _EVENT_FORMS.items() for form in forms}
+_ANY_FORM = "|".join(sorted(_FORM_OF, key=len, reverse=True))
+_ASKS_EVENT = re.compile(
+    rf"^\s*when\s+(?:(?:does|do|shall|should|will|would|can|may|must)\s+(?P<subject>.+?)\s+(?P<verb>{_ANY_FORM})"
+    rf"\s+(?P<object>.+?)|(?:is|are)\s+(?P<passive_object>.+?)\s+(?P<participle>{_ANY_FORM})){_TAIL}\s*\??\s*$",
+    re.I)
+_PASSIVE = re.compile(r"(?:^|[,;:(]|\bthat\b|\bwhich\b)\s*(?P<object>[^,;:(]*?(?:\([^()]*\))?)\s+"
+                      r"(?:(?:shall|should|may|can|must|will|is|are|has|have|be|been|not|also)\s+)+$", re.I)
+"""Before a participle, its subject after the line's last clause boundary: "A BSR shall be triggered",
+"the ra-ResponseWindow is started"."""
+_ACTIVE = re.compile(r"(?:^|[,;:]|\b(?:shall|should|may|can|must|will|to|and|or|also|then))\s*$", re.I)
+"""Before a verb in its plain form, what makes the verb the line's own action: nothing ("3>start the
+ra-ResponseWindow"), a modal ("The MAC entity may stop ra-ResponseWindow"), "to" or a conjunction; not a
+subject of its own ("each logical channel triggers one separate Regular BSR", a NOTE's remark)."""
+_IN_A_TEST = re.compile(r"\b(?:if|when|whether|while|unless)\b", re.I)
+
+
+@dataclass(frozen=True)
+class AskedEvent:
+    """What a "When does the MAC entity stop the ra-ResponseWindow?" / "When is t-StatusProhibit started?"
+    question asks the cause of: the event's verb ("stop") and its object ("the ra-ResponseWindow")."""
+
+    verb: str
+    object: str
+
+
+def asked_event(question: str) -> AskedEvent | None:
+    """The event a "When does X <verb> Y?" or "When is Y <verb>ed?" question asks about (`_EVENT_FORMS`'s
+    verbs); None for other forms."""
+    match = _ASKS_EVENT.match(" ".join(question.split()))
+    if not match:
+        return None
+    verb = _FORM_OF[(match["verb"] or match["participle"]).lower()]
+    return AskedEvent(verb, (match["object"] or match["passive_object"]).strip())
+
+
+def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int] | None:
+    """How a sentence (or a procedure step) states the asked event, as a key to minimise (None when it does
+    not): its verb as the line's own action with the object just after it ("The MAC entity may stop
+    ra-ResponseWindow ... after successful reception of a Random Access Response ...", "6>start the
+    sr-ProhibitTimer"), or in the passive with the object as its subject ("A BSR shall be triggered if any
+    of the following events occur: ..." for "When does the MAC entity trigger a Regular BSR?"). The object is
+    named with its key terms and hyphenated names and its words but perhaps the first (a qualifier: "Regular"
+    in "a Regular BSR", "timer" in "timer T300"; "An SL-BSR shall be triggered" names another report, "the
+    logical channel that triggered a BSR" says what a channel did). First where the event is what its line
+    says, then where its line only tests it ("2>if a Regular BSR has been triggered ..."); then the fewest
+    other words beside the object."""
+    ordered, key_list = terms(event.object)
+    keys, named = set(key_list), hyphenated_names(event.object)
+    if not ordered:
+        return None
+    best = None
+    forms = "|".join(_EVENT_FORMS[event.verb])
+    for match in re.finditer(rf"\b(?:{forms})\b", sentence, re.I):
+        line = re.split(r"\d>", sentence[:match.start()])[-1]  # the step it is in, not the ones above
+        form = match[0].lower()
+        if form.endswith("ing"):
+            continue
+        passive = _PASSIVE.search(line) if form != _EVENT_FORMS[event.verb][0] else None
+        if passive:
+            phrase = passive["object"]
+        elif form in _EVENT_FORMS[event.verb][:2] and _ACTIVE.search(line):
+            phrase = " ".join(sentence[match.end():].split()[:len(ordered) + 3])
+        else:
+            continue
+        # another name built on the object's words is another thing: "An SL-BSR shall be triggered ..."
+        phrase = " ".join(w for w in phrase.split() if w.lower().strip(".,;:()") in named
+                          or not hyphenated_names(w))
+        found_words, found_keys = terms(phrase)
+        if (keys <= set(found_keys) and set(ordered[1:]) <= set(found_words)
+                and named <= hyphenated_names(phrase)):
+            key = (int(bool(_IN_A_TEST.search(line))), len(set(found_words) - set(ordered)))
+            best = key if best is None else min(best, key)
     return best

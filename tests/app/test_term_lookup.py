@@ -19,12 +19,15 @@ from app.source_rules import choose_sources, never_answers
 from app.term_lookup import (
     ABBREVIATION_TITLE,
     PARAMETER_LINE,
+    AskedEvent,
     AskedTerm,
     asked_condition,
+    asked_event,
     asked_term,
     defines,
     defines_another,
     defining_lines,
+    event_closeness,
     names,
     opens_with_condition,
     says_role,
@@ -60,6 +63,8 @@ def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ("What is sr-ProhibitTimer used for?", AskedTerm("role", "sr-ProhibitTimer")),
     ("What is the ra-ResponseWindow?", AskedTerm("definition", "ra-ResponseWindow")),
     ("What does the AMF do?", AskedTerm("role", "AMF")),
+    ("What is the function of the Xn-U interface?", AskedTerm("role", "Xn-U interface")),
+    ("What are the main functions of the AMF?", AskedTerm("role", "AMF")),
     ("What is the SMF responsible for in the 5G core?", AskedTerm("role", "SMF")),
     ("Which protocol layers does the gNB-DU host?", AskedTerm("role", "gNB-DU", "layer protocol")),
     ("Which functions does the AMF host?", AskedTerm("role", "AMF")),  # its functions are its whole role
@@ -492,3 +497,79 @@ def test_what_a_procedure_is_used_for_leads_not_what_else_it_is_used_for(markdow
     lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
     purpose = "The Scheduling Request (SR) is used for requesting UL-SCH resources for new transmission."
     assert lead == purpose, lead
+
+
+def test_a_step_on_another_timer_of_the_same_parts_does_not_test_the_condition(markdown_spec_retriever):
+    """TS 38.321: "What does the MAC entity do when the bwp-InactivityTimer expires?" was led by §5.7's "1>if
+    drx-InactivityTimer for a DRX group expires: ..." (the DRX cycle), because a hyphenated name was matched
+    by its parts; §5.15.1's step on the bwp-InactivityTimer (switch to the default BWP) came second."""
+    condition = "the bwp-InactivityTimer expires"
+    assert step_closeness("1>if drx-InactivityTimer for a DRX group expires: 2>use the Long DRX cycle.",
+                          condition) is None
+    assert step_closeness("2>if the bwp-InactivityTimer associated with the active DL BWP expires: 3>perform "
+                          "BWP switching to a BWP indicated by the defaultDownlinkBWP-Id.", condition)
+    assert not opens_with_condition("If the drx-InactivityTimer expires, the UE uses the Long DRX cycle.",
+                                    condition)
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    question = "What does the MAC entity do when the bwp-InactivityTimer expires?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert "if the bwp-InactivityTimer associated with the active DL BWP expires" in lead, lead
+    assert "perform BWP switching to a BWP indicated by the defaultDownlinkBWP-Id" in lead, lead
+
+
+def test_an_interface_question_is_led_by_what_that_interface_does(glossary_retriever: Retriever):
+    """TS 38.300 §4.3.2: "What is the function of the Xn-U interface?" was led by "The Xn-C interface supports
+    the following functions: ..." of the next clause; "Xn-U provides non-guaranteed delivery of user plane
+    PDUs and supports the following functions: -Data forwarding; -Flow control." names the interface without
+    the word "interface", and a sentence naming another identifier does not name the asked one."""
+    asked = AskedTerm("role", "Xn-U interface")
+    assert not names("The Xn-C interface supports the following functions: -Xn interface management.", asked)
+    assert says_role("Xn-U provides non-guaranteed delivery of user plane PDUs.", asked)
+    question = "What is the function of the Xn-U interface?"
+    hits = choose_sources(glossary_retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("Xn-U provides non-guaranteed delivery of user plane PDUs"), lead
+    assert "Data forwarding" in lead, lead
+
+
+@pytest.mark.parametrize(("question", "event"), [
+    ("When does the MAC entity stop the ra-ResponseWindow?", AskedEvent("stop", "the ra-ResponseWindow")),
+    ("When is t-StatusProhibit started?", AskedEvent("start", "t-StatusProhibit")),
+    ("When does the UE send a Measurement Report in NR?", AskedEvent("send", "a Measurement Report")),
+    ("When is the UE in RRC_IDLE?", None),
+    ("What does the MAC entity do when the timeAlignmentTimer expires?", None),
+])
+def test_the_asked_event_is_read_from_the_questions_form(question: str, event: AskedEvent | None):
+    assert asked_event(question) == event
+
+
+@pytest.mark.parametrize(("sentence", "key"), [
+    ("A BSR shall be triggered if any of the following events occur for activated cell group:", (0, 0)),
+    ("2>if a Regular BSR has been triggered and logicalChannelSR-DelayTimer is not running:", (1, 0)),
+    ("BSR and SR can be triggered during MAC PDU assembly.", (0, 1)),  # SR beside it
+    ("An SL-BSR shall be triggered if any of the following events occur:", None),  # another report
+    ("The Regular BSR and the Periodic BSR shall have precedence over the padding BSR.", None),
+    ("The SR configuration of the logical channel that triggered a BSR is used.", None),  # what a channel did
+    ("NOTE 1:When Regular BSR triggering events occur, each logical channel triggers one Regular BSR.", None),
+])
+def test_a_sentence_states_when_the_event_happens(sentence: str, key: tuple[int, int] | None):
+    assert event_closeness(sentence, AskedEvent("trigger", "a Regular BSR")) == key
+
+
+def test_when_an_event_happens_is_led_by_the_sentence_stating_it(markdown_spec_retriever):
+    """TS 38.321: "When does the MAC entity trigger a Regular BSR?" was led by "A MAC PDU shall contain at
+    most one BSR MAC CE, even when multiple events have triggered a BSR."; "When does the MAC entity stop the
+    ra-ResponseWindow?" by a step starting it. The sentences stating those events lead now, and where no
+    source names the event's object (T300 is TS 38.331's timer) no sentence leads (another timer's expiry
+    had)."""
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    for question, opening in [
+            ("When does the MAC entity trigger a Regular BSR?", "A BSR shall be triggered if any of the"),
+            ("When does the MAC entity stop the ra-ResponseWindow?", "The MAC entity may stop ra-Response")]:
+        hits = choose_sources(retriever.search(question, k=5), passages=3)
+        lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+        assert lead.startswith(opening), (question, lead, [h.citation for h in hits])
+    question = "When does the UE start timer T300?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
