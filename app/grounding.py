@@ -608,10 +608,12 @@ class GroundingSession:
                 chunks.append(n)
                 quotable += len(self._quotable(n))
             # a source further down whose clause title names the question's topic, or with a sentence that
-            # restates the question, is read as well
+            # restates the question or names one of its hyphenated names ("NG-U"), is read as well
+            asked_names = hyphenated_names(self.question)
             chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1)
                        if titled_by(self.question, self._title(n))
-                       or any(restates(self.question, sentence) for sentence in self._quotable(n))]
+                       or any(restates(self.question, sentence) or asked_names & hyphenated_names(sentence)
+                              for sentence in self._quotable(n))]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -705,13 +707,19 @@ class GroundingSession:
         topical = {n for n in chunks if titled_by(self.question, self._title(n))}  # (read past the first two)
         # before them, a sentence restating the question ("The PCF is responsible for delivery of UE policy.")
         restating = {q[4] for q in ranked if restates(self.question, q[4])}
+        # and before both, a sentence naming one of the question's hyphenated names, which each name one
+        # thing ("NG-U: user plane interface between NG-RAN and 5GC." for "Which node terminates the NG-U
+        # interface?", not the ng-eNB's entry beside it)
+        asked_names = hyphenated_names(self.question)
+        unnamed = {q[4] for q in ranked if asked_names and not asked_names & hyphenated_names(q[4])}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] in kinds, q[4] not in stating, q[4] not in role, q[4] not in subject,
-                                   testing.get(q[4], len(testing) + 1), q[4] not in restating,
-                                   q[2] not in topical, bool(NOTE.match(q[4])), -q[0], -q[1]))
+                                   testing.get(q[4], len(testing) + 1), q[4] in unnamed,
+                                   q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
+                                   -q[1]))
         return ranked
 
     def _testing(self, sentences: list[str]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from app.grounding import GroundingConfig, GroundingSession
 from app.index_store import merged_abbreviations
 from app.indexer import update_index
 from app.readers import read_file
-from app.retrieval import Retriever
+from app.retrieval import Hit, Retriever
 from app.sentences import strip_citations
 from app.source_rules import choose_sources, never_answers
 from app.term_lookup import (
@@ -573,3 +573,17 @@ def test_when_an_event_happens_is_led_by_the_sentence_stating_it(markdown_spec_r
     question = "When does the UE start timer T300?"
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
+
+
+def test_a_sentence_naming_the_questions_hyphenated_name_comes_first(markdown_spec_retriever):
+    """TS 38.300 §3.2: "Which node terminates the NG-U interface?" (over the 8-spec index, where §3.2's chunk
+    with NG-U ranked first) was led by the entry beside NG-U's, "ng-eNB: node providing E-UTRA user plane and
+    control plane protocol terminations ..."; a hyphenated name names one thing, and the entry naming it
+    ("NG-U: user plane interface between NG-RAN and 5GC.") leads."""
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    entry = "NG-U: user plane interface between NG-RAN and 5GC."
+    glossary = next(r for r in retriever.records if entry in r["text"] and "ng-eNB: node" in r["text"])
+    question = "Which node terminates the NG-U interface?"
+    hits = [Hit(text=glossary["text"], score=1.0, metadata=glossary)]
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead == entry, lead
