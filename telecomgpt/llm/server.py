@@ -21,7 +21,7 @@ import httpx
 
 from telecomgpt import paths
 from telecomgpt.errors import UserError
-from telecomgpt.hardware import dtype_for
+from telecomgpt.hardware import detect, dtype_for
 from telecomgpt.models import prepare
 
 _FAILURE_PATTERNS = [
@@ -166,6 +166,7 @@ class VLLMServer:
 
     def start(self, timeout_s: float = 300.0) -> VLLMServer:
         """Launch the server and block until /health answers, or raise a one-line UserError."""
+        self._check_kv_cache_fits()
         if self.port is None:
             self.port = free_port(self.host)
         else:
@@ -189,6 +190,19 @@ class VLLMServer:
             time.sleep(1.0)
         self.stop()
         raise UserError(f"vLLM did not become healthy within {timeout_s:.0f} s", hint=f"log: {self.log_file}")
+
+    def _check_kv_cache_fits(self) -> None:
+        """On CPU the KV cache is host memory that vLLM reserves at start: a cache larger than the memory free
+        now fails there, after the ~35 s vLLM takes to import and load the model. Say so before starting.
+        (On a GPU vLLM sizes its cache from the GPU's memory and does not read `kv_cache_gb`.)"""
+        import psutil
+
+        if detect().device_for("serve") != "cpu":
+            return
+        free_gib = psutil.virtual_memory().available / 2**30
+        if self.kv_cache_gb > free_gib:
+            raise UserError(f"vLLM would run out of memory: a {self.kv_cache_gb:g} GiB KV cache is more than "
+                            f"the {free_gib:.1f} GiB of memory free", hint="lower --kv-cache-gb")
 
     def healthy(self) -> bool:
         try:
