@@ -315,8 +315,9 @@ class GroundingSession:
         self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
         # "When does the MAC entity stop the ra-ResponseWindow?": the sentence stating that event leads
         self.event = None if self.condition else asked_event(question)
-        self._subject = self.condition or (self.event.object if self.event else "")  # what the answer names
-        self._condition_keys = set(terms(self._subject)[1])
+        # what a first quote must name, where the question asks no term: the condition or the event's object
+        self._named = self.condition or (self.event.object if self.event else "")
+        self._named_keys = set(terms(self._named)[1])
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -747,10 +748,10 @@ class GroundingSession:
         whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer."""
         if self.asked:
             return defines(sentence, self.asked) or names(sentence, self.asked)
-        if not self._condition_keys:
+        if not self._named_keys:
             return True
-        hyphenated = hyphenated_names(self._subject)
-        return (bool(self._condition_keys & set(terms(sentence)[1]))
+        hyphenated = hyphenated_names(self._named)
+        return (bool(self._named_keys & set(terms(sentence)[1]))
                 and (not hyphenated or bool(hyphenated & hyphenated_names(sentence))))
 
     def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:

@@ -238,9 +238,9 @@ def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
     procedure without the word "procedure" (`_PROCEDURE`), an interface without the word "interface"
-    (`_INTERFACE`). For a glossary line (`glossary`), a one-word name
-    left without "procedure" is no key: "**Paging:** The act of seeking a User Equipment." says what the word
-    means, not what the paging procedure is for, and would come first as the asked term's definition."""
+    (`_INTERFACE`). For a glossary line (`glossary`), a one-word name left without "procedure" is no key:
+    "**Paging:** The act of seeking a User Equipment." says what the word means, not what the paging procedure
+    is for, and would come first as the asked term's definition."""
     key = normalize_term(asked.term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
     keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k))
@@ -595,11 +595,11 @@ _EVENT_FORMS = {
     "establish": ("establish", "establishes", "established", "establishing"),
 }
 """The verbs of an event a "When does ...?" question asks the cause of, with the forms a spec writes them in
-(written out: twenty verbs do not need an inflection library)."""
+(written out: seventeen verbs do not need an inflection library)."""
 _FORM_OF = {form: verb for verb, forms in _EVENT_FORMS.items() for form in forms}
 _ANY_FORM = "|".join(sorted(_FORM_OF, key=len, reverse=True))
 _ASKS_EVENT = re.compile(
-    rf"^\s*when\s+(?:(?:does|do|shall|should|will|would|can|may|must)\s+(?P<subject>.+?)\s+(?P<verb>{_ANY_FORM})"
+    rf"^\s*when\s+(?:(?:does|do|shall|should|will|would|can|may|must)\s+.+?\s+(?P<verb>{_ANY_FORM})"
     rf"\s+(?P<object>.+?)|(?:is|are)\s+(?P<passive_object>.+?)\s+(?P<participle>{_ANY_FORM})){_TAIL}\s*\??\s*$",
     re.I)
 _PASSIVE = re.compile(r"(?:^|[,;:(]|\bthat\b|\bwhich\b)\s*(?P<object>[^,;:(]*?(?:\([^()]*\))?)\s+"
