@@ -88,6 +88,7 @@ from app.term_lookup import (
     WORD,
     asked_condition,
     asked_event,
+    asked_interfaces,
     asked_term,
     defines,
     defines_another,
@@ -108,6 +109,9 @@ from app.term_lookup import (
     states_what,
     step_closeness,
 )
+
+SIDELINK = re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b")
+"""Text about the sidelink (UE to UE over PC5), a special case of most NR functions (TS 38.300 §16.9)."""
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -609,8 +613,8 @@ class GroundingSession:
                 chunks.append(n)
                 quotable += len(self._quotable(n))
             # a source further down whose clause title names the question's topic, or with a sentence that
-            # restates the question or names one of its hyphenated names ("NG-U"), is read as well
-            asked_names = hyphenated_names(self.question)
+            # restates the question or names the interface it asks about ("NG-U"), is read as well
+            asked_names = asked_interfaces(self.question)
             chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1)
                        if titled_by(self.question, self._title(n))
                        or any(restates(self.question, sentence) or asked_names & hyphenated_names(sentence)
@@ -687,6 +691,10 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
+        # of those, one about the sidelink (PC5) after the others unless the question asks about it: "The RRC
+        # sublayer provides the following services and functions over the PC5 interface" came before its Uu
+        # functions for "What are the main functions of the RRC sublayer?"
+        sidelink = set() if SIDELINK.search(self.question) else {s for s in stating if SIDELINK.search(s)}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure
         stating |= {q[4] for q in ranked if self.asked
                     and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
@@ -708,16 +716,17 @@ class GroundingSession:
         topical = {n for n in chunks if titled_by(self.question, self._title(n))}  # (read past the first two)
         # before them, a sentence restating the question ("The PCF is responsible for delivery of UE policy.")
         restating = {q[4] for q in ranked if restates(self.question, q[4])}
-        # and before both, a sentence naming one of the question's hyphenated names, which each name one
-        # thing ("NG-U: user plane interface between NG-RAN and 5GC." for "Which node terminates the NG-U
-        # interface?", not the ng-eNB's entry beside it)
-        asked_names = hyphenated_names(self.question)
+        # and before both, a sentence naming the interface the question asks about ("NG-U: user plane
+        # interface between NG-RAN and 5GC." for "Which node terminates the NG-U interface?", not the ng-eNB's
+        # entry beside it; not "NG-RAN" for "an NG-RAN node", which most answering sentences call a gNB)
+        asked_names = asked_interfaces(self.question)
         unnamed = {q[4] for q in ranked if asked_names and not asked_names & hyphenated_names(q[4])}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] in kinds, q[4] not in stating, q[4] not in role, q[4] not in subject,
+                                   q[4] in kinds, q[4] not in stating, q[4] in sidelink, q[4] not in role,
+                                   q[4] not in subject,
                                    testing.get(q[4], len(testing) + 1), q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))

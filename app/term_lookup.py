@@ -238,7 +238,8 @@ def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
     procedure without the word "procedure" (`_PROCEDURE`), an interface without the word "interface"
-    (`_INTERFACE`). For a glossary line (`glossary`), a one-word name left without "procedure" is no key:
+    (`_INTERFACE`), a sublayer named by its abbreviation alone ("The main services and functions of SDAP
+    include: ..."). For a glossary line (`glossary`), a one-word name left without "procedure" is no key:
     "**Paging:** The act of seeking a User Equipment." says what the word means, not what the paging procedure
     is for, and would come first as the asked term's definition."""
     key = normalize_term(asked.term)
@@ -246,6 +247,8 @@ def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k))
              if " " in bare or (not glossary and len(bare) >= _SHORTEST_BARE)}
     keys |= {match["name"] for match in map(_INTERFACE.match, keys) if match and len(match["name"]) >= 2}
+    layer = re.match(r"^([A-Z]{2,5})\s+(?:sub)?layer$", asked.term.strip())  # "SDAP sublayer": SDAP
+    keys |= {layer[1].lower()} if layer else set()
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
 
@@ -374,10 +377,11 @@ def opens_with_kind(sentence: str, asked: AskedTerm) -> bool:
     return False
 
 
-_SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role)\s+of\s+(?:(?:the|this|an?)\s+)?"
-                             r"|definition\s*\|\s*(?:(?:the|an?)\s+)?)")
+_SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role|(?:main\s+)?(?:services\s+and\s+)?functions)\s+of\s+"
+                             r"(?:(?:the|this|an?)\s+)?|definition\s*\|\s*(?:(?:the|an?)\s+)?)")
 """What comes before the subject where 3GPP says what a thing is or is for: "The purpose of the NG Setup
-procedure is to exchange application level data ..." (TS 38.413 §8.7.1.1) says what the procedure does; a
+procedure is to exchange application level data ..." (TS 38.413 §8.7.1.1) says what the procedure does,
+"The main services and functions of the MAC sublayer include: ..." (TS 38.300 §6.2.1) what the MAC does; a
 measurement's table row "| Definition | Secondary synchronization signal reference signal received quality
 (SS-RSRQ) is defined as the ratio of ..." (TS 38.215 §5.1.3) what the measurement is."""
 _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:refers?\s+to|denotes?|"
@@ -388,12 +392,15 @@ block is defined as 12 consecutive subcarriers ...", "Point A serves as a common
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
                         r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
                         r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
-                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s")
+                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s"
+                        r"|\s+(?:depend\s+on\s+(?:[\w\-]+\s+){1,4}and\s+|over\s+the\s+[\w\-]+\s+interface\s+)?"
+                        r"include\s*(?:\([^)]*\)\s*)?:")
 """After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
 supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
 Communication Proxy (SCP) includes one or more of the following functionalities", "(The purpose of) the NG
 Setup procedure is to exchange ...", "Paging allows the network to reach UEs ...", "The Scheduling Request
-(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for")."""
+(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "(The main services and
+functions of) the RLC sublayer depend on the transmission mode and include: ..."."""
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
@@ -519,6 +526,14 @@ def hyphenated_names(text: str) -> set[str]:
     """The identifiers of `text` written with a hyphen, lower case ("bwp-inactivitytimer"): `terms` splits
     them into their parts, and "drx-InactivityTimer" shares its key part with "bwp-InactivityTimer"."""
     return {w.lower() for w in WORD.findall(text) if "-" in w and _NAME.fullmatch(w)}
+
+
+def asked_interfaces(question: str) -> set[str]:
+    """The hyphenated interface names a question asks about, lower case ("ng-u" in "Which node terminates the
+    NG-U interface?"): each names one interface, unlike NG-U's sibling NG-C, where a hyphenated name that
+    qualifies a node ("an NG-RAN node") is common to most sentences that answer."""
+    return {name for name in hyphenated_names(question)
+            if re.search(rf"\b{re.escape(name)}\s+interfaces?\b", question, re.I)}
 
 
 def opens_with_condition(sentence: str, condition: str) -> bool:

@@ -23,6 +23,7 @@ from app.term_lookup import (
     AskedTerm,
     asked_condition,
     asked_event,
+    asked_interfaces,
     asked_term,
     defines,
     defines_another,
@@ -587,3 +588,23 @@ def test_a_sentence_naming_the_questions_hyphenated_name_comes_first(markdown_sp
     hits = [Hit(text=glossary["text"], score=1.0, metadata=glossary)]
     lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
     assert lead == entry, lead
+
+
+@pytest.mark.parametrize(("layer", "opening"), [
+    ("SDAP", "The main services and functions of SDAP include: -Mapping between a QoS flow and a data radio"),
+    ("RLC", "The main services and functions of the RLC sublayer depend on the transmission mode"),
+    ("RRC", "The main services and functions of the RRC sublayer over the Uu interface include"),
+])
+def test_the_main_functions_of_a_sublayer_lead_not_its_sidelink_ones(markdown_spec_retriever, layer: str,
+                                                                        opening: str):
+    """TS 38.300: "What are the main functions of the SDAP sublayer?" was led by §16.9.2.5's "The SDAP
+    sublayer provides the following service and function over the PC5 interface: ..." (the sidelink's), the
+    RLC and PDCP questions by a list item of §6.1 ("-The RLC sublayer offers to the PDCP sublayer RLC
+    channels;"); §6.x says "The main services and functions of X include: ...". A statement about the
+    sidelink comes after one that is not, unless the question asks about the sidelink."""
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = f"What are the main functions of the {layer} sublayer?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith(opening), (lead, [h.citation for h in hits])
+    assert not asked_interfaces("By which interface is an NG-RAN node connected to the AMF?")  # a node's
