@@ -58,6 +58,7 @@ def _serve_external(settings, index: Path | None, base_url: str, model: str, llm
                     release: int | None, reranker: Path | None) -> None:
     """`serve --index I --llm-base-url URL`: the assistant (API, web chat, metrics) answering through a
     running OpenAI-compatible service, which it neither starts nor stops; /health reports that service."""
+    from app.index_store import built_manifest
     from app.pipeline import RAGConfig
     from app.server.run import BackgroundServer, build_app
     from telecomgpt.llm.external import ExternalLLM
@@ -65,10 +66,11 @@ def _serve_external(settings, index: Path | None, base_url: str, model: str, llm
 
     if index is None:
         raise UserError("--llm-base-url serves the assistant: it needs --index")
-    Retriever.load(index, reranker=reranker)  # a bad index fails before anything else
+    built_manifest(index)  # no index, or an interrupted one: at once
     ensure_port_free(settings.serve.host, settings.serve.port)
     llm = ExternalLLM(base_url, model, llm_api_key)
-    llm.check()  # unreachable, or no such model: one line, exit 2
+    llm.check()  # unreachable, or no such model: one line, exit 2, in a second (loading the index takes ~10)
+    Retriever.load(index, reranker=reranker)  # the rest of a bad index fails before the web server starts
     rag = RAGConfig.from_settings(settings, base_url=llm.base_url, model=model, api_key=llm_api_key,
                                   release=release)
     app = build_app(index, rag, api_key=settings.api_key, model_label=model, llm_status=llm.status,
