@@ -647,7 +647,7 @@ def asked_event(question: str) -> AskedEvent | None:
     return AskedEvent(verb, (match["object"] or match["passive_object"]).strip())
 
 
-def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int] | None:
+def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | None:
     """How a sentence (or a procedure step) states the asked event, as a key to minimise (None when it does
     not): its verb as the line's own action with the object just after it ("The MAC entity may stop
     ra-ResponseWindow ... after successful reception of a Random Access Response ...", "6>start the
@@ -656,8 +656,9 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int] | None:
     named with its key terms and hyphenated names and its words but perhaps the first (a qualifier: "Regular"
     in "a Regular BSR", "timer" in "timer T300"; "An SL-BSR shall be triggered" names another report, "the
     logical channel that triggered a BSR" says what a channel did). First where the event is what its line
-    says, then where its line only tests it ("2>if a Regular BSR has been triggered ..."); then the fewest
-    other words beside the object."""
+    says, then where its line only tests it ("2>if a Regular BSR has been triggered ..."); then the outermost
+    (prose, then "1>": a nested step may be quoted without the condition above it, "3>else: 4>flush the HARQ
+    buffer ..."); then the fewest other words beside the object."""
     ordered, key_list = terms(event.object)
     keys, named = set(key_list), hyphenated_names(event.object)
     if not ordered:
@@ -682,6 +683,7 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int] | None:
         found_words, found_keys = terms(phrase)
         if (keys <= set(found_keys) and set(ordered[1:]) <= set(found_words)
                 and named <= hyphenated_names(phrase)):
-            key = (int(bool(_IN_A_TEST.search(line))), len(set(found_words) - set(ordered)))
+            depth = int((re.findall(r"(\d)>", sentence[:match.start()]) or ["0"])[-1])
+            key = (int(bool(_IN_A_TEST.search(line))), depth, len(set(found_words) - set(ordered)))
             best = key if best is None else min(best, key)
     return best

@@ -546,15 +546,16 @@ def test_the_asked_event_is_read_from_the_questions_form(question: str, event: A
 
 
 @pytest.mark.parametrize(("sentence", "key"), [
-    ("A BSR shall be triggered if any of the following events occur for activated cell group:", (0, 0)),
-    ("2>if a Regular BSR has been triggered and logicalChannelSR-DelayTimer is not running:", (1, 0)),
-    ("BSR and SR can be triggered during MAC PDU assembly.", (0, 1)),  # SR beside it
+    ("A BSR shall be triggered if any of the following events occur for activated cell group:", (0, 0, 0)),
+    ("2>if a Regular BSR has been triggered and logicalChannelSR-DelayTimer is not running:", (1, 2, 0)),
+    ("BSR and SR can be triggered during MAC PDU assembly.", (0, 0, 1)),  # SR beside it
+    ("1>if the MAC entity has UL resources: 2>trigger a Regular BSR.", (0, 2, 0)),  # a nested step
     ("An SL-BSR shall be triggered if any of the following events occur:", None),  # another report
     ("The Regular BSR and the Periodic BSR shall have precedence over the padding BSR.", None),
     ("The SR configuration of the logical channel that triggered a BSR is used.", None),  # what a channel did
     ("NOTE 1:When Regular BSR triggering events occur, each logical channel triggers one Regular BSR.", None),
 ])
-def test_a_sentence_states_when_the_event_happens(sentence: str, key: tuple[int, int] | None):
+def test_a_sentence_states_when_the_event_happens(sentence: str, key: tuple[int, int, int] | None):
     assert event_closeness(sentence, AskedEvent("trigger", "a Regular BSR")) == key
 
 
