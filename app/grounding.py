@@ -705,7 +705,8 @@ class GroundingSession:
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
         testing = self._testing([q[4] for q in ranked]) if self.condition else {}
         # "When does X <verb> Y?": a sentence stating the event, first where it is what its line says ("A BSR
-        # shall be triggered if any of the following events occur: ..."), then where its line tests it
+        # shall be triggered if any of the following events occur: ..."), prose and outer steps first, then
+        # where its line tests it (`event_closeness`)
         if self.event:
             closeness = {q[4]: event_closeness(q[4], self.event) for q in ranked}
             keys = sorted({key for key in closeness.values() if key is not None})
