@@ -322,6 +322,7 @@ class GroundingSession:
         # what a first quote must name, where the question asks no term: the condition or the event's object
         self._named = self.condition or (self.event.object if self.event else "")
         self._named_keys = set(terms(self._named)[1])
+        self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -614,11 +615,10 @@ class GroundingSession:
                 quotable += len(self._quotable(n))
             # a source further down whose clause title names the question's topic, or with a sentence that
             # restates the question or names the interface it asks about ("NG-U"), is read as well
-            asked_names = asked_interfaces(self.question)
             chunks += [n for n in range(len(chunks) + 1, len(self.hits) + 1)
-                       if titled_by(self.question, self._title(n))
-                       or any(restates(self.question, sentence) or asked_names & hyphenated_names(sentence)
-                              for sentence in self._quotable(n))]
+                       if titled_by(self.question, self._title(n)) or any(
+                           restates(self.question, sentence) or self.interfaces & hyphenated_names(sentence)
+                           for sentence in self._quotable(n))]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -703,14 +703,8 @@ class GroundingSession:
         role = {q[4] for q in ranked if self.asked and says_role(q[4], self.asked)}
         # "What does the MAC entity do when X?": the procedure step testing X, with its actions, or a
         # sentence of prose opening with X ("If T310 expires, ..., the UE declares radio link failure")
-        testing = self._testing([q[4] for q in ranked]) if self.condition else {}
-        # "When does X <verb> Y?": a sentence stating the event, first where it is what its line says ("A BSR
-        # shall be triggered if any of the following events occur: ..."), prose and outer steps first, then
-        # where its line tests it (`event_closeness`)
-        if self.event:
-            closeness = {q[4]: event_closeness(q[4], self.event) for q in ranked}
-            keys = sorted({key for key in closeness.values() if key is not None})
-            testing = {s: keys.index(key) for s, key in closeness.items() if key is not None}
+        # "When does X <verb> Y?": a sentence stating the event ("A BSR shall be triggered if ...")
+        testing = self._testing([q[4] for q in ranked]) if self.condition or self.event else {}
         # then the sentences of a clause whose title names the question's topic ("RRC connection
         # establishment" for "What does the UE send to start RRC connection establishment?"): read in its
         # clause, "The UE sends RRCSetupRequest on SRB0 ..." answers; the reader sees sentences alone
@@ -720,8 +714,7 @@ class GroundingSession:
         # and before both, a sentence naming the interface the question asks about ("NG-U: user plane
         # interface between NG-RAN and 5GC." for "Which node terminates the NG-U interface?", not the ng-eNB's
         # entry beside it; not "NG-RAN" for "an NG-RAN node", which most answering sentences call a gNB)
-        asked_names = asked_interfaces(self.question)
-        unnamed = {q[4] for q in ranked if asked_names and not asked_names & hyphenated_names(q[4])}
+        unnamed = {q[4] for q in ranked if self.interfaces and not self.interfaces & hyphenated_names(q[4])}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
@@ -740,7 +733,13 @@ class GroundingSession:
         valid PUCCH resource configured for a pending SR?" the step "1>if the MAC entity has no valid PUCCH
         resource configured for the pending SR" with its action, not the "1>else" branch nested under which
         "2>when the MAC entity has an SR transmission occasion on the valid PUCCH resource" also names
-        most of the condition's words."""
+        most of the condition's words. For when an event happens, the sentences stating it
+        (`event_closeness`): first where it is what its line says, prose and outer steps first, then where its
+        line tests it."""
+        if self.event:
+            stating = {s: event_closeness(s, self.event) for s in sentences}
+            order = sorted({key for key in stating.values() if key is not None})
+            return {s: order.index(key) for s, key in stating.items() if key is not None}
         closeness = {s: step_closeness(s, self.condition) for s in sentences}
         keys = sorted({key for key in closeness.values() if key is not None}, reverse=True)
         return {s: keys.index(key) if key is not None else 0 for s, key in closeness.items()

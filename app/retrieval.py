@@ -335,9 +335,7 @@ class Retriever:
         # Mobility Management function (AMF) includes ..."), and for its role the words of a functions list
         # (the AMF is named in thousands of chunks, and the shortest of them rank first on "AMF" alone)
         wanted = expand_query(asked.term, self.abbreviations) + (ROLE_WORDS if asked.kind == "role" else "")
-        candidates = list(ranked)  # the question's, best first, then those of X alone
-        for text in (asked.term, wanted):
-            candidates += [row for row in self._bm25(text, STATING_CANDIDATES, mask) if row not in candidates]
+        candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
         # a clause's own statement first ("The AMF includes the following functionality: ..."); else, for a
         # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ...")
         for states in (states_what, says_role):
@@ -357,10 +355,8 @@ class Retriever:
         condition = asked_condition(query)
         if condition is None or self.bm25 is None:
             return []
-        candidates = ranked + [row for row in self._bm25(condition, STATING_CANDIDATES, mask)
-                               if row not in ranked]
         best, closest = None, None
-        for row in candidates:  # the first of the closest
+        for row in self._then_matching(ranked, condition, mask):  # the first of the closest
             key = step_closeness(self.records[row]["text"], condition)
             if key is not None and (closest is None or key > closest):
                 best, closest = row, key
@@ -375,15 +371,19 @@ class Retriever:
         event = asked_event(query)
         if event is None or self.bm25 is None:
             return []
-        candidates = ranked + [row for row in self._bm25(f"{event.verb} {event.object}", STATING_CANDIDATES,
-                                                          mask) if row not in ranked]
         best, closest = None, None
-        for row in candidates:  # the first of the closest
+        for row in self._then_matching(ranked, f"{event.verb} {event.object}", mask):  # first of the closest
             keys = [key for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)
                     if (key := event_closeness(sentence, event)) is not None]
             if keys and (closest is None or min(keys) < closest):
                 best, closest = row, min(keys)
         return [] if best is None else [best]
+
+    def _then_matching(self, ranked: list[int], text: str, mask: np.ndarray | None) -> list[int]:
+        """`ranked` (the question's candidates, best first), then the STATING_CANDIDATES best chunks for
+        `text` alone (the asked term, condition or event) that it lacks: where the lookups read past the
+        question's ranking."""
+        return ranked + [row for row in self._bm25(text, STATING_CANDIDATES, mask) if row not in ranked]
 
     def _dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         import faiss
