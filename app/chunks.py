@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
-from app.procedure_text import units
+from app.procedure_text import headed_units
 
 DEFAULT_MAX_CHARS = 1000
 """About 250 word pieces: all-MiniLM-L6-v2 reads at most 256, so a chunk is embedded whole."""
@@ -80,9 +80,11 @@ def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
 
     Paragraphs and lines are first grouped into units that stay together where they fit
     (app/procedure_text.py): a procedure step with its nested steps ("1>when ...:" with its "2>" lines), a
-    list stem with its items. Written here rather than taken from a text-splitter library because it is
-    twenty lines and the rules (never merge across a clause, keep a condition with its actions) are ours;
-    the recursive-separator idea is LangChain's.
+    list stem with its items. A chunk that opens inside a procedure too long for one chunk starts with the
+    stem and conditions above its first step, where they fit (`procedure_text.headed_units`): "3>start or
+    restart retxBSR-Timer." alone was retrieved and quoted without saying when. Written here rather than
+    taken from a text-splitter library because it is twenty lines and the rules (never merge across a
+    clause, keep a condition with its actions) are ours; the recursive-separator idea is LangChain's.
     """
     text = text.strip()
     if len(text) <= max_chars:
@@ -93,23 +95,30 @@ def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
             break
     else:
         return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+    heads_of: dict[int, str] = {}  # a group cut off a long procedure: the heads above it, by part number
     if sep != " ":  # a unit that cannot fit (one huge condition) is cut at its parts below, as before
-        grouped = units(parts, max_chars)
-        parts = [piece for unit in grouped
-                 for piece in ([sep.join(unit)] if len(sep.join(unit)) <= max_chars else unit)]
+        grouped, parts = headed_units(parts, max_chars), []
+        for heads, unit in grouped:
+            if heads:
+                heads_of[len(parts)] = sep.join(heads)
+            parts += [sep.join(unit)] if len(sep.join(unit)) <= max_chars else unit
     pieces: list[str] = []
     current = ""
-    for part in parts:
+    for i, part in enumerate(parts):
         if len(part) > max_chars:
             if current:
                 pieces.append(current)
                 current = ""
             pieces.extend(split_text(part, max_chars))
-        elif current and len(current) + len(sep) + len(part) > max_chars:
+            continue
+        if current and len(current) + len(sep) + len(part) > max_chars:
             pieces.append(current)
-            current = part
-        else:
-            current = f"{current}{sep}{part}" if current else part
+            current = ""
+        if current:
+            current = f"{current}{sep}{part}"
+        else:  # a chunk opening inside a procedure repeats the conditions it sits under, where they fit
+            headed = f"{heads_of[i]}{sep}{part}" if i in heads_of else part
+            current = headed if len(headed) <= max_chars else part
     if current:
         pieces.append(current)
     return [p.strip() for p in pieces if p.strip()]

@@ -60,6 +60,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.procedure_text import steps
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, NOTE, POINTER, default_reader
 from app.role_check import default_role_checker
@@ -71,6 +72,7 @@ from app.sentences import (
     META,
     STOPWORDS,
     TABLE_RULE,
+    after_shown_steps,
     before_repeat,
     citations_of,
     ngrams,
@@ -342,6 +344,7 @@ class GroundingSession:
         self.gave_up = False
         self.abstained = False
         self._chunk_sentences: dict[int, list[str]] = {}
+        self._chunk_evidence: dict[int, list[str]] = {}
         self._chunk_quotable: dict[int, list[str]] = {}  # `_quotable`, read by the lead, ranking and fallback
         self._ranked: list[tuple[bool, float, int, int, str]] | None = None
         self._lead_grams: set[tuple[str, ...]] = set()
@@ -355,19 +358,36 @@ class GroundingSession:
         left out (what the model never saw is neither evidence nor quoted), references to other documents
         as the prompt shows them (`plain_references`: "TS 38.331", not "TS 38.331 [3]")."""
         if n not in self._chunk_sentences:
-            text = plain_references(_hit_fields(self.hits[n - 1])[0])
-            # an Abbreviations clause is one entry a line, without a full stop: its line breaks end them
-            listed = self._listed(n)
-            if listed:
-                text = entries_apart(text)
-            elif self._glossary(n):
-                text = definitions_apart(text)
-            sentences = [s.strip("| ") for s in split_sentences(text, soft_wraps=True)  # a table row's edges
-                         if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
-            if listed and self.asked:
-                sentences = [spaced(s, self.asked.term) for s in sentences]
-            self._chunk_sentences[n] = with_first_heading_prose(sentences)
+            self._chunk_sentences[n] = self._split(n)
         return self._chunk_sentences[n]
+
+    def evidence_of(self, n: int) -> list[str]:
+        """What a claim citing the n-th document is checked against: its sentences (`sentences_of`) and each
+        step cut off a long procedure as the spec writes it, without the conditions repeated before it. A
+        quote continuing one that showed them ("… 3>start or restart retxBSR-Timer.") is checked against the
+        words it shows; against the whole unit it scored 0.86, under the threshold."""
+        if n not in self._chunk_evidence:
+            quoted = self.sentences_of(n)
+            known = set(quoted)
+            cut_off = [s for s in self._split(n, repeat_heads=False) if s not in known]
+            self._chunk_evidence[n] = quoted + cut_off
+        return self._chunk_evidence[n]
+
+    def _split(self, n: int, repeat_heads: bool = True) -> list[str]:
+        """The filtered sentences of the n-th document (see `sentences_of`)."""
+        text = plain_references(_hit_fields(self.hits[n - 1])[0])
+        # an Abbreviations clause is one entry a line, without a full stop: its line breaks end them
+        listed = self._listed(n)
+        if listed:
+            text = entries_apart(text)
+        elif self._glossary(n):
+            text = definitions_apart(text)
+        split = split_sentences(text, soft_wraps=True, repeat_heads=repeat_heads)
+        sentences = [s.strip("| ") for s in split  # a table row's edges
+                     if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
+        if listed and self.asked:
+            sentences = [spaced(s, self.asked.term) for s in sentences]
+        return with_first_heading_prose(sentences)
 
     def _title(self, n: int) -> str:
         return (getattr(self.hits[n - 1], "metadata", {}) or {}).get("title") or ""
@@ -419,7 +439,7 @@ class GroundingSession:
     def prime(self) -> None:
         """Embed every evidence sentence now (the pipeline calls this before it asks the model), so the
         check of each generated sentence finds its embeddings cached."""
-        embed_texts([s for n in range(1, len(self.hits) + 1) for s in self.sentences_of(n)])
+        embed_texts([s for n in range(1, len(self.hits) + 1) for s in self.evidence_of(n)])
 
     def feed(self, piece: str) -> str:
         """Add generated text; return what may be shown now."""
@@ -541,15 +561,15 @@ class GroundingSession:
         candidates = valid or list(range(1, len(self.hits) + 1))
         best: tuple[float, int, str] = (0.0, candidates[0], "")
         if valid:  # judged against the cited chunks together (a claim may join two of them)
-            evidence = [s for n in valid for s in self.sentences_of(n)]
+            evidence = [s for n in valid for s in self.evidence_of(n)]
             header = " ".join(self._header(n) for n in valid)
             score, sentence_text = self.scorer.score(claim, evidence, context=header)
-            owner = (next(n for n in valid if sentence_text in self.sentences_of(n)) if sentence_text
+            owner = (next(n for n in valid if sentence_text in self.evidence_of(n)) if sentence_text
                      else valid[0])
             best = (score, owner, sentence_text)
         else:  # uncited: the best single chunk
             for n in candidates:
-                score, sentence_text = self.scorer.score(claim, self.sentences_of(n), context=self._header(n))
+                score, sentence_text = self.scorer.score(claim, self.evidence_of(n), context=self._header(n))
                 if score > best[0]:
                     best = (score, n, sentence_text)
         score, n, evidence_sentence = best
@@ -736,14 +756,24 @@ class GroundingSession:
         most of the condition's words. For when an event happens, the sentences stating it
         (`event_closeness`): first where it is what its line says, prose and outer steps first, then where its
         line tests it."""
+        # a step cut off a long procedure opens with the conditions of the piece before it (`split_sentences`
+        # repeats them): tested as closely, it comes after that piece, which holds the first actions
+        opened: set[str] = set()
+        later: set[str] = set()
+        for sentence in sentences:  # in reading order
+            if re.search(r"\d>", sentence):
+                first = steps(sentence)[0]
+                if first in opened:
+                    later.add(sentence)
+                opened.add(first)
         if self.event:
             stating = {s: event_closeness(s, self.event) for s in sentences}
             order = sorted({key for key in stating.values() if key is not None})
-            return {s: order.index(key) for s, key in stating.items() if key is not None}
+            return {s: order.index(key) + 0.5 * (s in later) for s, key in stating.items() if key is not None}
         closeness = {s: step_closeness(s, self.condition) for s in sentences}
         keys = sorted({key for key in closeness.values() if key is not None}, reverse=True)
-        return {s: keys.index(key) if key is not None else 0 for s, key in closeness.items()
-                if key is not None or opens_with_condition(s, self.condition)}
+        return {s: (keys.index(key) if key is not None else 0) + 0.5 * (s in later)
+                for s, key in closeness.items() if key is not None or opens_with_condition(s, self.condition)}
 
     def _names_asked(self, sentence: str) -> bool:
         """Whether `sentence` may be the answer's first: any, unless the question asks about a term; then
@@ -803,8 +833,7 @@ class GroundingSession:
                 break
             # a sentence is said once, however often its text appears ("- use the Long DRX cycle." ends three
             # branches of one LTE procedure; too short for the 8-gram check below)
-            if sentence in quoted or any(sentence == c[2] for c in chosen) or (
-                    (chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
+            if sentence in quoted or any(sentence == c[2] for c in chosen):
                 continue
             if chosen or quoted:  # beside the answer's first quote, a quote on another subject misleads
                 if not (self._on_subject(sentence) or self._continues(first, n, i)):
@@ -812,8 +841,16 @@ class GroundingSession:
             elif not self._names_asked(sentence):
                 break  # ranked last: nothing left names what was asked
             grams = ngrams(sentence, self.config.ngram)
-            if len(set(grams)) < len(grams) or seen.intersection(grams):
-                continue  # the same boilerplate in two chunks: quoting both would show a repeated 8-gram
+            if seen.intersection(grams):
+                # a step cut off a procedure repeats the conditions a quote above showed: its new steps
+                # after an ellipsis; else the same boilerplate in two chunks, whose repeat would show twice
+                sentence = after_shown_steps(sentence, seen, self.config.ngram)
+                if sentence is None:
+                    continue
+                grams = ngrams(sentence, self.config.ngram)
+            if len(set(grams)) < len(grams) or (
+                    (chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
+                continue
             seen.update(grams)
             first = first or (n, i)
             chosen.append((n, i, sentence))

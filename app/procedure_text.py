@@ -190,9 +190,33 @@ def units(parts: list[str], max_chars: int) -> list[list[str]]:
     """Consecutive groups of `parts` (lines or paragraphs in reading order) that keep a procedure step with
     its nested steps and a list stem with its items, each at most `max_chars` (joined by one character)
     unless a single part is longer. Every part is in exactly one group, in order."""
-    out: list[list[str]] = []
+    return [unit for _, unit in headed_units(parts, max_chars)]
+
+
+def headed_units(parts: list[str], max_chars: int) -> list[tuple[list[str], list[str]]]:
+    """`units`, each with the heads above it where it was cut off a longer procedure and starts with a step:
+    the stem and conditions it sits under, in order ([] for the others). Repeated before it, they make it read
+    as a statement of its own: "The MAC entity shall: 1>if ... at least one BSR has been triggered and not
+    cancelled: 2>if UL-SCH resources are available ...: 3>start or restart retxBSR-Timer." rather than
+    "3>start or restart retxBSR-Timer." (TS 38.321 §5.4.5). The quoted sentences
+    (app.sentences.split_sentences) always repeat them, the chunker where a chunk starts with the group.
+    A list's later items get no heads: every piece of a long list would read as the stem's statement, and
+    the one with its first items is the answer to "What does X do?"."""
+    out: list[tuple[list[str], list[str]]] = []
     i = 0
     while i < len(parts):
         node, i = _node(parts, i)
-        out += _flatten(node, max_chars)
+        chains, start = _heads_above(node), 0
+        for k, piece in enumerate(_flatten(node, max_chars)):
+            # a piece lies in one subtree, so the heads above its first part are above all of it
+            heads = [part for head in chains[start] for part in head] if k and STEP.match(piece[0]) else []
+            out.append((heads, piece))
+            start += len(piece)
     return out
+
+
+def _heads_above(node: Node, above: tuple[list[str], ...] = ()) -> list[tuple[list[str], ...]]:
+    """For each part of `node`, in order, the heads of the nodes above it."""
+    head, children = node
+    below = [chain for child in children for chain in _heads_above(child, (*above, head))]
+    return [above] * len(head) + below

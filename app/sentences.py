@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.procedure_text import PARAGRAPH_LABEL, STEP, is_marked, labelled, steps, units
+from app.procedure_text import PARAGRAPH_LABEL, STEP, headed_units, is_marked, labelled, steps
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
@@ -45,7 +45,7 @@ def announces_list_after(sentence: str) -> bool:
 LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 
 
-def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
+def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = True) -> list[str]:
     """Sentences of `text`, whitespace collapsed. Citation markers after a full stop stay with the
     sentence they follow ("… state. [1] Next" -> "… state. [1]", "Next").
 
@@ -53,7 +53,9 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
     Stored chunks (soft_wraps=True): single line breaks are wrapping; blank lines, list items and procedure
     steps ("2>...") break, and a procedure step keeps the steps nested under it, a list stem ("... the
     following functions:") its items, as one unit of at most UNIT_CHARS (app/procedure_text.py): a quote
-    never shows a condition without its actions. A label and its paragraph read as a definition line
+    never shows a condition without its actions, nor a step cut off a long procedure without the conditions
+    above it (they are repeated before it; `repeat_heads=False` gives such a step as the spec writes it,
+    which the answer checker also reads as evidence). A label and its paragraph read as a definition line
     ("*t-PollRetransmit*: This timer is used by ...", `procedure_text.labelled`).
     The split of a prefix never moves a boundary it has already decided, which is what lets a stream
     release sentences as they complete.
@@ -61,7 +63,8 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
     if not soft_wraps:
         return [s for block in text.split("\n") for s in _block_sentences(block)]
     out: list[str] = []
-    for unit in units(_soft_parts(text), UNIT_CHARS):
+    for heads, unit in headed_units(_soft_parts(text), UNIT_CHARS):
+        unit = heads + unit if repeat_heads else unit
         if len(unit) > 1 and PARAGRAPH_LABEL.match(unit[0]):  # a label and its paragraph: one entry
             unit = [f"{labelled(unit[0])} {' '.join(unit[1].split())}", *unit[2:]]
         sentences = _block_sentences(unit[0])
@@ -69,7 +72,9 @@ def split_sentences(text: str, soft_wraps: bool = False) -> list[str]:
             rest = " ".join(" ".join(part.split()) for part in unit[1:])
             first = next((i for i, s in enumerate(sentences) if announces_list_after(s)),
                          max(0, len(sentences) - 1))
-            sentences = [*sentences[:first], " ".join([*sentences[first:], rest])]
+            # a head repeated above a cut-off piece (`headed_units`) was quoted once already
+            before = [s for s in sentences[:first] if s not in out]
+            sentences = [*before, " ".join([*sentences[first:], rest])]
         out.extend(sentences)
     return out
 
@@ -230,7 +235,7 @@ def without_repeated_steps(sentence: str, n: int) -> str | None:
     answer may not show an 8-gram twice (it reads as a loop), and without this the whole step, the condition
     with its actions ("3>flush all HARQ buffers ..."), was never quoted, only its actions one by one."""
     parts = steps(sentence.strip())
-    if len(parts) < 2 or not STEP.match(parts[0]):
+    if len(parts) < 2 or not any(STEP.match(part) for part in parts):  # maybe after a stem ("... shall:")
         return None
     kept: list[str] = []
     seen: set[tuple[str, ...]] = set()
@@ -246,6 +251,28 @@ def without_repeated_steps(sentence: str, n: int) -> str | None:
         kept.append(step)
     quote = " ".join(kept).removesuffix(f" {ELIDED}")
     return quote if ELIDED in quote and _first_repeat(quote, n) is None else None
+
+
+def after_shown_steps(sentence: str, shown: set[tuple[str, ...]], n: int) -> str | None:
+    """Of a procedure unit whose first steps were quoted already (the conditions `split_sentences` repeats
+    above a step cut off a long procedure), the steps after them behind an ellipsis: "… 3>start or restart
+    retxBSR-Timer." after a quote of the same conditions with "3>instruct the Multiplexing and Assembly
+    procedure to generate the BSR MAC CE(s)". None when it is no procedure unit, no step before the new ones
+    was shown (`shown`: the n-grams quoted so far), or what follows repeats them."""
+    parts = steps(sentence.strip())
+    if len(parts) < 2 or not any(STEP.match(part) for part in parts):
+        return None
+    k = 0  # after the last step shown; a line too short for an n-gram ("2>else:") is neither
+    for i, part in enumerate(parts):
+        grams = set(ngrams(part, n))
+        if grams and not grams <= shown:
+            break
+        k = i + 1 if grams else k
+    rest = " ".join(parts[k:])
+    later = ngrams(rest, n)
+    if not k or not rest or shown.intersection(later) or len(set(later)) < len(later):
+        return None
+    return f"{ELIDED} {rest}"
 
 
 def _first_repeat(sentence: str, n: int) -> list[re.Match] | None:

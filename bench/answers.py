@@ -192,7 +192,7 @@ def check_faithfulness(answer: Answer, retriever, scorer, config) -> None:
         for n in citations_of(sentence.text):
             answer.citations += 1
             if 1 <= n <= len(hits):
-                score, _ = scorer.score(claim, session.sentences_of(n))
+                score, _ = scorer.score(claim, session.evidence_of(n))
                 answer.good_citations += score >= config.threshold
 
 

@@ -363,7 +363,8 @@ def test_an_answer_reads_on_past_top_sources_that_have_nothing_quotable(shared_d
     from app.readers import read_file
 
     chunks = read_file(shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md")[0]
-    repeating = [next(c for c in chunks if c.text.startswith(start)) for start in (
+    # (found anywhere in their chunks: the first opens under the heads repeated above it, headed_units)
+    repeating = [next(c for c in chunks if start in c.text) for start in (
         "4>if the Random Access Preamble is transmitted with repetitions and contention-free",
         "3>if the Random Access Preamble is transmitted with repetitions and neither")]
     counting = next(c for c in chunks
@@ -404,13 +405,15 @@ def test_a_procedure_step_whose_parallel_conditions_repeat_a_phrase_is_quoted_wi
     from app.readers import read_file
 
     spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
-    chunk = next(c for c in read_file(spec)[0] if c.text.startswith("1>when a timeAlignmentTimer expires:"))
+    chunk = next(c for c in read_file(spec)[0] if "1>when a timeAlignmentTimer expires:" in c.text
+                 and "3>flush all HARQ buffers" in c.text)
     session = GroundingSession("What does the MAC entity do when the timeAlignmentTimer associated with the "
                                "PTAG expires?", [Hit(text=chunk.text, score=1.0, metadata=chunk.metadata())])
     lead = strip_citations(session.lead())
-    assert lead.startswith("1>when a timeAlignmentTimer expires: 2>if the timeAlignmentTimer is associated "
-                           "with a PTAG and the SpCell is not configured with two PTAGs; or \u2026 "
-                           "3>flush all HARQ buffers for all Serving Cells;"), lead
+    # the chunk opens inside the procedure, so it repeats the stem above the condition (headed_units)
+    assert lead.startswith("The MAC entity shall: 1>when a timeAlignmentTimer expires: 2>if the "
+                           "timeAlignmentTimer is associated with a PTAG and the SpCell is not configured "
+                           "with two PTAGs; or \u2026 3>flush all HARQ buffers for all Serving Cells;"), lead
     assert not has_loop(lead), lead
     assert all(part.strip() in _flat(chunk.text) for part in lead.split("\u2026")), lead  # verbatim around it
 

@@ -13,7 +13,7 @@ import pytest
 from app.indexer import update_index
 from app.readers import read_file
 from app.retrieval import Hit, Retriever
-from app.sentences import split_sentences
+from app.sentences import ELIDED, after_shown_steps, ngrams, split_sentences
 from app.source_rules import choose_sources, clause_key, never_answers
 
 MAC = "38.321_MAC_j20.md"
@@ -137,10 +137,13 @@ def test_one_clause_in_two_releases_is_one_source(chunks: dict[str, list], share
 
 def test_a_procedure_condition_keeps_its_actions(chunks: dict[str, list]):
     condition = "1>when a timeAlignmentTimer expires:"
-    home = [c for c in chunks[MAC] if condition in c.text]
+    holding = [c for c in chunks[MAC] if condition in c.text]
+    home = [c for c in holding if "3>flush all HARQ buffers for all Serving Cells;" in c.text]
     assert len(home) == 1
-    assert "3>flush all HARQ buffers for all Serving Cells;" in home[0].text
-    sentence = next(s for s in split_sentences(home[0].text, soft_wraps=True) if s.startswith(condition))
+    # the procedure is longer than a chunk: the chunks after the first open with its stem and condition
+    later = [c for c in holding if c.part > home[0].part]
+    assert later and all(c.text.startswith(f"The MAC entity shall:\n{condition}") for c in later), later
+    sentence = next(s for s in split_sentences(home[0].text, soft_wraps=True) if condition in s)
     assert "3>flush all HARQ buffers for all Serving Cells;" in sentence
     # across the whole MAC spec, a chunk or a quotable unit rarely ends in a condition without its actions
     # (before these rules: 197 of 1,375 chunks and 163 sentences did)
@@ -157,6 +160,35 @@ def test_a_condition_over_several_lines_is_one_head(chunks: dict[str, list]):
     assert sentence.startswith("The MAC entity shall, for each Random Access Preamble:")  # its stem
     assert "1>if SSB or CSI-RS selected is not changed" in sentence
     assert sentence.endswith("2>increment PREAMBLE_POWER_RAMPING_COUNTER by 1.")
+
+
+def test_a_step_cut_off_a_long_procedure_keeps_the_conditions_above_it(chunks: dict[str, list]):
+    """TS 38.321 §5.4.5: the BSR procedure's unit is longer than a quote (UNIT_CHARS), so it is cut at its
+    steps; the piece holding "3>start or restart retxBSR-Timer." was quoted alone, saying nothing of when.
+    It now opens with the stem and the conditions above it, and a quote after one showing them shows only
+    what is new."""
+    action = "3>start or restart retxBSR-Timer."
+    conditions = ("The MAC entity shall: 1>if the Buffer Status reporting procedure determines that at least "
+                  "one BSR has been triggered and not cancelled: 2>if UL-SCH resources are available for a "
+                  "new transmission")
+    text = next(c.text for c in chunks[MAC] if action in c.text and conditions[-40:] in c.text)
+    sentences = split_sentences(text, soft_wraps=True)
+    holding = [s for s in sentences if action in s]
+    assert len(holding) == 1 and holding[0].startswith(conditions) and holding[0].endswith(action), holding
+    first = next(s for s in sentences if s.startswith(conditions) and "3>instruct the Multiplexing" in s)
+    assert action not in first  # the cut is real: two pieces under the same conditions
+    assert after_shown_steps(holding[0], set(ngrams(first, 8)), 8) == f"{ELIDED} {action}"
+    assert after_shown_steps(first, set(), 8) is None  # nothing shown yet: quoted whole
+    # across the whole MAC spec, far fewer chunks and quotable sentences open with a nested step and nothing
+    # above it (the rest sit under conditions too long to repeat within a chunk: the random access clauses)
+    opening = [c for c in chunks[MAC] if re.match(r"[2-9]>", c.text)]
+    deep = [s for c in chunks[MAC] for s in split_sentences(c.text, soft_wraps=True)
+            if re.match(r"[2-9]>", s)]
+    assert len(opening) < 270 and len(deep) < 600, (len(opening), len(deep))  # 328 and 956 before
+    # a long list's later items are not given its stem: each piece would read as the stem's statement
+    stem = "The User plane function (UPF) includes the following functionality."
+    upf = [s for c in chunks[ARCH] if stem in c.text for s in split_sentences(c.text, soft_wraps=True)]
+    assert sum(s.startswith(stem) for s in upf) == 1
 
 
 def test_a_list_stem_keeps_its_items(chunks: dict[str, list]):
