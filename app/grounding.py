@@ -70,6 +70,7 @@ from app.sentences import (
     LABEL,
     LIST_MARK,
     META,
+    NGRAM,
     STOPWORDS,
     TABLE_RULE,
     after_shown_steps,
@@ -119,8 +120,6 @@ __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
 """Splitting and scoring live in app/sentences.py and app/support.py; their public names are
 re-exported here."""
-
-NGRAM = 8
 
 
 # ---------------------------------------------------------------------------------------------- the session

@@ -20,7 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from app.retrieval import Hit
 from app.sanitize import plain_references, sanitize
-from app.sentences import split_sentences, terms
+from app.sentences import NGRAM, after_shown_steps, ngrams, split_sentences, terms
 
 SYSTEM_RULES = (
     "You are TelecomGPT, an assistant for telecom engineers. Answer the question in two or three short "
@@ -109,7 +109,9 @@ def format_source(number: int, hit: Hit) -> str:
 
 def compact_passage(text: str, question: str, max_chars: int) -> str:
     """`text` cut to about `max_chars`: its first sentence, then the sentences sharing most content
-    words with `question`, in their original order. Whole sentences only (the first may be cut)."""
+    words with `question`, in their original order. Whole sentences only (the first may be cut); a step cut
+    off a long procedure comes with the conditions above it, shown once ("… 3>start or restart
+    retxBSR-Timer." after a sentence showing them: `sentences.after_shown_steps`)."""
     flat = " ".join(text.split())
     if len(flat) <= max_chars:
         return flat
@@ -117,13 +119,20 @@ def compact_passage(text: str, question: str, max_chars: int) -> str:
     wanted = set(terms(question)[0])
     overlap = [len(wanted & set(terms(s)[0])) for s in sentences]
     order = [0, *sorted(range(1, len(sentences)), key=lambda i: (-overlap[i], i))]
-    keep, size = set(), 0
+
+    def joined(chosen: set[int]) -> str:
+        kept, shown = [], set()
+        for i in sorted(chosen):  # a step cut off a procedure after a piece showing its conditions: new steps
+            sentence = after_shown_steps(sentences[i], shown, NGRAM) or sentences[i]
+            shown.update(ngrams(sentence, NGRAM))
+            kept.append(sentence)
+        return " ".join(kept)
+
+    keep: set[int] = set()
     for i in order:
-        if size + len(sentences[i]) + 1 > max_chars and keep:
-            continue
-        keep.add(i)
-        size += len(sentences[i]) + 1
-    return " ".join(sentences[i] for i in sorted(keep))[:max_chars]
+        if not keep or len(joined(keep | {i})) <= max_chars:
+            keep.add(i)
+    return joined(keep)[:max_chars]
 
 
 def pack_context(hits: list[Hit], budget_tokens: int,

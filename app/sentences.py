@@ -43,6 +43,10 @@ def announces_list_after(sentence: str) -> bool:
 
 
 LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
+NGRAM = 8
+"""Words in the n-grams that mark text as shown already: an answer never shows one twice (a repeat reads as a
+loop; app/grounding.py), and a passage or quote leaves out the procedure steps it has shown
+(`after_shown_steps`)."""
 
 
 def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = True) -> list[str]:

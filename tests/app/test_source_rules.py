@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.indexer import update_index
+from app.prompting import compact_passage
 from app.readers import read_file
 from app.retrieval import Hit, Retriever
 from app.sentences import ELIDED, after_shown_steps, ngrams, split_sentences
@@ -179,6 +180,10 @@ def test_a_step_cut_off_a_long_procedure_keeps_the_conditions_above_it(chunks: d
     assert action not in first  # the cut is real: two pieces under the same conditions
     assert after_shown_steps(holding[0], set(ngrams(first, 8)), 8) == f"{ELIDED} {action}"
     assert after_shown_steps(first, set(), 8) is None  # nothing shown yet: quoted whole
+    # the prompt's passage (600 characters) holds the answering step, its conditions shown once; it had
+    # room only for the first piece when each piece repeated them
+    passage = compact_passage(text, "When does the MAC entity start or restart retxBSR-Timer?", 600)
+    assert passage.count("not cancelled") == 1 and f"{ELIDED} {action}" in passage, passage
     # across the whole MAC spec, far fewer chunks and quotable sentences open with a nested step and nothing
     # above it (the rest sit under conditions too long to repeat within a chunk: the random access clauses)
     opening = [c for c in chunks[MAC] if re.match(r"[2-9]>", c.text)]
