@@ -101,7 +101,8 @@ def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
         for heads, unit in grouped:
             if heads:
                 heads_of[len(parts)] = sep.join(heads)
-            parts += [sep.join(unit)] if len(sep.join(unit)) <= max_chars else unit
+            whole = sep.join(unit)
+            parts += [whole] if len(whole) <= max_chars else unit
     pieces: list[str] = []
     current = ""
     for i, part in enumerate(parts):

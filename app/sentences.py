@@ -230,6 +230,13 @@ ELIDED = "\u2026"
 """Marks where a quote leaves part of its text out (`without_repeated_steps`)."""
 
 
+def procedure_steps(sentence: str) -> list[str]:
+    """The lines of a procedure unit quoted as one sentence, a step each (`procedure_text.steps`), maybe after
+    a stem ("The MAC entity shall: 1>when ..."); [] when it holds no step."""
+    parts = steps(sentence.strip())
+    return parts if any(STEP.match(part) for part in parts) else []
+
+
 def without_repeated_steps(sentence: str, n: int) -> str | None:
     """Of a procedure unit ("1>when ...: 2>if ...; or 2>if ...: 3>...", kept as one sentence by
     app/procedure_text.py) whose parallel steps repeat a phrase, the unit with each step that repeats an
@@ -238,8 +245,8 @@ def without_repeated_steps(sentence: str, n: int) -> str | None:
     is associated with a PTAG and ...; or 2>if the timeAlignmentTimer is associated with a PTAG, ...": the
     answer may not show an 8-gram twice (it reads as a loop), and without this the whole step, the condition
     with its actions ("3>flush all HARQ buffers ..."), was never quoted, only its actions one by one."""
-    parts = steps(sentence.strip())
-    if len(parts) < 2 or not any(STEP.match(part) for part in parts):  # maybe after a stem ("... shall:")
+    parts = procedure_steps(sentence)
+    if len(parts) < 2:
         return None
     kept: list[str] = []
     seen: set[tuple[str, ...]] = set()
@@ -263,8 +270,8 @@ def after_shown_steps(sentence: str, shown: set[tuple[str, ...]], n: int) -> str
     retxBSR-Timer." after a quote of the same conditions with "3>instruct the Multiplexing and Assembly
     procedure to generate the BSR MAC CE(s)". None when it is no procedure unit, no step before the new ones
     was shown (`shown`: the n-grams quoted so far), or what follows repeats them."""
-    parts = steps(sentence.strip())
-    if len(parts) < 2 or not any(STEP.match(part) for part in parts):
+    parts = procedure_steps(sentence)
+    if len(parts) < 2:
         return None
     k = 0  # after the last step shown; a line too short for an n-gram ("2>else:") is neither
     for i, part in enumerate(parts):
