@@ -112,9 +112,37 @@ from app.term_lookup import (
     states_what,
     step_closeness,
 )
+from telecomgpt.domain.markdown_clean import LOST_FORMULA
 
-SIDELINK = re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b")
-"""Text about the sidelink (UE to UE over PC5), a special case of most NR functions (TS 38.300 §16.9)."""
+SPECIAL_CASES = {
+    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
+    "ambient IoT": re.compile(r"\bA-IoT\b"),
+    "NB-IoT": re.compile(r"\bNB-IoT\b"),
+    "IAB": re.compile(r"\b(?:IAB|mobile IAB|MWAB)(?:-[\w\-]+)?\b|\w+IAB-Ext\b"),
+    "NTN": re.compile(r"\bNTN\b|\bnon-terrestrial\b", re.I),
+    "RedCap": re.compile(r"(?:\(e\)|\be)?RedCap\b"),
+    "MBS": re.compile(r"\bMBS\b"),
+    "V2X": re.compile(r"\bV2X\b"),
+    "repeater": re.compile(r"\bNCR(?:-[\w\-]+)?\b"),
+}
+"""The special cases most NR and 5GC functions have, each a family of names: a sentence about one answers for
+that case only (`special_cases`)."""
+SCOPE_WORDS = 15
+"""The opening words of a sentence that say what it is about (`special_cases`)."""
+_NOT_THE_CASE = re.compile(r"^\W*(?:\w+\W+){0,3}?not\b", re.I)
+_AMONG_DIRECTIONS = re.compile(r"\b(?:up|down)link\W+(?:and|or)\W+$", re.I)
+
+
+def special_cases(text: str) -> set[str]:
+    """The special cases (SPECIAL_CASES) a sentence is about: named in its opening (SCOPE_WORDS), not as the
+    case it excludes ("the MAC entity for which logicalChannelGroupIAB-Ext is not configured ... shall: ...
+    report Long BSR" is the general procedure) nor as one direction among the others ("Downlink, uplink, and
+    sidelink transmissions are organized into frames ..."). Named further on, the case is a branch of a
+    general statement: the bwp-InactivityTimer's expiry step has a RedCap branch under its general one."""
+    opening = " ".join(strip_citations(text).split()[:SCOPE_WORDS])
+    return {case for case, pattern in SPECIAL_CASES.items() if any(
+        not _NOT_THE_CASE.match(opening[m.end():]) and not _AMONG_DIRECTIONS.search(opening[:m.start()])
+        for m in pattern.finditer(opening))}
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -220,6 +248,13 @@ NAME_LABEL = re.compile(r"\*{1,2}[^*:]+:?\*{1,2}:?")
 """A line that is one bold or italic name and nothing else: a term a spec lists as borrowed from another, a
 heading, the message name above an ASN.1 definition ("*MasterInformationBlockSidelink*"), a definition's
 label whose text the file put in the next paragraph ("**reserved cell:**", TS 38.304 §4.5)."""
+ENDS_IN_LOST_FORMULA = re.compile(rf"(?:{re.escape(LOST_FORMULA)}|\b(?:is|are|by|of|to|as|with|from|than|"
+                                  r"where|equals?))[\s.;,]*$", re.I)
+"""A sentence whose statement was the formula its source lost (telecomgpt/domain/markdown_clean.py): "The
+number of consecutive OFDM symbols per subframe is […].", or one stopping at the word before a lost
+displayed formula ("The relation between the physical resource block […] in bandwidth part […] and the
+common resource block […] is given by", which led the answer to how many sub-carriers form a resource
+block). It says nothing."""
 ASN1_SYNTAX = re.compile(r"^\s*--\s|::=")
 """ASN.1 in a spec's text (TS 38.331's message definitions): a comment or delimiter ("-- TAG-MIB-START") or a
 type assignment ("MasterInformationBlockSidelink ::= SEQUENCE {"). It names the message asked about and states
@@ -265,6 +300,23 @@ def order_sentences(question: str, sentences: list[str],
         overlap = len(question_terms & words) / max(1, len(question_terms))
         out.append((len(words - question_terms) >= informative_terms, float(cosine) + 0.5 * overlap))
     return out
+
+
+RESTATED_SHARE = 0.6
+"""Share of a sentence's content terms another must say to state the same thing (`lost_formulas`)."""
+
+
+def lost_formulas(sentences: list[str]) -> set[str]:
+    """The sentences that lost a formula (LOST_FORMULA, telecomgpt/domain/markdown_clean.py) where another of
+    `sentences` says the same whole, at least RESTATED_SHARE of its content terms: TS 38.211's "frames with
+    […] duration, each consisting of ten subframes of […] duration" beside TS 38.300's "frames with 10 ms
+    duration, consisting of ten 1 ms subframes", which keeps the values an answer needs. Without such a
+    restatement the sentence stays where it ranks: "A resource block is defined as […] consecutive
+    subcarriers" is still the best answer the sources have to what a resource block is."""
+    content = {s: set(terms(s)[0]) for s in sentences}
+    whole = [words for s, words in content.items() if LOST_FORMULA not in s]
+    return {s for s, words in content.items() if LOST_FORMULA in s and words and any(
+        len(words & other) >= RESTATED_SHARE * len(words) for other in whole)}
 
 
 def titled_by(question: str, title: str) -> bool:
@@ -652,8 +704,9 @@ class GroundingSession:
         line without a full stop that only repeats the question's words (a list of borrowed terms,
         "**5GMM-IDLE mode**", names the term asked about and says nothing of it; a sentence that does may
         answer a yes/no question), no bold or italic label (the same list's "**5GMM-CONNECTED mode**" led
-        the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?"), no ASN.1 syntax and
-        no table header (a row with the "| --- |" rule under it: column names, no fact)."""
+        the answer to "What is the definition of 5GMM-IDLE mode over 3GPP access?"), no ASN.1 syntax, none
+        whose statement was a formula its source lost (ENDS_IN_LOST_FORMULA) and no table header (a row with
+        the "| --- |" rule under it: column names, no fact)."""
         if n in self._chunk_quotable:
             return self._chunk_quotable[n]
         quotable = []
@@ -666,6 +719,7 @@ class GroundingSession:
             text = strip_citations(sentence)
             if (sentence and not sentence.endswith(":") and not FIGURE.search(text)
                     and not NAME_LABEL.fullmatch(text) and not ASN1_SYNTAX.search(text)
+                    and not ENDS_IN_LOST_FORMULA.search(text)
                     and not TABLE_RULE.search(text)
                     and (text.rstrip().endswith(".") or not self._echoes(terms(text)[0]))):
                 quotable.append(sentence)
@@ -710,10 +764,14 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
-        # of those, one about the sidelink (PC5) after the others unless the question asks about it: "The RRC
-        # sublayer provides the following services and functions over the PC5 interface" came before its Uu
-        # functions for "What are the main functions of the RRC sublayer?"
-        sidelink = set() if SIDELINK.search(self.question) else {s for s in stating if SIDELINK.search(s)}
+        # a sentence about a special case the question does not ask about (the sidelink, ambient IoT, IAB,
+        # RedCap, ...: SPECIAL_CASES) after the general ones it would otherwise rank with: "The RRC sublayer
+        # provides the following services and functions over the PC5 interface" came before its Uu functions
+        # for "What are the main functions of the RRC sublayer?", "The main services and functions of A-IoT
+        # MAC layer include ..." led "What are the main services and functions of the MAC sublayer?", and
+        # an IAB node's "2>report Extended Short BSR" "When does the MAC entity report a Short BSR?"
+        asked_cases = special_cases(self.question)
+        special = {q[4] for q in ranked if special_cases(q[4]) - asked_cases}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure
         stating |= {q[4] for q in ranked if self.asked
                     and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
@@ -737,9 +795,11 @@ class GroundingSession:
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
+        # a sentence whose source lost a formula after another source's whole statement (`lost_formulas`)
+        lost = lost_formulas([q[4] for q in ranked])
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] in kinds, q[4] not in stating, q[4] in sidelink, q[4] not in role,
-                                   q[4] not in subject,
+                                   q[4] in kinds, q[4] not in stating, q[4] in special, q[4] not in role,
+                                   q[4] not in subject, q[4] in lost,
                                    testing.get(q[4], len(testing) + 1), q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.embedder import embed
 from app.sentences import strip_citations, terms
+from telecomgpt.domain.markdown_clean import LOST_FORMULA
 
 SUPPORT_THRESHOLD = 0.88
 """Calibrated by bench/grounding_calibration.py on claims built from the starter notes and two real specs
@@ -82,7 +83,10 @@ class SupportScorer:
         sentence_terms = [set(terms(s)[0]) | context_terms for s in evidence_sentences]
         coverage = np.array([sum(t in found for t in content) for found in sentence_terms]) / len(content)
         missing_keys = np.array([len(key_terms - found) for found in sentence_terms])
-        vectors = embed_texts([strip_citations(claim), *evidence_sentences])
+        # the mark of a lost formula tells a reader a value is missing; to the embedder it is noise that
+        # lowers the cosine of a claim the rest of the sentence states ("A frame consists of ten subframes")
+        vectors = embed_texts([strip_citations(claim), *(s.replace(f" {LOST_FORMULA}", "")
+                                                          for s in evidence_sentences)])
         cosine = np.clip(vectors[1:] @ vectors[0], 0.0, None)
         scores = 0.5 ** missing_keys * (self.lexical_weight * coverage + (1 - self.lexical_weight) * cosine)
         best = int(np.argmax(scores))

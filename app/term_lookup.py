@@ -63,7 +63,8 @@ _ASKS = (
     # logical node hosting RLC, MAC and PHY layers ...")
     ("role", re.compile(rf"^\s*(?:what|which)\b(?P<wanted>[^?]*?)\b(?:does|do)\s+{_ARTICLE}"
                         rf"(?P<term>[^?]+?)\s+"
-                        rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer)s?|serves?\s+as)"
+                        rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer|(?:inter)?connect|"
+                        rf"comprise|contain)s?|serves?\s+as|consists?\s+of)"
                         rf"(?:\s+(?:to|towards)\b[^?]*)?{_TAIL}\s*\??\s*$",
                         re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"

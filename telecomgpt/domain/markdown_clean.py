@@ -86,6 +86,43 @@ def _deep_heading(match: re.Match) -> str:
     return f"{level} {text}\n"
 
 
+LOST_FORMULA = "[…]"
+"""Put where a markdown spec lost an inline formula (`mark_lost_formulas`), so no reader takes the sentence
+for a whole one."""
+_GAP_RE = re.compile(r"[ \t]{2,}(?=\S)")
+_GAP_BEFORE_STOP_RE = re.compile(r"(\w)[ \t]+(?=[.,;](?:\s|$))")
+_OBJECT_BEFORE_STOP_RE = re.compile(r"\b(is|are|be|to|by|of|with|as|from|than|and|or|where|at|in|for|on|"
+                                    r"equals?)[ \t]+(?=[.,;](?:\s|$))", re.I)
+"""A word that needs something after it, then a stop: the formula was there ("per subframe is .")."""
+_LINE_START_RE = re.compile(r"\s*(?:[-*\u2022]|\w{1,3}[.)]|\d>|NOTE\s*\d*:?)?\s*", re.I)
+
+
+def mark_lost_formulas(text: str) -> str:
+    """`text` with LOST_FORMULA where a formula was: the Release-19 markdown specs are 3GPP's Word files
+    with every inline formula dropped, and what is left is two spaces inside a line ("organized into frames
+    with  duration, each consisting of ten subframes of  duration") or a space before a stop or comma ("The
+    number of consecutive OFDM symbols per subframe is .", "for a given antenna port , subcarrier spacing
+    configuration , and transmission direction"). Read as it is, the sentence says something
+    else: "frames with duration" leads an answer to how long a subframe is over TS 38.300's "frames with 10
+    ms duration, consisting of ten 1 ms subframes". Table rows (empty cells are cells), code and ASN.1
+    (aligned columns), list markers and the gap after a sentence's end keep their spaces."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if fenced or line.lstrip().startswith(("|", "```")) or "::=" in line:
+            out.append(line)
+            continue
+        start = _LINE_START_RE.match(line).end()
+        body = _GAP_RE.sub(lambda m: m.group(0) if m.string[max(0, m.start() - 1)] in ".!?:;"
+                           else f" {LOST_FORMULA} ", line[start:])
+        # any word before a spaced stop where the line lost a formula already; elsewhere it is mostly a typo
+        # ("until the gNB-DU indicates that they are In-Service .")
+        before_stop = _GAP_BEFORE_STOP_RE if LOST_FORMULA in body else _OBJECT_BEFORE_STOP_RE
+        out.append(line[:start] + before_stop.sub(rf"\1 {LOST_FORMULA}", body))
+    return "\n".join(out)
+
+
 def _unescape_outside_math(text: str) -> str:
     parts = _MATH_OR_CODE_RE.split(text)
     return "".join(part if i % 2 else _ESCAPE_RE.sub(r"\1", part) for i, part in enumerate(parts))

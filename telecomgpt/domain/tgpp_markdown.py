@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from telecomgpt.domain.markdown_clean import normalize_pandoc_markdown
+from telecomgpt.domain.markdown_clean import mark_lost_formulas, normalize_pandoc_markdown
 from telecomgpt.paths import home
 
 CACHE_FORMAT = "v2"  # v2: a one-cell table is a paragraph (markdown_clean)
@@ -41,7 +41,9 @@ def to_markdown(path: str | Path) -> str:
     if not data.strip():
         raise SpecFileError(f"empty file: {path.name}")
     suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown", ".txt"):
+    if suffix in (".md", ".markdown"):
+        return mark_lost_formulas(_decode_text(data, path.name))
+    if suffix == ".txt":
         return _decode_text(data, path.name)
     if suffix not in (".docx", ".zip"):
         raise SpecFileError(f"not a 3GPP document type (.docx/.zip/.md): {path.name}")

@@ -5,15 +5,18 @@ extractive with verbatim quotes, and feeding a stream piece by piece gives the s
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from app.grounding import (
     ASN1_SYNTAX,
+    ENDS_IN_LOST_FORMULA,
     NAME_LABEL,
     GroundingConfig,
     GroundingSession,
     SupportScorer,
+    special_cases,
     split_sentences,
     strip_citations,
     titled_by,
@@ -514,3 +517,56 @@ def test_an_extractive_answer_opens_with_its_best_quote(markdown_spec_retriever)
 ])
 def test_prose_that_repeats_itself_is_quoted_up_to_the_repeat(sentence: str, expected: str | None):
     assert before_repeat(sentence, 8) == expected
+
+
+def test_a_sentence_that_lost_its_formula_yields_to_a_source_stating_it_whole(markdown_spec_retriever):
+    """TS 38.211's markdown lost its inline formulas, so "organized into frames with [...] duration, each
+    consisting of ten subframes of [...] duration" led the answer to how long a subframe is, ahead of TS
+    38.300 §5.1's "frames with 10 ms duration, consisting of ten 1 ms subframes". A sentence that lost a
+    formula still answers where nothing says it whole."""
+    question = "What is the duration of a subframe?"
+
+    def hit(spec: str, words: str):
+        found = [h for h in markdown_spec_retriever(spec).search(question, k=10) if words in h.text]
+        assert found, spec
+        return found[0]
+
+    lost = hit("38.211_PHY-Channels_j30.md", "each consisting of ten subframes of […] duration")
+    whole = hit("38.300_NG-RAN_Overall_j20.md", "frames with 10 ms duration")
+    assert "ten 1 ms subframes" in GroundingSession(question, [lost, whole]).lead()
+    assert "ten subframes of […] duration" in GroundingSession(question, [lost]).lead()
+
+
+def test_a_special_case_the_question_does_not_ask_about_comes_after_the_general_one(markdown_spec_retriever):
+    """TS 38.321's NOTE on sidelink resource allocation mode 1 led "When does the MAC entity trigger a
+    Scheduling Request for a Regular BSR?", ahead of the general procedure (SPECIAL_CASES: sidelink, ambient
+    IoT, IAB, RedCap, ...). A case is what a sentence opens with, not one it excludes, a direction among
+    the others or a branch further on."""
+    question = "When does the MAC entity trigger a Scheduling Request for a Regular BSR?"
+    hits = choose_sources(markdown_spec_retriever("38.321_MAC_j20.md").search(question, k=5), passages=3)
+    lead = GroundingSession(question, hits).lead()
+    assert "2>if a Regular BSR has been triggered and logicalChannelSR-DelayTimer is not" in lead, lead
+    iab = "For Regular and Periodic BSR, the MAC entity for which logicalChannelGroupIAB-Ext is {}configured"
+    assert special_cases(iab.format("") + " by upper layers shall: 1>else: 2>report Extended Short BSR.") == {
+        "IAB"}
+    assert not special_cases(iab.format("not ") + " by upper layers shall: 1>else: 2>report Long BSR")
+    assert special_cases("The main services and functions of A-IoT MAC layer include: -Paging;") == {
+        "ambient IoT"}
+    assert not special_cases("Downlink, uplink, and sidelink transmissions are organized into frames")
+    assert not special_cases("2>if the bwp-InactivityTimer associated with the active DL BWP expires: 3>if "
+                             "the defaultDownlinkBWP-Id is configured: 4>perform BWP switching ... 3>else: "
+                             "4>if the UE is a (e)RedCap UE")
+
+
+def test_a_sentence_whose_statement_was_a_lost_formula_is_never_quoted(markdown_spec_retriever):
+    """TS 38.211's markdown keeps "The relation between the physical resource block [...] in bandwidth part
+    [...] and the common resource block [...] is given by" without the formula that followed: it led the
+    answer to how many sub-carriers form a resource block, and says nothing."""
+    question = "How does a physical resource block in a bandwidth part relate to a common resource block?"
+    found = markdown_spec_retriever("38.211_PHY-Channels_j30.md").search(question, k=5)
+    hits = choose_sources(found, passages=3)
+    assert any(re.search(r"common resource block \[…\] is given by\s*$", h.text, re.M) for h in hits)
+    session = GroundingSession(question, hits)
+    session.finish()
+    shown = [strip_citations(s["text"]) for s in session.result()["sentences"]]
+    assert shown and not any(ENDS_IN_LOST_FORMULA.search(s) for s in shown), shown

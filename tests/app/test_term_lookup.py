@@ -609,3 +609,22 @@ def test_the_main_functions_of_a_sublayer_lead_not_its_sidelink_ones(markdown_sp
     lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
     assert lead.startswith(opening), (lead, [h.citation for h in hits])
     assert not asked_interfaces("By which interface is an NG-RAN node connected to the AMF?")  # a node's
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("Which nodes does the Xn interface connect?", "Xn interface"),
+    ("What does the N11 reference point connect?", "N11 reference point"),
+    ("What does an S-NSSAI consist of?", "S-NSSAI"),
+])
+def test_what_x_connects_or_consists_of_asks_its_definition(question, term):
+    assert asked_term(question) == AskedTerm("role", term, "node" if "nodes" in question else "")
+
+
+def test_which_nodes_an_interface_connects_is_answered_by_its_definition(markdown_spec_retriever):
+    """"Which nodes does the Xn interface connect?" was answered with an Xn-C signalling item of TS 38.300
+    Annex B; the Definitions clause's "Xn: network interface between NG-RAN nodes." says it."""
+    question = "Which nodes does the Xn interface connect?"
+    hits = choose_sources(markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md").search(
+        question, k=5, asked=question), passages=3)
+    lead = GroundingSession(question, hits).lead()
+    assert lead.startswith("Xn: network interface between NG-RAN nodes."), lead

@@ -65,6 +65,23 @@ def test_release19_markdown_clauses_and_glossary(shared_dir):
     assert abbreviations["BWP"] == "Bandwidth Part" and abbreviations["CSI-RS"] == "CSI Reference Signal"
 
 
+def test_a_markdown_spec_marks_where_it_lost_a_formula(shared_dir):
+    """The Release-19 markdown specs dropped their inline formulas: "frames with  duration" would read as a
+    whole sentence that says nothing of how long a frame is."""
+    folder = shared_dir / "data/corpus/3gpp/rel19-md"
+    by_number = {c.number: c for c in read_spec(folder / "38.211_PHY-Channels_j30.md")[1]}
+    frames = by_number["4.3.1"].text
+    assert "frames with […] duration, each consisting of ten subframes of […] duration." in frames
+    assert "The number of consecutive OFDM symbols per subframe is […]." in frames
+    assert "A resource block is defined as […] consecutive subcarriers" in by_number["4.4.4.1"].text
+    assert "|  |  | Cyclic prefix |" in to_markdown(folder / "38.211_PHY-Channels_j30.md")  # empty cells stay
+    # a spec that lost no formula reads as written, its typos included ("they are In-Service .")
+    architecture = folder / "38.401_NG-RAN_Architecture_j20.md"
+    assert to_markdown(architecture) == architecture.read_text()
+    overall = to_markdown(folder / "38.300_NG-RAN_Overall_j20.md")
+    assert "reports for each threshold configured , the buffer size" in overall
+
+
 def test_glued_headings_use_clause_order(shared_dir):
     _, clauses = read_spec(shared_dir / "data/corpus/3gpp/rel19-md/23.501_5GS_Architecture_j70.md")
     by_number = {c.number: c for c in clauses}
