@@ -792,11 +792,11 @@ class GroundingSession:
         # interface between NG-RAN and 5GC." for "Which node terminates the NG-U interface?", not the ng-eNB's
         # entry beside it; not "NG-RAN" for "an NG-RAN node", which most answering sentences call a gNB)
         unnamed = {q[4] for q in ranked if self.interfaces and not self.interfaces & hyphenated_names(q[4])}
+        # a sentence whose source lost a formula after another source's whole statement (`lost_formulas`)
+        lost = lost_formulas([q[4] for q in ranked])
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
-        # a sentence whose source lost a formula after another source's whole statement (`lost_formulas`)
-        lost = lost_formulas([q[4] for q in ranked])
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] in kinds, q[4] not in stating, q[4] in special, q[4] not in role,
                                    q[4] not in subject, q[4] in lost,

@@ -7,6 +7,7 @@ Release-19 markdown files 3GPP text also comes in (so cross-format near-duplicat
 A table of one cell is how the Word files box a displayed formula (TS 38.304 §5.2.3.2: "The cell selection
 criterion S is fulfilled when:" above a one-cell table "Srxlev > 0 AND Squal > 0"): it becomes its text, a
 paragraph, so the formula reads as the end of the sentence that introduces it, not as a table header.
+The Release-19 markdown files lost their inline formulas altogether: `mark_lost_formulas` marks the places.
 """
 
 from __future__ import annotations
