@@ -60,7 +60,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from app.procedure_text import steps
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, NOTE, POINTER, default_reader
 from app.role_check import default_role_checker
@@ -77,6 +76,7 @@ from app.sentences import (
     before_repeat,
     citations_of,
     ngrams,
+    procedure_steps,
     split_sentences,
     strip_citations,
     terms,
@@ -820,11 +820,11 @@ class GroundingSession:
         opened: set[str] = set()
         later: set[str] = set()
         for sentence in sentences:  # in reading order
-            if re.search(r"\d>", sentence):
-                first = steps(sentence)[0]
-                if first in opened:
+            parts = procedure_steps(sentence)
+            if parts:
+                if parts[0] in opened:
                     later.add(sentence)
-                opened.add(first)
+                opened.add(parts[0])
         if self.event:
             stating = {s: event_closeness(s, self.event) for s in sentences}
             order = sorted({key for key in stating.values() if key is not None})
