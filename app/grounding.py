@@ -76,6 +76,7 @@ from app.sentences import (
     before_repeat,
     citations_of,
     ngrams,
+    orphan_else,
     procedure_steps,
     split_sentences,
     strip_citations,
@@ -111,6 +112,7 @@ from app.term_lookup import (
     states_purpose_here,
     states_what,
     step_closeness,
+    with_alias,
 )
 from telecomgpt.domain.markdown_clean import LOST_FORMULA
 
@@ -366,9 +368,11 @@ class GroundingSession:
     """Checks one answer as it streams in. `hits` are the prompt's documents, numbered from 1."""
 
     def __init__(self, question: str, hits: list, scorer: SupportScorer | None = None,
-                 config: GroundingConfig | None = None):
+                 config: GroundingConfig | None = None, abbreviations: dict[str, str] | None = None):
         self.question = question
-        self.asked = asked_term(question)  # "What is X?" / "What does X stand for?": X's glossary line leads
+        # "What is X?" / "What does X stand for?": X's glossary line leads; `abbreviations` (the index's
+        # table) give X's other name, under which a spec may define it (`term_lookup.with_alias`)
+        self.asked = with_alias(asked_term(question), abbreviations or {})
         self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
         # "When does the MAC entity stop the ra-ResponseWindow?": the sentence stating that event leads
         self.event = None if self.condition else asked_event(question)
@@ -433,7 +437,7 @@ class GroundingSession:
             text = entries_apart(text)
         elif self._glossary(n):
             text = definitions_apart(text)
-        split = split_sentences(text, soft_wraps=True, repeat_heads=repeat_heads)
+        split = split_sentences(text, soft_wraps=True, repeat_heads=repeat_heads, clip_items=True)
         sentences = [s.strip("| ") for s in split  # a table row's edges
                      if not s.startswith(("#", "Spec:")) and len(terms(s)[0]) >= 2 and sanitize(s) == s]
         if listed and self.asked:
@@ -794,13 +798,20 @@ class GroundingSession:
         unnamed = {q[4] for q in ranked if self.interfaces and not self.interfaces & hyphenated_names(q[4])}
         # a sentence whose source lost a formula after another source's whole statement (`lost_formulas`)
         lost = lost_formulas([q[4] for q in ranked])
+        # for what a term is or does, a procedure piece with an "else" whose "if" it does not show
+        # (`orphan_else`) comes late: read alone it says nothing ("2>if the PDCCH indicates a UL
+        # transmission: 3>else: 4>else: 5>start the drx-HARQ-RTT-TimerUL ..." led "What is the purpose of
+        # DRX?"). Not for what a procedure does when or whether: there such a piece holds the actions asked
+        # for ("4>else: 5>notify RRC to release PUCCH for all Serving Cells; ..." when the timeAlignmentTimer
+        # expires, "1>else: 2>if more than one LCG has data ...: 3>report Long BSR ...")
+        orphans = {q[4] for q in ranked if self.asked and orphan_else(q[4])}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
                                    q[4] in kinds, q[4] not in stating, q[4] in special, q[4] not in role,
                                    q[4] not in subject, q[4] in lost,
-                                   testing.get(q[4], len(testing) + 1), q[4] in unnamed,
+                                   testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))
         return ranked

@@ -285,7 +285,7 @@ class RAGPipeline:
         if mode in ("drop", "mark", "off"):
             config = replace(config, unsupported="keep" if mode == "off" else mode)
         return GroundingSession(prepared.question, prepared.sources if prepared.knows else [], self.scorer,
-                                config)
+                                config, self.retriever.abbreviations)
 
     def _chain(self, max_tokens: int | None, temperature: float | None, sampling: dict | None = None,
                lead: str = ""):

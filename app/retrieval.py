@@ -36,6 +36,7 @@ from app.term_lookup import (
     says_role,
     states_what,
     step_closeness,
+    with_alias,
 )
 from telecomgpt.errors import UserError
 
@@ -309,7 +310,7 @@ class Retriever:
         """The glossary chunk defining the term `query` asks about (at most one; none when it asks no
         term or no glossary line defines it): one that holds the sense the index's specs use for an
         abbreviation (`merged_abbreviations`), then the best ranked, then TR 21.905's, then the first."""
-        asked = asked_term(query)
+        asked = with_alias(asked_term(query), self.abbreviations)
         if asked is None:
             return []
         rows = [r for r in self.glossary.rows_defining(asked) if mask is None or mask[r]]
@@ -328,13 +329,14 @@ class Retriever:
         candidates, else of the chunks that match X alone. The question's other words ("What is
         RRC_INACTIVE?" has none) rank the chunks that only mention X ("RRC_INACTIVE state is part of RRC
         state machine ...") as high as it."""
-        asked = asked_term(query)
+        asked = with_alias(asked_term(query), self.abbreviations)
         if asked is None or asked.kind == "abbreviation" or self.bm25 is None:
             return []
         # X alone, then with its full name, which matches where a clause introduces it ("The Access and
         # Mobility Management function (AMF) includes ..."), and for its role the words of a functions list
         # (the AMF is named in thousands of chunks, and the shortest of them rank first on "AMF" alone)
-        wanted = expand_query(asked.term, self.abbreviations) + (ROLE_WORDS if asked.kind == "role" else "")
+        wanted = (expand_query(f"{asked.term} {asked.alias}".strip(), self.abbreviations)
+                  + (ROLE_WORDS if asked.kind == "role" else ""))
         candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
         # a clause's own statement first ("The AMF includes the following functionality: ..."); else, for a
         # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ...")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.procedure_text import PARAGRAPH_LABEL, STEP, headed_units, is_marked, labelled, steps
+from app.procedure_text import ITEM, PARAGRAPH_LABEL, STEP, headed_units, is_marked, labelled, steps
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
@@ -49,7 +49,8 @@ loop; app/grounding.py), and a passage or quote leaves out the procedure steps i
 (`after_shown_steps`)."""
 
 
-def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = True) -> list[str]:
+def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = True,
+                    clip_items: bool = False) -> list[str]:
     """Sentences of `text`, whitespace collapsed. Citation markers after a full stop stay with the
     sentence they follow ("… state. [1] Next" -> "… state. [1]", "Next").
 
@@ -60,15 +61,23 @@ def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = Tr
     never shows a condition without its actions, nor a step cut off a long procedure without the conditions
     above it (they are repeated before it; `repeat_heads=False` gives such a step as the spec writes it,
     which the answer checker also reads as evidence). A label and its paragraph read as a definition line
-    ("*t-PollRetransmit*: This timer is used by ...", `procedure_text.labelled`).
+    ("*t-PollRetransmit*: This timer is used by ...", `procedure_text.labelled`). With `clip_items`, a
+    list's long item shows its first clause in the list's unit and comes whole after it (ITEM_CHARS): what
+    an answer quotes; a passage cut to a budget (app/prompting.py) would read its text twice.
     The split of a prefix never moves a boundary it has already decided, which is what lets a stream
     release sentences as they complete.
     """
     if not soft_wraps:
         return [s for block in text.split("\n") for s in _block_sentences(block)]
     out: list[str] = []
-    for heads, unit in headed_units(_soft_parts(text), UNIT_CHARS):
+    whole: dict[str, str] = {}  # a long list item as a unit shows it -> as the spec writes it
+    parts = [_clipped_item(part, whole) if clip_items and _in_list(parts, i) else part
+             for parts in [_soft_parts(text)] for i, part in enumerate(parts)]
+    for heads, unit in headed_units(parts, UNIT_CHARS):
         unit = heads + unit if repeat_heads else unit
+        # a long item alone is quoted whole; beside others, its first clause, and then whole after the unit
+        spelled = [whole[part] for part in unit if part in whole] if len(unit) > 1 else []
+        unit = [whole.get(part, part) for part in unit] if len(unit) == 1 else unit
         if len(unit) > 1 and PARAGRAPH_LABEL.match(unit[0]):  # a label and its paragraph: one entry
             unit = [f"{labelled(unit[0])} {' '.join(unit[1].split())}", *unit[2:]]
         sentences = _block_sentences(unit[0])
@@ -80,7 +89,36 @@ def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = Tr
             before = [s for s in sentences[:first] if s not in out]
             sentences = [*before, " ".join([*sentences[first:], rest])]
         out.extend(sentences)
+        out.extend(sentence for item in spelled for sentence in _block_sentences(item))
     return out
+
+
+ITEM_CHARS = 200
+"""A list item longer than this shows its first clause in its list's unit ("... -Mobility Registration Update
+upon changing to a new Tracking Area (TA) outside the UE's Registration Area in both CM-CONNECTED and CM-IDLE
+state … -Periodic Registration Update ..."), and whole as a sentence after it: TS 23.502 §4.2.2.2.1's
+1,270-character item filled the unit, so the Registration types were quoted one: "The UE initiates the
+Registration procedure using one of the following Registration types: -Initial Registration to the 5GS;"."""
+
+
+def _in_list(parts: list[str], i: int) -> bool:
+    """Whether part i is a list item (not a procedure step) beside another item."""
+    def item(j: int) -> bool:
+        return 0 <= j < len(parts) and bool(ITEM.match(parts[j])) and not STEP.match(parts[j])
+    return item(i) and (item(i - 1) or item(i + 1))
+
+
+def _clipped_item(part: str, whole: dict[str, str]) -> str:
+    """A list item longer than ITEM_CHARS cut after its first clause (a comma, semicolon or bracket from a
+    third of ITEM_CHARS on; else the words that fit), marked with an ellipsis; `whole` maps it back."""
+    text = " ".join(part.split())
+    if len(text) <= ITEM_CHARS:
+        return part
+    cut = next((m.start() for m in re.finditer(r"[,;]\s|\s\(", text)
+                if ITEM_CHARS // 3 <= m.start() <= ITEM_CHARS), None)
+    clipped = f"{text[:cut or text.rfind(' ', 0, ITEM_CHARS)].rstrip(' ,;')} {ELIDED}"
+    whole[clipped] = part
+    return clipped
 
 
 UNIT_CHARS = 450
@@ -235,6 +273,26 @@ def procedure_steps(sentence: str) -> list[str]:
     a stem ("The MAC entity shall: 1>when ..."); [] when it holds no step."""
     parts = steps(sentence.strip())
     return parts if any(STEP.match(part) for part in parts) else []
+
+
+_BARE_ELSE = re.compile(r"^\s*\d>\s*else\s*:?\s*$", re.I)
+
+
+def orphan_else(sentence: str) -> bool:
+    """Whether a procedure unit has an "else" step whose "if" it does not show: a piece cut off a long
+    procedure repeats the conditions above it (`split_sentences`), and of an "else" branch that is only
+    "3>else:" ("2>if the PDCCH indicates a UL transmission: 3>else: 4>else: 5>start the
+    drx-HARQ-RTT-TimerUL ...", TS 38.321 §5.7): no reader can tell what it is the other case of."""
+    parts = procedure_steps(sentence)
+    for i, part in enumerate(parts):
+        if _BARE_ELSE.match(part):
+            depth = int(STEP.match(part).group(1))
+            before = [int(m.group(1)) for m in map(STEP.match, parts[:i]) if m]
+            # a sibling "if" at the same depth, after the last step above this one
+            shallower = max((j for j, d in enumerate(before) if d < depth), default=-1)
+            if depth not in before[shallower + 1:]:
+                return True
+    return False
 
 
 def without_repeated_steps(sentence: str, n: int) -> str | None:

@@ -21,7 +21,7 @@ A term no glossary line defines ("What is the maximum number of ...?") changes n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.procedure_text import LABELLED, STEP, owned, steps
 from app.sentences import STOPWORDS, terms
@@ -96,6 +96,10 @@ class AskedTerm:
     kind: str
     term: str
     wanted: str = ""
+    alias: str = ""
+    """The term's other name in the index's abbreviation table (`with_alias`): the expansion of an
+    abbreviation asked about ("Secondary Cell Group" for "What is the SCG?") or the abbreviation of a full
+    name ("RNA" for "What is a RAN-based Notification Area?"); empty where the table has none."""
 
 
 def normalize_term(term: str) -> str:
@@ -117,6 +121,35 @@ def asked_term(question: str) -> AskedTerm | None:
                 wanted = match.groupdict().get("wanted") or ""
                 return AskedTerm(kind, term, " ".join(sorted(_content_words(wanted) - _ANY_ROLE)))
     return None
+
+
+def with_alias(asked: AskedTerm | None, abbreviations: dict[str, str]) -> AskedTerm | None:
+    """`asked` with its other name from `abbreviations` (abbreviation -> expansion, the index's merged
+    table): a spec defines a term under one name and writes the other. "What is the SCG?" is answered by
+    TS 37.340's "Secondary Cell Group: in MR-DC, a group of serving cells associated with the Secondary
+    Node, ...", not by the line "SCG Secondary Cell Group" that only spells it out, and "What is a RAN-based
+    Notification Area?" by TS 38.300's sentences on the RNA, which never spell it out. No alias for the
+    question what an abbreviation stands for (its expansion is the answer), nor where a full name is the
+    expansion of several abbreviations ("Handover": HO, HANDO)."""
+    if asked is None or asked.kind == "abbreviation" or not abbreviations:
+        return asked
+    term = asked.term.strip()
+    expansion = abbreviations.get(term) or abbreviations.get(term.upper())
+    if expansion:
+        return replace(asked, alias=expansion)
+    key = normalize_term(term)
+    short = [abbreviation for abbreviation, full in abbreviations.items() if normalize_term(full) == key]
+    return replace(asked, alias=short[0]) if len(short) == 1 else asked
+
+
+def _alias_keys(asked: AskedTerm) -> set[str]:
+    """The normalized keys of the asked term's other name: of an expansion listing several ("Hybrid ARQ,
+    Hybrid Automatic Repeat Request"), each part that spells the abbreviation, else the whole."""
+    if not asked.alias:
+        return set()
+    parts = [part.strip() for part in asked.alias.split(",")]
+    spelling = [part for part in parts if part and _spells(asked.term, part)]
+    return {normalize_term(part) for part in (spelling if len(parts) > 1 and spelling else [asked.alias])}
 
 
 _ANY_ROLE = frozenset({"function", "functionality", "functionalitie", "service", "feature", "task", "role",
@@ -230,25 +263,42 @@ the paging procedure is for."""
 _INTERFACE = re.compile(r"^(?P<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)\s+interface$")
 """An interface is named with or without the word: "Xn-U provides non-guaranteed delivery of user plane PDUs
 and supports the following functions" (TS 38.300 §4.3.2.1) says what the Xn-U interface does."""
+_SYSTEM = "nr "
+"""A qualifier naming the radio system before a thing's name, which the NR specs leave out."""
 _SHORTEST_BARE = 6
 """A one-word name left without "procedure" is a key from this many letters: "paging", "registration", not
 "setup" or "reset" alone, which open sentences about other things."""
 
 
 def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
-    """The asked term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
+    """The asked term's keys (`_name_keys`) and its other name's (`_alias_keys`). What a procedure is for
+    is no glossary line's: "**Service request:** This is defined as being one invocation of the service
+    through a service request primitive." (TR 21.905) led "What is the purpose of the Service Request
+    procedure?", which TS 23.502 answers ("The Service Request procedure is used by a UE in CM-IDLE state
+    or the 5GC to request the establishment of a secure connection to an AMF.")."""
+    keys = _name_keys(asked.term, glossary) | _alias_keys(asked)
+    if glossary and asked.kind == "role" and _PROCEDURE.search(normalize_term(asked.term)):
+        keys = {key for key in keys if _PROCEDURE.search(key)}
+    return keys
+
+
+def _name_keys(term: str, glossary: bool = False) -> set[str]:
+    """A term's keys: itself, without a plural's "s" ("split bearers"), a sublayer as a layer and
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
     procedure without the word "procedure" (`_PROCEDURE`), an interface without the word "interface"
     (`_INTERFACE`), a sublayer named by its abbreviation alone ("The main services and functions of SDAP
     include: ..."). For a glossary line (`glossary`), a one-word name left without "procedure" is no key:
     "**Paging:** The act of seeking a User Equipment." says what the word means, not what the paging procedure
     is for, and would come first as the asked term's definition."""
-    key = normalize_term(asked.term)
+    key = normalize_term(term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
+    # "the NR RLC sublayer": NR names the system, which TS 38.300 never repeats ("The RLC sublayer supports
+    # three transmission modes")
+    keys |= {k.removeprefix(_SYSTEM) for k in keys if k.startswith(_SYSTEM) and len(k) > len(_SYSTEM) + 2}
     keys |= {bare for bare in (_PROCEDURE.sub("", k) for k in keys if _PROCEDURE.search(k))
              if " " in bare or (not glossary and len(bare) >= _SHORTEST_BARE)}
     keys |= {match["name"] for match in map(_INTERFACE.match, keys) if match and len(match["name"]) >= 2}
-    layer = re.match(r"^([A-Z]{2,5})\s+(?:sub)?layer$", asked.term.strip())  # "SDAP sublayer": SDAP
+    layer = re.match(r"^(?:NR\s+)?([A-Z]{2,5})\s+(?:sub)?layer$", term.strip())  # "SDAP sublayer": SDAP
     keys |= {layer[1].lower()} if layer else set()
     return keys | {_SUBLAYER.sub(lambda m: "layer" if m[1] else "sublayer", k) for k in keys
                    if _SUBLAYER.search(k) and " " in k}
@@ -326,11 +376,16 @@ def names(line: str, asked: AskedTerm, closely: bool = False) -> bool:
     text = normalize_term(line)
     words = set(re.findall(r"\w+", text)) | set(WORD.findall(text))  # "NSSAI" and "NR-DC"
     words |= {w[:-1] for w in words if w.endswith("s")}  # "frames" names the frame
+    # the other name counts whole: "cell" alone does not name the SCG, its "Secondary Cell Group"
+    for key in _alias_keys(asked):
+        wanted = set(WORD.findall(key)) - _LINKING_WORDS
+        if wanted and wanted <= words:
+            return True
     own = {normalize_term(w) for w in WORD.findall(asked.term) if _NAME.fullmatch(w)}
     if own and not own & words:
         return False
     short = _PARENTHESIS.search(asked.term)  # "network allocation vector (NAV)": either name
-    for key in _keys(asked) | ({normalize_term(short.group(1))} if short else set()):
+    for key in _name_keys(asked.term) | ({normalize_term(short.group(1))} if short else set()):
         wanted = set(WORD.findall(key)) - _LINKING_WORDS  # "(NAV)" is the word "nav"
         if wanted and (wanted <= words or (not closely and wanted & words) or own & wanted & words):
             return True
@@ -352,8 +407,9 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     text = _SUBJECT_PREFIX.sub("", _opening(sentence))
     for key in sorted(_keys(asked), key=len, reverse=True):  # the whole name first ("... procedure is to")
         # "The Scheduling Request (SR) is used for ...": the name's abbreviation in brackets is part of it
+        # and a protocol is its (sub)layer or entity ("The RLC sublayer supports three transmission modes")
         match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b"
-                         r"(?:\s*\([\w\-]{1,12}\))?)", text)
+                         r"(?:\s+(?:sub)?layer\b|\s+entity\b)?(?:\s*\([\w\-]{1,12}\))?)", text)
         if match:
             return text, match.end()
     return None
@@ -393,14 +449,15 @@ block is defined as 12 consecutive subcarriers ...", "Point A serves as a common
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
                         r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
                         r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
-                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s"
+                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s|\s+(?:is|are)\s+used\s+by\s[^.;:]{1,80}?\sto\s"
                         r"|\s+(?:depend\s+on\s+(?:[\w\-]+\s+){1,4}and\s+|over\s+the\s+[\w\-]+\s+interface\s+)?"
                         r"include\s*(?:\([^)]*\)\s*)?:")
 """After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
 supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
 Communication Proxy (SCP) includes one or more of the following functionalities", "(The purpose of) the NG
 Setup procedure is to exchange ...", "Paging allows the network to reach UEs ...", "The Scheduling Request
-(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "(The main services and
+(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "The Service Request
+procedure is used by a UE in CM-IDLE state or the 5GC to request ...", "(The main services and
 functions of) the RLC sublayer depend on the transmission mode and include: ..."."""
 
 
@@ -499,7 +556,10 @@ class Glossary:
         definition line defines reads its expansion ("What is HARQ?")."""
         found: list[int] = []
         for kind in _LOOKED_UP.get(asked.kind, ("definition", "abbreviation")):
-            for key in _keys(asked, glossary=True):
+            # a full name's abbreviation line only spells it out ("BWP Bandwidth Part" for "What is a
+            # bandwidth part?"): no answer to look up
+            keys = _keys(asked, glossary=True) if kind == "definition" else _name_keys(asked.term, True)
+            for key in keys:
                 found += [r for r in self.rows.get((kind, key), []) if r not in found]
             if found:
                 break

@@ -20,7 +20,14 @@ from app.prompting import compact_passage
 from app.releases import without_release_tag
 from app.retrieval import Retriever
 from app.source_rules import choose_sources
-from app.term_lookup import ABBREVIATION_TITLE, asked_term, defines, defining_lines, glossary_entry
+from app.term_lookup import (
+    ABBREVIATION_TITLE,
+    asked_term,
+    defines,
+    defining_lines,
+    glossary_entry,
+    with_alias,
+)
 from telecomgpt.config import DEFAULT_MODEL
 from telecomgpt.errors import UserError
 from telecomgpt.llm import GenerationParams, LLMBackend, get_backend
@@ -252,7 +259,7 @@ def context_passages(retriever: Retriever, query: str, question: str | None, pas
 
     k = max(RAGConfig.k, passages)  # retrieved before the sources are chosen, as the assistant does
     hits = choose_sources(search(k), passages, deeper=lambda: search(4 * k))[:passages]
-    asked = asked_term(question) if question else None
+    asked = with_alias(asked_term(question), retriever.abbreviations) if question else None
     out = []
     for hit in hits:
         lines = defining_lines(hit.text, asked) if asked else []

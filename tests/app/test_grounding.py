@@ -22,8 +22,9 @@ from app.grounding import (
     titled_by,
 )
 from app.prompting import NOT_IN_SOURCES
+from app.readers import read_file
 from app.retrieval import Hit
-from app.sentences import before_repeat
+from app.sentences import before_repeat, orphan_else
 from app.source_rules import choose_sources
 from eval.metrics.open_answers import has_loop
 
@@ -570,3 +571,22 @@ def test_a_sentence_whose_statement_was_a_lost_formula_is_never_quoted(markdown_
     session.finish()
     shown = [strip_citations(s["text"]) for s in session.result()["sentences"]]
     assert shown and not any(ENDS_IN_LOST_FORMULA.search(s) for s in shown), shown
+
+
+def test_an_else_step_without_its_if_never_leads_what_a_term_is_for(shared_dir):
+    """TS 38.321 §5.7 cut into chunks repeats the conditions above a piece, and of an "else" branch only
+    "3>else: 4>else:": "2>if the PDCCH indicates a UL transmission: 3>else: 4>else: 5>start the
+    drx-HARQ-RTT-TimerUL ..." led "What is the purpose of DRX?". It comes after the sentences that read on
+    their own; for what the MAC entity does when a condition holds, such a piece still leads (the
+    timeAlignmentTimer's "4>else: 5>notify RRC to release PUCCH ...")."""
+    base = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md"
+    mac = read_file(base / "38.321_MAC_j20.md")[0]
+    arch = read_file(base / "23.501_5GS_Architecture_j70.md")[0]
+    orphan = "2>if the PDCCH indicates a UL transmission: 3>else: 4>else: 5>start the drx-HARQ-RTT-TimerUL"
+    piece = next(c for c in mac if any(s.startswith(orphan) for s in split_sentences(c.text, True)))
+    cycle = next(c for c in arch if "the UE applies either the DRX cycle negotiated with AMF" in c.text)
+    hits = [Hit(text=c.text, score=1.0, metadata=c.metadata()) for c in (cycle, piece)]
+    assert orphan_else(orphan + " for the corresponding HARQ process.")
+    assert not orphan_else("1>if A: 2>stop the timer. 1>else: 2>start the timer.")
+    lead = GroundingSession("What is the purpose of DRX?", hits).lead()
+    assert lead.startswith("In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"), lead

@@ -14,7 +14,7 @@ from app.indexer import update_index
 from app.prompting import compact_passage
 from app.readers import read_file
 from app.retrieval import Hit, Retriever
-from app.sentences import ELIDED, after_shown_steps, ngrams, split_sentences
+from app.sentences import ELIDED, UNIT_CHARS, after_shown_steps, ngrams, split_sentences
 from app.source_rules import choose_sources, clause_key, never_answers
 
 MAC = "38.321_MAC_j20.md"
@@ -210,6 +210,24 @@ def test_a_list_stem_keeps_its_items(chunks: dict[str, list]):
         assert len(home) == 1 and item in home[0].text, stem
         sentence = next(s for s in split_sentences(home[0].text, soft_wraps=True) if stem in s)
         assert sentence.startswith(stem) and item in sentence, sentence
+
+
+def test_a_long_list_item_shows_its_first_clause_in_the_list_and_comes_whole_after(chunks: dict[str, list]):
+    """TS 23.501 §6.2.6: the NRF's second function goes on for 350 characters, so the unit of the list's
+    stem kept only the first item, and "What are the functions of the NRF?" was answered with one. A quote
+    (`clip_items`) shows the long item's first clause and the items after it; the item comes whole next."""
+    stem = "The Network Repository Function (NRF) supports the following functionality:"
+    home = next(c for c in chunks[ARCH] if stem in c.text)
+    before = next(s for s in split_sentences(home.text, soft_wraps=True) if s.startswith(stem))
+    assert "P-CSCF" not in before, before  # the unit as a passage reads it
+    sentences = split_sentences(home.text, soft_wraps=True, clip_items=True)
+    unit = next(s for s in sentences if s.startswith(stem))
+    assert (f"the discovered NF instances {ELIDED} -Supports P-CSCF discovery" in unit
+            and len(unit) <= UNIT_CHARS), unit
+    whole = next(s for s in sentences if s.startswith("Receive NF Discovery Request"))
+    assert whole.endswith("as specified in clause 6.44 of TS 22.261 [2]."), whole
+    # a passage cut to a budget reads each item once
+    assert sum("Receive NF Discovery Request" in s for s in split_sentences(home.text, True)) == 1
 
 
 def test_a_sentence_that_lists_inline_is_not_joined_to_the_list_after_it(chunks: dict[str, list]):
