@@ -109,42 +109,13 @@ from app.term_lookup import (
     says_role,
     singular,
     spaced,
+    special_cases,
     states_purpose_here,
     states_what,
     step_closeness,
     with_alias,
 )
 from telecomgpt.domain.markdown_clean import LOST_FORMULA
-
-SPECIAL_CASES = {
-    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
-    "ambient IoT": re.compile(r"\bA-IoT\b"),
-    "NB-IoT": re.compile(r"\bNB-IoT\b"),
-    "IAB": re.compile(r"\b(?:IAB|mobile IAB|MWAB)(?:-[\w\-]+)?\b|\w+IAB-Ext\b"),
-    "NTN": re.compile(r"\bNTN\b|\bnon-terrestrial\b", re.I),
-    "RedCap": re.compile(r"(?:\(e\)|\be)?RedCap\b"),
-    "MBS": re.compile(r"\bMBS\b"),
-    "V2X": re.compile(r"\bV2X\b"),
-    "repeater": re.compile(r"\bNCR(?:-[\w\-]+)?\b"),
-}
-"""The special cases most NR and 5GC functions have, each a family of names: a sentence about one answers for
-that case only (`special_cases`)."""
-SCOPE_WORDS = 15
-"""The opening words of a sentence that say what it is about (`special_cases`)."""
-_NOT_THE_CASE = re.compile(r"^\W*(?:\w+\W+){0,3}?not\b", re.I)
-_AMONG_DIRECTIONS = re.compile(r"\b(?:up|down)link\W+(?:and|or)\W+$", re.I)
-
-
-def special_cases(text: str) -> set[str]:
-    """The special cases (SPECIAL_CASES) a sentence is about: named in its opening (SCOPE_WORDS), not as the
-    case it excludes ("the MAC entity for which logicalChannelGroupIAB-Ext is not configured ... shall: ...
-    report Long BSR" is the general procedure) nor as one direction among the others ("Downlink, uplink, and
-    sidelink transmissions are organized into frames ..."). Named further on, the case is a branch of a
-    general statement: the bwp-InactivityTimer's expiry step has a RedCap branch under its general one."""
-    opening = " ".join(strip_citations(text).split()[:SCOPE_WORDS])
-    return {case for case, pattern in SPECIAL_CASES.items() if any(
-        not _NOT_THE_CASE.match(opening[m.end():]) and not _AMONG_DIRECTIONS.search(opening[:m.start()])
-        for m in pattern.finditer(opening))}
 
 __all__ = ["SUPPORT_THRESHOLD", "NGRAM", "Checked", "Evidence", "GroundingConfig", "GroundingSession",
            "SupportScorer", "citations_of", "embed_texts", "split_sentences", "strip_citations", "terms"]
@@ -809,7 +780,7 @@ class GroundingSession:
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] in kinds, q[4] not in stating, q[4] in special, q[4] not in role,
+                                   q[4] in kinds, q[4] in special, q[4] not in stating, q[4] not in role,
                                    q[4] not in subject, q[4] in lost,
                                    testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],

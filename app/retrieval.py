@@ -34,6 +34,7 @@ from app.term_lookup import (
     defining_lines,
     event_closeness,
     says_role,
+    special_cases,
     states_what,
     step_closeness,
     with_alias,
@@ -339,10 +340,16 @@ class Retriever:
                   + (ROLE_WORDS if asked.kind == "role" else ""))
         candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
         # a clause's own statement first ("The AMF includes the following functionality: ..."); else, for a
-        # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ...")
-        for states in (states_what, says_role):
+        # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ..."); never one
+        # about a special case the question does not ask about (`term_lookup.special_cases`: "The MAC
+        # sublayer provides the following services and functions over the PC5 interface ..." for "Which
+        # functions does the NR MAC sublayer support?")
+        cases = special_cases(query)
+        # where the question names what X has ("Which transmission modes does RLC support?"), a sentence whose
+        # verb has it ("The RLC sublayer supports three transmission modes") before a functions list
+        for states in (says_role, states_what) if asked.wanted else (states_what, says_role):
             for row in candidates:
-                if any(states(sentence, asked)
+                if any(states(sentence, asked) and not special_cases(sentence) - cases
                        for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
                     return [row]
         return []

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 
 from app.procedure_text import LABELLED, STEP, owned, steps
-from app.sentences import STOPWORDS, terms
+from app.sentences import STOPWORDS, strip_citations, terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
 
 GLOSSARY_TITLE = re.compile(r"\b(?:definitions?|abbreviations?|terms|vocabulary)\b", re.I)
@@ -748,3 +748,34 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | 
             key = (int(bool(_IN_A_TEST.search(line))), depth, len(set(found_words) - set(ordered)))
             best = key if best is None else min(best, key)
     return best
+
+
+SPECIAL_CASES = {
+    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
+    "ambient IoT": re.compile(r"\bA-IoT\b"),
+    "NB-IoT": re.compile(r"\bNB-IoT\b"),
+    "IAB": re.compile(r"\b(?:IAB|mobile IAB|MWAB)(?:-[\w\-]+)?\b|\w+IAB-Ext\b"),
+    "NTN": re.compile(r"\bNTN\b|\bnon-terrestrial\b", re.I),
+    "RedCap": re.compile(r"(?:\(e\)|\be)?RedCap\b"),
+    "MBS": re.compile(r"\bMBS\b"),
+    "V2X": re.compile(r"\bV2X\b"),
+    "repeater": re.compile(r"\bNCR(?:-[\w\-]+)?\b"),
+}
+"""The special cases most NR and 5GC functions have, each a family of names: a sentence about one answers for
+that case only (`special_cases`)."""
+SCOPE_WORDS = 15
+"""The opening words of a sentence that say what it is about (`special_cases`)."""
+_NOT_THE_CASE = re.compile(r"^\W*(?:\w+\W+){0,3}?not\b", re.I)
+_AMONG_DIRECTIONS = re.compile(r"\b(?:up|down)link\W+(?:and|or)\W+$", re.I)
+
+
+def special_cases(text: str) -> set[str]:
+    """The special cases (SPECIAL_CASES) a sentence is about: named in its opening (SCOPE_WORDS), not as the
+    case it excludes ("the MAC entity for which logicalChannelGroupIAB-Ext is not configured ... shall: ...
+    report Long BSR" is the general procedure) nor as one direction among the others ("Downlink, uplink, and
+    sidelink transmissions are organized into frames ..."). Named further on, the case is a branch of a
+    general statement: the bwp-InactivityTimer's expiry step has a RedCap branch under its general one."""
+    opening = " ".join(strip_citations(text).split()[:SCOPE_WORDS])
+    return {case for case, pattern in SPECIAL_CASES.items() if any(
+        not _NOT_THE_CASE.match(opening[m.end():]) and not _AMONG_DIRECTIONS.search(opening[:m.start()])
+        for m in pattern.finditer(opening))}

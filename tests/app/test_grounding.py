@@ -16,7 +16,6 @@ from app.grounding import (
     GroundingConfig,
     GroundingSession,
     SupportScorer,
-    special_cases,
     split_sentences,
     strip_citations,
     titled_by,
@@ -26,6 +25,7 @@ from app.readers import read_file
 from app.retrieval import Hit
 from app.sentences import before_repeat, orphan_else
 from app.source_rules import choose_sources
+from app.term_lookup import special_cases
 from eval.metrics.open_answers import has_loop
 
 RRC_QUESTION = "Which RRC states does a UE have in NR?"

@@ -32,6 +32,7 @@ from app.term_lookup import (
     names,
     opens_with_condition,
     says_role,
+    special_cases,
     states_what,
     step_closeness,
     with_alias,
@@ -722,3 +723,28 @@ def test_what_a_procedure_is_for_is_no_glossary_lines(procedures_retriever: Retr
     lead = strip_citations(GroundingSession(question, hits).lead())
     assert lead.startswith("The Service Request procedure is used by a UE in CM-IDLE state or the 5GC to "
                            "request the establishment of a secure connection to an AMF."), lead
+
+
+def test_the_clause_stating_a_role_is_never_a_special_cases(markdown_spec_retriever):
+    """Read as the MAC's, "The MAC sublayer provides the following services and functions over the PC5
+    interface ..." (TS 38.300 §16.9.2.2) states a role too, and the retriever put that clause first for the
+    NR MAC's functions; the general list of §6.2.1 answers."""
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "What are the functions of the NR MAC sublayer?"
+    assert retriever.search(question, k=3, asked=question)[0].citation == "TS 38.300 §6.2.1"
+    pc5 = ("The MAC sublayer provides the following services and functions over the PC5 interface in "
+           "addition to the services and functions specified in clause 6.2.1:")
+    assert any(pc5 in h.text for h in retriever.search(pc5, k=3))
+    assert states_what(pc5, asked_term(question)) and special_cases(pc5) == {"sidelink"}
+
+
+def test_what_x_has_is_found_where_its_verb_has_it(markdown_spec_retriever):
+    """"Which modes does the NR RLC support?": §6.3.2's "The main services and functions of the RLC sublayer
+    depend on the transmission mode and include: ..." states the RLC's role and names a mode; §6.3.1's "The
+    RLC sublayer supports three transmission modes: ..." is what the question asks."""
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "Which modes does the NR RLC support?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    assert hits[0].citation == "TS 38.300 §6.3.1", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits).lead())
+    assert lead.startswith("The RLC sublayer supports three transmission modes:"), lead
