@@ -339,8 +339,8 @@ class Retriever:
         wanted = (expand_query(f"{asked.term} {asked.alias}".strip(), self.abbreviations)
                   + (ROLE_WORDS if asked.kind == "role" else ""))
         candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
-        # a clause's own statement first ("The AMF includes the following functionality: ..."); else, for a
-        # role, a sentence saying what X does in passing ("...; the SMF manages PDU sessions ..."); never one
+        # a clause's own statement first ("The AMF includes the following functionality: ..."); else a
+        # sentence saying what X does ("...; the SMF manages PDU sessions ...", "SIB1 defines ..."); never one
         # about a special case the question does not ask about (`term_lookup.special_cases`: "The MAC
         # sublayer provides the following services and functions over the PC5 interface ..." for "Which
         # functions does the NR MAC sublayer support?")

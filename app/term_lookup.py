@@ -488,7 +488,7 @@ def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm) -> bo
 
 
 _ROLE_VERB = re.compile(r"\s+(?:also\s+)?(?:manage|handle|terminate|control|host|provide|support|perform|"
-                        r"include|maintain|allocate|store|enforce|forward|route|offer|expose|hold)s\s")
+                        r"include|maintain|allocate|store|enforce|forward|route|offer|expose|hold|define|contain)s\s")
 """After a subject, a verb saying what it does as its job, in the present tense ("the SMF manages PDU
 sessions ..."), not what it does at one step of a procedure ("The SMF gets subscription data ...")."""
 
@@ -498,9 +498,11 @@ def says_role(sentence: str, asked: AskedTerm) -> bool:
     does (`_ROLE_VERB`): the starter notes name the core network's functions in one sentence, "The AMF
     terminates NAS signalling and handles registration, ...; the SMF manages PDU sessions and selects and
     controls the UPF, ...", with no "includes the following functionality" list to find (`states_what`).
-    Only for a role question; where it asks what X has ("Which interfaces does the AMF terminate?"), the
-    clause names it."""
-    if asked.kind != "role":
+    For a role question, and for what X is where no sentence says it ("SIB1 defines the scheduling of other
+    system information blocks and contains information required for initial access." for "What is SIB1?",
+    TS 38.300 §7.3.1); where it asks what X has ("Which interfaces does the AMF terminate?"), the clause
+    names it."""
+    if asked.kind == "abbreviation":
         return False
     for clause in sentence.split(";"):
         subject = _subject_end(clause.strip(), asked)

@@ -374,7 +374,9 @@ def test_a_role_stated_in_passing_answers_a_role_question_on_the_starter_notes(s
     role = AskedTerm("role", "SMF")
     assert says_role("The AMF terminates NAS signalling; the SMF manages PDU sessions.", role)
     assert not says_role("The SMF gets subscription data from the UDM.", role)  # one step of a procedure
-    assert not says_role("The SMF manages PDU sessions.", AskedTerm("definition", "SMF"))
+    # what X does says what X is where nothing else does (see the SIB1 test); not what X stands for
+    assert says_role("The SMF manages PDU sessions.", AskedTerm("definition", "SMF"))
+    assert not says_role("The SMF manages PDU sessions.", AskedTerm("abbreviation", "SMF"))
     assert not says_role("The AMF terminates N1 and N2.", AskedTerm("role", "AMF", "protocol"))  # not asked
 
 
@@ -748,3 +750,14 @@ def test_what_x_has_is_found_where_its_verb_has_it(markdown_spec_retriever):
     assert hits[0].citation == "TS 38.300 §6.3.1", [h.citation for h in hits]
     lead = strip_citations(GroundingSession(question, hits).lead())
     assert lead.startswith("The RLC sublayer supports three transmission modes:"), lead
+
+
+def test_what_x_is_is_said_by_what_it_does_where_nothing_says_what_it_is(markdown_spec_retriever):
+    """No glossary defines SIB1 and no sentence says "SIB1 is ..."; TS 38.300 §7.3.1 says what it does.
+    "What is SIB1?" was led by §15.4.2.9's "A request for SIB1 triggers a random access procedure, ..."."""
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "What is SIB1?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    assert hits[0].citation == "TS 38.300 §7.3.1", [h.citation for h in hits]
+    lead = strip_citations(GroundingSession(question, hits).lead())
+    assert lead.startswith("-SIB1 defines the scheduling of other system information blocks"), lead
