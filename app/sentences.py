@@ -71,8 +71,9 @@ def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = Tr
         return [s for block in text.split("\n") for s in _block_sentences(block)]
     out: list[str] = []
     whole: dict[str, str] = {}  # a long list item as a unit shows it -> as the spec writes it
-    parts = [_clipped_item(part, whole) if clip_items and _in_list(parts, i) else part
-             for parts in [_soft_parts(text)] for i, part in enumerate(parts)]
+    parts = _soft_parts(text)
+    if clip_items:
+        parts = [_clipped_item(part, whole) if _in_list(parts, i) else part for i, part in enumerate(parts)]
     for heads, unit in headed_units(parts, UNIT_CHARS):
         unit = heads + unit if repeat_heads else unit
         # a long item alone is quoted whole; beside others, its first clause, and then whole after the unit
@@ -94,11 +95,11 @@ def split_sentences(text: str, soft_wraps: bool = False, repeat_heads: bool = Tr
 
 
 ITEM_CHARS = 200
-"""A list item longer than this shows its first clause in its list's unit ("... -Mobility Registration Update
-upon changing to a new Tracking Area (TA) outside the UE's Registration Area in both CM-CONNECTED and CM-IDLE
-state … -Periodic Registration Update ..."), and whole as a sentence after it: TS 23.502 §4.2.2.2.1's
-1,270-character item filled the unit, so the Registration types were quoted one: "The UE initiates the
-Registration procedure using one of the following Registration types: -Initial Registration to the 5GS;"."""
+"""A list item longer than this shows its first clause in its list's quote ("... -Supports service discovery
+function. Receive NF Discovery Request from NF instance or SCP and provides the information of the discovered
+NF instances … -Supports P-CSCF discovery ..."), and whole as a sentence after it: TS 23.501 §6.2.6.1's
+350-character item filled the unit of the NRF's list, and "What are the functions of the NRF?" was answered
+with one of them."""
 
 
 def _in_list(parts: list[str], i: int) -> bool:

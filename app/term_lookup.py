@@ -287,9 +287,9 @@ def _name_keys(term: str, glossary: bool = False) -> set[str]:
     back (TS 38.323 §4.4: "The PDCP layer supports the following functions", asked about its sublayer), and a
     procedure without the word "procedure" (`_PROCEDURE`), an interface without the word "interface"
     (`_INTERFACE`), a sublayer named by its abbreviation alone ("The main services and functions of SDAP
-    include: ..."). For a glossary line (`glossary`), a one-word name left without "procedure" is no key:
-    "**Paging:** The act of seeking a User Equipment." says what the word means, not what the paging procedure
-    is for, and would come first as the asked term's definition."""
+    include: ..."), a name after "NR" without it (`_SYSTEM`). For a glossary line (`glossary`), a one-word
+    name left without "procedure" is no key: "**Paging:** The act of seeking a User Equipment." says what the
+    word means, not what the paging procedure is for, and would come first as the asked term's definition."""
     key = normalize_term(term)
     keys = {key, key[:-1]} if key.endswith("s") and len(key) > 4 else {key}
     # "the NR RLC sublayer": NR names the system, which TS 38.300 never repeats ("The RLC sublayer supports

@@ -740,24 +740,19 @@ def test_the_clause_stating_a_role_is_never_a_special_cases(markdown_spec_retrie
     assert states_what(pc5, asked_term(question)) and special_cases(pc5) == {"sidelink"}
 
 
-def test_what_x_has_is_found_where_its_verb_has_it(markdown_spec_retriever):
-    """"Which modes does the NR RLC support?": §6.3.2's "The main services and functions of the RLC sublayer
-    depend on the transmission mode and include: ..." states the RLC's role and names a mode; §6.3.1's "The
-    RLC sublayer supports three transmission modes: ..." is what the question asks."""
+@pytest.mark.parametrize(("question", "clause", "lead"), [
+    # §6.3.2's "The main services and functions of the RLC sublayer depend on the transmission mode and
+    # include: ..." states the RLC's role and names a mode; the sentence whose verb has the modes answers
+    ("Which modes does the NR RLC support?", "TS 38.300 §6.3.1",
+     "The RLC sublayer supports three transmission modes:"),
+    # no glossary defines SIB1 and no sentence says "SIB1 is ...": what it does says it; the answer was led
+    # by §15.4.2.9's "A request for SIB1 triggers a random access procedure, ..."
+    ("What is SIB1?", "TS 38.300 §7.3.1", "-SIB1 defines the scheduling of other system information blocks"),
+])
+def test_what_x_has_or_does_is_found_where_its_verb_says_it(markdown_spec_retriever, question: str,
+                                                            clause: str, lead: str):
     retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
-    question = "Which modes does the NR RLC support?"
     hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
-    assert hits[0].citation == "TS 38.300 §6.3.1", [h.citation for h in hits]
-    lead = strip_citations(GroundingSession(question, hits).lead())
-    assert lead.startswith("The RLC sublayer supports three transmission modes:"), lead
-
-
-def test_what_x_is_is_said_by_what_it_does_where_nothing_says_what_it_is(markdown_spec_retriever):
-    """No glossary defines SIB1 and no sentence says "SIB1 is ..."; TS 38.300 §7.3.1 says what it does.
-    "What is SIB1?" was led by §15.4.2.9's "A request for SIB1 triggers a random access procedure, ..."."""
-    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
-    question = "What is SIB1?"
-    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
-    assert hits[0].citation == "TS 38.300 §7.3.1", [h.citation for h in hits]
-    lead = strip_citations(GroundingSession(question, hits).lead())
-    assert lead.startswith("-SIB1 defines the scheduling of other system information blocks"), lead
+    assert hits[0].citation == clause, [h.citation for h in hits]
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert shown.startswith(lead), shown
