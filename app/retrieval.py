@@ -26,6 +26,7 @@ from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
 from app.term_lookup import (
+    ABBREVIATION_TITLE,
     VOCABULARY_SPEC,
     Glossary,
     asked_condition,
@@ -259,6 +260,11 @@ class Retriever:
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
                       or self._event_rows(asked or query, mask, rows)) if lookup else [])
+        if looked_up and self._expands_only(looked_up[0]):
+            # an Abbreviations line only spells the name out ("CORESET Control Resource Set"): the clause
+            # saying what it is comes next ("A control-resource set consists of ...", TS 38.211 §7.3.2.2)
+            stating = self._stating_rows(asked or query, mask, rows)
+            looked_up += [row for row in stating if row not in looked_up]
         rows = looked_up + [row for row in rows if row not in looked_up]
         # no vectors: no cosine floor (BM25 only returns chunks sharing a query word)
         if query_vector is None:
@@ -321,6 +327,11 @@ class Retriever:
         rows.sort(key=lambda r: (not (sense and sense in self.records[r]["text"]), -fused.get(r, 0.0),
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))
         return rows[:1]
+
+    def _expands_only(self, row: int) -> bool:
+        """Whether a looked-up glossary chunk is an Abbreviations clause (its lines expand names, no line
+        says what a thing is)."""
+        return bool(ABBREVIATION_TITLE.search(self.records[row].get("title") or ""))
 
     def _stating_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What is X?" (or "What is the role of X?") where no glossary line defines X: the chunk with a

@@ -408,7 +408,9 @@ def _subject_end(sentence: str, asked: AskedTerm) -> tuple[str, int] | None:
     for key in sorted(_keys(asked), key=len, reverse=True):  # the whole name first ("... procedure is to")
         # "The Scheduling Request (SR) is used for ...": the name's abbreviation in brackets is part of it
         # and a protocol is its (sub)layer or entity ("The RLC sublayer supports three transmission modes")
-        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({re.escape(key)}\)|{re.escape(key)}(?:s|es)?\b"
+        # a hyphen or a space between its words ("A control-resource set ..." for a Control Resource Set)
+        name = re.sub(r"\\[\s\-]", r"[\\s\\-]", re.escape(key))
+        match = re.match(rf"(?:[\w\s\-]{{1,80}}\({name}\)|{name}(?:s|es)?\b"
                          r"(?:\s+(?:sub)?layer\b|\s+entity\b)?(?:\s*\([\w\-]{1,12}\))?)", text)
         if match:
             return text, match.end()
@@ -442,8 +444,9 @@ procedure is to exchange application level data ..." (TS 38.413 §8.7.1.1) says 
 measurement's table row "| Definition | Secondary synchronization signal reference signal received quality
 (SS-RSRQ) is defined as the ratio of ..." (TS 38.215 §5.1.3) what the measurement is."""
 _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:refers?\s+to|denotes?|"
-                        r"serves?\s+as)\s")
-"""After a sentence's subject, the words that say what it is: "RRC_INACTIVE is a state where ...", "A resource
+                        r"serves?\s+as|consists?\s+of)\s")
+"""After a sentence's subject, the words that say what it is: "RRC_INACTIVE is a state where ...", "A
+control-resource set consists of […] resource blocks in the frequency domain ...", "A resource
 block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"

@@ -756,3 +756,16 @@ def test_what_x_has_or_does_is_found_where_its_verb_says_it(markdown_spec_retrie
     assert hits[0].citation == clause, [h.citation for h in hits]
     shown = strip_citations(GroundingSession(question, hits).lead())
     assert shown.startswith(lead), shown
+
+
+def test_a_name_only_spelled_out_is_answered_by_the_clause_saying_what_it_is(markdown_spec_retriever):
+    """TS 38.211 spells CORESET out in its Abbreviations clause and never defines it there; §7.3.2.2 says
+    what a control-resource set is (hyphenated, as the abbreviation table does not write it). "What is a
+    CORESET?" was answered "CORESET Control Resource Set" alone."""
+    retriever = markdown_spec_retriever("38.211_PHY-Channels_j30.md")
+    question = "What is a CORESET?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    cited = [h.citation for h in hits]
+    assert cited[:2] == ["TS 38.211 §3.3", "TS 38.211 §7.3.2.2"], cited
+    lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert lead.startswith("A control-resource set consists of"), lead
