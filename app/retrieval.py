@@ -26,8 +26,8 @@ from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
 from app.term_lookup import (
-    ABBREVIATION_TITLE,
     VOCABULARY_SPEC,
+    AskedTerm,
     Glossary,
     asked_condition,
     asked_event,
@@ -115,7 +115,8 @@ class Retriever:
         self.min_similarity = min_similarity
         self._releases = np.array([r.get("release") or 0 for r in records], dtype=np.int32)
         self._specs = np.array([r.get("spec") or "" for r in records], dtype=object)
-        # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25)
+        # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25), and a lookup
+        # that finds only such a line reads on to the clause saying what the thing is (see search)
         self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
                                   dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
@@ -260,7 +261,7 @@ class Retriever:
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
                       or self._event_rows(asked or query, mask, rows)) if lookup else [])
-        if looked_up and self._expands_only(looked_up[0]):
+        if looked_up and self._glossary[looked_up[0]]:
             # an Abbreviations line only spells the name out ("CORESET Control Resource Set"): the clause
             # saying what it is comes next ("A control-resource set consists of ...", TS 38.211 §7.3.2.2)
             stating = self._stating_rows(asked or query, mask, rows)
@@ -317,7 +318,7 @@ class Retriever:
         """The glossary chunk defining the term `query` asks about (at most one; none when it asks no
         term or no glossary line defines it): one that holds the sense the index's specs use for an
         abbreviation (`merged_abbreviations`), then the best ranked, then TR 21.905's, then the first."""
-        asked = with_alias(asked_term(query), self.abbreviations)
+        asked = self._asked(query)
         if asked is None:
             return []
         rows = [r for r in self.glossary.rows_defining(asked) if mask is None or mask[r]]
@@ -328,10 +329,9 @@ class Retriever:
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))
         return rows[:1]
 
-    def _expands_only(self, row: int) -> bool:
-        """Whether a looked-up glossary chunk is an Abbreviations clause (its lines expand names, no line
-        says what a thing is)."""
-        return bool(ABBREVIATION_TITLE.search(self.records[row].get("title") or ""))
+    def _asked(self, query: str) -> AskedTerm | None:
+        """The term `query` asks about, with its other name from the index's abbreviation table."""
+        return with_alias(asked_term(query), self.abbreviations)
 
     def _stating_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What is X?" (or "What is the role of X?") where no glossary line defines X: the chunk with a
@@ -341,7 +341,7 @@ class Retriever:
         candidates, else of the chunks that match X alone. The question's other words ("What is
         RRC_INACTIVE?" has none) rank the chunks that only mention X ("RRC_INACTIVE state is part of RRC
         state machine ...") as high as it."""
-        asked = with_alias(asked_term(query), self.abbreviations)
+        asked = self._asked(query)
         if asked is None or asked.kind == "abbreviation" or self.bm25 is None:
             return []
         # X alone, then with its full name, which matches where a clause introduces it ("The Access and

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.procedure_text import ITEM, PARAGRAPH_LABEL, STEP, headed_units, is_marked, labelled, steps
+from app.procedure_text import ITEM, PARAGRAPH_LABEL, STEP, headed_units, is_marked, labelled, level, steps
 
 CITATION = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # no break before a procedure step ("…this TAG. 3>start …"): a unit of app/procedure_text.py stays one
@@ -287,8 +287,8 @@ def orphan_else(sentence: str) -> bool:
     parts = procedure_steps(sentence)
     for i, part in enumerate(parts):
         if _BARE_ELSE.match(part):
-            depth = int(STEP.match(part).group(1))
-            before = [int(m.group(1)) for m in map(STEP.match, parts[:i]) if m]
+            depth = level(part)
+            before = [level(p) for p in parts[:i] if STEP.match(p)]
             # a sibling "if" at the same depth, after the last step above this one
             shallower = max((j for j, d in enumerate(before) if d < depth), default=-1)
             if depth not in before[shallower + 1:]:
