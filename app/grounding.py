@@ -60,11 +60,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.endpoints import asked_link, links
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, NOTE, POINTER, default_reader
 from app.role_check import default_role_checker
 from app.sanitize import plain_references, sanitize
 from app.sentences import (
+    ANNOUNCES_LIST,
     ENDS_SENTENCE,
     LABEL,
     LIST_MARK,
@@ -100,6 +102,7 @@ from app.term_lookup import (
     entries_apart,
     event_closeness,
     glossary_entry,
+    has_all_wanted,
     hyphenated_names,
     line_terms,
     names,
@@ -236,6 +239,15 @@ MasterInformationBlockSidelink message?", ahead of the clause's own sentence (".
 information transmitted by a UE via SL-BCH")."""
 
 
+SAYS_WHERE = re.compile(r"\bis\s+identified\s+by\s+(?:a\s+|the\s+)?MAC\s+subheader\b"
+                        r"|\b(?:defined|described|specified)\s+in\s+(?:this|the\s+(?:following|next))\s+clauses?"
+                        r"\W*$", re.I)
+"""A sentence on how a thing is marked (TS 38.321's "The ... MAC CE is identified by MAC subheader with LCID
+as specified in Table 6.2.1-1.", one per MAC CE) or that it is described in the clause it opens."""
+ASKS_WHERE = re.compile(r"\bidentif|\blcid\b|\bsubheader|\bwhere\b", re.I)
+"""A question for which such a sentence may be the answer ("How is the ... MAC CE identified?")."""
+
+
 def only_points(sentence: str, question_terms: set[str]) -> bool:
     """A pointer to another clause or spec (app/reader.py POINTER) that adds at most two content words
     beyond the question's and the pointer's own: the fact is elsewhere. Not a glossary line ("Master node:
@@ -351,6 +363,8 @@ class GroundingSession:
         self._named = self.condition or (self.event.object if self.event else "")
         self._named_keys = set(terms(self._named)[1])
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
+        # "Which reference point connects the AMF and the SMF?": the line naming both ends after "between"
+        self.link = asked_link(question, abbreviations)
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -726,6 +740,9 @@ class GroundingSession:
         # only a sentence naming the asked term can expand it, define it or say its role (`_names_asked`):
         # the others come last, quoted only where they go on from the answer's first quote
         naming = {q[4] for q in ranked if self._names_asked(q[4])}
+        # where the question names what X has, a sentence naming all of it ("SSC" and "modes" for "What SSC
+        # modes does the 5G System support?") before the ones naming X only
+        having = {q[4] for q in ranked if self.asked and has_all_wanted(q[4], self.asked)}
         # of those, one whose subject is a kind of X ("Conditional handover ...") says what the kind is: it
         # comes after the others (`opens_with_kind`)
         kinds = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
@@ -747,9 +764,13 @@ class GroundingSession:
         # an IAB node's "2>report Extended Short BSR" "When does the MAC entity report a Short BSR?"
         asked_cases = special_cases(self.question)
         special = {q[4] for q in ranked if special_cases(q[4]) - asked_cases}
-        # or "The purpose of this procedure is to ..." in a clause about the asked procedure
-        stating |= {q[4] for q in ranked if self.asked
-                    and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
+        # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
+        # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
+        # steps are skipped." names it and says nothing of what it is for)
+        here = {q[4] for q in ranked if self.asked
+                and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
+        stating |= here
+        naming |= here
         # then one saying what X does as its job, though X is not the sentence's first subject ("The AMF
         # terminates NAS signalling ...; the SMF manages PDU sessions ..." for "What does the SMF do?")
         role = {q[4] for q in ranked if self.asked and says_role(q[4], self.asked)}
@@ -776,11 +797,22 @@ class GroundingSession:
         # for ("4>else: 5>notify RRC to release PUCCH for all Serving Cells; ..." when the timeAlignmentTimer
         # expires, "1>else: 2>if more than one LCG has data ...: 3>report Long BSR ...")
         orphans = {q[4] for q in ranked if self.asked and orphan_else(q[4])}
+        # a sentence saying only how a thing is marked or where it is described, unless that is asked: "The
+        # Timing Advance Command MAC CE is identified by MAC subheader with LCID as specified in Table
+        # 6.2.1-1." led what that MAC CE is used for, above its field "used to control the amount of timing
+        # adjustment"; "The 5G System supports different SSC modes defined in this clause." led which
+        # modes it supports, above the list of the three
+        marking = {q[4] for q in ranked if SAYS_WHERE.search(q[4]) and not ASKS_WHERE.search(self.question)}
+        # "Which reference point connects the AMF and the SMF?": "N11: Reference point between the AMF and
+        # the SMF." before the list's other lines, which name one of the two as often
+        linking = {q[4] for q in ranked if self.link and links(q[4], self.link)}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
-        ranked.sort(key=lambda q: (q[4] not in defining, -defining.get(q[4], 0), q[4] not in naming,
-                                   q[4] in kinds, q[4] in special, q[4] not in stating, q[4] not in role,
+        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in defining, -defining.get(q[4], 0),
+                                   q[4] not in naming, q[4] in kinds, q[4] in special, q[4] in marking,
+                                   q[4] not in having,
+                                   q[4] not in stating, q[4] not in role,
                                    q[4] not in subject, q[4] in lost,
                                    testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
@@ -826,8 +858,11 @@ class GroundingSession:
         services."; and for when an event happens, one of its object's ("When does the UE start timer T300?"
         on specs without T300 was answered with another timer's expiry). A name written with a hyphen counts
         whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer."""
-        if self.asked:
-            return defines(sentence, self.asked) or names(sentence, self.asked)
+        if self.asked:  # or a list of all that the question asks X has, X left unsaid ("What SSC modes does
+            # the 5G System support?": "The following three modes are specified ...: -With SSC mode 1, ...",
+            # not "The support for session and service continuity in 5G System architecture enables ...")
+            return (defines(sentence, self.asked) or names(sentence, self.asked)
+                    or (has_all_wanted(sentence, self.asked) and bool(ANNOUNCES_LIST.search(sentence))))
         if not self._named_keys:
             return True
         hyphenated = hyphenated_names(self._named)

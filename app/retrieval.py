@@ -20,6 +20,7 @@ import numpy as np
 
 from app.chunks import citation_of
 from app.embedder import embedder_of_index, get_embedder, query_embedder_of_index
+from app.endpoints import asked_link, links
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
 from app.reranker import Reranker
@@ -257,7 +258,8 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        looked_up = ((self._defining_rows(asked or query, mask, fused)
+        looked_up = ((self._link_rows(asked or query, mask, rows)
+                      or self._defining_rows(asked or query, mask, fused)
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
                       or self._event_rows(asked or query, mask, rows)) if lookup else [])
@@ -398,6 +400,21 @@ class Retriever:
             if keys and (closest is None or min(keys) < closest):
                 best, closest = row, min(keys)
         return [] if best is None else [best]
+
+    def _link_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
+        """For "Which reference point connects the AMF and the SMF?": the chunk with a line naming both ends
+        after "between" (`endpoints.links`: "N11: Reference point between the AMF and the SMF."), at most one,
+        the best ranked of the question's candidates and of the chunks matching the two ends alone. TS 23.501
+        §4.2.7's list of reference points is cut into several chunks, each naming the AMF and the SMF, and
+        the one with N11 was not among the question's top three."""
+        link = asked_link(query, self.abbreviations)
+        if link is None or self.bm25 is None:
+            return []
+        ends = " ".join(min(names, key=len) for names in (link.a, link.b))
+        for row in self._then_matching(ranked, f"between {ends}", mask):
+            if any(links(sentence, link) for sentence in self.records[row]["text"].splitlines()):
+                return [row]
+        return []
 
     def _then_matching(self, ranked: list[int], text: str, mask: np.ndarray | None) -> list[int]:
         """`ranked` (the question's candidates, best first), then the STATING_CANDIDATES best chunks for

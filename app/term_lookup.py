@@ -323,6 +323,12 @@ def mentions_wanted(sentence: str, asked: AskedTerm) -> bool:
     return bool(set(asked.wanted.split()) & _content_words(sentence))
 
 
+def has_all_wanted(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` names every word of what a role question asks the term has ("SSC" and "modes" for
+    "What SSC modes does the 5G System support?")."""
+    return bool(asked.wanted) and set(asked.wanted.split()) <= _content_words(sentence)
+
+
 def _only_expands(line: str, term: str) -> bool:
     """Whether a definition line's text is only the term's expansion ("- **AMF**: Access and Mobility
     Management Function", as a note's glossary writes abbreviations): short, no full stop, spelling it."""
@@ -452,16 +458,20 @@ block is defined as 12 consecutive subcarriers ...", "Point A serves as a common
 _SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
                         r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
                         r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
-                        r"|\s+(?:is|are)\s+used\s+(?:for|to)\s|\s+(?:is|are)\s+used\s+by\s[^.;:]{1,80}?\sto\s"
+                        r"|\s+(?:(?:is|are|may\s+be|can\s+be)\s+(?:initiated|triggered)\s[^.;:]{1,80}?\s+and\s+)?"
+                        r"(?:is|are)\s+(?:used|needed|required)\s+(?:for|to)\s"
+                        r"|\s+(?:is|are)\s+used\s+by\s[^.;:]{1,80}?\sto\s"
                         r"|\s+(?:depend\s+on\s+(?:[\w\-]+\s+){1,4}and\s+|over\s+the\s+[\w\-]+\s+interface\s+)?"
                         r"include\s*(?:\([^)]*\)\s*)?:")
 """After a sentence's subject, the words that say what it does: "The Network Repository Function (NRF)
 supports the following functionality: ...", "The AMF hosts the following main functions ...", "The Service
 Communication Proxy (SCP) includes one or more of the following functionalities", "(The purpose of) the NG
 Setup procedure is to exchange ...", "Paging allows the network to reach UEs ...", "The Scheduling Request
-(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "The Service Request
-procedure is used by a UE in CM-IDLE state or the 5GC to request ...", "(The main services and
-functions of) the RLC sublayer depend on the transmission mode and include: ..."."""
+(SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "Power headroom reports
+(PHR) are needed to provide support for power-aware packet scheduling.", "The Secondary Node Release procedure
+may be initiated either by the MN or by the SN and is used to initiate the release of the UE context at the
+SN.", "The Service Request procedure is used by a UE in CM-IDLE state or the 5GC to request ...", "(The main
+services and functions of) the RLC sublayer depend on the transmission mode and include: ..."."""
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
@@ -479,14 +489,24 @@ def states_what(sentence: str, asked: AskedTerm) -> bool:
 
 
 _THIS_PROCEDURE = re.compile(r"^\W*the\s+purpose\s+of\s+this\s+procedure\s+is\s+to\b", re.I)
+_THIS_PROCEDURE_USE = re.compile(r"^\W*this\s+procedure\s+is\s+(?:used|initiated|invoked)\s+"
+                                 r"(?:by\s+[^.;:]{1,60}?\s+)?(?:to|when|for)\s", re.I)
+"""Where the asked term is a procedure, "This procedure is used to / initiated when ..." says what it is for;
+for another term it is a procedure in the term's clause ("This procedure is used to hand over a UE ..." in
+a handover clause naming the UPF)."""
 
 
 def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm) -> bool:
     """Whether `sentence` says what the asked procedure is for, in the words of a clause about it: "The
     purpose of this procedure is to establish an RRC connection." (TS 38.331 §5.3.3.1, titled "General",
     whose text names RRC connection establishment) for "What is the purpose of the RRC connection
-    establishment procedure?". Where the clause names another procedure, "this procedure" is that one."""
-    return (asked.kind == "role" and bool(_THIS_PROCEDURE.match(sentence))
+    establishment procedure?"; "This procedure is initiated by the AMF when the AMF wants to update access and
+    mobility management related parameters in the UE configuration." (TS 23.502 §4.2.4.2) for what the UE
+    Configuration Update procedure is for. Where the clause names another procedure, "this procedure" is
+    that one."""
+    procedure = bool(_PROCEDURE.search(normalize_term(asked.term)))
+    return (asked.kind == "role" and bool(_THIS_PROCEDURE.match(sentence)
+                                          or (procedure and _THIS_PROCEDURE_USE.match(sentence)))
             and names(clause_text, asked, closely=True))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -590,3 +591,59 @@ def test_an_else_step_without_its_if_never_leads_what_a_term_is_for(shared_dir):
     assert not orphan_else("1>if A: 2>stop the timer. 1>else: 2>start the timer.")
     lead = GroundingSession("What is the purpose of DRX?", hits).lead()
     assert lead.startswith("In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"), lead
+
+
+def _chunk_hits(spec: Path, *texts: str) -> list[Hit]:
+    """The chunks of a real spec holding each of `texts`, in that order, as retrieved hits."""
+    chunks = read_file(spec)[0]
+    return [Hit(text=c.text, score=1.0, metadata=c.metadata())
+            for c in (next(c for c in chunks if text in c.text) for text in texts)]
+
+
+def test_what_a_report_is_for_leads_above_when_it_is_triggered(shared_dir):
+    """"What is the purpose of the Power Headroom Report?" was led by TS 38.321's "A Power Headroom Report
+    (PHR) shall be triggered if ...", ahead of TS 38.300's "Power headroom reports (PHR) are needed to provide
+    support for power-aware packet scheduling.": a plural subject and "are needed to" say what it is for."""
+    base = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md"
+    mac = _chunk_hits(base / "38.321_MAC_j20.md", "A Power Headroom Report (PHR) shall be triggered")
+    ngran = _chunk_hits(base / "38.300_NG-RAN_Overall_j20.md", "Power headroom reports (PHR) are needed")
+    lead = GroundingSession("What is the purpose of the Power Headroom Report?", mac + ngran).lead()
+    assert lead.startswith("Power headroom reports (PHR) are needed to provide support for power-aware"), lead
+
+
+def test_how_a_mac_ce_is_marked_does_not_lead_what_it_is_used_for(shared_dir):
+    """Every MAC CE clause of TS 38.321 says "The ... MAC CE is identified by MAC subheader with LCID as
+    specified in Table ...": it led what the Timing Advance Command MAC CE is used for, above the field
+    that says it ("... used to control the amount of timing adjustment ...")."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.321_MAC_j20.md"
+    hits = _chunk_hits(spec, "The Timing Advance Command MAC CE is identified by MAC subheader with LCID")
+    lead = GroundingSession("What is the Timing Advance Command MAC CE used for?", hits).lead()
+    assert "used to control the amount of timing adjustment" in lead, lead
+
+
+def test_this_procedure_is_initiated_when_says_what_a_procedure_is_for(shared_dir):
+    """TS 23.502 §4.2.4 says what the UE Configuration Update is for as "This procedure is initiated when
+    the PCF wants to update UE policy information ...": its clause names the procedure, the sentence does
+    not. "If UE Configuration Update is only for this purpose, the following steps are skipped." names it
+    and led. For a term that is no procedure, such a sentence is another procedure of its clause."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "23.502_5GS_Procedures_j70.md"
+    hits = _chunk_hits(spec, "This procedure is initiated when the PCF wants to update UE policy",
+                       "If UE Configuration Update is only for this purpose")
+    lead = GroundingSession("What is the purpose of the UE Configuration Update procedure?", hits).lead()
+    assert lead.startswith("This procedure is initiated when the PCF wants to update UE policy"), lead
+    hits = _chunk_hits(spec, "This procedure is used to hand over a UE from a source NG-RAN to Target NG-RAN")
+    lead = GroundingSession("What does the UPF do?", hits).lead()
+    assert not lead.startswith("This procedure"), lead
+
+
+def test_a_list_of_what_is_asked_leads_though_it_leaves_the_owner_unsaid(shared_dir):
+    """"What SSC modes does the 5G System support?": TS 23.501 §5.6.9.1 lists them as "The following three
+    modes are specified ...: -With SSC mode 1, ...", naming neither the 5G System nor its 5GS; the lead was
+    "The 5G System supports different session and service continuity (SSC) modes defined in this clause.",
+    which points at them."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "23.501_5GS_Architecture_j70.md"
+    hits = _chunk_hits(spec, "The following three modes are specified")
+    lead = GroundingSession("What SSC modes does the 5G System support?", hits, abbreviations={
+        "5GS": "5G System"}).lead()
+    assert lead.startswith("The following three modes are specified"), lead
+    assert "SSC mode 1" in lead, lead

@@ -475,6 +475,13 @@ def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriev
      True),
     ("Paging occasions are defined in TS 38.304.", "paging procedure", False),
     ("Setup allows the gNB to exchange application data.", "setup procedure", False),  # too short a name
+    # TS 38.300 §10.4 and TS 37.340 §10.4.1
+    ("Power headroom reports (PHR) are needed to provide support for power-aware packet scheduling.",
+     "power headroom report", True),
+    ("The Secondary Node Release procedure may be initiated either by the MN or by the SN and is used to "
+     "initiate the release of the UE context at the SN.", "secondary node release procedure", True),
+    ("The Secondary Node Change procedure can be triggered by both the MN and the SN.",
+     "secondary node change procedure", False),  # who starts it, not what it is for
 ])
 def test_a_sentence_says_what_a_procedure_is_for(sentence: str, term: str, says: bool):
     assert states_what(sentence, AskedTerm("role", term)) is says
