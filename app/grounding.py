@@ -741,7 +741,8 @@ class GroundingSession:
         # the others come last, quoted only where they go on from the answer's first quote
         naming = {q[4] for q in ranked if self._names_asked(q[4])}
         # where the question names what X has, a sentence naming all of it ("SSC" and "modes" for "What SSC
-        # modes does the 5G System support?") before the ones naming X only
+        # modes does the 5G System support?") before the ones naming X only, after those saying what X is
+        # or does ("The AMF forwards SM related NAS information ..." is no list of its NAS-related functions)
         having = {q[4] for q in ranked if self.asked and has_all_wanted(q[4], self.asked)}
         # of those, one whose subject is a kind of X ("Conditional handover ...") says what the kind is: it
         # comes after the others (`opens_with_kind`)
@@ -811,8 +812,7 @@ class GroundingSession:
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in defining, -defining.get(q[4], 0),
                                    q[4] not in naming, q[4] in kinds, q[4] in special, q[4] in marking,
-                                   q[4] not in having,
-                                   q[4] not in stating, q[4] not in role,
+                                   q[4] not in stating, q[4] not in role, q[4] not in having,
                                    q[4] not in subject, q[4] in lost,
                                    testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
