@@ -106,12 +106,16 @@ def read_manifest(index_dir: Path) -> dict:
 
 def merged_abbreviations(files: dict[str, dict]) -> dict[str, str]:
     """One expansion per abbreviation from the indexed files' own lists (the manifest's `files`): the one
-    most files use, ties to TR 21.905 (the 3GPP vocabulary), then to the first file.
+    most files use; on a tie, a spec's own sense before TR 21.905's (the 3GPP vocabulary), then the first
+    file's.
 
-    The vocabulary alone is not enough: it lists several senses of one abbreviation and its first is not
-    the one the specs beside it mean ("AMF Authentication Management Field" before "Access and Mobility
-    Management Function", which TS 23.501, TS 38.300 and TS 38.401 all use); expanding every question about
-    the AMF with the first sense ranked authentication clauses above the AMF's own."""
+    The vocabulary lists several senses of one abbreviation, its table keeps one of them, and that one is
+    often not what the specs beside it mean: "AMF Authentication Management Field" where TS 23.501, TS 38.300
+    and TS 38.401 mean "Access and Mobility Management Function" (expanding every question about the AMF
+    with it ranked authentication clauses above the AMF's own), and, one spec against the vocabulary, "DL
+    Data Layer" where TS 23.501 means "Downlink", "MIB Management Information Base", "NEF Network Element
+    Function", "SCP Service Control Point", "RA Routing Area" beside NR's Random Access. A spec's list
+    gives the sense that spec writes."""
     votes: dict[str, Counter] = {}
     vocabulary: dict[str, str] = {}
     for name, entry in files.items():
@@ -124,7 +128,8 @@ def merged_abbreviations(files: dict[str, dict]) -> dict[str, str]:
     for abbreviation, counts in votes.items():
         top = max(counts.values())
         tied = [e for e, c in counts.items() if c == top]  # insertion order: the first file's first
-        merged[abbreviation] = vocabulary[abbreviation] if vocabulary.get(abbreviation) in tied else tied[0]
+        specs = [e for e in tied if e != vocabulary.get(abbreviation)]
+        merged[abbreviation] = specs[0] if specs else tied[0]
     return merged
 
 

@@ -133,13 +133,23 @@ def test_an_abbreviation_expands_to_the_sense_the_specs_use(glossary_retriever: 
     assert lead == "AMF Access and Mobility Management Function", lead
 
 
-def test_the_vocabulary_breaks_ties_between_senses():
-    vocabulary = {"AMF": "Authentication Management Field", "X": "x of 21.905"}
+def test_the_specs_own_sense_breaks_a_tie_with_the_vocabulary(shared_dir):
+    """The senses most files use; on a tie, a spec's own before TR 21.905's, which keeps one of several:
+    on TR 21.905, TS 23.501 and TS 38.300 from ../shared, DL is the downlink (not TR 21.905's "Data Layer"),
+    the MIB the Master Information Block and the NEF the Network Exposure Function."""
+    vocabulary = {"AMF": "Authentication Management Field", "X": "x of 21.905", "Y": "y of 21.905"}
     files = {"21905-h20.docx": {"abbreviations": vocabulary},
              "23.501.md": {"abbreviations": {"AMF": "Access and Mobility Management Function", "X": "x"}},
              "38.300.md": {"abbreviations": {"AMF": "Access and Mobility Management Function"}}}
     merged = merged_abbreviations(files)
-    assert merged == {"AMF": "Access and Mobility Management Function", "X": "x of 21.905"}
+    assert merged == {"AMF": "Access and Mobility Management Function", "X": "x", "Y": "y of 21.905"}
+    base = shared_dir / "data" / "corpus" / "3gpp"
+    real = {str(path): {"abbreviations": read_file(path)[1]}
+            for path in (base / "21905-h20.docx", base / "rel19-md" / "23.501_5GS_Architecture_j70.md",
+                         base / "rel19-md" / "38.300_NG-RAN_Overall_j20.md")}
+    merged = merged_abbreviations(real)
+    assert (merged["DL"], merged["MIB"], merged["NEF"]) == ("Downlink", "Master Information Block",
+                                                            "Network Exposure Function")
 
 
 def test_left_out_chunks_are_replaced_from_a_deeper_search(glossary_retriever: Retriever):
