@@ -248,6 +248,15 @@ ASKS_WHERE = re.compile(r"\bidentif|\blcid\b|\bsubheader|\bwhere\b", re.I)
 """A question for which such a sentence may be the answer ("How is the ... MAC CE identified?")."""
 
 
+ASKS_AFTER = re.compile(r"\bafter\s+(?:(?:receiving|sending|the|an?)\s+)*(?P<event>[^?,]+?)\s*\??\s*$", re.I)
+"""A question on what comes after an event of a procedure, the event last ("What does the target gNB send to
+the source gNB after admission control?", "What does the source gNB do after receiving the HANDOVER REQUEST
+ACKNOWLEDGE?": the step names the message, with its own verb)."""
+FLOW_STEP = re.compile(r"^\s*(?P<number>\d{1,2})(?P<letter>[a-z]?)\.\s*\S")
+"""A numbered step of a call flow ("5.The target gNB prepares the handover ..."), unlike a "1>" step of a
+MAC or RRC procedure."""
+
+
 def only_points(sentence: str, question_terms: set[str]) -> bool:
     """A pointer to another clause or spec (app/reader.py POINTER) that adds at most two content words
     beyond the question's and the pointer's own: the fact is elsewhere. Not a glossary line ("Master node:
@@ -365,6 +374,10 @@ class GroundingSession:
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
         # "Which reference point connects the AMF and the SMF?": the line naming both ends after "between"
         self.link = asked_link(question, abbreviations)
+        # "What does the target gNB send to the source gNB after admission control?": the flow's next step
+        after = ASKS_AFTER.search(question)
+        self._after_terms = set(terms(after["event"])[0]) if after else set()
+        self._following: set[str] = set()  # those next steps (`_next_steps`), once ranked
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -807,17 +820,33 @@ class GroundingSession:
         # "Which reference point connects the AMF and the SMF?": "N11: Reference point between the AMF and
         # the SMF." before the list's other lines, which name one of the two as often
         linking = {q[4] for q in ranked if self.link and links(q[4], self.link)}
+        following = self._following = self._next_steps(chunks) if self._after_terms else set()
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
-        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in defining, -defining.get(q[4], 0),
-                                   q[4] not in naming, q[4] in kinds, q[4] in special, q[4] in marking,
+        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in following, q[4] not in defining,
+                                   -defining.get(q[4], 0), q[4] not in naming, q[4] in kinds, q[4] in special,
+                                   q[4] in marking,
                                    q[4] not in stating, q[4] not in role, q[4] not in having,
                                    q[4] not in subject, q[4] in lost,
                                    testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))
         return ranked
+
+    def _next_steps(self, chunks: list[int]) -> set[str]:
+        """The call-flow steps right after a step naming what the question says came before (`ASKS_AFTER`):
+        TS 38.300 §9.2.3.2.1's "4.Admission Control may be performed by the target gNB." is followed by
+        "5.The target gNB prepares the handover with L1/L2 and sends the HANDOVER REQUEST ACKNOWLEDGE to the
+        source gNB, ...", which answers what the target gNB sends after admission control; step 4 led."""
+        following = set()
+        for n in chunks:
+            flow = [(match, s) for s in self._quotable(n) if (match := FLOW_STEP.match(s))]
+            for (match, sentence), (later, step) in zip(flow, flow[1:], strict=False):
+                if (self._after_terms <= set(terms(sentence)[0])
+                        and int(later["number"]) in (int(match["number"]), int(match["number"]) + 1)):
+                    following.add(step)
+        return following
 
     def _testing(self, sentences: list[str]) -> dict[str, int]:
         """The sentences that test the asked condition, each with its place (0 first): a procedure step
@@ -857,7 +886,10 @@ class GroundingSession:
         specs without T310 was answered "**User Equipment (UE):** Allows a user access to network
         services."; and for when an event happens, one of its object's ("When does the UE start timer T300?"
         on specs without T300 was answered with another timer's expiry). A name written with a hyphen counts
-        whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer."""
+        whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer. The step after one naming what
+        the question says came before may, though it names neither (`_next_steps`)."""
+        if sentence in self._following:
+            return True
         if self.asked:  # or a list of all that the question asks X has, X left unsaid ("What SSC modes does
             # the 5G System support?": "The following three modes are specified ...: -With SSC mode 1, ...",
             # not "The support for session and service continuity in 5G System architecture enables ...")

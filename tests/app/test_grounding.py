@@ -647,3 +647,23 @@ def test_a_list_of_what_is_asked_leads_though_it_leaves_the_owner_unsaid(shared_
         "5GS": "5G System"}).lead()
     assert lead.startswith("The following three modes are specified"), lead
     assert "SSC mode 1" in lead, lead
+
+
+@pytest.mark.parametrize(("question", "spec", "step", "answer"), [
+    ("What does the target gNB send to the source gNB after admission control?",
+     "38.300_NG-RAN_Overall_j20.md", "4.Admission Control may be performed by the target gNB.",
+     "5.The target gNB prepares the handover with L1/L2 and sends the HANDOVER REQUEST ACKNOWLEDGE"),
+    ("What does the source gNB do after receiving the HANDOVER REQUEST ACKNOWLEDGE?",
+     "38.401_NG-RAN_Architecture_j20.md",
+     "5.The target gNB-CU-CP responds the source gNB-CU-CP with an HANDOVER REQUEST ACKNOWLEDGE message.",
+     "6.The F1 UE Context Modification procedure is performed to send the handover command to the UE"),
+])
+def test_what_comes_after_a_step_is_the_next_step_of_its_flow(shared_dir, question: str, spec: str, step: str,
+                                                              answer: str):
+    """A call flow's numbered steps (TS 38.300 §9.2.3.2.1, TS 38.401 §8.9.4): the step naming what the
+    question says came before led, not the one after it, which says what was asked (and, naming neither
+    the message nor the event, had been no lead at all: the second question was answered "I don't know")."""
+    hits = _chunk_hits(shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / spec, step)
+    assert answer in hits[0].text
+    lead = GroundingSession(question, hits).lead()
+    assert lead.startswith(answer), lead
