@@ -775,9 +775,12 @@ class GroundingSession:
         # provides the following services and functions over the PC5 interface" came before its Uu functions
         # for "What are the main functions of the RRC sublayer?", "The main services and functions of A-IoT
         # MAC layer include ..." led "What are the main services and functions of the MAC sublayer?", and
-        # an IAB node's "2>report Extended Short BSR" "When does the MAC entity report a Short BSR?"
+        # an IAB node's "2>report Extended Short BSR" "When does the MAC entity report a Short BSR?"; so does
+        # a sentence of a clause titled with the case ("16.9.10 Sidelink CA": "The duplicated PDCP PDUs ...
+        # are submitted to two different RLC entities ..." led "What is PDCP duplication?")
         asked_cases = special_cases(self.question)
-        special = {q[4] for q in ranked if special_cases(q[4]) - asked_cases}
+        special = {q[4] for q in ranked
+                   if (special_cases(q[4]) | special_cases(self._title(q[2]))) - asked_cases}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
         # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
         # steps are skipped." names it and says nothing of what it is for)

@@ -667,3 +667,17 @@ def test_what_comes_after_a_step_is_the_next_step_of_its_flow(shared_dir, questi
     assert answer in hits[0].text
     lead = GroundingSession(question, hits).lead()
     assert lead.startswith(answer), lead
+
+
+def test_a_clause_titled_with_a_special_case_does_not_lead_the_general_question(shared_dir):
+    """TS 38.300 §16.9.10 "Sidelink CA" says "The duplicated PDCP PDUs of the same PDCP entity are submitted
+    to two different RLC entities ...", naming the sidelink only at its end: it led "What is PDCP
+    duplication?", ahead of §16.1.3 "Packet Duplication"."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.300_NG-RAN_Overall_j20.md"
+    hits = _chunk_hits(spec, "The duplicated PDCP PDUs of the same PDCP entity are submitted to two",
+                       "PDCP control PDUs are not duplicated")
+    assert "Sidelink" in hits[0].metadata["title"] and "Duplication" in hits[1].metadata["title"]
+    lead = GroundingSession("What is PDCP duplication?", hits).lead()
+    assert lead.endswith("[2]") and "sidelink" not in lead.lower(), lead
+    lead = GroundingSession("What is sidelink PDCP duplication?", hits).lead()
+    assert lead.endswith("[1]"), lead
