@@ -814,6 +814,10 @@ class GroundingSession:
         # for ("4>else: 5>notify RRC to release PUCCH for all Serving Cells; ..." when the timeAlignmentTimer
         # expires, "1>else: 2>if more than one LCG has data ...: 3>report Long BSR ...")
         orphans = {q[4] for q in ranked if self.asked and orphan_else(q[4])}
+        # for what a term is, any procedure step comes after prose: "1>if drx-ShortCycleTimer for a DRX group
+        # expires: 2>use the Long DRX cycle for this DRX group." led "What is a DRX cycle?"
+        steps = {q[4] for q in ranked
+                 if self.asked and self.asked.kind == "definition" and procedure_steps(q[4])}
         # a sentence saying only how a thing is marked or where it is described, unless that is asked: "The
         # Timing Advance Command MAC CE is identified by MAC subheader with LCID as specified in Table
         # 6.2.1-1." led what that MAC CE is used for, above its field "used to control the amount of timing
@@ -832,7 +836,8 @@ class GroundingSession:
                                    q[4] in marking,
                                    q[4] not in stating, q[4] not in role, q[4] not in having,
                                    q[4] not in subject, q[4] in lost,
-                                   testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in unnamed,
+                                   testing.get(q[4], len(testing) + 1), q[4] in orphans, q[4] in steps,
+                                   q[4] in unnamed,
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))
         return ranked

@@ -681,3 +681,14 @@ def test_a_clause_titled_with_a_special_case_does_not_lead_the_general_question(
     assert lead.endswith("[2]") and "sidelink" not in lead.lower(), lead
     lead = GroundingSession("What is sidelink PDCP duplication?", hits).lead()
     assert lead.endswith("[1]"), lead
+
+
+def test_a_procedure_step_does_not_lead_what_a_term_is(shared_dir):
+    """"What is a DRX cycle?" was led by TS 38.321 §5.7's "1>if drx-ShortCycleTimer for a DRX group expires:
+    2>use the Long DRX cycle for this DRX group.", a step naming the term; TS 23.501's prose on the DRX
+    cycles a UE applies says more of what one is."""
+    base = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md"
+    arch = _chunk_hits(base / "23.501_5GS_Architecture_j70.md", "the UE applies either the DRX cycle")
+    mac = _chunk_hits(base / "38.321_MAC_j20.md", "1>if drx-ShortCycleTimer for a DRX group expires")
+    lead = GroundingSession("What is a DRX cycle?", arch + mac).lead()
+    assert lead.startswith("In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"), lead
