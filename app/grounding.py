@@ -96,6 +96,7 @@ from app.term_lookup import (
     asked_event,
     asked_interfaces,
     asked_term,
+    calls_it,
     defines,
     defines_another,
     definitions_apart,
@@ -692,6 +693,14 @@ class GroundingSession:
                        if titled_by(self.question, self._title(n)) or any(
                            restates(self.question, sentence) or self.interfaces & hyphenated_names(sentence)
                            for sentence in self._quotable(n))]
+            # where every clause read is a special case the question does not ask about ("8.23.3 Mobile
+            # IAB-DU migration procedure", "8.12.2 NSA IAB Integration procedure" for the purpose of the F1
+            # Setup procedure), the first general source further down is read as well ("8.5 F1 Startup and
+            # cells activation": "1. The gNB-DU sends an F1 SETUP REQUEST message to the gNB-CU ...")
+            asked_cases = special_cases(self.question)
+            if all(special_cases(self._title(n)) - asked_cases for n in chunks):
+                chunks += [n for n in range(1, len(self.hits) + 1)
+                           if n not in chunks and not special_cases(self._title(n)) - asked_cases][:1]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -770,6 +779,8 @@ class GroundingSession:
         # and of those, one saying what X is or does ("The QoS Flow is the finest granularity ..." before "A
         # QoS Flow ID (QFI) is used to identify a QoS Flow ...")
         stating = {s for s in subject if states_what(s, self.asked)}
+        # or "... is called a resource element" (`calls_it`)
+        stating |= {q[4] for q in ranked if self.asked and calls_it(q[4], self.asked)}
         # a sentence about a special case the question does not ask about (the sidelink, ambient IoT, IAB,
         # RedCap, ...: SPECIAL_CASES) after the general ones it would otherwise rank with: "The RRC sublayer
         # provides the following services and functions over the PC5 interface" came before its Uu functions

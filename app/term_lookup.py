@@ -488,6 +488,18 @@ def states_what(sentence: str, asked: AskedTerm) -> bool:
     return bool(says.match(*subject))
 
 
+def calls_it(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` defines the asked term by naming what it describes last: "Each element in the
+    resource grid for antenna port [...] and subcarrier spacing configuration [...] is called a resource
+    element and is uniquely identified by ..." (TS 38.211 §4.4.3) for "What is a resource element?", where
+    "Resource-element groups within a control-resource set are numbered ..." led."""
+    if asked.kind != "definition":
+        return False
+    text = normalize_term(sentence)
+    return any(re.search(rf"\b(?:is|are)\s+(?:called|referred\s+to\s+as|known\s+as)\s+(?:an?\s+|the\s+)?"
+                         rf"{re.escape(key)}s?\b", text) for key in _keys(asked))
+
+
 _THIS_PROCEDURE = re.compile(r"^\W*the\s+purpose\s+of\s+this\s+procedure\s+is\s+to\b", re.I)
 _THIS_PROCEDURE_USE = re.compile(r"^\W*this\s+procedure\s+is\s+(?:used|initiated|invoked)\s+"
                                  r"(?:by\s+[^.;:]{1,60}?\s+)?(?:to|when|for)\s", re.I)

@@ -692,3 +692,26 @@ def test_a_procedure_step_does_not_lead_what_a_term_is(shared_dir):
     mac = _chunk_hits(base / "38.321_MAC_j20.md", "1>if drx-ShortCycleTimer for a DRX group expires")
     lead = GroundingSession("What is a DRX cycle?", arch + mac).lead()
     assert lead.startswith("In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"), lead
+
+
+def test_a_sentence_calling_a_thing_by_the_asked_name_defines_it(shared_dir):
+    """TS 38.211 §4.4.3: "Each element in the resource grid ... is called a resource element ..." defines the
+    term at its end; "Resource-element groups within a control-resource set are numbered ..." (§7.3.2.2)
+    led "What is a resource element?"."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.211_PHY-Channels_j30.md"
+    hits = _chunk_hits(spec, "Resource-element groups within a control-resource set are numbered",
+                       "is called a resource element")
+    lead = GroundingSession("What is a resource element?", hits).lead()
+    assert lead.startswith("Each element in the resource grid") and lead.endswith("[2]"), lead
+
+
+def test_a_general_source_is_read_when_every_clause_read_is_a_special_case(shared_dir):
+    """"What is the purpose of the F1 Setup procedure?" on TS 38.401: the top two sources were the mobile
+    IAB-DU migration and NSA IAB integration clauses, and their IAB steps led; §8.5 "F1 Startup and cells
+    activation" was third and never read."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.401_NG-RAN_Architecture_j20.md"
+    hits = _chunk_hits(spec, "may send an MIAB F1 SETUP TRIGGERING message",
+                       "except that the IP traffic on the F1-C interface may be transmitted via the MeNB",
+                       "The gNB-DU sends an F1 SETUP REQUEST message to the gNB-CU")
+    lead = GroundingSession("What is the purpose of the F1 Setup procedure?", hits).lead()
+    assert lead.endswith("[3]") and "IAB" not in lead, lead
