@@ -110,6 +110,7 @@ from app.term_lookup import (
     opens_with,
     opens_with_condition,
     opens_with_kind,
+    other_forms,
     says_role,
     singular,
     spaced,
@@ -371,7 +372,11 @@ class GroundingSession:
         self.event = None if self.condition else asked_event(question)
         # what a first quote must name, where the question asks no term: the condition or the event's object
         self._named = self.condition or (self.event.object if self.event else "")
-        self._named_keys = set(terms(self._named)[1])
+        # the condition as asked and as a spec may write it, its full names abbreviated or spelled out
+        # (`term_lookup.other_forms`: "After RLF is declared, the UE: ..." for "upon radio link failure")
+        self._conditions = ([self.condition, *other_forms(self.condition, abbreviations or {})]
+                            if self.condition else [])
+        self._named_keys = set().union(*(terms(form)[1] for form in self._conditions or [self._named]))
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
         # "Which reference point connects the AMF and the SMF?": the line naming both ends after "between"
         self.link = asked_link(question, abbreviations)
@@ -891,10 +896,14 @@ class GroundingSession:
             stating = {s: event_closeness(s, self.event) for s in sentences}
             order = sorted({key for key in stating.values() if key is not None})
             return {s: order.index(key) + 0.5 * (s in later) for s, key in stating.items() if key is not None}
-        closeness = {s: step_closeness(s, self.condition) for s in sentences}
+        closeness = {s: max((key for form in self._conditions
+                             if (key := step_closeness(s, form)) is not None), default=None)
+                     for s in sentences}
         keys = sorted({key for key in closeness.values() if key is not None}, reverse=True)
         return {s: (keys.index(key) if key is not None else 0) + 0.5 * (s in later)
-                for s, key in closeness.items() if key is not None or opens_with_condition(s, self.condition)}
+                for s, key in closeness.items()
+                if key is not None or any(opens_with_condition(s, form, one_name=form != self.condition)
+                                          for form in self._conditions)}
 
     def _names_asked(self, sentence: str) -> bool:
         """Whether `sentence` may be the answer's first: any, unless the question asks about a term; then

@@ -634,15 +634,38 @@ def asked_interfaces(question: str) -> set[str]:
             if re.search(rf"\b{re.escape(name)}\s+interfaces?\b", question, re.I)}
 
 
-def opens_with_condition(sentence: str, condition: str) -> bool:
+OTHER_FORMS = 3
+"""At most this many other forms of a question's condition (`other_forms`): each is tested against every
+sentence of the sources."""
+
+
+def other_forms(text: str, abbreviations: dict[str, str]) -> list[str]:
+    """`text` with a full name in it written as its abbreviation, or an abbreviation as its full name, from
+    the index's table: "radio link failure" is "RLF" in TS 38.300's "After RLF is declared, the UE: -stays in
+    RRC_CONNECTED; ...", the answer to "What does the UE do upon radio link failure?". A full name of one
+    word is left alone (too many senses), as is the UE."""
+    forms = []
+    for abbreviation, expansion in abbreviations.items():
+        full = re.escape(expansion.strip())
+        if len(expansion.split()) >= 2 and re.search(rf"\b{full}\b", text, re.I):
+            forms.append(re.sub(rf"\b{full}\b", abbreviation, text, flags=re.I))
+        elif len(abbreviation) >= 3 and re.search(rf"\b{re.escape(abbreviation)}\b", text):
+            forms.append(re.sub(rf"\b{re.escape(abbreviation)}\b", expansion.strip(), text))
+        if len(forms) == OTHER_FORMS:
+            break
+    return forms
+
+
+def opens_with_condition(sentence: str, condition: str, one_name: bool = False) -> bool:
     """Whether a prose sentence opens with the asked condition and goes on to what follows from it: "If T310
     expires, or random access fails, ..., the UE declares radio link failure" for "What happens when T310
     expires?". Its opening clause holds the condition's last word (what happens) and one of its key terms,
     as a procedure step's line must (`step_closeness`); a sentence that only names the timer ("The UE starts
-    timer T310 ...") does not."""
+    timer T310 ...") does not. A condition of one word is too little, unless it is `one_name`, an
+    abbreviation standing for the condition's words ("RLF" for "radio link failure": `other_forms`)."""
     ordered, key_list = terms(condition)
     match = _PROSE_TEST.match(sentence)
-    if len(set(ordered)) < 2 or not match:
+    if (len(set(ordered)) < 2 and not one_name) or not match:
         return False
     own, own_keys = terms(match["test"])
     return (ordered[-1] in own and (not key_list or bool(set(key_list) & set(own_keys)))

@@ -26,7 +26,7 @@ from app.readers import read_file
 from app.retrieval import Hit
 from app.sentences import before_repeat, orphan_else
 from app.source_rules import choose_sources
-from app.term_lookup import special_cases
+from app.term_lookup import other_forms, special_cases
 from eval.metrics.open_answers import has_loop
 
 RRC_QUESTION = "Which RRC states does a UE have in NR?"
@@ -715,3 +715,18 @@ def test_a_general_source_is_read_when_every_clause_read_is_a_special_case(share
                        "The gNB-DU sends an F1 SETUP REQUEST message to the gNB-CU")
     lead = GroundingSession("What is the purpose of the F1 Setup procedure?", hits).lead()
     assert lead.endswith("[3]") and "IAB" not in lead, lead
+
+
+def test_a_condition_is_found_under_its_abbreviation(shared_dir):
+    """"What does the UE do upon radio link failure?": TS 38.300 §9.2.7 answers "After RLF is declared, the
+    UE: -stays in RRC_CONNECTED; ..." and the criteria for declaring it ("The UE declares Radio Link Failure
+    (RLF) when ...") led; the index's abbreviation table writes the condition as the spec does."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.300_NG-RAN_Overall_j20.md"
+    hits = _chunk_hits(spec, "After RLF is declared, the UE")
+    abbreviations = {"RLF": "Radio Link Failure", "UE": "User Equipment", "RRC": "Radio Resource Control"}
+    assert other_forms("radio link failure", abbreviations) == ["RLF"]
+    assert other_forms("the UE receives an RLF indication", abbreviations) == [
+        "the UE receives an Radio Link Failure indication"]  # the UE is left alone
+    question = "What does the UE do upon radio link failure?"
+    lead = GroundingSession(question, hits, abbreviations=abbreviations).lead()
+    assert lead.startswith("After RLF is declared, the UE: -stays in RRC_CONNECTED"), lead
