@@ -384,6 +384,7 @@ class GroundingSession:
         after = ASKS_AFTER.search(question)
         self._after_terms = set(terms(after["event"])[0]) if after else set()
         self._following: set[str] = set()  # those next steps (`_next_steps`), once ranked
+        self._asked_cases = special_cases(question)  # the special cases it asks about ("sidelink", ...)
         self.hits = hits
         self.scorer = scorer or SupportScorer()
         self.config = config or GroundingConfig()
@@ -702,10 +703,9 @@ class GroundingSession:
             # IAB-DU migration procedure", "8.12.2 NSA IAB Integration procedure" for the purpose of the F1
             # Setup procedure), the first general source further down is read as well ("8.5 F1 Startup and
             # cells activation": "1. The gNB-DU sends an F1 SETUP REQUEST message to the gNB-CU ...")
-            asked_cases = special_cases(self.question)
-            if all(special_cases(self._title(n)) - asked_cases for n in chunks):
+            if all(self._special_clause(n) for n in chunks):
                 chunks += [n for n in range(1, len(self.hits) + 1)
-                           if n not in chunks and not special_cases(self._title(n)) - asked_cases][:1]
+                           if n not in chunks and not self._special_clause(n)][:1]
             self._ranked = self._rank(chunks)
         return self._ranked
 
@@ -794,9 +794,8 @@ class GroundingSession:
         # an IAB node's "2>report Extended Short BSR" "When does the MAC entity report a Short BSR?"; so does
         # a sentence of a clause titled with the case ("16.9.10 Sidelink CA": "The duplicated PDCP PDUs ...
         # are submitted to two different RLC entities ..." led "What is PDCP duplication?")
-        asked_cases = special_cases(self.question)
         special = {q[4] for q in ranked
-                   if (special_cases(q[4]) | special_cases(self._title(q[2]))) - asked_cases}
+                   if special_cases(q[4]) - self._asked_cases or self._special_clause(q[2])}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
         # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
         # steps are skipped." names it and says nothing of what it is for)
@@ -857,6 +856,11 @@ class GroundingSession:
                                    q[4] not in restating, q[2] not in topical, bool(NOTE.match(q[4])), -q[0],
                                    -q[1]))
         return ranked
+
+    def _special_clause(self, n: int) -> bool:
+        """Whether source n's clause title names a special case the question does not ask about ("16.9.10
+        Sidelink CA", "8.23.3 Mobile IAB-DU migration procedure"; `term_lookup.special_cases`)."""
+        return bool(special_cases(self._title(n)) - self._asked_cases)
 
     def _next_steps(self, chunks: list[int]) -> set[str]:
         """The call-flow steps right after a step naming what the question says came before (`ASKS_AFTER`):
