@@ -600,15 +600,28 @@ def _chunk_hits(spec: Path, *texts: str) -> list[Hit]:
             for c in (next(c for c in chunks if text in c.text) for text in texts)]
 
 
-def test_what_a_report_is_for_leads_above_when_it_is_triggered(shared_dir):
-    """"What is the purpose of the Power Headroom Report?" was led by TS 38.321's "A Power Headroom Report
-    (PHR) shall be triggered if ...", ahead of TS 38.300's "Power headroom reports (PHR) are needed to provide
-    support for power-aware packet scheduling.": a plural subject and "are needed to" say what it is for."""
+@pytest.mark.parametrize(("question", "sources", "answer"), [
+    # "A Power Headroom Report (PHR) shall be triggered if ..." led: a plural subject and "are needed to" say
+    # what it is for
+    ("What is the purpose of the Power Headroom Report?",
+     [("38.321_MAC_j20.md", "A Power Headroom Report (PHR) shall be triggered"),
+      ("38.300_NG-RAN_Overall_j20.md", "Power headroom reports (PHR) are needed")],
+     "Power headroom reports (PHR) are needed to provide support for power-aware"),
+    # "1>if drx-ShortCycleTimer for a DRX group expires: 2>use the Long DRX cycle ..." led: a step naming the
+    # term; TS 23.501's prose on the DRX cycles a UE applies says more of what one is
+    ("What is a DRX cycle?",
+     [("23.501_5GS_Architecture_j70.md", "the UE applies either the DRX cycle"),
+      ("38.321_MAC_j20.md", "1>if drx-ShortCycleTimer for a DRX group expires")],
+     "In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"),
+])
+def test_what_a_thing_is_or_is_for_leads_above_when_it_happens(shared_dir, question: str, sources: list,
+                                                                answer: str):
+    """What X is or is for, said by a clause of one spec, before another spec's sentence on when X is
+    triggered or a procedure step naming X."""
     base = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md"
-    mac = _chunk_hits(base / "38.321_MAC_j20.md", "A Power Headroom Report (PHR) shall be triggered")
-    ngran = _chunk_hits(base / "38.300_NG-RAN_Overall_j20.md", "Power headroom reports (PHR) are needed")
-    lead = GroundingSession("What is the purpose of the Power Headroom Report?", mac + ngran).lead()
-    assert lead.startswith("Power headroom reports (PHR) are needed to provide support for power-aware"), lead
+    hits = [hit for spec, text in sources for hit in _chunk_hits(base / spec, text)]
+    lead = GroundingSession(question, hits).lead()
+    assert lead.startswith(answer), lead
 
 
 def test_how_a_mac_ce_is_marked_does_not_lead_what_it_is_used_for(shared_dir):
@@ -681,17 +694,6 @@ def test_a_clause_titled_with_a_special_case_does_not_lead_the_general_question(
     assert lead.endswith("[2]") and "sidelink" not in lead.lower(), lead
     lead = GroundingSession("What is sidelink PDCP duplication?", hits).lead()
     assert lead.endswith("[1]"), lead
-
-
-def test_a_procedure_step_does_not_lead_what_a_term_is(shared_dir):
-    """"What is a DRX cycle?" was led by TS 38.321 §5.7's "1>if drx-ShortCycleTimer for a DRX group expires:
-    2>use the Long DRX cycle for this DRX group.", a step naming the term; TS 23.501's prose on the DRX
-    cycles a UE applies says more of what one is."""
-    base = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md"
-    arch = _chunk_hits(base / "23.501_5GS_Architecture_j70.md", "the UE applies either the DRX cycle")
-    mac = _chunk_hits(base / "38.321_MAC_j20.md", "1>if drx-ShortCycleTimer for a DRX group expires")
-    lead = GroundingSession("What is a DRX cycle?", arch + mac).lead()
-    assert lead.startswith("In CM-CONNECTED with RRC_INACTIVE state, the UE applies either the DRX"), lead
 
 
 def test_a_sentence_calling_a_thing_by_the_asked_name_defines_it(shared_dir):
