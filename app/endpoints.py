@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.term_lookup import normalize_term
+from app.term_lookup import normalize_term, other_name
 
 _CONNECTOR = r"(?:reference\s+points?|interfaces?)"
 _ASKS_LINK = (
@@ -61,14 +61,10 @@ def asked_link(question: str, abbreviations: dict[str, str] | None = None) -> As
 
 
 def _names(end: str, abbreviations: dict[str, str]) -> frozenset[str]:
+    """An end as asked, without its article, and its other name (`term_lookup.other_name`)."""
     name = normalize_term(end)
-    names = {name} if name else set()
-    expansion = abbreviations.get(end.strip().split()[-1]) if end.strip() else None
-    if expansion and len(name.split()) == 1:
-        names.add(normalize_term(expansion))
-    names |= {abbreviation.lower() for abbreviation, full in abbreviations.items()
-              if normalize_term(full) == name}
-    return frozenset(names)
+    other = other_name(re.sub(r"^(?:(?:a|an|the)\s+)", "", end.strip(), flags=re.I), abbreviations)
+    return frozenset(filter(None, (name, normalize_term(other))))
 
 
 def links(sentence: str, link: AskedLink) -> bool:

@@ -103,9 +103,9 @@ from app.term_lookup import (
     entries_apart,
     event_closeness,
     glossary_entry,
-    has_all_wanted,
     hyphenated_names,
     line_terms,
+    mentions_wanted,
     names,
     opens_with,
     opens_with_condition,
@@ -254,7 +254,7 @@ ASKS_AFTER = re.compile(r"\bafter\s+(?:(?:receiving|sending|the|an?)\s+)*(?P<eve
 """A question on what comes after an event of a procedure, the event last ("What does the target gNB send to
 the source gNB after admission control?", "What does the source gNB do after receiving the HANDOVER REQUEST
 ACKNOWLEDGE?": the step names the message, with its own verb)."""
-FLOW_STEP = re.compile(r"^\s*(?P<number>\d{1,2})(?P<letter>[a-z]?)\.\s*\S")
+FLOW_STEP = re.compile(r"^\s*(?P<number>\d{1,2})[a-z]?\.\s*\S")
 """A numbered step of a call flow ("5.The target gNB prepares the handover ..."), unlike a "1>" step of a
 MAC or RRC procedure."""
 
@@ -770,7 +770,7 @@ class GroundingSession:
         # where the question names what X has, a sentence naming all of it ("SSC" and "modes" for "What SSC
         # modes does the 5G System support?") before the ones naming X only, after those saying what X is
         # or does ("The AMF forwards SM related NAS information ..." is no list of its NAS-related functions)
-        having = {q[4] for q in ranked if self.asked and has_all_wanted(q[4], self.asked)}
+        having = {q[4] for q in ranked if self.asked and mentions_wanted(q[4], self.asked, every=True)}
         # of those, one whose subject is a kind of X ("Conditional handover ...") says what the kind is: it
         # comes after the others (`opens_with_kind`)
         kinds = {q[4] for q in ranked if self.asked and self.asked.kind != "abbreviation"
@@ -926,7 +926,8 @@ class GroundingSession:
             # the 5G System support?": "The following three modes are specified ...: -With SSC mode 1, ...",
             # not "The support for session and service continuity in 5G System architecture enables ...")
             return (defines(sentence, self.asked) or names(sentence, self.asked)
-                    or (has_all_wanted(sentence, self.asked) and bool(ANNOUNCES_LIST.search(sentence))))
+                    or (mentions_wanted(sentence, self.asked, every=True)
+                        and bool(ANNOUNCES_LIST.search(sentence))))
         if not self._named_keys:
             return True
         hyphenated = hyphenated_names(self._named)

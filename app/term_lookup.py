@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from app.expansion import find_abbreviations_in
 from app.procedure_text import LABELLED, STEP, owned, steps
 from app.sentences import STOPWORDS, strip_citations, terms
 from telecomgpt.domain.tgpp_glossary import abbreviation_letters
@@ -133,13 +134,20 @@ def with_alias(asked: AskedTerm | None, abbreviations: dict[str, str]) -> AskedT
     expansion of several abbreviations ("Handover": HO, HANDO)."""
     if asked is None or asked.kind == "abbreviation" or not abbreviations:
         return asked
-    term = asked.term.strip()
+    alias = other_name(asked.term, abbreviations)
+    return replace(asked, alias=alias) if alias else asked
+
+
+def other_name(term: str, abbreviations: dict[str, str]) -> str:
+    """The other name of `term` in `abbreviations` (abbreviation -> expansion): its expansion if it is an
+    abbreviation, else the one abbreviation it is the full name of; "" where there is none or several."""
+    term = term.strip()
     expansion = abbreviations.get(term) or abbreviations.get(term.upper())
     if expansion:
-        return replace(asked, alias=expansion)
+        return expansion
     key = normalize_term(term)
     short = [abbreviation for abbreviation, full in abbreviations.items() if normalize_term(full) == key]
-    return replace(asked, alias=short[0]) if len(short) == 1 else asked
+    return short[0] if len(short) == 1 else ""
 
 
 def _alias_keys(asked: AskedTerm) -> set[str]:
@@ -317,16 +325,12 @@ def defines(sentence: str, asked: AskedTerm) -> bool:
     return bool(_keys(asked, glossary=True) & set(line_terms(sentence))) or expands(sentence, asked.term)
 
 
-def mentions_wanted(sentence: str, asked: AskedTerm) -> bool:
+def mentions_wanted(sentence: str, asked: AskedTerm, every: bool = False) -> bool:
     """Whether `sentence` names one of the words of what a role question asks the term has ("layers" for
-    "Which protocol layers does the gNB-DU host?"); false when it asks for the role as a whole."""
-    return bool(set(asked.wanted.split()) & _content_words(sentence))
-
-
-def has_all_wanted(sentence: str, asked: AskedTerm) -> bool:
-    """Whether `sentence` names every word of what a role question asks the term has ("SSC" and "modes" for
-    "What SSC modes does the 5G System support?")."""
-    return bool(asked.wanted) and set(asked.wanted.split()) <= _content_words(sentence)
+    "Which protocol layers does the gNB-DU host?"), or with `every` all of them ("SSC" and "modes" for "What
+    SSC modes does the 5G System support?"); false when it asks for the role as a whole."""
+    wanted, words = set(asked.wanted.split()), _content_words(sentence)
+    return bool(wanted) and (wanted <= words if every else bool(wanted & words))
 
 
 def _only_expands(line: str, term: str) -> bool:
@@ -644,16 +648,12 @@ def other_forms(text: str, abbreviations: dict[str, str]) -> list[str]:
     the index's table: "radio link failure" is "RLF" in TS 38.300's "After RLF is declared, the UE: -stays in
     RRC_CONNECTED; ...", the answer to "What does the UE do upon radio link failure?". A full name of one
     word is left alone (too many senses), as is the UE."""
-    forms = []
-    for abbreviation, expansion in abbreviations.items():
-        full = re.escape(expansion.strip())
-        if len(expansion.split()) >= 2 and re.search(rf"\b{full}\b", text, re.I):
-            forms.append(re.sub(rf"\b{full}\b", abbreviation, text, flags=re.I))
-        elif len(abbreviation) >= 3 and re.search(rf"\b{re.escape(abbreviation)}\b", text):
-            forms.append(re.sub(rf"\b{re.escape(abbreviation)}\b", expansion.strip(), text))
-        if len(forms) == OTHER_FORMS:
-            break
-    return forms
+    forms = [re.sub(rf"\b{re.escape(full.strip())}\b", abbreviation, text, flags=re.I)
+             for abbreviation, full in abbreviations.items()
+             if len(full.split()) >= 2 and re.search(rf"\b{re.escape(full.strip())}\b", text, re.I)]
+    forms += [re.sub(rf"\b{re.escape(abbreviation)}\b", full.strip(), text)
+              for abbreviation, full in find_abbreviations_in(text, abbreviations) if len(abbreviation) >= 3]
+    return forms[:OTHER_FORMS]
 
 
 def opens_with_condition(sentence: str, condition: str, one_name: bool = False) -> bool:
