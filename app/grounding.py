@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.endpoints import asked_link, links
+from app.owners import asked_owner, owns
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, NOTE, POINTER, default_reader
 from app.role_check import default_role_checker
@@ -93,6 +94,7 @@ from app.term_lookup import (
     GLOSSARY_TITLE,
     WORD,
     asked_condition,
+    asked_count,
     asked_event,
     asked_interfaces,
     asked_term,
@@ -115,6 +117,7 @@ from app.term_lookup import (
     singular,
     spaced,
     special_cases,
+    states_count,
     states_purpose_here,
     states_what,
     step_closeness,
@@ -380,6 +383,9 @@ class GroundingSession:
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
         # "Which reference point connects the AMF and the SMF?": the line naming both ends after "between"
         self.link = asked_link(question, abbreviations)
+        # "Which network function allocates the UE IP address?": the list or sentence naming who does it
+        self.owner = asked_owner(question)
+        self.counted = asked_count(question)  # "How many REGs ...?": a sentence giving their number leads
         # "What does the target gNB send to the source gNB after admission control?": the flow's next step
         after = ASKS_AFTER.search(question)
         self._after_terms = set(terms(after["event"])[0]) if after else set()
@@ -800,7 +806,8 @@ class GroundingSession:
         # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
         # steps are skipped." names it and says nothing of what it is for)
         here = {q[4] for q in ranked if self.asked
-                and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked)}
+                and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked,
+                                        self._title(q[2]))}
         stating |= here
         naming |= here
         # then one saying what X does as its job, though X is not the sentence's first subject ("The AMF
@@ -843,10 +850,14 @@ class GroundingSession:
         # the SMF." before the list's other lines, which name one of the two as often
         linking = {q[4] for q in ranked if self.link and links(q[4], self.link)}
         following = self._following = self._next_steps(chunks) if self._after_terms else set()
+        counting = {q[4] for q in ranked if self.counted and states_count(q[4], self.counted)}
+        owning = {q[4] for q in ranked if self.owner and owns(q[4], self.owner)}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
-        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in following, q[4] not in defining,
+        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in owning, q[4] not in following,
+                                   q[4] not in counting,
+                                   q[4] not in defining,
                                    -defining.get(q[4], 0), q[4] not in naming, q[4] in kinds, q[4] in special,
                                    q[4] in marking,
                                    q[4] not in stating, q[4] not in role, q[4] not in having,

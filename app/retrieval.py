@@ -23,6 +23,7 @@ from app.embedder import embedder_of_index, get_embedder, query_embedder_of_inde
 from app.endpoints import asked_link, links
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
+from app.owners import asked_owner, owns
 from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
@@ -37,6 +38,7 @@ from app.term_lookup import (
     event_closeness,
     says_role,
     special_cases,
+    states_purpose_here,
     states_what,
     step_closeness,
     with_alias,
@@ -259,6 +261,7 @@ class Retriever:
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
         looked_up = ((self._link_rows(asked or query, mask, rows)
+                      or self._owner_rows(asked or query, mask, rows)
                       or self._defining_rows(asked or query, mask, fused)
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
@@ -358,14 +361,34 @@ class Retriever:
         # sublayer provides the following services and functions over the PC5 interface ..." for "Which
         # functions does the NR MAC sublayer support?")
         cases = special_cases(query)
+        candidates = self._general(candidates, query)  # nor one of a clause titled with such a case
+
+        def general(states):  # a sentence test, never passed by a sentence about a case not asked
+            return lambda sentence, record: states(sentence, asked) and not special_cases(sentence) - cases
+
+        def purpose_here(sentence, record):
+            return self._purpose_here(sentence, asked, record)
+
         # where the question names what X has ("Which transmission modes does RLC support?"), a sentence whose
-        # verb has it ("The RLC sublayer supports three transmission modes") before a functions list
-        for states in (says_role, states_what) if asked.wanted else (states_what, says_role):
+        # verb has it ("The RLC sublayer supports three transmission modes") before a functions list; for a
+        # procedure, what "this procedure" is for in a clause about it before a sentence naming it in passing
+        for states in ((general(says_role), general(states_what)) if asked.wanted else
+                       (general(states_what), purpose_here, general(says_role))):
             for row in candidates:
-                if any(states(sentence, asked) and not special_cases(sentence) - cases
-                       for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
+                record = self.records[row]
+                sentences = split_sentences(record["text"], soft_wraps=True)
+                if any(states(sentence, record) for sentence in sentences):
                     return [row]
         return []
+
+    @staticmethod
+    def _purpose_here(sentence: str, asked: AskedTerm, record: dict) -> bool:
+        """For what a procedure is for: a sentence of a clause about it saying what "this procedure" is for
+        (`term_lookup.states_purpose_here`), the clause's title read with its text: TS 23.502 §4.2.3.3,
+        titled "Network Triggered Service Request", opens with "This procedure is used when the network
+        needs to signal ... with a UE." and names the procedure nowhere else in that chunk; §4.2.6 "AN
+        Release" opens "This procedure is used to release the logical NG-AP signalling connection ..."."""
+        return states_purpose_here(sentence, record["text"], asked, record.get("title") or "")
 
     def _condition_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?":
@@ -378,7 +401,7 @@ class Retriever:
         if condition is None or self.bm25 is None:
             return []
         best, closest = None, None
-        for row in self._then_matching(ranked, condition, mask):  # the first of the closest
+        for row in self._general(self._then_matching(ranked, condition, mask), query):  # first of the closest
             key = step_closeness(self.records[row]["text"], condition)
             if key is not None and (closest is None or key > closest):
                 best, closest = row, key
@@ -394,7 +417,7 @@ class Retriever:
         if event is None or self.bm25 is None:
             return []
         best, closest = None, None
-        for row in self._then_matching(ranked, f"{event.verb} {event.object}", mask):  # first of the closest
+        for row in self._general(self._then_matching(ranked, f"{event.verb} {event.object}", mask), query):
             keys = [key for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)
                     if (key := event_closeness(sentence, event)) is not None]
             if keys and (closest is None or min(keys) < closest):
@@ -415,6 +438,31 @@ class Retriever:
             if any(links(sentence, link) for sentence in self.records[row]["text"].splitlines()):
                 return [row]
         return []
+
+    def _owner_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
+        """For "Which network function allocates the UE IP address?": the chunk with a list of what one
+        function does holding that deed, or a sentence naming the doer after it (`owners.owns`: TS 23.501
+        §6.2.2's "The Session Management function (SMF) includes the following functionality ...: ... -UE IP
+        address allocation & management ..."), at most one, the best ranked of the question's candidates and
+        of the chunks matching the deed and a functions list. The question ranked §5.8.2.2.1's DHCP text and
+        the NEF's functions (which store data in the UDR) first."""
+        owner = asked_owner(query)
+        if owner is None or self.bm25 is None:
+            return []
+        deed = f"{' '.join(sorted(owner.object_terms))} {owner.deed}{ROLE_WORDS}"
+        for row in self._general(self._then_matching(ranked, deed, mask), query):
+            if any(owns(unit, owner) for unit in split_sentences(self.records[row]["text"], soft_wraps=True)):
+                return [row]
+        return []
+
+    def _general(self, rows: list[int], query: str) -> list[int]:
+        """`rows` less those of a clause titled with a special case `query` does not ask about
+        (`term_lookup.special_cases`): a lookup's sentence there states the case, not the rule. "5.7b
+        Discontinuous Reception (DRX) for MBS Multicast" has "1>if a DRX Command MAC CE indicated by PDCCH
+        addressed to a G-RNTI ... is received:", as close a step to the reception of a DRX Command MAC CE as
+        §5.7's unicast one."""
+        cases = special_cases(query)
+        return [row for row in rows if not special_cases(self.records[row].get("title") or "") - cases]
 
     def _then_matching(self, ranked: list[int], text: str, mask: np.ndarray | None) -> list[int]:
         """`ranked` (the question's candidates, best first), then the STATING_CANDIDATES best chunks for

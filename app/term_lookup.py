@@ -147,7 +147,21 @@ def other_name(term: str, abbreviations: dict[str, str]) -> str:
         return expansion
     key = normalize_term(term)
     short = [abbreviation for abbreviation, full in abbreviations.items() if normalize_term(full) == key]
-    return short[0] if len(short) == 1 else ""
+    if len(short) == 1:
+        return short[0]
+    # a name with one abbreviation among its words, spelt out: "SN Modification procedure" is TS 37.340's
+    # "Secondary Node Modification procedure"
+    words = term.split()
+    spelt = [i for i, word in enumerate(words) if len(words) > 1 and _ABBREVIATION_WORD.fullmatch(word)
+             and abbreviations.get(word)]
+    if len(spelt) == 1:
+        words[spelt[0]] = abbreviations[words[spelt[0]]]
+        return " ".join(words)
+    return ""
+
+
+_ABBREVIATION_WORD = re.compile(r"[A-Z][A-Z0-9\-]*[A-Z0-9]")
+"""A word written as an abbreviation ("SN", "5GC" is not: an abbreviation starts with a letter here)."""
 
 
 def _alias_keys(asked: AskedTerm) -> set[str]:
@@ -459,11 +473,14 @@ _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:
 control-resource set consists of […] resource blocks in the frequency domain ...", "A resource
 block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
-_SAYS_ROLE = re.compile(r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
-                        r"(?:[\w\-]+\s+){0,5}?following\b|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
+_LISTS_ROLE = (r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
+               r"(?:[\w\-]+\s+){0,5}?following\b")
+"""A stem listing what its subject does: "... (UDR) supports the following functionality:"."""
+_SAYS_ROLE = re.compile(_LISTS_ROLE + r"|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
                         r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
-                        r"|\s+(?:(?:is|are|may\s+be|can\s+be)\s+(?:initiated|triggered)\s[^.;:]{1,80}?\s+and\s+)?"
-                        r"(?:is|are)\s+(?:used|needed|required)\s+(?:for|to)\s"
+                        r"|\s+(?:(?:is|are|may\s+be|can\s+be)\s+(?:initiated|triggered)\s[^.;:]{1,80}?\s+and\s+"
+                        r"(?:is|are|be)|is|are)\s+(?:(?:used|needed)\s+(?:for|to)|required\s+for)\s"
+                        r"|\s+allows?\s*:|\s+interacts?\s+with\s[^.;:]{1,60}?\s+in\s+order\s+to\s"
                         r"|\s+(?:is|are)\s+used\s+by\s[^.;:]{1,80}?\sto\s"
                         r"|\s+(?:depend\s+on\s+(?:[\w\-]+\s+){1,4}and\s+|over\s+the\s+[\w\-]+\s+interface\s+)?"
                         r"include\s*(?:\([^)]*\)\s*)?:")
@@ -474,8 +491,19 @@ Setup procedure is to exchange ...", "Paging allows the network to reach UEs ...
 (SR) is used for requesting UL-SCH resources ..." (not what it is "also used for"), "Power headroom reports
 (PHR) are needed to provide support for power-aware packet scheduling.", "The Secondary Node Release procedure
 may be initiated either by the MN or by the SN and is used to initiate the release of the UE context at the
-SN.", "The Service Request procedure is used by a UE in CM-IDLE state or the 5GC to request ...", "(The main
-services and functions of) the RLC sublayer depend on the transmission mode and include: ..."."""
+SN." (or "... and be used to modify, establish or release bearer contexts ..."), "The Deregistration
+procedure allows: -the UE to inform the network ...", "The Application Function (AF) interacts with the
+3GPP Core Network in order to provide services ...", "The Service Request procedure is used by a UE in
+CM-IDLE state or the 5GC to request ...", "(The main services and functions of) the RLC sublayer depend on
+the transmission mode and include: ...". Not what it must do ("The AF is required to provide such
+reference(s) in the AF requests ...")."""
+
+
+def states_list(stem: str) -> bool:
+    """Whether a list's stem says what its subject does (`_LISTS_ROLE`): "The Session Management function
+    (SMF) includes the following functionality.", "The Unified Data Repository (UDR) supports the following
+    functionality:"."""
+    return bool(re.search(_LISTS_ROLE, stem, re.I))
 
 
 def states_what(sentence: str, asked: AskedTerm) -> bool:
@@ -512,18 +540,43 @@ for another term it is a procedure in the term's clause ("This procedure is used
 a handover clause naming the UPF)."""
 
 
-def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm) -> bool:
+def is_procedure(asked: AskedTerm) -> bool:
+    """Whether the asked term names a procedure ("Xn Setup procedure")."""
+    return bool(_PROCEDURE.search(normalize_term(asked.term)))
+
+
+def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm, title: str = "") -> bool:
     """Whether `sentence` says what the asked procedure is for, in the words of a clause about it: "The
     purpose of this procedure is to establish an RRC connection." (TS 38.331 §5.3.3.1, titled "General",
     whose text names RRC connection establishment) for "What is the purpose of the RRC connection
     establishment procedure?"; "This procedure is initiated by the AMF when the AMF wants to update access and
     mobility management related parameters in the UE configuration." (TS 23.502 §4.2.4.2) for what the UE
-    Configuration Update procedure is for. Where the clause names another procedure, "this procedure" is
-    that one."""
-    procedure = bool(_PROCEDURE.search(normalize_term(asked.term)))
-    return (asked.kind == "role" and bool(_THIS_PROCEDURE.match(sentence)
-                                          or (procedure and _THIS_PROCEDURE_USE.match(sentence)))
-            and names(clause_text, asked, closely=True))
+    Configuration Update procedure is for. A clause `title`d with the asked name is about it, though the
+    question leaves out the word "procedure" ("What is the purpose of the Network Triggered Service
+    Request?": TS 23.502 §4.2.3.3, "This procedure is used when the network needs to signal ... with a
+    UE."); one titled with another name is about that one, whatever its text names (§4.2.4.2 names the
+    Registration procedure, §4.4.2.2 "N4 Session Level Reporting Procedure" the PDU Session Modification)."""
+    titled = titled_with(title, asked)
+    about = titled or (not title or _GENERIC_TITLE.match(title)) and names(clause_text, asked, closely=True)
+    procedure = is_procedure(asked) or titled
+    return (asked.kind == "role" and bool(about) and bool(
+        _THIS_PROCEDURE.match(sentence) or (procedure and _THIS_PROCEDURE_USE.match(sentence))))
+
+
+_GENERIC_TITLE = re.compile(r"^\W*(?:general|overview|introduction|description|principles?)\b", re.I)
+"""A clause title that names nothing: the clause is about what its text (and its parent) names."""
+
+
+def titled_with(title: str, asked: AskedTerm) -> bool:
+    """Whether a clause title opens with the asked name (either name, "procedure" aside): "AN Release" for
+    the AN Release procedure, "UE Configuration Update procedure for transparent UE Policy delivery" for the
+    UE Configuration Update procedure."""
+    def name(text: str) -> str:
+        return " ".join(re.sub(r"\bprocedures?\b", " ", normalize_term(text)).split())
+
+    heading = name(title)
+    return any(key and re.match(rf"{re.escape(key)}\b", heading)
+               for key in {name(asked.term), name(asked.alias)})
 
 
 _ROLE_VERB = re.compile(r"\s+(?:also\s+)?(?:manage|handle|terminate|control|host|provide|support|perform|"
@@ -683,7 +736,10 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
     outermost step (the rule, before its special cases: "2>if the TimeAlignmentTimer associated with PTAG
     expires while the RACH-less CLTM cell switch is ongoing:"), then one that says the condition in its
     words' order ("1>when a Timing Advance Command MAC CE is received", not "1>when an LTM Candidate Timing
-    Advance Command MAC CE ... is received"), then the most of its words and the fewest others. A condition
+    Advance Command MAC CE ... is received") and names what it names as asked (`names_as_asked`: "1>if a
+    Long DRX Command MAC CE is received:" is not the reception of a DRX Command MAC CE, nor "1>when an
+    (Enhanced) LTM Cell Switch Command MAC CE is received and the Timing Advance Command is not set as FFF:"
+    of a Timing Advance Command MAC CE), then the most of its words and the fewest others. A condition
     of fewer than two words tests nothing in particular, and a step naming another identifier of the same
     parts ("1>if drx-InactivityTimer for a DRX group expires:" for "the bwp-InactivityTimer expires") tests
     another condition."""
@@ -706,9 +762,46 @@ def step_closeness(text: str, condition: str) -> tuple[int, ...] | None:
         found = set(terms(block)[0])
         if keys <= found and len(words - found) <= 1 and names_in_it <= hyphenated_names(block):
             in_order = any(own_list[i:i + len(ordered)] == ordered for i in range(len(own_list)))
-            key = (-int(head.group(1)), in_order, len(words & own), -len(own - words))
+            key = (-int(head.group(1)), names_as_asked(line, condition), in_order, len(words & own),
+                   -len(own - words))
             best = key if best is None else max(best, key)
     return best
+
+
+_HOW_MANY = re.compile(r"^\W*how\s+many\s+(?P<unit>[\w\-/ ]+?)\s+(?:are|is|does|do|can|may|per|in|of|make|"
+                       r"form|fit|there)\b", re.I)
+_COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|sixteen)"
+"""A number as the specs write a count: "6 resource-element groups", "ten subframes"."""
+
+
+def asked_count(question: str) -> str | None:
+    """What "How many <things> ...?" counts ("resource element groups"), or None."""
+    match = _HOW_MANY.match(question)
+    return match.group("unit").strip() if match else None
+
+
+def states_count(sentence: str, unit: str) -> bool:
+    """Whether `sentence` gives a number of `unit` (hyphens and spaces alike, singular or plural): "A
+    control-channel element consists of 6 resource-element groups (REGs) ..." for "How many resource
+    element groups does a CCE consist of?", where "Each control-resource set is associated with one
+    CCE-to-REG mapping only." led."""
+    words = [re.escape(singular(word)) for word in re.split(r"[\s\-]+", unit) if word]
+    if not words:
+        return False
+    name = r"[\s\-]+".join(words) + r"(?:s|es)?"
+    return bool(re.search(rf"\b{_COUNT}\s+{name}\b", strip_citations(sentence), re.I))
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+")
+"""Two or more capitalised words in a row: a name ("DRX Command MAC CE")."""
+
+
+def names_as_asked(line: str, condition: str) -> bool:
+    """Whether `line` has each name of `condition` (`_NAME_RUN`: "Timing Advance Command MAC CE") as written
+    and not as the end of a longer name, one more capitalised word before it ("Long DRX Command MAC CE" for
+    "reception of a DRX Command MAC CE"). True for a condition without such names."""
+    return all(re.search(rf"(?:^|[^\w\s]\s*|\b[a-z][\w\-]*\s+){re.escape(name)}\b", line)
+               for name in _NAME_RUN.findall(condition))
 
 
 _EVENT_FORMS = {
@@ -830,12 +923,19 @@ _AMONG_DIRECTIONS = re.compile(r"\b(?:up|down)link\W+(?:and|or)\W+$", re.I)
 
 
 def special_cases(text: str) -> set[str]:
-    """The special cases (SPECIAL_CASES) a sentence is about: named in its opening (SCOPE_WORDS), not as the
+    """The special cases (SPECIAL_CASES) a sentence is about: named in its opening (SCOPE_WORDS) or as the
+    scope it ends on (`_SCOPE_AT_END`), not as the
     case it excludes ("the MAC entity for which logicalChannelGroupIAB-Ext is not configured ... shall: ...
     report Long BSR" is the general procedure) nor as one direction among the others ("Downlink, uplink, and
     sidelink transmissions are organized into frames ..."). Named further on, the case is a branch of a
     general statement: the bwp-InactivityTimer's expiry step has a RedCap branch under its general one."""
     opening = " ".join(strip_citations(text).split()[:SCOPE_WORDS])
+    scope = _SCOPE_AT_END.search(strip_citations(text))
     return {case for case, pattern in SPECIAL_CASES.items() if any(
         not _NOT_THE_CASE.match(opening[m.end():]) and not _AMONG_DIRECTIONS.search(opening[:m.start()])
-        for m in pattern.finditer(opening))}
+        for m in pattern.finditer(opening)) or (scope and pattern.search(scope.group("case")))}
+
+
+_SCOPE_AT_END = re.compile(r"\b(?:in|for|over|on|via)\s+(?:the\s+)?(?P<case>\S+(?:\s+\S+)?)\W*$")
+"""A sentence ending on the case it is about: "For unicast, channel state information reference signal
+(CSI-RS) is supported for CSI measurement and reporting in sidelink." (TS 38.300 §5.7.4.3)."""

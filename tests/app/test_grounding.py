@@ -26,7 +26,7 @@ from app.readers import read_file
 from app.retrieval import Hit
 from app.sentences import before_repeat, orphan_else
 from app.source_rules import choose_sources
-from app.term_lookup import other_forms, special_cases
+from app.term_lookup import asked_count, other_forms, special_cases
 from eval.metrics.open_answers import has_loop
 
 RRC_QUESTION = "Which RRC states does a UE have in NR?"
@@ -732,3 +732,14 @@ def test_a_condition_is_found_under_its_abbreviation(shared_dir):
     question = "What does the UE do upon radio link failure?"
     lead = GroundingSession(question, hits, abbreviations=abbreviations).lead()
     assert lead.startswith("After RLF is declared, the UE: -stays in RRC_CONNECTED"), lead
+
+
+def test_how_many_is_led_by_the_sentence_giving_the_number(shared_dir):
+    """TS 38.211 §7.3.2.2: "How many resource element groups does a CCE consist of?" was led by "Each
+    control-resource set is associated with one CCE-to-REG mapping only.", the number one sentence on."""
+    spec = shared_dir / "data" / "corpus" / "3gpp" / "rel19-md" / "38.211_PHY-Channels_j30.md"
+    hits = _chunk_hits(spec, "A control-channel element consists of 6 resource-element groups")
+    assert asked_count("How many resource element groups does a CCE consist of?") == "resource element groups"
+    assert asked_count("What is a CCE?") is None
+    lead = GroundingSession("How many resource element groups does a CCE consist of?", hits).lead()
+    assert lead.startswith("A control-channel element consists of 6 resource-element groups (REGs)"), lead

@@ -30,9 +30,12 @@ from app.term_lookup import (
     defining_lines,
     event_closeness,
     names,
+    names_as_asked,
     opens_with_condition,
+    other_name,
     says_role,
     special_cases,
+    states_purpose_here,
     states_what,
     step_closeness,
     with_alias,
@@ -492,6 +495,15 @@ def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriev
      "initiate the release of the UE context at the SN.", "secondary node release procedure", True),
     ("The Secondary Node Change procedure can be triggered by both the MN and the SN.",
      "secondary node change procedure", False),  # who starts it, not what it is for
+    # TS 37.340 §10.3.1, TS 23.502 §4.2.2.3.1, TS 23.501 §6.2.10 and §5.6.17.2
+    ("The Secondary Node Modification procedure may be initiated either by the MN or by the SN and be used "
+     "to modify, establish or release bearer contexts.", "secondary node modification procedure", True),
+    ("The Deregistration procedure allows: -the UE to inform the network that it does not want to access the "
+     "5GS any longer;", "deregistration procedure", True),
+    ("The Application Function (AF) interacts with the 3GPP Core Network in order to provide services.",
+     "application function", True),
+    ("The AF is required to provide such reference(s) in the AF requests for Handling of Payload Headers.",
+     "af", False),  # what it must do, not what it is for
 ])
 def test_a_sentence_says_what_a_procedure_is_for(sentence: str, term: str, says: bool):
     assert states_what(sentence, AskedTerm("role", term)) is says
@@ -786,3 +798,82 @@ def test_a_name_only_spelled_out_is_answered_by_the_clause_saying_what_it_is(mar
     assert cited[:2] == ["TS 38.211 §3.3", "TS 38.211 §7.3.2.2"], cited
     lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
     assert lead.startswith("A control-resource set consists of"), lead
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    # TS 23.502 §4.2.3.3 names the procedure in its title only: the lead was the UDSF's "Service operation
+    # name: Nudsf_Timer_Start Description: ..."
+    ("What is the purpose of the Network Triggered Service Request?",
+     "This procedure is used when the network needs to signal"),
+    # §4.2.6 "AN Release": TS 23.501's "The MA PDU Session Release procedure is used to release ..." led
+    ("What is the purpose of the AN Release procedure?",
+     "This procedure is used to release the logical NG-AP signalling connection"),
+])
+def test_what_a_procedure_is_for_is_found_in_the_clause_titled_with_it(procedures_retriever: Retriever,
+                                                                        question: str, lead: str):
+    hits = choose_sources(procedures_retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert shown.startswith(lead), shown
+
+
+def test_this_procedure_is_the_one_its_clause_is_titled_with():
+    """TS 23.502 §4.2.4.2, "UE Configuration Update procedure for access and mobility management related
+    parameters", names the Registration procedure in its text: its "This procedure is initiated by the AMF
+    when ..." led what the Registration procedure is for, and §4.4.2.2's "N4 Session Level Reporting
+    Procedure" what the PDU Session Modification is for."""
+    sentence = ("This procedure is initiated by the AMF when the AMF wants to update access and mobility "
+                "management related parameters in the UE configuration.")
+    text = f"{sentence} ... the UE initiates a Registration procedure ..."
+    title = "UE Configuration Update procedure for access and mobility management related parameters"
+    assert not states_purpose_here(sentence, text, AskedTerm("role", "Registration procedure"), title)
+    assert states_purpose_here(sentence, text, AskedTerm("role", "UE Configuration Update procedure"), title)
+    assert states_purpose_here(sentence, text, AskedTerm("role", "Registration procedure"), "General")
+    assert states_purpose_here("This procedure is used when the network needs to signal with a UE.", "",
+                               AskedTerm("role", "Network Triggered Service Request"),
+                               "Network Triggered Service Request")
+
+
+def test_a_name_with_an_abbreviation_among_its_words_is_also_spelt_out(markdown_spec_retriever):
+    """"What is the purpose of the SN Modification procedure?": TS 37.340 §10.3.1 writes "The Secondary Node
+    Modification procedure may be initiated ... and be used to modify, establish or release bearer contexts
+    ..."; the lead was the SN Change procedure's "... can be triggered by both the MN ... and the SN"."""
+    assert other_name("SN Modification procedure", {"SN": "Secondary Node"}) == (
+        "Secondary Node Modification procedure")
+    assert other_name("SN Modification procedure", {"SN": "Secondary Node", "MN": "Master Node"}) == (
+        "Secondary Node Modification procedure")
+    assert other_name("MN SN procedure", {"SN": "Secondary Node", "MN": "Master Node"}) == ""  # which one?
+    retriever = markdown_spec_retriever("37.340_Multi_Connectivity_j20.md")
+    question = "What is the purpose of the SN Modification procedure?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert shown.startswith("The Secondary Node Modification procedure may be initiated either by the MN or "
+                            "by the SN and be used to modify"), shown
+
+
+@pytest.mark.parametrize(("question", "step"), [
+    # "1>if a Long DRX Command MAC CE is received:" led (a longer name), and §5.7b "DRX for MBS Multicast"
+    # has a step as close for a G-RNTI
+    ("What does the MAC entity do upon reception of a DRX Command MAC CE?",
+     "1>if a DRX Command MAC CE indicated by PDCCH addressed to C-RNTI or CS-RNTI for unicast transmission"),
+    # "1>when an (Enhanced) LTM Cell Switch Command MAC CE is received and the Timing Advance Command is not
+    # set as FFF:" has more of the question's words and fewer others; §5.2b's LTM Candidate one led before
+    ("What does the MAC entity do upon reception of a Timing Advance Command MAC CE?",
+     "1>when a Timing Advance Command MAC CE is received"),
+])
+def test_a_step_names_the_asked_thing_as_asked(markdown_spec_retriever, question: str, step: str):
+    condition = asked_condition(question)
+    assert not names_as_asked("1>if a Long DRX Command MAC CE is received:", condition)
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    assert not any("MBS" in h.metadata.get("title", "") for h in hits[:1]), [h.citation for h in hits]
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert step in shown, shown
+
+
+def test_a_sentence_ending_on_a_special_case_is_about_it():
+    """TS 38.300 §5.7.4.3 (under "5.7 Sidelink", titled "CSI report"): "For unicast, channel state information
+    reference signal (CSI-RS) is supported for CSI measurement and reporting in sidelink." led what the
+    CSI-RS is used for."""
+    assert special_cases("For unicast, channel state information reference signal (CSI-RS) is supported for "
+                         "CSI measurement and reporting in sidelink. [1]") == {"sidelink"}
+    assert not special_cases("The CSI-RS is used for CSI measurement and reporting in the downlink.")

@@ -1,0 +1,73 @@
+"""Questions asking which network function (or node) does something, and the spec text that answers them.
+
+"Which network function allocates the UE IP address?" is answered by an item of one function's list, "The
+Session Management function (SMF) includes the following functionality. ...: -UE IP address allocation &
+management ..." (TS 23.501 §6.2.2), or by a sentence naming the doer after the deed, "UPF selection is
+performed by SMF." (§5.8.1). The question's words are in many chunks that name other functions (a DHCP
+procedure, the NEF's storing into the UDR), so the answer is the list whose item or the sentence whose
+deed is the one asked, in either form: "allocates the UE IP address" is "UE IP address allocation",
+"stores subscription data" is "Storage and retrieval of subscription data".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.sentences import terms
+from app.term_lookup import states_list
+
+_ASKS_OWNER = re.compile(r"^\s*(?:which|what)\s+(?:(?:5GC?|core|network|NG-RAN|RAN)\s+)?"
+                         r"(?:network\s+functions?|NFs?|functions?|nodes?|entit(?:y|ies)|elements?)\s+"
+                         r"(?P<verb>[a-z]+?)(?:es|s)\s+(?P<object>[^?]+?)\s*\??\s*$", re.I)
+"""The question form: "Which network function allocates the UE IP address?", "Which NF selects the SMF?"."""
+_NOT_A_DEED = frozenset({"i", "ha", "doe", "connect", "link", "terminat", "support", "belong", "correspond",
+                         "mean", "stand"})
+"""Verbs that ask no deed of a function's list ("is", "has", "does"; "connects" asks an interface, app/
+endpoints.py; "terminates"/"supports" ask a termination or a feature, answered elsewhere)."""
+_CIRCUMSTANCE = re.compile(r"\s+(?:for|in|during|when|while|from|on|at|per|after|before|if|with)\s+", re.I)
+_PERFORMED_BY = re.compile(r"\b(?:is|are)\s+(?:performed|done|handled|provided|supported|allocated|stored|"
+                           r"selected|managed)\s+by\s+(?:the\s+)?[A-Z]", re.I)
+"""A sentence naming the doer after the deed: "UPF selection is performed by SMF."."""
+
+
+@dataclass(frozen=True)
+class AskedOwner:
+    """What a "Which network function <does> <what>?" question asks to be done: the verb's stem, the
+    object's content terms."""
+
+    deed: str
+    object_terms: frozenset[str]
+
+
+def asked_owner(question: str) -> AskedOwner | None:
+    """The deed a "Which network function allocates the UE IP address?" question asks the doer of."""
+    match = _ASKS_OWNER.match(" ".join(question.split()))
+    if not match or match["verb"].lower() in _NOT_A_DEED:
+        return None
+    # "allocates" -> "allocat", "stores" -> "stor", "selects" -> "select": the stem "allocation" and
+    # "storage" share
+    deed = match["verb"].lower().removesuffix("e")
+    # the thing done, not its circumstances: "the UPF" of "selects the UPF for a PDU session"
+    thing = _CIRCUMSTANCE.split(match["object"], maxsplit=1)[0]
+    object_terms = frozenset(terms(thing)[0])
+    return AskedOwner(deed, object_terms) if object_terms else None
+
+
+def does(line: str, owner: AskedOwner) -> bool:
+    """Whether `line` names the asked deed: a word of the verb's stem ("allocation", "Storage") and every
+    content term of its object."""
+    words = re.findall(r"[a-z]+", line.lower())
+    return any(word.startswith(owner.deed) for word in words) and owner.object_terms <= set(terms(line)[0])
+
+
+def owns(unit: str, owner: AskedOwner) -> bool:
+    """Whether a quotable unit says who does the asked deed: a list of what one function does
+    (`term_lookup.states_list`) with an item naming the deed, or a sentence naming the doer after it
+    ("UPF selection is performed by SMF.")."""
+    performed = _PERFORMED_BY.search(unit)
+    if performed:  # the deed before "is performed by", the doer after it
+        return does(unit[:performed.start()], owner)
+    head, _, items = unit.partition(":")
+    return bool(items) and states_list(head + ":") and any(
+        does(item, owner) for item in re.split(r"(?:^|\s)-(?=\S)", items))

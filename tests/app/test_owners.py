@@ -1,0 +1,58 @@
+"""Questions asking which network function does something (app/owners.py), on TS 23.501 from ../shared: the
+retriever finds the list or sentence naming the doer, and the answer leads with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.grounding import GroundingSession
+from app.owners import asked_owner, owns
+from app.sentences import strip_citations
+from app.source_rules import choose_sources
+
+ARCH = "23.501_5GS_Architecture_j70.md"
+
+
+def test_the_deed_of_an_owner_question_and_the_units_naming_its_doer():
+    allocates = asked_owner("Which network function allocates the UE IP address?")
+    assert allocates is not None
+    # the SMF's list holds the deed as a noun (TS 23.501 §6.2.2), TS 38.300 §4.2's as well
+    assert owns("The Session Management function (SMF) includes the following functionality. Some or all of "
+                "the SMF functionalities may be supported in a single instance of a SMF: -Session Management "
+                "e.g. Session Establishment, modify and release. -UE IP address allocation & management "
+                "(including optional Authorization).", allocates)
+    assert owns("The Session Management function (SMF) hosts the following main functions (see TS 23.501): "
+                "-Session Management; -UE IP address allocation and management;", allocates)
+    # the DHCP text the question ranked first names the deed and no doer; a list without the deed says nothing
+    dhcp = ("To allocate the IP address via DHCPv4, the UE may indicate to the network within the Protocol "
+            "Configuration Options that the UE requests to obtain the IPv4 address.")
+    assert not owns(dhcp, allocates)
+    assert not owns("The User plane function (UPF) includes the following functionality: -Packet routing & "
+                    "forwarding.", allocates)
+    # the doer after the deed; the object without the question's circumstances ("for a PDU session")
+    selects = asked_owner("Which network function selects the UPF for a PDU session?")
+    assert owns("UPF selection is performed by SMF.", selects)
+    selects_smf = asked_owner("Which network function selects the SMF?")
+    assert not owns("UPF selection is performed by SMF.", selects_smf)
+    # not an owner question: a connection (app/endpoints.py), what X is, or a verb that asks no deed
+    assert asked_owner("Which network function connects the AMF and the SMF?") is None
+    assert asked_owner("What is the UPF?") is None
+    assert asked_owner("Which network function has the N4 interface?") is None
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    # §5.8.2.2.1's DHCP text ("To allocate the IP address via DHCPv4, the UE may indicate ...") led
+    ("Which network function allocates the UE IP address?",
+     "The Session Management function (SMF) includes the following functionality."),
+    # the NEF's functions led, which store data in the UDR
+    ("Which network function stores subscription data?",
+     "The Unified Data Repository (UDR) supports the following functionality: -Storage and retrieval of "
+     "subscription data by the UDM."),
+    # a UPF function led, "-Packet routing & forwarding ..."
+    ("Which network function selects the UPF for a PDU session?", "UPF selection is performed by SMF."),
+])
+def test_an_owner_question_is_led_by_the_unit_naming_the_doer(markdown_spec_retriever, question: str,
+                                                               lead: str):
+    hits = choose_sources(markdown_spec_retriever(ARCH).search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert shown.startswith(lead), shown
