@@ -390,6 +390,7 @@ class GroundingSession:
         after = ASKS_AFTER.search(question)
         self._after_terms = set(terms(after["event"])[0]) if after else set()
         self._following: set[str] = set()  # those next steps (`_next_steps`), once ranked
+        self._purposes: set[str] = set()  # what "this procedure" is for in a clause about the asked one
         self._asked_cases = special_cases(question)  # the special cases it asks about ("sidelink", ...)
         self.hits = hits
         self.scorer = scorer or SupportScorer()
@@ -805,7 +806,7 @@ class GroundingSession:
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
         # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
         # steps are skipped." names it and says nothing of what it is for)
-        here = {q[4] for q in ranked if self.asked
+        here = self._purposes = {q[4] for q in ranked if self.asked
                 and states_purpose_here(q[4], _hit_fields(self.hits[q[2] - 1])[0], self.asked,
                                         self._title(q[2]))}
         stating |= here
@@ -930,8 +931,11 @@ class GroundingSession:
         services."; and for when an event happens, one of its object's ("When does the UE start timer T300?"
         on specs without T300 was answered with another timer's expiry). A name written with a hyphen counts
         whole: "drx-InactivityTimer" does not name the bwp-InactivityTimer. The step after one naming what
-        the question says came before may, though it names neither (`_next_steps`)."""
-        if sentence in self._following:
+        the question says came before may, though it names neither (`_next_steps`), and so may what "this
+        procedure" is for in a clause titled with the asked one (`term_lookup.states_purpose_here`: TS 38.401
+        §8.2.1.1 "Inter-gNB-DU Mobility", "This procedure is used for the case when the UE moves from one
+        gNB-DU to another gNB-DU within the same gNB-CU ...", was answered "I don't know")."""
+        if sentence in self._following | self._purposes:
             return True
         if self.asked:  # or a list of all that the question asks X has, X left unsaid ("What SSC modes does
             # the 5G System support?": "The following three modes are specified ...: -With SSC mode 1, ...",

@@ -25,6 +25,8 @@ _NOT_A_DEED = frozenset({"i", "ha", "doe", "connect", "link", "terminat", "suppo
                          "mean", "stand"})
 """Verbs that ask no deed of a function's list ("is", "has", "does"; "connects" asks an interface, app/
 endpoints.py; "terminates"/"supports" ask a termination or a feature, answered elsewhere)."""
+_LIGHT_VERBS = frozenset({"perform", "handl", "provid", "execut", "carri", "do"})
+"""Verbs (as `_ASKS_OWNER` cuts them) whose object names the deed."""
 _CIRCUMSTANCE = re.compile(r"\s+(?:for|in|during|when|while|from|on|at|per|after|before|if|with)\s+", re.I)
 _PERFORMED_BY = re.compile(r"\b(?:is|are)\s+(?:performed|done|handled|provided|supported|allocated|stored|"
                            r"selected|managed)\s+by\s+(?:the\s+)?[A-Z]", re.I)
@@ -47,7 +49,11 @@ def asked_owner(question: str) -> AskedOwner | None:
         return None
     # "allocates" -> "allocat", "stores" -> "stor", "selects" -> "select": the stem "allocation" and
     # "storage" share
-    deed = match["verb"].lower().removesuffix("e")
+    verb = match["verb"].lower()
+    # a light verb says nothing of the deed, its object does ("performs authentication": "-Supports
+    # authentication for 3GPP access ...", the AUSF's; "performs mobility anchoring": "-Anchor point for
+    # Intra-/Inter-RAT mobility", the UPF's)
+    deed = "" if verb in _LIGHT_VERBS else verb.removesuffix("e")
     # the thing done, not its circumstances: "the UPF" of "selects the UPF for a PDU session"
     thing = _CIRCUMSTANCE.split(match["object"], maxsplit=1)[0]
     object_terms = frozenset(terms(thing)[0])
@@ -55,10 +61,11 @@ def asked_owner(question: str) -> AskedOwner | None:
 
 
 def does(line: str, owner: AskedOwner) -> bool:
-    """Whether `line` names the asked deed: a word of the verb's stem ("allocation", "Storage") and every
-    content term of its object."""
+    """Whether `line` names the asked deed: a word of the verb's stem ("allocation", "Storage"), unless the
+    verb is a light one, and every content term of its object."""
     words = re.findall(r"[a-z]+", line.lower())
-    return any(word.startswith(owner.deed) for word in words) and owner.object_terms <= set(terms(line)[0])
+    return ((not owner.deed or any(word.startswith(owner.deed) for word in words))
+            and owner.object_terms <= set(terms(line)[0]))
 
 
 def owns(unit: str, owner: AskedOwner) -> bool:

@@ -156,7 +156,8 @@ def other_name(term: str, abbreviations: dict[str, str]) -> str:
              and abbreviations.get(word)]
     if len(spelt) == 1:
         words[spelt[0]] = abbreviations[words[spelt[0]]]
-        return " ".join(words)
+        # "F1-U interface" -> "F1 User plane interface", not "... interface interface"
+        return re.sub(r"\b(\w+)\s+\1\b", r"\1", " ".join(words), flags=re.I)
     return ""
 
 
@@ -460,8 +461,8 @@ def opens_with_kind(sentence: str, asked: AskedTerm) -> bool:
     return False
 
 
-_SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role|(?:main\s+)?(?:services\s+and\s+)?functions)\s+of\s+"
-                             r"(?:(?:the|this|an?)\s+)?|definition\s*\|\s*(?:(?:the|an?)\s+)?)")
+_SUBJECT_PREFIX = re.compile(r"^(?:(?:purpose|role|(?:main\s+)?(?:services\s+and\s+)?functions|functionality)"
+                             r"\s+of\s+(?:(?:the|this|an?)\s+)?|definition\s*\|\s*(?:(?:the|an?)\s+)?)")
 """What comes before the subject where 3GPP says what a thing is or is for: "The purpose of the NG Setup
 procedure is to exchange application level data ..." (TS 38.413 §8.7.1.1) says what the procedure does,
 "The main services and functions of the MAC sublayer include: ..." (TS 38.300 §6.2.1) what the MAC does; a
@@ -473,9 +474,10 @@ _SAYS_WHAT = re.compile(r"\s+(?:is|are)\s+(?:a|an|the|one|defined\s+as)\s|\s+(?:
 control-resource set consists of […] resource blocks in the frequency domain ...", "A resource
 block is defined as 12 consecutive subcarriers ...", "Point A serves as a common reference point ...", not
 "A QoS Flow is associated with ..." or "RRC_INACTIVE is not supported by ..."."""
-_LISTS_ROLE = (r"\s+(?:may\s+also\s+)?(?:includes?|hosts?|supports?|provides?|performs?)\s+"
-               r"(?:[\w\-]+\s+){0,5}?following\b")
-"""A stem listing what its subject does: "... (UDR) supports the following functionality:"."""
+_LISTS_ROLE = (r"(?:\s+in\s+the\s+case\s+of\s+[^.:;]{1,60}?)?\s+(?:may\s+also\s+)?"
+               r"(?:includes?|hosts?|supports?|provides?|performs?)\s+(?:[\w\-]+\s+){0,5}?following\b")
+"""A stem listing what its subject does: "... (UDR) supports the following functionality:", "(The
+functionality of) N3IWF in the case of untrusted non-3GPP access includes the following:"."""
 _SAYS_ROLE = re.compile(_LISTS_ROLE + r"|\s+(?:is|are)\s+responsible\s+for\b|\s+serves?\s+as\s"
                         r"|\s+(?:is|are)\s+to\s|\s+(?:allows?|enables?)\s+(?:[\w\-]+\s+){0,3}?to\s"
                         r"|\s+(?:(?:is|are|may\s+be|can\s+be)\s+(?:initiated|triggered)\s[^.;:]{1,80}?\s+and\s+"
@@ -580,9 +582,11 @@ def titled_with(title: str, asked: AskedTerm) -> bool:
 
 
 _ROLE_VERB = re.compile(r"\s+(?:also\s+)?(?:manage|handle|terminate|control|host|provide|support|perform|"
-                        r"include|maintain|allocate|store|enforce|forward|route|offer|expose|hold|define|contain)s\s")
+                        r"include|maintain|allocate|store|enforce|forward|route|offer|expose|hold|define|contain|"
+                        r"carrie)s\s")
 """After a subject, a verb saying what it does as its job, in the present tense ("the SMF manages PDU
-sessions ..."), not what it does at one step of a procedure ("The SMF gets subscription data ...")."""
+sessions ...", "Physical uplink control channel (PUCCH) carries the Uplink Control Information ..."), not
+what it does at one step of a procedure ("The SMF gets subscription data ...")."""
 
 
 def says_role(sentence: str, asked: AskedTerm) -> bool:
@@ -904,7 +908,7 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | 
 
 
 SPECIAL_CASES = {
-    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL-[\w\-]+)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
+    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL(?:-[\w\-]+)?)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
     "ambient IoT": re.compile(r"\bA-IoT\b"),
     "NB-IoT": re.compile(r"\bNB-IoT\b"),
     "IAB": re.compile(r"\b(?:IAB|mobile IAB|MWAB)(?:-[\w\-]+)?\b|\w+IAB-Ext\b"),

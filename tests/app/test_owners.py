@@ -50,6 +50,10 @@ def test_the_deed_of_an_owner_question_and_the_units_naming_its_doer():
      "subscription data by the UDM."),
     # a UPF function led, "-Packet routing & forwarding ..."
     ("Which network function selects the UPF for a PDU session?", "UPF selection is performed by SMF."),
+    # a light verb: the object names the deed (the NSSAAF's name in the list of network functions led)
+    ("Which network function performs authentication?",
+     "The Authentication Server Function (AUSF) supports the following functionality: -Supports "
+     "authentication"),
 ])
 def test_an_owner_question_is_led_by_the_unit_naming_the_doer(markdown_spec_retriever, question: str,
                                                                lead: str):

@@ -504,6 +504,9 @@ def test_a_prose_sentence_opening_with_the_asked_condition_leads(starter_retriev
      "application function", True),
     ("The AF is required to provide such reference(s) in the AF requests for Handling of Payload Headers.",
      "af", False),  # what it must do, not what it is for
+    # TS 23.501 §6.2.9 (the 14th step of a registration call flow led)
+    ("The functionality of N3IWF in the case of untrusted non-3GPP access includes the following:", "n3iwf",
+     True),
 ])
 def test_a_sentence_says_what_a_procedure_is_for(sentence: str, term: str, says: bool):
     assert states_what(sentence, AskedTerm("role", term)) is says
@@ -816,6 +819,18 @@ def test_what_a_procedure_is_for_is_found_in_the_clause_titled_with_it(procedure
     assert shown.startswith(lead), shown
 
 
+def test_what_this_procedure_is_for_answers_though_it_does_not_name_it(markdown_spec_retriever):
+    """TS 38.401 §8.2.1.1 "Inter-gNB-DU Mobility": "This procedure is used for the case when the UE moves from
+    one gNB-DU to another gNB-DU within the same gNB-CU during NR operation." names the procedure only in
+    its title, and the answer was "I don't know" (no quote named the asked term)."""
+    retriever = markdown_spec_retriever("38.401_NG-RAN_Architecture_j20.md")
+    question = "What is the purpose of the Inter-gNB-DU Mobility procedure?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert shown.startswith("This procedure is used for the case when the UE moves from one gNB-DU to "
+                            "another gNB-DU within the same gNB-CU"), shown
+
+
 def test_this_procedure_is_the_one_its_clause_is_titled_with():
     """TS 23.502 §4.2.4.2, "UE Configuration Update procedure for access and mobility management related
     parameters", names the Registration procedure in its text: its "This procedure is initiated by the AMF
@@ -842,6 +857,7 @@ def test_a_name_with_an_abbreviation_among_its_words_is_also_spelt_out(markdown_
     assert other_name("SN Modification procedure", {"SN": "Secondary Node", "MN": "Master Node"}) == (
         "Secondary Node Modification procedure")
     assert other_name("MN SN procedure", {"SN": "Secondary Node", "MN": "Master Node"}) == ""  # which one?
+    assert other_name("F1-U interface", {"F1-U": "F1 User plane interface"}) == "F1 User plane interface"
     retriever = markdown_spec_retriever("37.340_Multi_Connectivity_j20.md")
     question = "What is the purpose of the SN Modification procedure?"
     hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
@@ -877,3 +893,19 @@ def test_a_sentence_ending_on_a_special_case_is_about_it():
     assert special_cases("For unicast, channel state information reference signal (CSI-RS) is supported for "
                          "CSI measurement and reporting in sidelink. [1]") == {"sidelink"}
     assert not special_cases("The CSI-RS is used for CSI measurement and reporting in the downlink.")
+    # TS 38.300 §16.9.6.2 writes the sidelink's timers "SL HARQ RTT timer" (its "In addition to
+    # (pre)configured values for each of these timers, SL HARQ RTT timer value can be derived ..." led what
+    # the HARQ RTT timer is)
+    assert special_cases("In addition to (pre)configured values for each of these timers, SL HARQ RTT timer "
+                         "value can be derived from the retransmission resource timing.") == {"sidelink"}
+
+
+def test_what_a_channel_carries_is_its_role():
+    """TS 38.300 §5.3.3: "Physical uplink control channel (PUCCH) carries the Uplink Control Information (UCI)
+    from the UE to the gNB." answers what the PUCCH is used for; TS 38.211's "QPSK and π/2 BPSK modulation
+    can be used for long PUCCH ..." led."""
+    pucch = AskedTerm("role", "PUCCH")
+    assert says_role("Physical uplink control channel (PUCCH) carries the Uplink Control Information (UCI) "
+                     "from the UE to the gNB.", pucch)
+    assert not says_role("QPSK and π/2 BPSK modulation can be used for long PUCCH with more than 2 bits.",
+                         pucch)
