@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.endpoints import asked_link, links
+from app.messages import asked_message, sending_closeness
 from app.owners import asked_owner, owns
 from app.prompting import NOT_IN_SOURCES, abstains, echoes_instructions
 from app.reader import FIGURE, NOTE, POINTER, default_reader
@@ -385,6 +386,8 @@ class GroundingSession:
         self.link = asked_link(question, abbreviations)
         # "Which network function allocates the UE IP address?": the list or sentence naming who does it
         self.owner = asked_owner(question)
+        # "Which message does the UE send to request an RRC connection?": the step in which it sends it
+        self.message = asked_message(question)
         self.counted = asked_count(question)  # "How many REGs ...?": a sentence giving their number leads
         # "What does the target gNB send to the source gNB after admission control?": the flow's next step
         after = ASKS_AFTER.search(question)
@@ -803,6 +806,8 @@ class GroundingSession:
         # are submitted to two different RLC entities ..." led "What is PDCP duplication?")
         special = {q[4] for q in ranked
                    if special_cases(q[4]) - self._asked_cases or self._special_clause(q[2])}
+        sending = {q[4]: key for q in ranked if self.message and q[4] not in special
+                   and (key := sending_closeness(q[4], self._title(q[2]), self.message))}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
         # procedure as "this procedure" ("If UE Configuration Update is only for this purpose, the following
         # steps are skipped." names it and says nothing of what it is for)
@@ -856,7 +861,8 @@ class GroundingSession:
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
-        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in owning, q[4] not in following,
+        ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in owning, -sending.get(q[4], 0),
+                                   q[4] not in following,
                                    q[4] not in counting,
                                    q[4] not in defining,
                                    -defining.get(q[4], 0), q[4] not in naming, q[4] in kinds, q[4] in special,

@@ -23,11 +23,13 @@ from app.embedder import embedder_of_index, get_embedder, query_embedder_of_inde
 from app.endpoints import asked_link, links
 from app.expansion import expand_query
 from app.index_store import bm25_tokens, import_bm25s, merged_abbreviations, read_built_index
+from app.messages import asked_message, sending_closeness
 from app.owners import asked_owner, owns
 from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
 from app.term_lookup import (
+    GLOSSARY_TITLE,
     VOCABULARY_SPEC,
     AskedTerm,
     Glossary,
@@ -118,10 +120,13 @@ class Retriever:
         self.min_similarity = min_similarity
         self._releases = np.array([r.get("release") or 0 for r in records], dtype=np.int32)
         self._specs = np.array([r.get("spec") or "" for r in records], dtype=object)
-        # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25), and a lookup
-        # that finds only such a line reads on to the clause saying what the thing is (see search)
+        # chunks of Abbreviations clauses: a lookup that finds only such a line reads on to the clause saying
+        # what the thing is (see search); they and the Definitions clauses' are scored by BM25 on the query
+        # as typed (see _bm25)
         self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
                                   dtype=bool)
+        self._typed_only = np.array([bool(GLOSSARY_TITLE.search(r.get("title") or "")) for r in records],
+                                    dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
         self._terms: Glossary | None = None
         self._answering: np.ndarray | None = None
@@ -262,6 +267,7 @@ class Retriever:
         rows = sorted(fused, key=fused.get, reverse=True)
         looked_up = ((self._link_rows(asked or query, mask, rows)
                       or self._owner_rows(asked or query, mask, rows)
+                      or self._message_rows(asked or query, mask, rows)
                       or self._defining_rows(asked or query, mask, fused)
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
@@ -455,6 +461,27 @@ class Retriever:
                 return [row]
         return []
 
+    def _message_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
+        """For "Which message does the UE send to request an RRC connection?": the chunk with a step in which
+        the asked node sends a message (to the asked one) saying most of the asked end (`messages.
+        sending_closeness`: TS 38.401 §8.1's "1. The UE sends an RRCSetupRequest message to the gNB-DU."),
+        at most one, the first of the closest among the question's candidates and the chunks matching the
+        sender, the end and "sends message". The question ranked the clauses on RRC states and MR-DC's
+        single RRC connection first."""
+        asked = asked_message(query)
+        if asked is None or self.bm25 is None:
+            return []
+        wanted = f"{asked.sender} sends message {asked.receiver} {' '.join(sorted(asked.end_terms))}"
+        best, closest, cases = None, 0, special_cases(query)
+        for row in self._general(self._then_matching(ranked, wanted, mask), query):
+            record = self.records[row]
+            keys = [key for sentence in split_sentences(record["text"], soft_wraps=True)
+                    if not special_cases(sentence) - cases
+                    and (key := sending_closeness(sentence, record.get("title") or "", asked))]
+            if keys and max(keys) > closest:
+                best, closest = row, max(keys)
+        return [] if best is None else [best]
+
     def _general(self, rows: list[int], query: str) -> list[int]:
         """`rows` less those of a clause titled with a special case `query` does not ask about
         (`term_lookup.special_cases`): a lookup's sentence there states the case, not the rule. "5.7b
@@ -499,11 +526,11 @@ class Retriever:
             return []
         weights = mask.astype(np.float32) if mask is not None else None
         scores = self.bm25.get_scores(tokens, weight_mask=weights)
-        if typed is not None and typed != text and self._glossary.any():
+        if typed is not None and typed != text and self._typed_only.any():
             plain = [t for t in bm25_tokens([typed])[0] if t in vocab]
             plain_scores = (self.bm25.get_scores(plain, weight_mask=weights) if plain
                             else np.zeros_like(scores))
-            scores = np.where(self._glossary, plain_scores, scores)
+            scores = np.where(self._typed_only, plain_scores, scores)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top])]

@@ -908,7 +908,8 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | 
 
 
 SPECIAL_CASES = {
-    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL(?:-[\w\-]+)?)\b"),  # UE to UE over PC5 (TS 38.300 §16.9)
+    # UE to UE over PC5 (TS 38.300 §16.9), and the UE-to-Network and UE-to-UE relays over it (§16.12)
+    "sidelink": re.compile(r"\b(?:PC5|[Ss]idelink|SL(?:-[\w\-]+)?|U2[NU])\b"),
     "ambient IoT": re.compile(r"\bA-IoT\b"),
     "NB-IoT": re.compile(r"\bNB-IoT\b"),
     "IAB": re.compile(r"\b(?:IAB|mobile IAB|MWAB)(?:-[\w\-]+)?\b|\w+IAB-Ext\b"),

@@ -909,3 +909,18 @@ def test_what_a_channel_carries_is_its_role():
                      "from the UE to the gNB.", pucch)
     assert not says_role("QPSK and π/2 BPSK modulation can be used for long PUCCH with more than 2 bits.",
                          pucch)
+
+
+def test_a_definitions_clause_is_not_ranked_by_the_query_expansion(glossary_retriever: Retriever):
+    """The expansion of "UE" ("UE (User Equipment)") is TR 21.905's own entry, "**User Equipment (UE):**
+    Allows a user access to network services.": scored on the expanded question, its Definitions chunk was the
+    first source, and that entry the lead, of questions only naming the UE ("What is the purpose of UE
+    capability transfer?", "Which network function stores the UE's policy data?")."""
+    question = "What is the purpose of UE capability transfer?"
+    hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+    assert all(h.citation != "TR 21.905 §3" for h in hits), [h.citation for h in hits]
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    assert not shown.startswith("**User Equipment (UE):**"), shown
+    # the term itself is still looked up there
+    hits = choose_sources(glossary_retriever.search("What is a UE?", k=5, asked="What is a UE?"), passages=3)
+    assert hits[0].citation == "TR 21.905 §3", [h.citation for h in hits]
