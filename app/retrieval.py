@@ -372,8 +372,10 @@ class Retriever:
         def general(states):  # a sentence test, never passed by a sentence about a case not asked
             return lambda sentence, record: states(sentence, asked) and not special_cases(sentence) - cases
 
-        def purpose_here(sentence, record):
-            return self._purpose_here(sentence, asked, record)
+        def purpose_here(sentence, record):  # the clause's title read with its text: TS 23.502 §4.2.3.3,
+            # titled "Network Triggered Service Request", opens "This procedure is used when the network needs
+            # to signal ... with a UE." and names the procedure nowhere else in that chunk
+            return states_purpose_here(sentence, record["text"], asked, record.get("title") or "")
 
         # where the question names what X has ("Which transmission modes does RLC support?"), a sentence whose
         # verb has it ("The RLC sublayer supports three transmission modes") before a functions list; for a
@@ -386,15 +388,6 @@ class Retriever:
                 if any(states(sentence, record) for sentence in sentences):
                     return [row]
         return []
-
-    @staticmethod
-    def _purpose_here(sentence: str, asked: AskedTerm, record: dict) -> bool:
-        """For what a procedure is for: a sentence of a clause about it saying what "this procedure" is for
-        (`term_lookup.states_purpose_here`), the clause's title read with its text: TS 23.502 §4.2.3.3,
-        titled "Network Triggered Service Request", opens with "This procedure is used when the network
-        needs to signal ... with a UE." and names the procedure nowhere else in that chunk; §4.2.6 "AN
-        Release" opens "This procedure is used to release the logical NG-AP signalling connection ..."."""
-        return states_purpose_here(sentence, record["text"], asked, record.get("title") or "")
 
     def _condition_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "What does the MAC entity do when the timeAlignmentTimer associated with the PTAG expires?":
@@ -510,14 +503,16 @@ class Retriever:
         return [int(i) for i in ids[0] if i >= 0]
 
     def _bm25(self, text: str, n: int, mask: np.ndarray | None, typed: str | None = None) -> list[int]:
-        """Top `n` rows by BM25 for the (expanded) `text`; Abbreviations-clause chunks are scored on `typed`,
-        the query before expansion.
+        """Top `n` rows by BM25 for the (expanded) `text`; chunks of Abbreviations and Definitions clauses
+        are scored on `typed`, the query before expansion.
 
         The expansion ("AMF" -> "AMF (Access and Mobility Management Function)") is read from those very
         lists, so matching it back against them is circular: every question that names an abbreviation
         would rank a glossary above the clauses about it (on the starter notes, TR 21.905 §3 outranked
         TS 23.501 §4.2.3 for "What does the AMF do in the 5G core?" and entered the top 3 for "Which RRC
-        states does a UE have in NR?"). The expansion still helps every other chunk match the long form."""
+        states does a UE have in NR?"); TR 21.905's Definitions entry "**User Equipment (UE):** Allows a user
+        access to network services." matched every expansion of "UE" and led the answers to questions only
+        naming the UE. The expansion still helps every other chunk match the long form."""
         if self.bm25 is None:
             return []
         vocab = self.bm25.vocab_dict

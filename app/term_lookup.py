@@ -53,7 +53,7 @@ _ASKS = (
                               re.I)),
     # "What is the role of X?" asks what X does: X's definition line says it ("**Home Environment:**
     # responsible for overall provision and control of ..."); its expansion does not (see `defines`)
-    ("role", re.compile(r"^\s*what\s+(?:is|are)\s+the\s+(?:main\s+)?(?:(?:purpose|role|function|task)s?"
+    ("role", re.compile(r"^\s*what\s+(?:is|are)\s+the\s+(?:main\s+)?(?:(?:purpose|role|function|task|job)s?"
                         rf"|functionalit(?:y|ies)|responsibilit(?:y|ies))\s+of\s+{_ARTICLE}(?P<term>.+?)"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|responsible)\s+for"
@@ -68,6 +68,10 @@ _ASKS = (
                         rf"comprise|contain)s?|serves?\s+as|consists?\s+of)"
                         rf"(?:\s+(?:to|towards)\b[^?]*)?{_TAIL}\s*\??\s*$",
                         re.I)),
+    # "How long is a radio frame in NR?": its definition says ("**Radio frame:** A radio frame is a numbered
+    # time interval of 10 ms duration ...", TR 21.905), and TS 38.211's own sentence lost its number
+    ("definition", re.compile(rf"^\s*how\s+long\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
+                              re.I)),
     ("definition", re.compile(rf"^\s*(?:what\s+(?:is|are)\s+(?:meant\s+by\s+|the\s+(?:definition|meaning)\s+"
                               rf"of\s+)?|define\s+|definition\s+of\s+){_ARTICLE}(?P<term>.+?){_TAIL}\s*\??\s*$",
                               re.I)),
@@ -111,8 +115,9 @@ def normalize_term(term: str) -> str:
 
 def asked_term(question: str) -> AskedTerm | None:
     """The term a "What is X?" / "What does X mean?" / "What does X stand for?" question asks about, or None
-    when the question is of another form (or the "term" is a whole clause: more than MAX_TERM_WORDS words)."""
-    text = " ".join(question.split())
+    when the question is of another form (or the "term" is a whole clause: more than MAX_TERM_WORDS words).
+    A request asks as its question does ("Explain the role of the AMF.": `as_question`)."""
+    text = as_question(" ".join(question.split())).rstrip(" .!")  # "Define RRC_INACTIVE."
     for kind, pattern in _ASKS:
         match = pattern.match(text)
         if match:
@@ -122,6 +127,34 @@ def asked_term(question: str) -> AskedTerm | None:
                 wanted = match.groupdict().get("wanted") or ""
                 return AskedTerm(kind, term, " ".join(sorted(_content_words(wanted) - _ANY_ROLE)))
     return None
+
+
+_REQUEST = re.compile(r"^\s*(?:please\s+)?(?:(?:briefly|shortly)\s+)?"
+                      r"(?:explain|describe|outline|summari[sz]e|tell\s+me(?:\s+about)?|list|"
+                      r"give\s+(?:me\s+)?(?:an?\s+)?(?:overview\s+of\s+)?)\s+"
+                      r"(?P<rest>.+?)[\s.?!]*$", re.I)
+_EMBEDDED = re.compile(r"^(?:what|which)\s+(?P<subject>.+?)\s+(?P<verb>is|are|does|do)$", re.I)
+_PLURAL_ROLE = re.compile(r"^(?:the\s+)?(?:main\s+)?(?:functions|responsibilities|tasks|roles|services)\b",
+                          re.I)
+
+
+def as_question(text: str) -> str:
+    """A request put as the question it asks, for the question forms (`asked_term`): "Explain the role of
+    the AMF." -> "What is the role of the AMF?", "List the functions of the UPF." -> "What are the functions
+    of the UPF?", "Tell me what the NEF does." -> "What does the NEF do?", "Explain what a QoS flow is." ->
+    "What is a QoS flow?", "Describe the F1 interface." -> "What is the F1 interface?". Engineers ask so; the
+    forms did not, and such a request got no lookup. Any other text is returned as it is."""
+    match = _REQUEST.match(text)
+    if not match:
+        return text
+    rest = match["rest"]
+    embedded = _EMBEDDED.match(rest)
+    if embedded:
+        subject, verb = embedded["subject"], embedded["verb"].lower()
+        return f"What {verb} {subject} do?" if verb in ("does", "do") else f"What {verb} {subject}?"
+    if re.match(r"(?:what|which|how|why|when|where|who)\b", rest, re.I):
+        return f"{rest[0].upper()}{rest[1:]}?"
+    return f"What {'are' if _PLURAL_ROLE.match(rest) else 'is'} {rest}?"
 
 
 def with_alias(asked: AskedTerm | None, abbreviations: dict[str, str]) -> AskedTerm | None:

@@ -21,6 +21,7 @@ from app.term_lookup import (
     PARAMETER_LINE,
     AskedEvent,
     AskedTerm,
+    as_question,
     asked_condition,
     asked_event,
     asked_interfaces,
@@ -656,6 +657,13 @@ def test_what_x_connects_or_consists_of_asks_its_definition(question, term):
     assert asked_term(question) == AskedTerm("role", term, "node" if "nodes" in question else "")
 
 
+def test_how_long_a_thing_is_asks_its_definition():
+    """"How long is a radio frame in NR?" lost TR 21.905's "**Radio frame:** A radio frame is a numbered time
+    interval of 10 ms duration ..." once Definitions clauses were ranked on the question as typed; as a
+    definition question it is looked up."""
+    assert asked_term("How long is a radio frame in NR?") == AskedTerm("definition", "radio frame")
+
+
 def test_which_nodes_an_interface_connects_is_answered_by_its_definition(markdown_spec_retriever):
     """"Which nodes does the Xn interface connect?" was answered with an Xn-C signalling item of TS 38.300
     Annex B; the Definitions clause's "Xn: network interface between NG-RAN nodes." says it."""
@@ -924,3 +932,31 @@ def test_a_definitions_clause_is_not_ranked_by_the_query_expansion(glossary_retr
     # the term itself is still looked up there
     hits = choose_sources(glossary_retriever.search("What is a UE?", k=5, asked="What is a UE?"), passages=3)
     assert hits[0].citation == "TR 21.905 §3", [h.citation for h in hits]
+
+
+@pytest.mark.parametrize(("request_", "question"), [
+    ("Explain the role of the AMF.", "What is the role of the AMF?"),
+    ("List the functions of the UPF.", "What are the functions of the UPF?"),
+    ("Tell me what the NEF does.", "What does the NEF do?"),
+    ("Explain what a QoS flow is.", "What is a QoS flow?"),
+    ("Describe the F1 interface", "What is the F1 interface?"),
+    ("Briefly explain network slicing.", "What is network slicing?"),
+    ("What is the AMF?", "What is the AMF?"),  # a question stays as it is
+])
+def test_a_request_asks_as_its_question_does(request_: str, question: str):
+    """Engineers ask "Explain the role of the AMF."; the question forms only read "What is ...?", and such a
+    request got no lookup (its answer was whatever ranked first)."""
+    assert as_question(request_) == question
+    assert asked_term(request_) == asked_term(question)
+
+
+def test_a_request_is_answered_as_its_question(glossary_retriever: Retriever):
+    """"Explain the role of the AMF." on TR 21.905, TS 23.501, TS 37.340 and TS 38.300: the same first source
+    and lead as "What is the role of the AMF?" (the AMF's functionality list, TS 23.501 §6.2.1; the other
+    sources rank by the words of each)."""
+    answers = []
+    for question in ("Explain the role of the AMF.", "What is the role of the AMF?"):
+        hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+        answers.append((hits[0].citation, GroundingSession(question, hits).lead()))
+    assert answers[0] == answers[1], answers
+    assert answers[0][1].startswith("The Access and Mobility Management function (AMF) includes"), answers
