@@ -960,10 +960,11 @@ class GroundingSession:
         term means: beside the asked term's own line (`defined`), any other entry ("What is a Node B?" shown
         "**Network termination:** ..."); where no source has that line, an entry that does not even name the
         term (the starter index has no IMS line, and "What does the abbreviation IMS stand for?" was led by
-        "5QI: 5G QoS Identifier"). An entry naming it may still say what it belongs to ("P-CSCF ... of the
-        IMS")."""
+        "5QI: 5G QoS Identifier"). An entry naming it, every word of it, may still say what it belongs to
+        ("P-CSCF ... of the IMS"); one naming a word of it is another thing ("**User Equipment (UE):** Allows
+        a user access to network services." led "What is the purpose of UE capability transfer?")."""
         return (self._glossary(n) and defines_another(sentence, self.asked, self._listed(n))
-                and (defined or not names(sentence, self.asked)))
+                and (defined or not names(sentence, self.asked, closely=True)))
 
     def _sense(self, n: int, sentence: str) -> int:
         """How many of a glossary line's words the other sources use: of two lines expanding one

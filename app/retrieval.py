@@ -29,7 +29,6 @@ from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
 from app.term_lookup import (
-    GLOSSARY_TITLE,
     VOCABULARY_SPEC,
     AskedTerm,
     Glossary,
@@ -120,13 +119,10 @@ class Retriever:
         self.min_similarity = min_similarity
         self._releases = np.array([r.get("release") or 0 for r in records], dtype=np.int32)
         self._specs = np.array([r.get("spec") or "" for r in records], dtype=object)
-        # chunks of Abbreviations clauses: a lookup that finds only such a line reads on to the clause saying
-        # what the thing is (see search); they and the Definitions clauses' are scored by BM25 on the query
-        # as typed (see _bm25)
+        # chunks of Abbreviations clauses: BM25 scores them on the query as typed (see _bm25), and a lookup
+        # that finds only such a line reads on to the clause saying what the thing is (see search)
         self._glossary = np.array(["abbreviation" in (r.get("title") or "").lower() for r in records],
                                   dtype=bool)
-        self._typed_only = np.array([bool(GLOSSARY_TITLE.search(r.get("title") or "")) for r in records],
-                                    dtype=bool)
         self._rows = {r["chunk_id"]: i for i, r in enumerate(records)}
         self._terms: Glossary | None = None
         self._answering: np.ndarray | None = None
@@ -503,16 +499,17 @@ class Retriever:
         return [int(i) for i in ids[0] if i >= 0]
 
     def _bm25(self, text: str, n: int, mask: np.ndarray | None, typed: str | None = None) -> list[int]:
-        """Top `n` rows by BM25 for the (expanded) `text`; chunks of Abbreviations and Definitions clauses
-        are scored on `typed`, the query before expansion.
+        """Top `n` rows by BM25 for the (expanded) `text`; Abbreviations-clause chunks are scored on `typed`,
+        the query before expansion.
 
         The expansion ("AMF" -> "AMF (Access and Mobility Management Function)") is read from those very
         lists, so matching it back against them is circular: every question that names an abbreviation
         would rank a glossary above the clauses about it (on the starter notes, TR 21.905 §3 outranked
         TS 23.501 §4.2.3 for "What does the AMF do in the 5G core?" and entered the top 3 for "Which RRC
-        states does a UE have in NR?"); TR 21.905's Definitions entry "**User Equipment (UE):** Allows a user
-        access to network services." matched every expansion of "UE" and led the answers to questions only
-        naming the UE. The expansion still helps every other chunk match the long form."""
+        states does a UE have in NR?"). The expansion still helps every other chunk match the long form,
+        Definitions clauses' included: scored on the question as typed, TS 37.340's Definitions ("Master
+        node: ...", "Secondary node: ...") left the sources of "In EN-DC, which nodes act as master node and
+        secondary node?" (the answer benchmark lost 4 facts of 85)."""
         if self.bm25 is None:
             return []
         vocab = self.bm25.vocab_dict
@@ -521,11 +518,11 @@ class Retriever:
             return []
         weights = mask.astype(np.float32) if mask is not None else None
         scores = self.bm25.get_scores(tokens, weight_mask=weights)
-        if typed is not None and typed != text and self._typed_only.any():
+        if typed is not None and typed != text and self._glossary.any():
             plain = [t for t in bm25_tokens([typed])[0] if t in vocab]
             plain_scores = (self.bm25.get_scores(plain, weight_mask=weights) if plain
                             else np.zeros_like(scores))
-            scores = np.where(self._typed_only, plain_scores, scores)
+            scores = np.where(self._glossary, plain_scores, scores)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top])]
