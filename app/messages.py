@@ -17,12 +17,14 @@ from app.sentences import terms
 
 _ASKS_MESSAGE = re.compile(
     r"^\s*(?:which|what)\s+(?:(?:[\w\-]+\s+)?messages?\s+)?(?:does|do|shall|should|would)\s+(?P<sender>.+?)\s+"
-    r"(?:send|transmit)(?:\s+to\s+(?P<receiver>.+?))?\s+(?:to|in\s+order\s+to|for|when|upon|on)\s+"
+    r"(?:send|transmit)(?:\s+to\s+(?P<receiver>.+?))?\s+(?:to|in\s+order\s+to|for|when|upon|on|during|at|in)\s+"
     r"(?P<end>[^?]+?)\s*\??\s*$", re.I)
 """The question form: "Which message does the UE send to request an RRC connection?", "What does the source
 gNB send to the target gNB to start a handover?" ("after" is a flow's next step: grounding.ASKS_AFTER)."""
 _AFTER = re.compile(r"\b(?:after|before)\b", re.I)
 """What a node sends after or before a step is the flow's next or previous step (grounding.ASKS_AFTER)."""
+_NODES = frozenset({"ue", "gnb", "enb", "ng-ran", "ran", "an", "amf", "smf", "upf", "mn", "sn", "gnb-cu",
+                    "gnb-du"})
 _RAN_NODE = frozenset({"gnb", "ng-ran", "ran", "an"})
 """The names a flow gives the radio node a question calls the gNB: TS 23.502 writes "(R)AN" or "NG-RAN"."""
 _STEP_NUMBER = re.compile(r"^[\s\-*\u2022]*(?:\d+[a-z]?\s*[.)]|[a-z]\d*\.)?\s*")
@@ -39,10 +41,11 @@ _FLOW_SEND = re.compile(r"^(?P<sender>[^:.;]{1,40}?)\s+to\s+(?P<receiver>[^:.;]{
 """TS 23.502's form: "3. AMF to (R)AN: N2 UE Context Release Command (Cause)."."""
 _MESSAGE = re.compile(r"\b[A-Z][A-Z0-9\-]+(?:\s+[A-Z][A-Z0-9\-]+)+\b"
                       r"|\b(?=[\w\-]{6})[A-Z][A-Za-z0-9]*[a-z][A-Z][\w\-]*"
-                      r"|\b(?:[A-Z][\w\-/]*\s+){1,5}(?:Request|Response|Command|Complete|Accept|Reject|Indication|"
-                      r"Notification|Acknowledge|Required|Confirm|Message)\b")
+                      r"|\b[A-Z][\w\-/]*\s+(?:[\w\-/]+\s+){0,4}?(?:[Rr]equest|[Rr]esponse|[Cc]ommand|[Cc]omplete|"
+                      r"[Aa]ccept|[Rr]eject|[Ii]ndication|[Nn]otification|[Aa]cknowledge|[Rr]equired|[Cc]onfirm|"
+                      r"[Mm]essage)\b")
 """A message's name: "HANDOVER REQUEST ACKNOWLEDGE", "RRCSetupRequest" (not "QoS"), "N2 Path Switch
-Request"."""
+Request", "N4 session establishment request" (TS 23.502 §4.4.1.2 writes it lower case)."""
 _FLOW_MESSAGE_AT = 16
 """Where a flow step's message starts at the latest, after "[Conditional]" or a "N2"-like prefix."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -63,7 +66,8 @@ def asked_message(question: str) -> AskedMessage | None:
     match = _ASKS_MESSAGE.match(" ".join(question.split()))
     if not match or _AFTER.search(question):
         return None
-    end_terms = _words(re.sub(r"\bset\s+up\b", "setup", match["end"], flags=re.I))
+    # the nodes a flow names in every step say nothing of its end ("to page a UE": the UE is in every step)
+    end_terms = _words(re.sub(r"\bset\s+up\b", "setup", match["end"], flags=re.I)) - _NODES
     sender = _node(match["sender"])
     return AskedMessage(sender, _node(match["receiver"] or ""), end_terms) if sender and end_terms else None
 
@@ -123,5 +127,8 @@ def _is(phrase: str, node: str) -> bool:
 
 def _names(text: str, node: str) -> bool:
     """Whether `text` names the node after "to" ("... message to the gNB-DU")."""
-    return any(_is(match.group(1), node)
-               for match in re.finditer(r"\bto\s+((?:the\s+)?(?:[\w\-()]+\s+)?[\w\-()]+)", text, re.I))
+    for match in re.finditer(r"\bto\s+(?:the\s+)?((?:[\w\-()]+\s*){1,3})", text, re.I):
+        words = match.group(1).split()  # "to the UPF that contains ...": "UPF", "UPF that", ...
+        if any(_is(" ".join(words[:k]), node) for k in range(1, len(words) + 1)):
+            return True
+    return False

@@ -27,6 +27,11 @@ _NOT_A_DEED = frozenset({"i", "ha", "doe", "connect", "link", "terminat", "suppo
 endpoints.py; "terminates"/"supports" ask a termination or a feature, answered elsewhere)."""
 _LIGHT_VERBS = frozenset({"perform", "handl", "provid", "execut", "carri", "do"})
 """Verbs (as `_ASKS_OWNER` cuts them) whose object names the deed."""
+_DEFINES_DOER = re.compile(r"^\W*[^:]{1,60}:\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,3}?"
+                           r"(?:node|function|entity|unit)\s+(?P<deed>(?:hosting|performing|providing|handling|"
+                           r"supporting|terminating|managing)\b.+)", re.I)
+"""A definition naming its thing's deed: "gNB Central Unit (gNB-CU): a logical node hosting RRC, SDAP and PDCP
+protocols of the gNB ..." (TS 38.401 §3.1)."""
 _CIRCUMSTANCE = re.compile(r"\s+(?:for|in|during|when|while|from|on|at|per|after|before|if|with)\s+", re.I)
 _PERFORMED_BY = re.compile(r"\b(?:is|are)\s+(?:performed|done|handled|provided|supported|allocated|stored|"
                            r"selected|managed)\s+by\s+(?:the\s+)?[A-Z]", re.I)
@@ -70,11 +75,15 @@ def does(line: str, owner: AskedOwner) -> bool:
 
 def owns(unit: str, owner: AskedOwner) -> bool:
     """Whether a quotable unit says who does the asked deed: a list of what one function does
-    (`term_lookup.states_list`) with an item naming the deed, or a sentence naming the doer after it
-    ("UPF selection is performed by SMF.")."""
+    (`term_lookup.states_list`) with an item naming the deed, a sentence naming the doer after it ("UPF
+    selection is performed by SMF."), or a definition naming it ("gNB Central Unit (gNB-CU): a logical node
+    hosting RRC, SDAP and PDCP protocols ..." for the node hosting RRC)."""
     performed = _PERFORMED_BY.search(unit)
     if performed:  # the deed before "is performed by", the doer after it
         return does(unit[:performed.start()], owner)
+    defined = _DEFINES_DOER.match(unit)
+    if defined:  # "gNB Central Unit (gNB-CU): a logical node hosting RRC, SDAP and PDCP protocols ..."
+        return does(defined["deed"], owner)
     head, _, items = unit.partition(":")
     return bool(items) and states_list(head + ":") and any(
         does(item, owner) for item in re.split(r"(?:^|\s)-(?=\S)", items))

@@ -568,8 +568,9 @@ def calls_it(sentence: str, asked: AskedTerm) -> bool:
 
 
 _THIS_PROCEDURE = re.compile(r"^\W*the\s+purpose\s+of\s+this\s+procedure\s+is\s+to\b", re.I)
-_THIS_PROCEDURE_USE = re.compile(r"^\W*this\s+procedure\s+is\s+(?:used|initiated|invoked)\s+"
-                                 r"(?:by\s+[^.;:]{1,60}?\s+)?(?:to|when|for)\s", re.I)
+_THIS_PROCEDURE_USE = re.compile(r"^\W*this\s+procedure\s+(?:is|may\s+be|can\s+be)\s+"
+                                 r"(?:used|initiated|invoked)\s+(?:by\s+[^.;:]{1,60}?\s+)?(?:to|when|for)\s",
+                                 re.I)
 """Where the asked term is a procedure, "This procedure is used to / initiated when ..." says what it is for;
 for another term it is a procedure in the term's clause ("This procedure is used to hand over a UE ..." in
 a handover clause naming the UPF)."""
@@ -594,7 +595,9 @@ def states_purpose_here(sentence: str, clause_text: str, asked: AskedTerm, title
     titled = titled_with(title, asked)
     about = titled or (not title or _GENERIC_TITLE.match(title)) and names(clause_text, asked, closely=True)
     procedure = is_procedure(asked) or titled
-    return (asked.kind == "role" and bool(about) and bool(
+    # what a procedure is is what it is for ("Describe the AN Release procedure."); of anything else, its role
+    asks = asked.kind == "role" or (asked.kind == "definition" and procedure)
+    return (asks and bool(about) and bool(
         _THIS_PROCEDURE.match(sentence) or (procedure and _THIS_PROCEDURE_USE.match(sentence))))
 
 

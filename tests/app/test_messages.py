@@ -34,6 +34,15 @@ def test_the_parts_of_a_message_question_and_the_steps_sending_it():
                              "gNB-CU-CP.", title, start) is None
     assert sending_closeness("1.The source gNB-CU-CP sends the HANDOVER REQUEST message to the target "
                              "gNB-CU-CP.", title, start)
+    # a message name in lower case (TS 23.502 §4.4.1.2), and the nodes every step names are no end
+    establish = asked_message("What does the SMF send to the UPF to establish an N4 session?")
+    step = ("2.The SMF sends an N4 session establishment request message to the UPF that contains the "
+            "structured control information ...")
+    establishment = sending_closeness(step, "", establish)
+    modification = sending_closeness("3.SMF to UPF: N4 Session Modification Request (AN Tunnel Info).", "",
+                                     establish)
+    assert establishment > modification, (establishment, modification)
+    assert asked_message("Which message does the gNB send to page a UE?").end_terms == {"page"}
     # what comes after a step is its flow's next step (grounding.ASKS_AFTER), not this lookup
     assert asked_message("What does the target gNB send to the source gNB after admission control?") is None
     assert asked_message("What is a HANDOVER REQUEST?") is None

@@ -34,6 +34,12 @@ def test_the_deed_of_an_owner_question_and_the_units_naming_its_doer():
     assert owns("UPF selection is performed by SMF.", selects)
     selects_smf = asked_owner("Which network function selects the SMF?")
     assert not owns("UPF selection is performed by SMF.", selects_smf)
+    # a definition naming its node's deed (TS 38.401 §3.1)
+    hosts_rrc = asked_owner("Which node hosts the RRC protocol in a split gNB?")
+    cu = ("gNB Central Unit (gNB-CU): a logical node hosting RRC, SDAP and PDCP protocols of the gNB or RRC "
+          "and PDCP protocols of the en-gNB that controls the operation of one or more gNB-DUs.")
+    assert owns(cu, hosts_rrc)
+    assert not owns(cu, asked_owner("Which node hosts the RLC layer?"))
     # not an owner question: a connection (app/endpoints.py), what X is, or a verb that asks no deed
     assert asked_owner("Which network function connects the AMF and the SMF?") is None
     assert asked_owner("What is the UPF?") is None

@@ -854,6 +854,15 @@ def test_this_procedure_is_the_one_its_clause_is_titled_with():
     assert states_purpose_here("This procedure is used when the network needs to signal with a UE.", "",
                                AskedTerm("role", "Network Triggered Service Request"),
                                "Network Triggered Service Request")
+    # "may be initiated ... when" (TS 23.502 §4.8.1.2), and what a procedure is ("Describe the ...")
+    suspend = ("This procedure may be initiated by the serving NG-RAN node when the UE is in CM-CONNECTED "
+               "and has at least one PDU session with active user plane connection.")
+    assert states_purpose_here(suspend, "", AskedTerm("role", "Connection Suspend procedure"),
+                               "Connection Suspend procedure")
+    assert states_purpose_here(suspend, "", AskedTerm("definition", "Connection Suspend procedure"),
+                               "Connection Suspend procedure")
+    assert not states_purpose_here(suspend, "the serving NG-RAN node", AskedTerm("definition", "NG-RAN node"),
+                                   "Connection Suspend procedure")  # the clause's procedure, not the node
 
 
 def test_a_name_with_an_abbreviation_among_its_words_is_also_spelt_out(markdown_spec_retriever):
