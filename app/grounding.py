@@ -806,6 +806,11 @@ class GroundingSession:
         # are submitted to two different RLC entities ..." led "What is PDCP duplication?")
         special = {q[4] for q in ranked
                    if special_cases(q[4]) - self._asked_cases or self._special_clause(q[2])}
+        # a glossary entry answers what a term is, not who does something, what a node sends or how many
+        # ("**User Equipment (UE):** Allows a user access to network services." led "How many DRBs can be
+        # configured for a UE?" and "Which network function stores the UE's policy data?")
+        entries = {q[4] for q in ranked
+                   if (self.owner or self.message or self.counted) and self._glossary(q[2])}
         sending = {q[4]: key for q in ranked if self.message and q[4] not in special
                    and (key := sending_closeness(q[4], self._title(q[2]), self.message))}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
@@ -866,6 +871,7 @@ class GroundingSession:
                                    q[4] not in counting,
                                    q[4] not in defining,
                                    -defining.get(q[4], 0), q[4] not in naming, q[4] in kinds, q[4] in special,
+                                   q[4] in entries,
                                    q[4] in marking,
                                    q[4] not in stating, q[4] not in role, q[4] not in having,
                                    q[4] not in subject, q[4] in lost,

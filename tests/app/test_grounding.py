@@ -746,3 +746,19 @@ def test_how_many_is_led_by_the_sentence_giving_the_number(shared_dir):
     assert asked_count("What is a CCE?") is None
     lead = GroundingSession("How many resource element groups does a CCE consist of?", hits).lead()
     assert lead.startswith("A control-channel element consists of 6 resource-element groups (REGs)"), lead
+
+
+def test_a_glossary_entry_does_not_lead_who_does_what_or_how_many(shared_dir):
+    """TR 21.905's "**User Equipment (UE):** Allows a user access to network services." ranks for any
+    question naming the UE, and led "How many DRBs can be configured for a UE?"; an entry says what a term
+    is, not how many of something there are, who does something or what a node sends."""
+    base = shared_dir / "data" / "corpus" / "3gpp"
+    hits = [*_chunk_hits(base / "21905-h20.docx", "**User Equipment (UE):** Allows a user access"),
+            *_chunk_hits(base / "rel19-md" / "37.340_Multi_Connectivity_j20.md",
+                         "All DRBs which belong to the same PDU session")]
+    for question in ("How many DRBs can be configured for a UE?",
+                     "Which network function configures the DRBs of a UE?"):
+        lead = GroundingSession(question, hits).lead()
+        assert not lead.startswith("**User Equipment (UE):**") and lead.endswith("[2]"), (question, lead)
+    # what a term is still gets its entry
+    assert GroundingSession("What is a UE?", hits).lead().startswith("**User Equipment (UE):**")
