@@ -1,11 +1,14 @@
 """Questions asking which message one node sends (to another) for some end, and the call-flow steps that
 answer them.
 
-"Which message does the UE send to request an RRC connection?" is answered by a step of TS 38.401 §8.1,
-"1. The UE sends an RRCSetupRequest message to the gNB-DU.", and "What does the AMF send to the gNB to release
-the UE context?" by one of TS 23.502 (written "<sender> to <receiver>: <message> (...)"). The question's
-words are in every step and note of the flows around them; the answer is the step whose sender (and receiver)
-are the asked ones and whose message, sentence or clause title says the asked end.
+"Which message does the UE send to complete the handover?" is answered by a step of TS 38.300 §9.2.3.2.1,
+"8. The UE synchronises to the target cell and completes the RRC handover procedure by sending
+RRCReconfigurationComplete message to target gNB.", and "What does the AMF send to the gNB to release the UE
+context?" by one of TS 23.502 (written "<sender> to <receiver>: <message> (...)"). The question's words are
+in every step and note of the flows around them; the answer is the step whose sender (and receiver) are the
+asked ones and whose message, sentence or clause title says the asked end. Words do not tell every request
+apart: "to request an RRC connection" finds TS 38.401's RRCReestablishmentRequest step (its clause is titled
+"RRC connection reestablishment") before the RRCSetupRequest one.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _AFTER = re.compile(r"\b(?:after|before)\b", re.I)
 """What a node sends after or before a step is the flow's next or previous step (grounding.ASKS_AFTER)."""
 _NODES = frozenset({"ue", "gnb", "enb", "ng-ran", "ran", "an", "amf", "smf", "upf", "mn", "sn", "gnb-cu",
                     "gnb-du"})
+"""Nodes a question's end may name ("to page a UE"): every step of a flow names them."""
 _RAN_NODE = frozenset({"gnb", "ng-ran", "ran", "an"})
 """The names a flow gives the radio node a question calls the gNB: TS 23.502 writes "(R)AN" or "NG-RAN"."""
 _STEP_NUMBER = re.compile(r"^[\s\-*\u2022]*(?:\d+[a-z]?\s*[.)]|[a-z]\d*\.)?\s*")
