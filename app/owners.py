@@ -52,12 +52,10 @@ def asked_owner(question: str) -> AskedOwner | None:
     match = _ASKS_OWNER.match(" ".join(question.split()))
     if not match or match["verb"].lower() in _NOT_A_DEED:
         return None
-    # "allocates" -> "allocat", "stores" -> "stor", "selects" -> "select": the stem "allocation" and
-    # "storage" share
     verb = match["verb"].lower()
-    # a light verb says nothing of the deed, its object does ("performs authentication": "-Supports
-    # authentication for 3GPP access ...", the AUSF's; "performs mobility anchoring": "-Anchor point for
-    # Intra-/Inter-RAT mobility", the UPF's)
+    # "allocates" -> "allocat", "stores" -> "stor", "selects" -> "select": the stem "allocation" and
+    # "storage" share; a light verb says nothing of the deed, its object does ("performs authentication":
+    # "-Supports authentication for 3GPP access ...", the AUSF's)
     deed = "" if verb in _LIGHT_VERBS else verb.removesuffix("e")
     # the thing done, not its circumstances: "the UPF" of "selects the UPF for a PDU session"
     thing = _CIRCUMSTANCE.split(match["object"], maxsplit=1)[0]

@@ -376,12 +376,14 @@ class Retriever:
         # where the question names what X has ("Which transmission modes does RLC support?"), a sentence whose
         # verb has it ("The RLC sublayer supports three transmission modes") before a functions list; for a
         # procedure, what "this procedure" is for in a clause about it before a sentence naming it in passing
+        split: dict[int, list[str]] = {}  # each candidate's sentences, split once for every test
         for states in ((general(says_role), general(states_what)) if asked.wanted else
                        (general(states_what), purpose_here, general(says_role))):
             for row in candidates:
                 record = self.records[row]
-                sentences = split_sentences(record["text"], soft_wraps=True)
-                if any(states(sentence, record) for sentence in sentences):
+                if row not in split:
+                    split[row] = split_sentences(record["text"], soft_wraps=True)
+                if any(states(sentence, record) for sentence in split[row]):
                     return [row]
         return []
 

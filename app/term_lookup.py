@@ -333,7 +333,7 @@ def _keys(asked: AskedTerm, glossary: bool = False) -> set[str]:
     procedure?", which TS 23.502 answers ("The Service Request procedure is used by a UE in CM-IDLE state
     or the 5GC to request the establishment of a secure connection to an AMF.")."""
     keys = _name_keys(asked.term, glossary) | _alias_keys(asked)
-    if glossary and asked.kind == "role" and _PROCEDURE.search(normalize_term(asked.term)):
+    if glossary and asked.kind == "role" and is_procedure(asked):
         keys = {key for key in keys if _PROCEDURE.search(key)}
     return keys
 
