@@ -98,16 +98,20 @@ from app.term_lookup import (
     asked_count,
     asked_event,
     asked_interfaces,
+    asked_pair,
     asked_term,
+    asks_contents,
     calls_it,
+    closest_event,
     defines,
     defines_another,
     definitions_apart,
     entries_apart,
-    event_closeness,
+    event_forms,
     glossary_entry,
     hyphenated_names,
     line_terms,
+    lists_contents,
     mentions_wanted,
     names,
     opens_with,
@@ -115,6 +119,7 @@ from app.term_lookup import (
     opens_with_kind,
     other_forms,
     says_role,
+    says_what_it_is,
     singular,
     spaced,
     special_cases,
@@ -371,6 +376,9 @@ class GroundingSession:
         # "What is X?" / "What does X stand for?": X's glossary line leads; `abbreviations` (the index's
         # table) give X's other name, under which a spec may define it (`term_lookup.with_alias`)
         self.asked = with_alias(asked_term(question), abbreviations or {})
+        self._abbreviations = abbreviations or {}
+        # "What is the difference between the MCG and the SCG?": each one's definition leads (`_pair_lead`)
+        self.pair = asked_pair(question)
         self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
         # "When does the MAC entity stop the ra-ResponseWindow?": the sentence stating that event leads
         self.event = None if self.condition else asked_event(question)
@@ -380,7 +388,12 @@ class GroundingSession:
         # (`term_lookup.other_forms`: "After RLF is declared, the UE: ..." for "upon radio link failure")
         self._conditions = ([self.condition, *other_forms(self.condition, abbreviations or {})]
                             if self.condition else [])
-        self._named_keys = set().union(*(terms(form)[1] for form in self._conditions or [self._named]))
+        # the event's object likewise ("a Buffer Status Report": "A BSR shall be triggered if ..."), where it
+        # names one as asked ("the Random Access procedure" has no key term, and "The Random Access procedure
+        # described in this clause is initiated by ..." does not write it "RA")
+        self._events = event_forms(self.event, abbreviations or {}) if self.event else []
+        named = self._conditions or [event.object for event in self._events if terms(self._named)[1]]
+        self._named_keys = set().union(*(terms(form)[1] for form in named or [self._named]))
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}
         # "Which reference point connects the AMF and the SMF?": the line naming both ends after "between"
         self.link = asked_link(question, abbreviations)
@@ -484,6 +497,8 @@ class GroundingSession:
         session only reports ("keep"), nothing was retrieved, or something is already shown."""
         if not self.config.lead or self.mode != "generated" or self.shown:
             return ""
+        if self.pair and (lead := self._pair_lead()):
+            return lead
         ranked = self._quotes()
         if len(self.hits) > 1 and self._names_list(1):  # a glossary ranked first: the next clause competes
             ranked = self._rank([1, 2])
@@ -495,6 +510,31 @@ class GroundingSession:
         self._seen.update(self._lead_grams)  # the model copying the quote would show it twice: "repeated"
         self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
         return self._quote(n, sentence, "lead")
+
+    def _pair_lead(self) -> str:
+        """The lead of a question asking how two things differ (`asked_pair`): what each one is, as "What is
+        X?" would lead on these sources, the first term's first, where that lead says what it is
+        (`says_what_it_is`); "" where it says so of neither (then the question leads as any other)."""
+        quotes = []
+        for term in self.pair:
+            single = GroundingSession(f"What is {term.term}?", self.hits, self.scorer, self.config,
+                                      self._abbreviations)
+            if not single.lead() or single._lead_at is None:
+                continue
+            n, i = single._lead_at
+            sentence = single._quotable(n)[i]
+            # only what says what the term is: "What is an SCell?" on sources defining none was led by "For
+            # carrier aggregation of cells with unaligned frame boundaries, the slot offset ... between a
+            # PCell/PScell and an SCell is determined by ...", which says nothing of how the two differ
+            if not says_what_it_is(sentence, single.asked) or any(sentence in quote for quote in quotes):
+                continue
+            self._lead_at = (n, i)
+            grams = set(ngrams(sentence, self.config.ngram))
+            self._lead_grams |= grams
+            self._seen.update(grams)
+            self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
+            quotes.append(self._quote(n, sentence, "lead"))
+        return "".join(quotes)  # `_show` spaces each quote after the first
 
     def after_lead(self) -> str:
         """The quotable sentence that follows the lead in its source, with its [n] ("" when the lead was not
@@ -796,6 +836,9 @@ class GroundingSession:
         stating = {s for s in subject if states_what(s, self.asked)}
         # or "... is called a resource element" (`calls_it`)
         stating |= {q[4] for q in ranked if self.asked and calls_it(q[4], self.asked)}
+        # or for what a message holds, the message with its parameters in brackets (`lists_contents`)
+        stating |= {q[4] for q in ranked
+                    if self.asked and asks_contents(self.question) and lists_contents(q[4], self.asked)}
         # a sentence about a special case the question does not ask about (the sidelink, ambient IoT, IAB,
         # RedCap, ...: SPECIAL_CASES) after the general ones it would otherwise rank with: "The RRC sublayer
         # provides the following services and functions over the PC5 interface" came before its Uu functions
@@ -806,11 +849,13 @@ class GroundingSession:
         # are submitted to two different RLC entities ..." led "What is PDCP duplication?")
         special = {q[4] for q in ranked
                    if special_cases(q[4]) - self._asked_cases or self._special_clause(q[2])}
-        # a glossary entry answers what a term is, not who does something, what a node sends or how many
-        # ("**User Equipment (UE):** Allows a user access to network services." led "How many DRBs can be
-        # configured for a UE?" and "Which network function stores the UE's policy data?")
+        # a glossary entry answers what a term is, not who does something, what a node sends, how many, what
+        # follows a condition or when an event happens ("**User Equipment (UE):** Allows a user access to
+        # network services." led "How many DRBs can be configured for a UE?", "Which network function stores
+        # the UE's policy data?" and "What does the UE do in RRC_INACTIVE when it moves outside the RNA?")
         entries = {q[4] for q in ranked
-                   if (self.owner or self.message or self.counted) and self._glossary(q[2])}
+                   if self._glossary(q[2]) and (self.owner or self.message or self.counted or self.condition
+                                                or self.event or self._says_nothing_asked(q[2], q[4]))}
         sending = {q[4]: key for q in ranked if self.message and q[4] not in special
                    and (key := sending_closeness(q[4], self._title(q[2]), self.message))}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
@@ -921,7 +966,7 @@ class GroundingSession:
                     later.add(sentence)
                 opened.add(parts[0])
         if self.event:
-            stating = {s: event_closeness(s, self.event) for s in sentences}
+            stating = {s: closest_event(s, self._events) for s in sentences}
             order = sorted({key for key in stating.values() if key is not None})
             return {s: order.index(key) + 0.5 * (s in later) for s, key in stating.items() if key is not None}
         closeness = {s: max((key for form in self._conditions
@@ -960,6 +1005,16 @@ class GroundingSession:
         hyphenated = hyphenated_names(self._named)
         return (bool(self._named_keys & set(terms(sentence)[1]))
                 and (not hyphenated or bool(hyphenated & hyphenated_names(sentence))))
+
+    def _says_nothing_asked(self, n: int, sentence: str) -> bool:
+        """Whether, for a question asking no term, a glossary entry of source n shares none of the question's
+        words but its own term's: "**User Equipment (UE):** Allows a user access to network services." led
+        "How does the UE obtain system information?" (the question's subject is all it names); "NG-U: user
+        plane interface between NG-RAN and 5GC." answers "Which node terminates the NG-U interface?"."""
+        if self.asked or not glossary_entry(sentence, self._listed(n)):
+            return False
+        own = set(terms(" ".join(line_terms(sentence)))[0])
+        return not (set(terms(self.question)[0]) - own) & (set(terms(sentence)[0]) - own)
 
     def _answers_nothing(self, n: int, sentence: str, defined: bool) -> bool:
         """Whether a glossary line of source n is another term's entry that cannot answer what the asked

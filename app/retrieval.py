@@ -29,14 +29,22 @@ from app.reranker import Reranker
 from app.sentences import split_sentences
 from app.source_rules import clause_key, never_answers
 from app.term_lookup import (
+    ABBREVIATION_TITLE,
     VOCABULARY_SPEC,
     AskedTerm,
     Glossary,
     asked_condition,
     asked_event,
+    asked_pair,
     asked_term,
+    asks_contents,
+    closest_event,
+    defines_in_line,
     defining_lines,
-    event_closeness,
+    event_forms,
+    lists_contents,
+    reference_point_name,
+    refers_elsewhere,
     says_role,
     special_cases,
     states_purpose_here,
@@ -78,6 +86,8 @@ STATING_CANDIDATES = 50
 """How deep the ranking of the asked term alone is read for a sentence saying what it is (`_stating_rows`)."""
 ROLE_WORDS = " following functions functionality"
 """Added to a role question's term where `_stating_rows` looks for the sentence listing what X does."""
+CONTENTS_WORDS = "parameters"
+"""Added to the message a question asks the contents of, where `_stating_rows` looks for its parameters."""
 RERANK_TOP = 20
 """With a reranker loaded (`--reranker`), the fused hits it reorders: 20 keep reranking near 150 ms on 2 cores
 (30 would take ~1.5x as long; see app/reranker.py)."""
@@ -91,7 +101,8 @@ class Hit:
     score: float
     """Fused score (reciprocal-rank fusion in hybrid mode; cosine or BM25 score otherwise)."""
     metadata: dict = field(default_factory=dict)
-    """spec, version, release, clause, title, source, kind, chunk_id, similarity (cosine to the query)."""
+    """spec, version, release, clause, title, source, kind, chunk_id, similarity (cosine to the query);
+    looked_up: True where a lookup of the question's form chose the chunk (app/term_lookup.py)."""
 
     @property
     def citation(self) -> str:
@@ -261,7 +272,8 @@ class Retriever:
             for rank, row in enumerate(ids):
                 fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank + 1)
         rows = sorted(fused, key=fused.get, reverse=True)
-        looked_up = ((self._link_rows(asked or query, mask, rows)
+        looked_up = ((self._compared_rows(asked or query, mask, fused, rows)
+                      or self._link_rows(asked or query, mask, rows)
                       or self._owner_rows(asked or query, mask, rows)
                       or self._message_rows(asked or query, mask, rows)
                       or self._defining_rows(asked or query, mask, fused)
@@ -292,6 +304,8 @@ class Retriever:
             per_clause[clause] = per_clause.get(clause, 0) + 1
             meta = {key: value for key, value in record.items() if key != "text"}
             meta["similarity"] = None if np.isnan(sim) else round(float(sim), 4)
+            if row in looked_up:  # chosen by the question's form, not by likeness (`choose_sources` keeps it)
+                meta["looked_up"] = True
             hits.append(Hit(text=record["text"], score=round(fused.get(row, 0.0), 6), metadata=meta))
             if len(hits) == (max(k, rerank_top) if self.reranker is not None else k):
                 break
@@ -323,7 +337,8 @@ class Retriever:
 
     def _defining_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float]) -> list[int]:
         """The glossary chunk defining the term `query` asks about (at most one; none when it asks no
-        term or no glossary line defines it): one that holds the sense the index's specs use for an
+        term or no glossary line defines it): not one whose line only points to another spec (TS 37.340's
+        "Ng-eNB: as defined in TS 38.300."), one that holds the sense the index's specs use for an
         abbreviation (`merged_abbreviations`), then the best ranked, then TR 21.905's, then the first."""
         asked = self._asked(query)
         if asked is None:
@@ -332,9 +347,35 @@ class Retriever:
         if asked.wanted:  # "Which RRC states does NR support?": only a line naming RRC states answers
             rows = [r for r in rows if defining_lines(self.records[r]["text"], asked)]
         sense = self.abbreviations.get(asked.term)
-        rows.sort(key=lambda r: (not (sense and sense in self.records[r]["text"]), -fused.get(r, 0.0),
+
+        lines = {row: defining_lines(self.records[row]["text"], asked) for row in rows}
+        # the sense in the defining line itself: TR 21.905's chunk with "MIB Management Information Base"
+        # has "Master Information Block" on another line, and led "What is the MIB?" on the 8-file index
+        rows.sort(key=lambda r: (bool(lines[r]) and all(map(refers_elsewhere, lines[r])),
+                                 not (sense and any(sense in line for line in lines[r])), -fused.get(r, 0.0),
                                  self.records[r].get("spec") != VOCABULARY_SPEC, r))
         return rows[:1]
+
+    def _compared_rows(self, query: str, mask: np.ndarray | None, fused: dict[int, float],
+                       ranked: list[int]) -> list[int]:
+        """For "What is the difference between the MCG and the SCG?": the chunks "What is the MCG?" and "What
+        is the SCG?" look up (`_defining_rows`, else `_stating_rows`), the first term's first. A spec says
+        what each is ("Master Cell Group: in MR-DC, a group of serving cells associated with the Master Node
+        ..."), seldom how the two differ: the question's own ranking led with "This procedure can also be
+        used to configure an SN terminated MCG bearer ...", and for SSC modes 1 and 3 with mode 2's line."""
+        pair = asked_pair(query)
+        if pair is None:
+            return []
+        found: list[int] = []
+        for term in pair:
+            question = f"What is {term.term}?"
+            rows = self._defining_rows(question, mask, fused)
+            # a name spelt out says nothing of how it differs ("SUPI Subscription Permanent Identifier"):
+            # prose saying what it is, where there is some, answers
+            if not rows or ABBREVIATION_TITLE.search(self.records[rows[0]].get("title") or ""):
+                rows = self._stating_rows(question, mask, ranked) or rows
+            found += [row for row in rows if row not in found]
+        return found
 
     def _asked(self, query: str) -> AskedTerm | None:
         """The term `query` asks about, with its other name from the index's abbreviation table."""
@@ -357,6 +398,12 @@ class Retriever:
         wanted = (expand_query(f"{asked.term} {asked.alias}".strip(), self.abbreviations)
                   + (ROLE_WORDS if asked.kind == "role" else ""))
         candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
+        if reference_point_name(asked.term):  # "N3 interface": "N3:Reference point between ..." (TS 23.501)
+            candidates = self._then_matching(candidates, reference_point_name(asked.term), mask)
+        if asked.kind == "role" and asks_contents(query):  # a call flow's "(AN parameters, Registration
+            # Request (Registration type, ..., Security parameters, ...))": the Registration Request is named
+            # in hundreds of TS 23.502's chunks
+            candidates = self._then_matching(candidates, f"{asked.term} {CONTENTS_WORDS}", mask)
         # a clause's own statement first ("The AMF includes the following functionality: ..."); else a
         # sentence saying what X does ("...; the SMF manages PDU sessions ...", "SIB1 defines ..."); never one
         # about a special case the question does not ask about (`term_lookup.special_cases`: "The MAC
@@ -376,9 +423,17 @@ class Retriever:
         # where the question names what X has ("Which transmission modes does RLC support?"), a sentence whose
         # verb has it ("The RLC sublayer supports three transmission modes") before a functions list; for a
         # procedure, what "this procedure" is for in a clause about it before a sentence naming it in passing
+        def listed_here(sentence, record):  # a definition line in a clause's own list: "N3:Reference point
+            # between the (R)AN and the UPF." (TS 23.501 §4.2.7) for "What is the N3 interface?"
+            return asked.kind == "definition" and defines_in_line(sentence, asked)
+
+        def contents(sentence, record):  # what a message holds: "Registration Request (Registration type ..."
+            return asked.kind == "role" and asks_contents(query) and lists_contents(sentence, asked)
+
         split: dict[int, list[str]] = {}  # each candidate's sentences, split once for every test
-        for states in ((general(says_role), general(states_what)) if asked.wanted else
-                       (general(states_what), purpose_here, general(says_role))):
+        for states in ((general(contents), general(says_role), general(states_what)) if asked.wanted else
+                       (general(contents), general(states_what), general(listed_here), purpose_here,
+                        general(says_role))):
             for row in candidates:
                 record = self.records[row]
                 if row not in split:
@@ -413,10 +468,14 @@ class Retriever:
         event = asked_event(query)
         if event is None or self.bm25 is None:
             return []
+        events = event_forms(event, self.abbreviations)  # "a Buffer Status Report" is "a BSR" in TS 38.321
         best, closest = None, None
-        for row in self._general(self._then_matching(ranked, f"{event.verb} {event.object}", mask), query):
+        matching = ranked
+        for form in events:
+            matching = self._then_matching(matching, f"{form.verb} {form.object}", mask)
+        for row in self._general(matching, query):
             keys = [key for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)
-                    if (key := event_closeness(sentence, event)) is not None]
+                    if (key := closest_event(sentence, events)) is not None]
             if keys and (closest is None or min(keys) < closest):
                 best, closest = row, min(keys)
         return [] if best is None else [best]

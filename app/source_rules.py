@@ -13,7 +13,9 @@ As sources they take the place of a clause that answers, and the lead quotes the
   2. at most one source per clause (spec + clause number): the next chunk of a clause already chosen waits
      behind every other clause, so it is used only when the budget of `passages` is not filled otherwise.
      Three chunks of one clause read as one source and leave out the other clauses retrieval found. A
-     Scope clause waits there too (`is_scope`).
+     Scope clause waits there too (`is_scope`). A chunk the retriever looked up for the question's form
+     (`looked_up` in its metadata) never waits: "What is the difference between the MCG and the SCG?"
+     looks up each one's definition, in two chunks of TS 37.340 §3.1.
 
 Order is kept otherwise (the retriever's ranking).
 
@@ -117,7 +119,8 @@ def choose_sources(hits: list, passages: int | None, deeper: Callable[[], list] 
     first, later, seen = [], [], set()
     for hit in kept:
         key = clause_key(hit)
-        (later if key in seen or is_scope(hit) else first).append(hit)
+        looked_up = (getattr(hit, "metadata", {}) or {}).get("looked_up")
+        (later if (key in seen or is_scope(hit)) and not looked_up else first).append(hit)
         seen.add(key)
     if passages is not None and len(first) >= passages:
         return first

@@ -61,11 +61,12 @@ _ASKS = (
     ("role", re.compile(rf"^\s*what\s+(?:does|do)\s+{_ARTICLE}(?P<term>.+?)\s+do{_TAIL}\s*\??\s*$", re.I)),
     # "Which protocol layers does the gNB-DU host?", "What functionality does the SCP include?": what X
     # hosts or offers is its role, which its definition line says ("gNB Distributed Unit (gNB-DU): a
-    # logical node hosting RLC, MAC and PHY layers ...")
+    # logical node hosting RLC, MAC and PHY layers ..."); what a channel carries is its job too ("What does
+    # the PUCCH carry?": "Physical uplink control channel (PUCCH) carries the Uplink Control Information ...")
     ("role", re.compile(rf"^\s*(?:what|which)\b(?P<wanted>[^?]*?)\b(?:does|do)\s+{_ARTICLE}"
                         rf"(?P<term>[^?]+?)\s+"
                         rf"(?:(?:host|support|provide|perform|handle|terminate|include|offer|(?:inter)?connect|"
-                        rf"comprise|contain)s?|serves?\s+as|consists?\s+of)"
+                        rf"comprise|contain)s?|carry|carries|serves?\s+as|consists?\s+of)"
                         rf"(?:\s+(?:to|towards)\b[^?]*)?{_TAIL}\s*\??\s*$",
                         re.I)),
     # "How long is a radio frame in NR?": its definition says ("**Radio frame:** A radio frame is a numbered
@@ -118,6 +119,10 @@ def asked_term(question: str) -> AskedTerm | None:
     when the question is of another form (or the "term" is a whole clause: more than MAX_TERM_WORDS words).
     A request asks as its question does ("Explain the role of the AMF.": `as_question`)."""
     text = as_question(" ".join(question.split())).rstrip(" .!")  # "Define RRC_INACTIVE."
+    # "What does the UE do in RRC_INACTIVE when ...?" asks what follows a condition; "What is the difference
+    # between the MCG and the SCG?" asks two terms (`asked_pair`)
+    if asked_condition(text) or asked_pair(text):
+        return None
     for kind, pattern in _ASKS:
         match = pattern.match(text)
         if match:
@@ -126,6 +131,38 @@ def asked_term(question: str) -> AskedTerm | None:
                     and normalize_term(term) not in _NOT_A_TERM):
                 wanted = match.groupdict().get("wanted") or ""
                 return AskedTerm(kind, term, " ".join(sorted(_content_words(wanted) - _ANY_ROLE)))
+    return None
+
+
+_PAIR = r"(?P<first>[^?]+?)\s+(?:and|or|vs\.?|versus)\s+(?P<second>[^?]+?)"
+_COMPARES = (
+    re.compile(rf"^\s*(?:what\s+(?:is|are)\s+)?(?:the\s+)?(?:main\s+|key\s+)?differences?\s+between\s+{_PAIR}"
+               rf"{_TAIL}\s*\??\s*$", re.I),
+    re.compile(rf"^\s*how\s+(?:does|do|is|are)\s+(?P<first>[^?]+?)\s+(?:differ|different)\s+from\s+"
+               rf"(?P<second>[^?]+?){_TAIL}\s*\??\s*$", re.I),
+    re.compile(rf"^\s*how\s+do\s+{_PAIR}\s+differ{_TAIL}\s*\??\s*$", re.I),
+    re.compile(rf"^\s*compare\s+(?P<first>[^?]+?)\s+(?:and|with|to)\s+(?P<second>[^?]+?){_TAIL}\s*[?.]?\s*$",
+               re.I),
+    re.compile(r"^\s*(?P<first>[^?]+?)\s+(?:vs\.?|versus)\s+(?P<second>[^?]+?)\s*\??\s*$", re.I),
+)
+"""Questions asking how two things differ: "What is the difference between the MCG and the SCG?", "How does
+SUCI differ from SUPI?", "How do RRC_IDLE and RRC_INACTIVE differ?", "Compare SSC mode 1 and SSC mode 3.",
+"PCell vs SCell"."""
+
+
+def asked_pair(question: str) -> tuple[AskedTerm, AskedTerm] | None:
+    """The two terms a question asks the difference of, each as a "What is X?" would ask it (the answer
+    leads with each one's definition: a spec says what each is, rarely how they differ); None for other
+    forms or where a "term" is a whole clause (more than MAX_TERM_WORDS words)."""
+    text = as_question(" ".join(question.split())).rstrip(" .!")  # "Explain the difference between ..."
+    for pattern in _COMPARES:
+        match = pattern.match(text)
+        if match:
+            pair = tuple(re.sub(r"^(?:a|an|the)\s+", "", match[part].strip(" \"'\u201c\u201d"), flags=re.I)
+                         for part in ("first", "second"))
+            if all(term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term)
+                   for term in pair) and normalize_term(pair[0]) != normalize_term(pair[1]):
+                return AskedTerm("definition", pair[0]), AskedTerm("definition", pair[1])
     return None
 
 
@@ -371,6 +408,35 @@ def defines(sentence: str, asked: AskedTerm) -> bool:
                 and not _only_expands(sentence, asked.term)
                 and (not asked.wanted or mentions_wanted(sentence, asked)))
     return bool(_keys(asked, glossary=True) & set(line_terms(sentence))) or expands(sentence, asked.term)
+
+
+def says_what_it_is(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` says what the asked term is: its definition or expansion line (`defines`), prose
+    saying what it is (`states_what`, `calls_it`), or a sentence with it as its subject (`opens_with`:
+    "-The gNB-CU-UP is connected to the gNB-CU-CP through the E1 interface;")."""
+    return (defines(sentence, asked) or states_what(sentence, asked) or calls_it(sentence, asked)
+            or opens_with(sentence, asked))
+
+
+def reference_point_name(term: str) -> str:
+    """An interface's name as TS 23.501 writes the 5GC's ("N3 interface" -> "N3 reference point", listed as
+    "N3:Reference point between the (R)AN and the UPF."); "" for a term naming no interface."""
+    match = _INTERFACE.match(normalize_term(term))
+    return f"{match['name']} reference point" if match else ""
+
+
+_FIELD = re.compile(r"^(?:this|the)\s+field\b", re.I)
+
+
+def defines_in_line(line: str, asked: AskedTerm) -> bool:
+    """Whether `line` is a definition line ("name: text") of the asked term as named (not its other name)
+    saying more than its expansion, wherever it stands: TS 23.501 lists its reference points in a clause of
+    prose ("N3:Reference point between the (R)AN and the UPF."). A MAC CE's field line says what the field
+    holds, not what the thing is: "-SUL: This field indicates whether the MAC CE applies to the NUL carrier
+    or SUL carrier configuration." led "What is supplementary uplink?"."""
+    match = _DEFINITION_LINE.match(line)
+    return (bool(match) and bool(_name_keys(asked.term, glossary=True) & set(line_terms(line)))
+            and not _only_expands(line, asked.term) and not _FIELD.match(line[match.start("body"):]))
 
 
 def mentions_wanted(sentence: str, asked: AskedTerm, every: bool = False) -> bool:
@@ -625,6 +691,44 @@ sessions ...", "Physical uplink control channel (PUCCH) carries the Uplink Contr
 what it does at one step of a procedure ("The SMF gets subscription data ...")."""
 
 
+def sent_to_do(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` is a step sending the asked message for an end: "9.The target gNB sends a PATH
+    SWITCH REQUEST message to AMF to trigger 5GC to switch the DL data path towards the target gNB ..." (TS
+    38.300 §9.2.3.2.1) says what the Path Switch Request is for, where no sentence has it as its subject."""
+    if is_procedure(asked):  # a procedure is no message ("... sends an RRC Resume message to the UE ...")
+        return False
+    text = normalize_term(sentence)
+    return any(re.search(rf"\bsends\s+(?:an?\s+|the\s+)?{re.escape(key)}(?:\s+message)?\s+to\s+(?:the\s+)?"
+                         r"[\w\-()]+\s+(?:in\s+order\s+)?to\s+(?!(?:the|an?)\b)[a-z]", text)
+               for key in _keys(asked))
+
+
+_ASKS_CONTENTS = re.compile(r"\b(?:includes?|contains?|comprises?|carry|carries)\b|\bincluded\s+in\b", re.I)
+
+
+def asks_contents(question: str) -> bool:
+    """Whether a question asks what a message or container holds: "What does the Registration Accept message
+    contain?", "What parameters does the Registration Request contain?", "What is included in ...?"."""
+    return bool(_ASKS_CONTENTS.search(question))
+
+
+_PARAMETER_LIST = r"\((?:[^()]|\([^()]*\))*?,(?:[^()]|\([^()]*\))*?,"
+"""A bracket listing three or more parameters, one level of brackets inside ("(Target to Source Transparent
+Container, List of PDU Sessions ... with N2 SM response (PDU Session ID, ...), ...)"); not a symbol's
+bracket ("UE S-NSSAI (DVS-NSSAI,UPF)")."""
+
+
+def lists_contents(sentence: str, asked: AskedTerm) -> bool:
+    """Whether `sentence` gives the asked message with its parameters in brackets, as TS 23.502's call flows
+    write a message's contents: "1.UE to (R)AN: AN message (AN parameters, Registration Request (Registration
+    type, SUCI or 5G-GUTI or PEI, [last visited TAI (if available)], ...))" for "What parameters does the
+    Registration Request contain?", where "5.The UE shall send an IKE_AUTH request, which includes ... a
+    Registration Request message." led."""
+    text = normalize_term(sentence)
+    names = {key.removesuffix(" message") for key in _keys(asked)}
+    return any(re.search(rf"\b{re.escape(name)}(?:\s+message)?\s*{_PARAMETER_LIST}", text) for name in names)
+
+
 def says_role(sentence: str, asked: AskedTerm) -> bool:
     """Whether one of `sentence`'s clauses (split at ";") has the asked term as its subject and says what it
     does (`_ROLE_VERB`): the starter notes name the core network's functions in one sentence, "The AMF
@@ -633,14 +737,27 @@ def says_role(sentence: str, asked: AskedTerm) -> bool:
     For a role question, and for what X is where no sentence says it ("SIB1 defines the scheduling of other
     system information blocks and contains information required for initial access." for "What is SIB1?",
     TS 38.300 §7.3.1); where it asks what X has ("Which interfaces does the AMF terminate?"), the clause
-    names it."""
+    names it. A message's role is also said by the step sending it for an end (`sent_to_do`)."""
     if asked.kind == "abbreviation":
         return False
+    if asked.kind == "role" and not asked.wanted and sent_to_do(sentence, asked):
+        return True
     for clause in sentence.split(";"):
         subject = _subject_end(clause.strip(), asked)
         if subject and _ROLE_VERB.match(*subject) and (not asked.wanted or mentions_wanted(clause, asked)):
             return True
     return False
+
+
+_ONLY_REFERS = re.compile(r"^(?:as\s+)?(?:defined|specified|described)\s+in\s+(?:\S+\s*){1,5}$|^see\s", re.I)
+
+
+def refers_elsewhere(line: str) -> bool:
+    """Whether a definition line only points to another spec: "Ng-eNB: as defined in TS 38.300." (TS 37.340)
+    says nothing of what it is, where TS 38.300's own line does ("ng-eNB: node providing E-UTRA user plane
+    and control plane protocol terminations towards the UE ...")."""
+    match = _DEFINITION_LINE.match(line)
+    return bool(match) and bool(_ONLY_REFERS.match(line[match.start("body"):].strip()))
 
 
 def defining_lines(text: str, asked: AskedTerm) -> list[str]:
@@ -701,7 +818,10 @@ class Glossary:
 
 
 _CONDITION = re.compile(r"^\s*what\s+(?:(?:does|do|shall|should|will|can|could|may|must)\s+.+?\s+do"
-                        r"|happens)\s+(?:when|if|upon|after|once|on)\s+(?P<condition>.+?)\s*\??\s*$", re.I)
+                        r"|happens)(?:\s+in\s+[\w\-]+(?:\s+state)?)?\s+(?:when|if|upon|after|once|on)\s+"
+                        r"(?P<condition>.+?)\s*\??\s*$", re.I)
+"""The outcome asked of a condition, perhaps in a state: "What does the UE do in RRC_INACTIVE when it moves
+outside the RNA?" asks what follows "... selects a cell that does not belong to the configured RNA"."""
 _TESTS = re.compile(r"^\s*\d>\s*(?:else\s+)?(?:if|when|upon|once|after)\b", re.I)
 
 
@@ -901,6 +1021,19 @@ def asked_event(question: str) -> AskedEvent | None:
     return AskedEvent(verb, (match["object"] or match["passive_object"]).strip())
 
 
+def event_forms(event: AskedEvent, abbreviations: dict[str, str]) -> list[AskedEvent]:
+    """The event as asked and with its object as a spec may write it, a full name abbreviated or an
+    abbreviation spelt out (`other_forms`): TS 38.321 answers "When does the MAC entity trigger a Buffer
+    Status Report?" with "A BSR shall be triggered if any of the following events occur ..."."""
+    return [event, *(AskedEvent(event.verb, form) for form in other_forms(event.object, abbreviations))]
+
+
+def closest_event(sentence: str, events: list[AskedEvent]) -> tuple[int, int, int] | None:
+    """`event_closeness` under the closest of the event's forms (`event_forms`); None where none is stated."""
+    return min((key for event in events if (key := event_closeness(sentence, event)) is not None),
+               default=None)
+
+
 def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | None:
     """How a sentence (or a procedure step) states the asked event, as a key to minimise (None when it does
     not): its verb as the line's own action with the object just after it ("The MAC entity may stop
@@ -915,7 +1048,11 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | 
     buffer ..."); then the fewest other words beside the object."""
     ordered, key_list = terms(event.object)
     keys, named = set(key_list), hyphenated_names(event.object)
-    if not ordered:
+    # a parameter's line says what the parameter is, not when the event happens: "-ps-Wakeup (optional):
+    # the configuration to start associated drx-onDurationTimer ..." led "When is drx-onDurationTimer
+    # started?" above TS 38.321 §5.7's "3>start drx-onDurationTimer for this DRX group after drx-SlotOffset
+    # from the beginning of the subframe."
+    if not ordered or PARAMETER_LINE.match(sentence):
         return None
     best = None
     forms = "|".join(_EVENT_FORMS[event.verb])

@@ -103,6 +103,22 @@ def word_spec_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFacto
     return _one_spec_retrievers(shared_dir / "data" / "corpus" / "3gpp" / "rel18-docx", tmp_path_factory)
 
 
+GLOSSARY_SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
+                  "rel19-md/37.340_Multi_Connectivity_j20.md", "rel19-md/38.300_NG-RAN_Overall_j20.md"]
+
+
+@pytest.fixture(scope="session")
+def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """A BM25-only index of TR 21.905 (the 3GPP vocabulary, .docx), TS 23.501, TS 37.340 and TS 38.300
+    (GLOSSARY_SPECS; seconds to build; the term lookups do not depend on dense vectors)."""
+    base = shared_dir / "data" / "corpus" / "3gpp"
+    out = tmp_path_factory.mktemp("glossary") / "index"
+    report = update_index(out, [base / name for name in GLOSSARY_SPECS], prune=True, progress=False,
+                          dense=False)
+    assert not report.errors, report.errors
+    return Retriever.load(out)
+
+
 @pytest.fixture(scope="session")
 def retriever(spec_index: Path):
     return Retriever.load(spec_index)

@@ -26,34 +26,28 @@ from app.term_lookup import (
     asked_event,
     asked_interfaces,
     asked_term,
+    asks_contents,
+    closest_event,
     defines,
     defines_another,
+    defines_in_line,
     defining_lines,
     event_closeness,
+    event_forms,
+    lists_contents,
     names,
     names_as_asked,
     opens_with_condition,
     other_name,
+    reference_point_name,
     says_role,
+    sent_to_do,
     special_cases,
     states_purpose_here,
     states_what,
     step_closeness,
     with_alias,
 )
-
-SPECS = ["21905-h20.docx", "rel19-md/23.501_5GS_Architecture_j70.md",
-         "rel19-md/37.340_Multi_Connectivity_j20.md", "rel19-md/38.300_NG-RAN_Overall_j20.md"]
-
-
-@pytest.fixture(scope="module")
-def glossary_retriever(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """A BM25-only index of the four specs (seconds to build; the lookup does not depend on dense vectors)."""
-    base = shared_dir / "data" / "corpus" / "3gpp"
-    out = tmp_path_factory.mktemp("glossary") / "index"
-    report = update_index(out, [base / name for name in SPECS], prune=True, progress=False, dense=False)
-    assert not report.errors, report.errors
-    return Retriever.load(out)
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -964,3 +958,141 @@ def test_a_request_is_answered_as_its_question(glossary_retriever: Retriever):
         answers.append((hits[0].citation, GroundingSession(question, hits).lead()))
     assert answers[0] == answers[1], answers
     assert answers[0][1].startswith("The Access and Mobility Management function (AMF) includes"), answers
+
+
+def test_an_interface_is_found_as_the_reference_point_it_is():
+    """TS 23.501 §4.2.7 lists the 5GC's interfaces as reference points in a clause of prose, "N3:Reference
+    point between the (R)AN and the UPF."; "What is the N3 interface?" was led by the MWAB case ("The N3
+    interface terminates at MWAB-gNB and UE-UPF ...") and the N6 one by a field of a table."""
+    assert reference_point_name("N3 interface") == "n3 reference point"
+    assert reference_point_name("AMF") == ""
+    n3 = AskedTerm("definition", "N3 interface")
+    assert defines_in_line("N3:Reference point between the (R)AN and the UPF.", n3)
+    assert not defines_in_line("N4:Reference point between the SMF and the UPF.", n3)
+    # a MAC CE's field line defines the field, and the other name of the term does not count
+    sul = AskedTerm("definition", "supplementary uplink", alias="SUL")
+    assert not defines_in_line("-SUL: This field indicates whether the MAC CE applies to the NUL carrier or "
+                               "SUL carrier configuration.", sul)
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("What is the N3 interface?", "N3:Reference point between the (R)AN and the UPF."),
+    ("What is the N6 interface?", "N6:Reference point between the UPF and a Data Network."),
+])
+def test_what_an_interface_is_is_led_by_its_reference_point_line(markdown_spec_retriever, question: str,
+                                                                 lead: str):
+    retriever = markdown_spec_retriever("23.501_5GS_Architecture_j70.md")
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert shown == lead, (shown, [h.citation for h in hits])
+
+
+def test_an_events_object_is_matched_as_the_spec_writes_it(markdown_spec_retriever):
+    """TS 38.321 writes "A BSR shall be triggered if any of the following events occur ...", and "When does
+    the MAC entity trigger a Buffer Status Report?" was led by TS 38.300's RLC status reports; the index's
+    abbreviation table gives the other form of the object (`event_forms`). A parameter's line says what the
+    parameter is, not when the event happens: "-ps-Wakeup (optional): the configuration to start associated
+    drx-onDurationTimer ..." led "When is drx-onDurationTimer started?"."""
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    asked = asked_event("When does the MAC entity trigger a Buffer Status Report?")
+    forms = event_forms(asked, {"BSR": "Buffer Status Report"})
+    assert AskedEvent("trigger", "a BSR") in forms
+    assert closest_event("A BSR shall be triggered if any of the following events occur:", forms) is not None
+    assert event_closeness("-ps-Wakeup (optional): the configuration to start associated drx-onDurationTimer "
+                           "in case DCP is monitored but not detected;",
+                           AskedEvent("start", "drx-onDurationTimer")) is None
+    for question, opening in [
+            ("When does the MAC entity trigger a Buffer Status Report?", "A BSR shall be triggered if any"),
+            ("When is drx-onDurationTimer started?", "3>start drx-onDurationTimer for this DRX group after"),
+            # no key term in the object: a sentence need not name its abbreviation ("RA") to lead
+            ("When is the Random Access procedure initiated?", "The Random Access procedure described in")]:
+        hits = choose_sources(retriever.search(question, k=5), passages=3)
+        lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+        assert opening in lead, (question, lead, [h.citation for h in hits])
+
+
+def test_a_condition_asked_in_a_state_is_a_condition_not_the_subjects_role(glossary_retriever: Retriever):
+    """"What does the UE do in RRC_INACTIVE when it moves outside the RNA?" was read as asking the UE's role,
+    and TR 21.905's "**User Equipment (UE):** Allows a user access to network services." led; it asks what
+    follows the condition, and no glossary entry leads such a question."""
+    question = "What does the UE do in RRC_INACTIVE when it moves outside the RNA?"
+    assert asked_condition(question) == "it moves outside the RNA"
+    assert asked_term(question) is None
+    hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+    session = GroundingSession(question, hits, abbreviations=glossary_retriever.abbreviations)
+    lead = strip_citations(session.lead())
+    assert "selects a cell that does not belong to the configured RNA" in lead, (lead,
+                                                                                 [h.citation for h in hits])
+
+
+def test_what_a_channel_carries_is_asked_as_its_role(markdown_spec_retriever):
+    """"What does the PUCCH carry?" had no question form, and TS 38.211's "Transform precoding is applied to
+    PUCCH Format #3 and Format #4." led."""
+    assert asked_term("What does the PUCCH carry?") == AskedTerm("role", "PUCCH")
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "What does the PUCCH carry?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert lead.startswith("Physical uplink control channel (PUCCH) carries the Uplink Control"), lead
+
+
+def test_a_message_is_for_what_the_step_sending_it_says(markdown_spec_retriever):
+    """"What is the purpose of the Path Switch Request?" was led by a U2N relay sentence of TS 38.300 §16.12:
+    no sentence has the message as its subject, and the step sending it says what it is for."""
+    path_switch = AskedTerm("role", "Path Switch Request")
+    assert sent_to_do("9.The target gNB sends a PATH SWITCH REQUEST message to AMF to trigger 5GC to switch "
+                      "the DL data path towards the target gNB.", path_switch)
+    # a step sending it to a node, with no end; another thing's step; a procedure is no message
+    assert not sent_to_do("The target gNB sends a PATH SWITCH REQUEST message to the AMF.", path_switch)
+    assert not sent_to_do("-determining whether to send the Paging message to the NG-RAN to page the UE;",
+                          AskedTerm("role", "Paging messages"))
+    assert not sent_to_do("the NG-eNB sends an RRC Resume message to the UE and the UE moves to CM-CONNECTED "
+                          "and RRC_CONNECTED.", AskedTerm("role", "RRC Resume procedure"))
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "What is the purpose of the Path Switch Request?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert "sends a path switch request message to the AMF to inform" in lead, lead
+
+
+def test_an_entry_naming_only_the_questions_subject_does_not_lead(glossary_retriever: Retriever):
+    """A question asking no term ("Which states can a UE be in for connection management?") was led by TR
+    21.905's "**User Equipment (UE):** Allows a user access to network services.", which shares nothing
+    with it but the UE."""
+    question = "Which states can a UE be in for connection management?"
+    hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+    assert any("**User Equipment (UE):**" in h.text for h in hits)  # the entry is among the sources
+    lead = strip_citations(GroundingSession(question, hits).lead())
+    assert not lead.startswith("**User Equipment (UE):**"), lead
+
+
+def test_the_sense_is_read_in_the_defining_line(glossary_retriever: Retriever):
+    """TR 21.905's chunk with "MIB Management Information Base" holds "Master Information Block" on another
+    line, so it counted as holding the specs' sense and led "What is the MIB?" above TS 38.300's
+    "MIBMaster Information Block"."""
+    assert glossary_retriever.abbreviations["MIB"] == "Master Information Block"
+    question = "What is the MIB?"
+    hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+    session = GroundingSession(question, hits, abbreviations=glossary_retriever.abbreviations)
+    assert strip_citations(session.lead()) == "MIB Master Information Block", [h.citation for h in hits]
+
+
+def test_what_a_message_holds_is_its_bracketed_parameters(markdown_spec_retriever):
+    """TS 23.502's call flows give a message's contents in brackets after its name; "What parameters does the
+    Registration Request contain?" was led by "5.The UE shall send an IKE_AUTH request, which includes ... a
+    Registration Request message." (TS 23.502 §4.12.2.2), which names it and holds none of them."""
+    request = AskedTerm("role", "Registration Request", wanted="parameter")
+    assert asks_contents("What parameters does the Registration Request contain?")
+    assert not asks_contents("What is the purpose of the Registration Request?")
+    assert lists_contents("1.UE to (R)AN: AN message (AN parameters, Registration Request (Registration "
+                          "type, SUCI or 5G-GUTI or PEI, [last visited TAI (if available)], Security "
+                          "parameters))", request)
+    assert not lists_contents("5.The UE shall send an IKE_AUTH request, which includes an EAP-Response/"
+                              "5G-NAS packet that contains the Access Network parameters (AN parameters) and "
+                              "a Registration Request message.", request)
+    retriever = markdown_spec_retriever("23.502_5GS_Procedures_j70.md")
+    question = "What parameters does the Registration Request contain?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    cited = [h.citation for h in hits]
+    assert "Registration Request (Registration type, SUCI or 5G-GUTI or PEI" in lead, (lead, cited)
