@@ -505,9 +505,15 @@ class GroundingSession:
         if not ranked or not self._names_asked(ranked[0][4]):
             return ""
         _, _, n, i, sentence = ranked[0]
+        return self._lead_quote(n, i, sentence)
+
+    def _lead_quote(self, n: int, i: int, sentence: str) -> str:
+        """Quote `sentence` (the i-th quotable one of source n) as (part of) the lead, and remember it: what
+        follows it (`after_lead`) and that the model must not repeat it."""
         self._lead_at = (n, i)
-        self._lead_grams = set(ngrams(sentence, self.config.ngram))
-        self._seen.update(self._lead_grams)  # the model copying the quote would show it twice: "repeated"
+        grams = set(ngrams(sentence, self.config.ngram))
+        self._lead_grams |= grams
+        self._seen.update(grams)  # the model copying the quote would show it twice: "repeated"
         self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
         return self._quote(n, sentence, "lead")
 
@@ -528,12 +534,7 @@ class GroundingSession:
             # PCell/PScell and an SCell is determined by ...", which says nothing of how the two differ
             if not says_what_it_is(sentence, single.asked) or any(sentence in quote for quote in quotes):
                 continue
-            self._lead_at = (n, i)
-            grams = set(ngrams(sentence, self.config.ngram))
-            self._lead_grams |= grams
-            self._seen.update(grams)
-            self._earlier.append(tuple(re.findall(r"\w+", sentence.lower())))
-            quotes.append(self._quote(n, sentence, "lead"))
+            quotes.append(self._lead_quote(n, i, sentence))
         return "".join(quotes)  # `_show` spaces each quote after the first
 
     def after_lead(self) -> str:
