@@ -1056,10 +1056,10 @@ def test_a_message_is_for_what_the_step_sending_it_says(markdown_spec_retriever)
 
 
 def test_an_entry_naming_only_the_questions_subject_does_not_lead(glossary_retriever: Retriever):
-    """A question asking no term ("Which states can a UE be in for connection management?") was led by TR
-    21.905's "**User Equipment (UE):** Allows a user access to network services.", which shares nothing
-    with it but the UE."""
-    question = "Which states can a UE be in for connection management?"
+    """A question asking no term ("How does a UE select a cell?" on these four specs; "Which states can a UE
+    be in for connection management?" on the 8-file index) was led by TR 21.905's "**User Equipment (UE):**
+    Allows a user access to network services.", which shares nothing with it but the UE."""
+    question = "How does a UE select a cell?"
     hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
     assert any("**User Equipment (UE):**" in h.text for h in hits)  # the entry is among the sources
     lead = strip_citations(GroundingSession(question, hits).lead())
