@@ -375,8 +375,8 @@ class GroundingSession:
         self.question = question
         # "What is X?" / "What does X stand for?": X's glossary line leads; `abbreviations` (the index's
         # table) give X's other name, under which a spec may define it (`term_lookup.with_alias`)
-        self.asked = with_alias(asked_term(question), abbreviations or {})
         self._abbreviations = abbreviations or {}
+        self.asked = with_alias(asked_term(question), self._abbreviations)
         # "What is the difference between the MCG and the SCG?": each one's definition leads (`_pair_lead`)
         self.pair = asked_pair(question)
         self.condition = asked_condition(question)  # "What does the MAC entity do when X?": X's step leads
@@ -386,12 +386,12 @@ class GroundingSession:
         self._named = self.condition or (self.event.object if self.event else "")
         # the condition as asked and as a spec may write it, its full names abbreviated or spelled out
         # (`term_lookup.other_forms`: "After RLF is declared, the UE: ..." for "upon radio link failure")
-        self._conditions = ([self.condition, *other_forms(self.condition, abbreviations or {})]
+        self._conditions = ([self.condition, *other_forms(self.condition, self._abbreviations)]
                             if self.condition else [])
         # the event's object likewise ("a Buffer Status Report": "A BSR shall be triggered if ..."), where it
         # names one as asked ("the Random Access procedure" has no key term, and "The Random Access procedure
         # described in this clause is initiated by ..." does not write it "RA")
-        self._events = event_forms(self.event, abbreviations or {}) if self.event else []
+        self._events = event_forms(self.event, self._abbreviations) if self.event else []
         named = self._conditions or [event.object for event in self._events if terms(self._named)[1]]
         self._named_keys = set().union(*(terms(form)[1] for form in named or [self._named]))
         self.interfaces = asked_interfaces(question)  # "Which node terminates the NG-U interface?": {"ng-u"}

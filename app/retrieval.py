@@ -347,7 +347,6 @@ class Retriever:
         if asked.wanted:  # "Which RRC states does NR support?": only a line naming RRC states answers
             rows = [r for r in rows if defining_lines(self.records[r]["text"], asked)]
         sense = self.abbreviations.get(asked.term)
-
         lines = {row: defining_lines(self.records[row]["text"], asked) for row in rows}
         # the sense in the defining line itself: TR 21.905's chunk with "MIB Management Information Base"
         # has "Master Information Block" on another line, and led "What is the MIB?" on the 8-file index
@@ -398,8 +397,9 @@ class Retriever:
         wanted = (expand_query(f"{asked.term} {asked.alias}".strip(), self.abbreviations)
                   + (ROLE_WORDS if asked.kind == "role" else ""))
         candidates = self._then_matching(self._then_matching(ranked, asked.term, mask), wanted, mask)
-        if reference_point_name(asked.term):  # "N3 interface": "N3:Reference point between ..." (TS 23.501)
-            candidates = self._then_matching(candidates, reference_point_name(asked.term), mask)
+        reference_point = reference_point_name(asked.term)
+        if reference_point:  # "N3 interface": "N3:Reference point between ..." (TS 23.501)
+            candidates = self._then_matching(candidates, reference_point, mask)
         if asked.kind == "role" and asks_contents(query):  # a call flow's "(AN parameters, Registration
             # Request (Registration type, ..., Security parameters, ...))": the Registration Request is named
             # in hundreds of TS 23.502's chunks
