@@ -93,11 +93,13 @@ from app.support import SUPPORT_THRESHOLD, SupportScorer, embed_texts
 from app.term_lookup import (
     ABBREVIATION_TITLE,
     GLOSSARY_TITLE,
+    MAX_TERM_WORDS,
     WORD,
     asked_condition,
     asked_count,
     asked_event,
     asked_interfaces,
+    asked_manner,
     asked_pair,
     asked_term,
     asks_contents,
@@ -114,6 +116,7 @@ from app.term_lookup import (
     lists_contents,
     mentions_wanted,
     names,
+    normalize_term,
     opens_with,
     opens_with_condition,
     opens_with_kind,
@@ -124,6 +127,7 @@ from app.term_lookup import (
     spaced,
     special_cases,
     states_count,
+    states_manner,
     states_purpose_here,
     states_what,
     step_closeness,
@@ -263,6 +267,9 @@ ASKS_AFTER = re.compile(r"\bafter\s+(?:(?:receiving|sending|the|an?)\s+)*(?P<eve
 """A question on what comes after an event of a procedure, the event last ("What does the target gNB send to
 the source gNB after admission control?", "What does the source gNB do after receiving the HANDOVER REQUEST
 ACKNOWLEDGE?": the step names the message, with its own verb)."""
+_STATES = re.compile(r"\b(?:is|are|was|were|shall|should|may|can|will|following|where|when|if)\b", re.I)
+"""A word that makes a line's head before its colon a statement, not a term ("The MAC entity shall", "The
+following downlink physical channels are defined")."""
 FLOW_STEP = re.compile(r"^\s*(?P<number>\d{1,2})[a-z]?\.\s*\S")
 """A numbered step of a call flow ("5.The target gNB prepares the handover ..."), unlike a "1>" step of a
 MAC or RRC procedure."""
@@ -402,6 +409,7 @@ class GroundingSession:
         # "Which message does the UE send to request an RRC connection?": the step in which it sends it
         self.message = asked_message(question)
         self.counted = asked_count(question)  # "How many REGs ...?": a sentence giving their number leads
+        self.manner = asked_manner(question)  # "How is a QoS Flow identified?": "A QoS flow is identified"
         # "What does the target gNB send to the source gNB after admission control?": the flow's next step
         after = ASKS_AFTER.search(question)
         self._after_terms = set(terms(after["event"])[0]) if after else set()
@@ -706,6 +714,42 @@ class GroundingSession:
         return not (self._glossary(n) and any(s.startswith("**") or glossary_entry(s, self._listed(n))
                                               for s in after))
 
+    def _defined_first(self, first: tuple[int, int] | None) -> bool:
+        """Whether the answer's first quote `first` (n, i) is a definition line or a glossary entry."""
+        if first is None:
+            return False
+        n, i = first
+        return self._entry_terms(n, self._quotable(n)[i]) is not None
+
+    def _entry_terms(self, n: int, sentence: str) -> list[str] | None:
+        """The terms `sentence` of source n defines where it is a definition line or a glossary entry
+        ("N6:Reference point between the UPF and a Data Network.": ["n6"]; in an Abbreviations clause, "IMS
+        IP Multimedia Subsystem": ["ims"]), else None. A procedure's stem ("The MAC entity shall: 1>if
+        ...") and a list's ("The following downlink physical channels are defined: -...") define nothing."""
+        listed = self._listed(n)  # there, a long line too ("SRES Signed RESponse (authentication value ...)")
+        if procedure_steps(sentence) or not (glossary_entry(sentence, listed)
+                                             or (listed and not sentence.rstrip().endswith("."))):
+            return None
+        own = line_terms(sentence) or [normalize_term(sentence.split()[0])]
+        if own[0] and _STATES.search(own[0]):  # a list's stem with its first item: the item's term
+            # ("The 5G System Architecture contains the following reference points: N1:Reference point ...")
+            own = line_terms(sentence.split(":", 1)[1]) if ANNOUNCES_LIST.search(sentence) else []
+        if not own or not own[0] or len(own[0].split()) > MAX_TERM_WORDS or _STATES.search(own[0]):
+            return None
+        return own
+
+    def _defines_unasked(self, n: int, sentence: str) -> bool:
+        """Whether `sentence` of source n is the definition line (or glossary entry) of a term the question
+        does not name: beside a first quote that defines, it defines the thing next to it in the list, which
+        nobody asked about ("N6:Reference point between the UPF and a Data Network." after "N3:Reference
+        point between the (R)AN and the UPF." for "What is the N3 interface?"; "MCG SRB: in MR-DC, a direct
+        SRB between the MN and the UE." beside the MN and SN terminated bearers' lines)."""
+        own = self._entry_terms(n, sentence)
+        if own is None or (self.link and links(sentence, self.link)):  # "N19:Reference point between two UPFs
+            return False  # for direct routing ..." beside N9's line for the reference point between two UPFs
+        asked = set(WORD.findall(normalize_term(self.question)))
+        return not any(set(WORD.findall(term)) <= asked for term in own if term)
+
     def _on_subject(self, sentence: str) -> bool:
         """Whether a quote beside the answer's first is about what was asked: it names the asked term
         closely (`term_lookup.names`: "What is a network slice?" was shown "The network sends RRCRelease
@@ -856,7 +900,8 @@ class GroundingSession:
         # the UE's policy data?" and "What does the UE do in RRC_INACTIVE when it moves outside the RNA?")
         entries = {q[4] for q in ranked
                    if self._glossary(q[2]) and (self.owner or self.message or self.counted or self.condition
-                                                or self.event or self._says_nothing_asked(q[2], q[4]))}
+                                                or self.event or self.manner
+                                                or self._says_nothing_asked(q[2], q[4]))}
         sending = {q[4]: key for q in ranked if self.message and q[4] not in special
                    and (key := sending_closeness(q[4], self._title(q[2]), self.message))}
         # or "The purpose of this procedure is to ..." in a clause about the asked procedure: it names the
@@ -908,13 +953,14 @@ class GroundingSession:
         linking = {q[4] for q in ranked if self.link and links(q[4], self.link)}
         following = self._following = self._next_steps(chunks) if self._after_terms else set()
         counting = {q[4] for q in ranked if self.counted and states_count(q[4], self.counted)}
+        doing = {q[4] for q in ranked if self.manner and states_manner(q[4], self.manner)}
         owning = {q[4] for q in ranked if self.owner and owns(q[4], self.owner)}
         # in each tier, a NOTE (informative: an exception, a reminder) after the normative text: "NOTE 2: If
         # the UP function supports the SSET feature ..." led the answer to why a PFCP entity sends a
         # Heartbeat Request, ahead of its clause's "... to find out if the peer PFCP entity is alive"
         ranked.sort(key=lambda q: (q[4] not in linking, q[4] not in owning, -sending.get(q[4], 0),
                                    q[4] not in following,
-                                   q[4] not in counting,
+                                   q[4] not in counting, q[4] not in doing,
                                    q[4] not in defining,
                                    -defining.get(q[4], 0), q[4] not in naming, q[4] in kinds, q[4] in special,
                                    q[4] in entries,
@@ -1053,6 +1099,7 @@ class GroundingSession:
         quoted = {c.evidence.sentence for c in self.shown if c.origin == "lead" and c.evidence}
         chosen, size, seen = [], sum(len(s) for s in quoted), set(self._lead_grams)
         first = self._lead_at  # the answer's first quote: the lead, else the best quote below
+        defined = self._defined_first(first)
         for _, _, n, i, sentence in self._quotes():
             if len(chosen) + len(quoted) == self.config.extractive_sentences:
                 break
@@ -1062,6 +1109,8 @@ class GroundingSession:
                 continue
             if chosen or quoted:  # beside the answer's first quote, a quote on another subject misleads
                 if not (self._on_subject(sentence) or self._continues(first, n, i)):
+                    continue
+                if defined and self._defines_unasked(n, sentence):
                     continue
             elif not self._names_asked(sentence):
                 break  # ranked last: nothing left names what was asked
@@ -1077,7 +1126,8 @@ class GroundingSession:
                     (chosen or quoted) and size + len(sentence) > self.config.extractive_chars):
                 continue
             seen.update(grams)
-            first = first or (n, i)
+            if first is None:
+                first, defined = (n, i), self._defined_first((n, i))
             chosen.append((n, i, sentence))
             size += len(sentence)
         # reading order (by source, then within it), after the answer's first quote: the lead, else the best

@@ -35,6 +35,7 @@ from app.term_lookup import (
     Glossary,
     asked_condition,
     asked_event,
+    asked_manner,
     asked_pair,
     asked_term,
     asks_contents,
@@ -47,6 +48,7 @@ from app.term_lookup import (
     refers_elsewhere,
     says_role,
     special_cases,
+    states_manner,
     states_purpose_here,
     states_what,
     step_closeness,
@@ -279,7 +281,8 @@ class Retriever:
                       or self._defining_rows(asked or query, mask, fused)
                       or self._stating_rows(asked or query, mask, rows)
                       or self._condition_rows(asked or query, mask, rows)
-                      or self._event_rows(asked or query, mask, rows)) if lookup else [])
+                      or self._event_rows(asked or query, mask, rows)
+                      or self._manner_rows(asked or query, mask, rows)) if lookup else [])
         if looked_up and self._glossary[looked_up[0]]:
             # an Abbreviations line only spells the name out ("CORESET Control Resource Set"): the clause
             # saying what it is comes next ("A control-resource set consists of ...", TS 38.211 §7.3.2.2)
@@ -455,9 +458,20 @@ class Retriever:
         best, closest = None, None
         for row in self._general(self._then_matching(ranked, condition, mask), query):  # first of the closest
             key = step_closeness(self.records[row]["text"], condition)
-            if key is not None and (closest is None or key > closest):
+            if key is not None and (closest is None or key > closest
+                                    or (key == closest and self._earlier_part(row, best))):
                 best, closest = row, key
         return [] if best is None else [best]
+
+    def _earlier_part(self, row: int, other: int) -> bool:
+        """Whether chunk `row` comes before chunk `other` of the same clause: of two pieces of one procedure
+        that test a condition alike (each repeats "1>when a timeAlignmentTimer expires:"), the first holds
+        its first branch, the rule ("2>if the timeAlignmentTimer is associated with a PTAG ...: 3>flush all
+        HARQ buffers ..."), not the "2>else:" after it, which led "What happens when the timeAlignmentTimer
+        expires?"."""
+        mine, theirs = self.records[row], self.records[other]
+        return ((mine.get("source"), mine.get("clause")) == (theirs.get("source"), theirs.get("clause"))
+                and int(mine.get("part") or 0) < int(theirs.get("part") or 0))
 
     def _event_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "When does the MAC entity stop the ra-ResponseWindow?": the chunk with a sentence stating that
@@ -479,6 +493,22 @@ class Retriever:
             if keys and (closest is None or min(keys) < closest):
                 best, closest = row, min(keys)
         return [] if best is None else [best]
+
+    def _manner_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
+        """For "How is a QoS Flow identified?": the chunk with a sentence saying so in the passive
+        (`term_lookup.states_manner`: "A QoS flow is identified within a PDU session by a QoS Flow ID (QFI)
+        ..."), at most one, the first of the question's candidates and the chunks matching the thing and the
+        participle alone. TS 38.300 §12.1 is cut into chunks alike to the question, and the one with that
+        sentence was not among them."""
+        manner = asked_manner(query)
+        if manner is None or self.bm25 is None:
+            return []
+        for row in self._general(self._then_matching(ranked, f"{manner.object} {manner.participle}", mask),
+                                 query):
+            if any(states_manner(sentence, manner)
+                   for sentence in split_sentences(self.records[row]["text"], soft_wraps=True)):
+                return [row]
+        return []
 
     def _link_rows(self, query: str, mask: np.ndarray | None, ranked: list[int]) -> list[int]:
         """For "Which reference point connects the AMF and the SMF?": the chunk with a line naming both ends

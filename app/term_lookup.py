@@ -59,6 +59,11 @@ _ASKS = (
     ("role", re.compile(rf"^\s*what\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|responsible)\s+for"
                         rf"{_TAIL}\s*\??\s*$", re.I)),
     ("role", re.compile(rf"^\s*what\s+(?:does|do)\s+{_ARTICLE}(?P<term>.+?)\s+do{_TAIL}\s*\??\s*$", re.I)),
+    # "Why is PDCP duplication used?", "Why does the UE need a Timing Advance?" ask what X is for
+    ("role", re.compile(rf"^\s*why\s+(?:is|are)\s+{_ARTICLE}(?P<term>.+?)\s+(?:used|needed|required)"
+                        rf"{_TAIL}\s*\??\s*$", re.I)),
+    ("role", re.compile(rf"^\s*why\s+(?:does|do)\s+{_ARTICLE}[^?]+?\s+(?:need|use|require)\s+{_ARTICLE}"
+                        rf"(?P<term>.+?){_TAIL}\s*\??\s*$", re.I)),
     # "Which protocol layers does the gNB-DU host?", "What functionality does the SCP include?": what X
     # hosts or offers is its role, which its definition line says ("gNB Distributed Unit (gNB-DU): a
     # logical node hosting RLC, MAC and PHY layers ..."); what a channel carries is its job too ("What does
@@ -130,6 +135,12 @@ def asked_term(question: str) -> AskedTerm | None:
             if (term and len(term.split()) <= MAX_TERM_WORDS and re.search(r"[A-Za-z]", term)
                     and normalize_term(term) not in _NOT_A_TERM):
                 wanted = match.groupdict().get("wanted") or ""
+                # what a procedure is, is what it is for: "What is the Service Request procedure?" was led
+                # by TR 21.905's "**Service request:** ... one invocation of the service through a service
+                # request primitive.", and its clause's "The Service Request procedure is used by a UE ..."
+                # came after; asked what it is for, that sentence leads
+                if kind == "definition" and _PROCEDURE.search(normalize_term(term)):
+                    kind = "role"
                 return AskedTerm(kind, term, " ".join(sorted(_content_words(wanted) - _ANY_ROLE)))
     return None
 
@@ -950,6 +961,49 @@ def states_count(sentence: str, unit: str) -> bool:
         return False
     name = r"[\s\-]+".join(words) + r"(?:s|es)?"
     return bool(re.search(rf"\b{_COUNT}\s+{name}\b", strip_citations(sentence), re.I))
+
+
+_ASKS_MANNER = re.compile(rf"^\s*how\s+(?:is|are)\s+{_ARTICLE}(?P<object>[^?]+?)\s+(?P<participle>[a-z]+ed)"
+                          r"(?:\s+(?:by|in|on|for|during|to|with|within|over)\b[^?]*)?\s*\??\s*$", re.I)
+""""How is/are X <done> [to/by/in ...]?": the thing and the participle; what follows it is a circumstance."""
+
+
+@dataclass(frozen=True)
+class AskedManner:
+    """What a "How is a QoS Flow identified?" question asks the manner of: the thing ("QoS Flow") and what
+    is done to it ("identified")."""
+
+    object: str
+    participle: str
+
+
+def asked_manner(question: str) -> AskedManner | None:
+    """The thing and the participle of a "How is/are X <done>?" question ("How is a QoS Flow identified?");
+    None for other forms ("How is X defined?" asks a term's definition, `asked_term`)."""
+    match = _ASKS_MANNER.match(" ".join(question.split()))
+    if not match or match["participle"].lower() == "defined":
+        return None
+    return AskedManner(match["object"].strip(), match["participle"].lower())
+
+
+def states_manner(sentence: str, manner: AskedManner) -> bool:
+    """Whether `sentence` says the asked thing is done, in the passive with it as the subject: "A QoS flow is
+    identified within a PDU session by a QoS Flow ID (QFI) carried in an encapsulation header over NG-U."
+    for "How is a QoS Flow identified?", which was led by the list item "-Additional QoS Flow Information."
+    of the same clause. The subject names every word of the thing: "the same Alternative S-NSSAI mapping
+    ... is provided" says nothing of how the Allowed NSSAI is."""
+    ordered, key_list = terms(manner.object)
+    if not ordered:
+        return False
+    for match in re.finditer(rf"\b{re.escape(manner.participle)}\b", sentence, re.I):
+        line = re.split(r"\d>", sentence[:match.start()])[-1]
+        line = re.sub(r"\s+\w+ly\s*$", " ", line)  # "is uniquely identified"
+        passive = _PASSIVE.search(line)
+        if passive:
+            found_words, found_keys = terms(passive["object"])
+            if set(key_list) <= set(found_keys) and set(ordered) <= set(found_words):
+                return True
+    return False
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+")

@@ -40,10 +40,38 @@ def test_the_deed_of_an_owner_question_and_the_units_naming_its_doer():
           "and PDCP protocols of the en-gNB that controls the operation of one or more gNB-DUs.")
     assert owns(cu, hosts_rrc)
     assert not owns(cu, asked_owner("Which node hosts the RLC layer?"))
+    # the doer as the subject, the deed right after it (TS 23.501 §5.9.4), asked "Who ...?" too
+    who = asked_owner("Who allocates the 5G-GUTI?")
+    assert who == asked_owner("Which network function allocates the 5G-GUTI?")
+    assert owns("The AMF shall allocate a 5G Globally Unique Temporary Identifier (5G-GUTI) to the UE that "
+                "is common to both 3GPP and non-3GPP access.", who)
+    assert owns("The SMF assigns the QFI for a new QoS Flow and derives its QoS profile.",
+                asked_owner("Who assigns the QFI?"))
+    # a noun is no deed done, and a subject that names no function or node does none
+    assert not owns("The 5G System supports allocation of a temporary identifier (5G-GUTI) in order to "
+                    "support user confidentiality protection.", who)
+    slices = asked_owner("Which network function selects the network slice instances?")
+    assert not owns("The selection of the set of Network Slice instances for a UE is triggered by the first "
+                    "contacted AMF.", slices)
+    assert not owns(dhcp, asked_owner("Who allocates the IP address?"))
+    terminates = asked_owner("Which entity terminates the F1 interface?")
+    assert owns("The gNB-DU terminates the F1 interface connected with the gNB-CU.", terminates)
+    assert not owns("The gNB-CU-CP terminates the E1 interface connected with the gNB-CU-UP.", terminates)
     # not an owner question: a connection (app/endpoints.py), what X is, or a verb that asks no deed
     assert asked_owner("Which network function connects the AMF and the SMF?") is None
     assert asked_owner("What is the UPF?") is None
     assert asked_owner("Which network function has the N4 interface?") is None
+
+
+def test_who_terminates_an_interface_is_said_by_the_node_doing_it(markdown_spec_retriever):
+    """"Which entity terminates the F1 interface?" was led by "TS 38.470 specifies F1 interface general
+    aspects and principles." (TS 38.401 §10.3): TS 38.401 §3.1's definitions say which nodes terminate it."""
+    question = "Which entity terminates the F1 interface?"
+    retriever = markdown_spec_retriever("38.401_NG-RAN_Architecture_j20.md")
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits).lead())
+    doers = ("The gNB-DU terminates the F1 interface", "The gNB-CU terminates the F1 interface")
+    assert shown.startswith(doers), (shown, [h.citation for h in hits])
 
 
 @pytest.mark.parametrize(("question", "lead"), [
@@ -56,6 +84,9 @@ def test_the_deed_of_an_owner_question_and_the_units_naming_its_doer():
      "subscription data by the UDM."),
     # a UPF function led, "-Packet routing & forwarding ..."
     ("Which network function selects the UPF for a PDU session?", "UPF selection is performed by SMF."),
+    # "The 5G System supports allocation of a temporary identifier (5G-GUTI) ..." (§5.9.1) led
+    ("Who allocates the 5G-GUTI?",
+     "The AMF shall allocate a 5G Globally Unique Temporary Identifier (5G-GUTI)"),
     # a light verb: the object names the deed (the NSSAAF's name in the list of network functions led)
     ("Which network function performs authentication?",
      "The Authentication Server Function (AUSF) supports the following functionality: -Supports "

@@ -20,11 +20,13 @@ from app.term_lookup import (
     ABBREVIATION_TITLE,
     PARAMETER_LINE,
     AskedEvent,
+    AskedManner,
     AskedTerm,
     as_question,
     asked_condition,
     asked_event,
     asked_interfaces,
+    asked_manner,
     asked_term,
     asks_contents,
     closest_event,
@@ -43,6 +45,7 @@ from app.term_lookup import (
     says_role,
     sent_to_do,
     special_cases,
+    states_manner,
     states_purpose_here,
     states_what,
     step_closeness,
@@ -71,6 +74,13 @@ from app.term_lookup import (
     ("Which functions does the AMF host?", AskedTerm("role", "AMF")),  # its functions are its whole role
     ("What functionality does the SCP include in the 5G core?", AskedTerm("role", "SCP")),
     ("What does the MAC entity do when the timeAlignmentTimer expires?", None),  # a procedure, no term
+    # what a procedure is, is what it is for; "why" asks what X is for
+    ("What is the Service Request procedure?", AskedTerm("role", "Service Request procedure")),
+    ("Explain the Service Request procedure.", AskedTerm("role", "Service Request procedure")),
+    ("Why is PDCP duplication used?", AskedTerm("role", "PDCP duplication")),
+    ("Why is the N26 interface needed?", AskedTerm("role", "N26 interface")),
+    ("Why does the UE need a Timing Advance?", AskedTerm("role", "Timing Advance")),
+    ("Why does the network page a UE?", None),
     ("Which protocol does PDCP use for header compression?", None),  # what it uses is no role
     ("What is the term for a cell that a UE camps on?", None),  # asks for a name, not what "term" means
     ("Which interface connects a gNB to the UPF?", None),
@@ -436,6 +446,21 @@ def test_a_procedure_question_gets_the_step_that_tests_its_condition(markdown_sp
     question = "What does the UE do when T310 expires?"  # TS 38.331's timer: not in TS 38.321
     hits = choose_sources(retriever.search(question, k=5), passages=3)
     assert GroundingSession(question, hits, config=GroundingConfig()).lead() == ""
+
+
+def test_of_pieces_testing_a_condition_alike_the_first_is_looked_up(markdown_spec_retriever):
+    """TS 38.321 §5.2 repeats "1>when a timeAlignmentTimer expires:" at the head of three chunks: its first
+    branch (the PTAG's: flush all HARQ buffers, release PUCCH ...) and two "2>else:" branches after it, all
+    testing the condition alike. "What happens when the timeAlignmentTimer expires?" got the first "2>else:"
+    piece (an SCell's TAG: "4>maintain NTA ... of this TAG"); the lookup now takes the clause's first piece
+    among equals (`Retriever._earlier_part`)."""
+    retriever = markdown_spec_retriever("38.321_MAC_j20.md")
+    question = "What happens when the timeAlignmentTimer expires?"
+    hits = choose_sources(retriever.search(question, k=5), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, config=GroundingConfig()).lead())
+    assert lead.startswith("The MAC entity shall: 1>when a timeAlignmentTimer expires: 2>if the "
+                           "timeAlignmentTimer is associated with a PTAG"), lead
+    assert "3>flush all HARQ buffers for all Serving Cells" in lead, lead
 
 
 def test_the_step_testing_the_condition_leads_not_an_else_branch_naming_its_words(markdown_spec_retriever):
@@ -1023,6 +1048,48 @@ def test_a_condition_asked_in_a_state_is_a_condition_not_the_subjects_role(gloss
     lead = strip_citations(session.lead())
     assert "selects a cell that does not belong to the configured RNA" in lead, (lead,
                                                                                  [h.citation for h in hits])
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    # was "-Paging Control Channel (PCCH): a downlink channel that carries paging messages." (TS 38.300)
+    ("What is the paging procedure?",
+     "Paging allows the network to reach UEs in RRC_IDLE and in RRC_INACTIVE"),
+    # was "Registration area is managed per access type i.e. 3GPP access or Non-3GPP access." (TS 23.501)
+    ("Why is a Registration Area needed?",
+     "**Registration Area:** A (NAS) registration area is an area in which the UE may roam without a need to "
+     "perform location registration"),
+])
+def test_what_a_procedure_is_and_why_a_thing_is_needed_are_asked_as_its_role(glossary_retriever: Retriever,
+                                                                              question: str, lead: str):
+    hits = choose_sources(glossary_retriever.search(question, k=5, asked=question), passages=3)
+    shown = strip_citations(GroundingSession(question, hits,
+                                             abbreviations=glossary_retriever.abbreviations).lead())
+    assert shown.startswith(lead), (shown, [h.citation for h in hits])
+
+
+def test_how_a_thing_is_done_is_said_in_the_passive_with_it_as_the_subject(markdown_spec_retriever):
+    """"How is a QoS Flow identified?" was led by "-Additional QoS Flow Information." (a list item of TS
+    38.300 §12.1); the clause's sentence saying how is in another of its chunks, which the lookup finds
+    (`Retriever._manner_rows`)."""
+    manner = asked_manner("How is a QoS Flow identified?")
+    assert manner == AskedManner("QoS Flow", "identified")
+    provided = asked_manner("How is the Allowed NSSAI provided to the UE?")
+    assert provided == AskedManner("Allowed NSSAI", "provided")
+    assert asked_manner("How is SS-RSRQ defined?") is None  # a term's definition (`asked_term`)
+    assert asked_manner("What is a QoS Flow?") is None
+    assert states_manner("A QoS flow is identified within a PDU session by a QoS Flow ID (QFI) carried in an "
+                         "encapsulation header over NG-U.", manner)
+    assert states_manner("A QoS Flow is uniquely identified by its QFI.", manner)
+    assert not states_manner("The QFI is used to identify a QoS Flow.", manner)  # not its subject
+    assert not states_manner("-Additional QoS Flow Information.", manner)
+    # every word of the thing: another NSSAI is another thing
+    assert not states_manner("The same Alternative S-NSSAI mapping to the replaced S-NSSAI is provided over "
+                             "the Access Types.", provided)
+    retriever = markdown_spec_retriever("38.300_NG-RAN_Overall_j20.md")
+    question = "How is a QoS Flow identified?"
+    hits = choose_sources(retriever.search(question, k=5, asked=question), passages=3)
+    lead = strip_citations(GroundingSession(question, hits, abbreviations=retriever.abbreviations).lead())
+    assert lead.startswith("A QoS flow is identified within a PDU session by a QoS Flow ID (QFI)"), lead
 
 
 def test_what_a_channel_carries_is_asked_as_its_role(markdown_spec_retriever):
