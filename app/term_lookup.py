@@ -986,6 +986,12 @@ def asked_manner(question: str) -> AskedManner | None:
     return AskedManner(match["object"].strip(), match["participle"].lower())
 
 
+def _step_before(sentence: str, at: int) -> str:
+    """The text before position `at` of the step it is in ("3>start the ..."), not of the steps above it: a
+    verb's subject or modal is read there (`states_manner`, `event_closeness`)."""
+    return re.split(r"\d>", sentence[:at])[-1]
+
+
 def states_manner(sentence: str, manner: AskedManner) -> bool:
     """Whether `sentence` says the asked thing is done, in the passive with it as the subject: "A QoS flow is
     identified within a PDU session by a QoS Flow ID (QFI) carried in an encapsulation header over NG-U."
@@ -996,8 +1002,7 @@ def states_manner(sentence: str, manner: AskedManner) -> bool:
     if not ordered:
         return False
     for match in re.finditer(rf"\b{re.escape(manner.participle)}\b", sentence, re.I):
-        line = re.split(r"\d>", sentence[:match.start()])[-1]
-        line = re.sub(r"\s+\w+ly\s*$", " ", line)  # "is uniquely identified"
+        line = re.sub(r"\s+\w+ly\s*$", " ", _step_before(sentence, match.start()))  # "is uniquely identified"
         passive = _PASSIVE.search(line)
         if passive:
             found_words, found_keys = terms(passive["object"])
@@ -1111,7 +1116,7 @@ def event_closeness(sentence: str, event: AskedEvent) -> tuple[int, int, int] | 
     best = None
     forms = "|".join(_EVENT_FORMS[event.verb])
     for match in re.finditer(rf"\b(?:{forms})\b", sentence, re.I):
-        line = re.split(r"\d>", sentence[:match.start()])[-1]  # the step it is in, not the ones above
+        line = _step_before(sentence, match.start())
         form = match[0].lower()
         if form.endswith("ing"):
             continue
